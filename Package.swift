@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Release builds of the numeric targets skip exclusivity checks in their hot loops.
+let fastMath: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "vtv",
+    products: [
+        .executable(name: "vtv", targets: ["vtv"]),
+    ],
+    targets: [
+        // C shims: module maps over Debian's system libraries, plus static inline accessors
+        // for what Swift cannot import (macros such as MPI_COMM_WORLD or H5T_NATIVE_FLOAT).
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        // A C target rather than a module map: libjpeg and libpng report errors by longjmp,
+        // so the setjmp must live in C (apt: libpng-dev, libjpeg62-turbo-dev).
+        .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
+                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
+
+        // Swift wrappers: the only modules that import the shims.
+        .target(name: "Distributed", dependencies: ["CMPI"]),
+        .target(name: "Storage", dependencies: ["CHDF5"]),
+        .target(name: "Model", dependencies: ["CBLAS", "Storage"], swiftSettings: fastMath),
+        .target(name: "TorchImport", dependencies: []),
+        .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: fastMath),
+        .target(name: "Prompts", dependencies: ["Imaging", "Storage"]),
+        .target(name: "Search", dependencies: ["Model", "Prompts", "Distributed", "Storage"],
+                swiftSettings: fastMath),
+
+        .executableTarget(name: "vtv",
+                          dependencies: ["Distributed", "Storage", "Model", "TorchImport",
+                                         "Imaging", "Prompts", "Search", "CBLAS"]),
+        /// Exercises every collective with known values; run by the tests under mpirun.
+        .executableTarget(name: "MPICheck", dependencies: ["Distributed"]),
+
+        .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport"),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Storage"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Storage", "TestSupport"]),
+        .testTarget(name: "TorchImportTests", dependencies: ["TorchImport", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
+        .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Imaging", "Storage", "TestSupport"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Model", "Prompts", "Storage", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

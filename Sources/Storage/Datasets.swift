@@ -1,0 +1,137 @@
+import CHDF5
+
+extension HDF5Group {
+    /// Writes `values` (row-major for `shape`; `[]` is a scalar) as a dataset at `path`, replacing
+    /// any dataset already there and creating missing parent groups.
+    public func write<T: HDF5Element>(_ path: String, _ values: [T], shape: [Int],
+                                      compression: HDF5Compression = .none) throws {
+        guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == values.count else {
+            throw error(.invalidArgument("\(values.count) values do not fill shape \(shape)"), path)
+        }
+        try remove(path)
+        let space = try Dataspace(shape: shape, failure: error(.callFailed("H5Screate"), path))
+        defer { space.close() }
+        let lcpl = try LinkCreationList(error(.callFailed("H5Pcreate(link)"), path))
+        defer { lcpl.close() }
+        let dcpl = H5Pcreate(vtv_h5p_dataset_create())
+        guard dcpl >= 0 else { throw error(.callFailed("H5Pcreate(dataset)"), path) }
+        defer { H5Pclose(dcpl) }
+        if case let .gzip(level, rows) = compression, !shape.isEmpty, !shape.contains(0) {
+            var chunk = shape.map { hsize_t($0) }
+            chunk[0] = hsize_t(max(1, min(rows, shape[0])))
+            guard H5Pset_chunk(dcpl, Int32(shape.count), &chunk) >= 0,
+                  H5Pset_deflate(dcpl, UInt32(max(0, min(9, level)))) >= 0 else {
+                throw error(.callFailed("H5Pset_chunk/H5Pset_deflate"), path)
+            }
+        }
+        let type = T.hdf5Kind.nativeType
+        let dset = H5Dcreate2(id, path, type, space.id, lcpl.id, dcpl, vtv_h5p_default())
+        guard dset >= 0 else { throw error(.callFailed("H5Dcreate2"), path) }
+        defer { H5Dclose(dset) }
+        if values.isEmpty { return }
+        let status = values.withUnsafeBytes {
+            H5Dwrite(dset, type, vtv_h5s_all(), vtv_h5s_all(), vtv_h5p_default(), $0.baseAddress)
+        }
+        guard status >= 0 else { throw error(.callFailed("H5Dwrite"), path) }
+    }
+
+    /// Reads the dataset at `path`, which must hold exactly `T`'s element type and, when
+    /// `shape` is given, exactly that shape. Errors say what was found instead.
+    public func read<T: HDF5Element>(_ path: String, as type: T.Type = T.self,
+                                     shape expected: [Int]? = nil) throws -> HDF5Array<T> {
+        try read(path, as: type, shape: expected, converting: false)
+    }
+
+    /// Reads any numeric dataset at `path` converted to `T` (HDF5 converts element types).
+    public func readConverting<T: HDF5Element>(_ path: String, as type: T.Type = T.self,
+                                               shape expected: [Int]? = nil) throws -> HDF5Array<T> {
+        try read(path, as: type, shape: expected, converting: true)
+    }
+
+    private func read<T: HDF5Element>(_ path: String, as _: T.Type, shape expected: [Int]?,
+                                      converting: Bool) throws -> HDF5Array<T> {
+        let dset = try openDataset(path)
+        defer { H5Dclose(dset) }
+        let stored = try storedKind(dset, path)
+        if !converting && stored != T.hdf5Kind {
+            throw error(.wrongType(expected: T.hdf5Kind.rawValue, found: stored.rawValue), path)
+        }
+        let shape = try datasetShape(dset, path)
+        if let expected, expected != shape {
+            throw error(.wrongShape(expected: expected, found: shape), path)
+        }
+        var values = [T](repeating: T.zero, count: shape.reduce(1, *))
+        if values.isEmpty { return HDF5Array(shape: shape, values: values) }
+        let status = values.withUnsafeMutableBytes {
+            H5Dread(dset, T.hdf5Kind.nativeType, vtv_h5s_all(), vtv_h5s_all(), vtv_h5p_default(), $0.baseAddress)
+        }
+        guard status >= 0 else { throw error(.callFailed("H5Dread"), path) }
+        return HDF5Array(shape: shape, values: values)
+    }
+
+    /// The shape of the dataset at `path` (`[]` for a scalar).
+    public func shape(of path: String) throws -> [Int] {
+        let dset = try openDataset(path)
+        defer { H5Dclose(dset) }
+        return try datasetShape(dset, path)
+    }
+
+    /// The element type of the dataset at `path`.
+    public func elementKind(of path: String) throws -> HDF5ElementKind {
+        let dset = try openDataset(path)
+        defer { H5Dclose(dset) }
+        return try storedKind(dset, path)
+    }
+
+    // MARK: Internals
+
+    private func openDataset(_ path: String) throws -> hid_t {
+        guard exists(path) else { throw error(.missingObject, path) }
+        let dset = H5Dopen2(id, path, vtv_h5p_default())
+        guard dset >= 0 else { throw error(.wrongType(expected: "a dataset", found: "a group"), path) }
+        return dset
+    }
+
+    private func storedKind(_ dset: hid_t, _ path: String) throws -> HDF5ElementKind {
+        let type = H5Dget_type(dset)
+        guard type >= 0 else { throw error(.callFailed("H5Dget_type"), path) }
+        defer { H5Tclose(type) }
+        guard let kind = HDF5ElementKind(storedType: type) else {
+            throw error(.wrongType(expected: "a numeric dataset", found: "a non-numeric type"), path)
+        }
+        return kind
+    }
+
+    private func datasetShape(_ dset: hid_t, _ path: String) throws -> [Int] {
+        let space = H5Dget_space(dset)
+        guard space >= 0 else { throw error(.callFailed("H5Dget_space"), path) }
+        defer { H5Sclose(space) }
+        return try Dataspace.dimensions(space, failure: error(.callFailed("H5Sget_simple_extent_dims"), path))
+    }
+}
+
+/// A simple (or scalar, for shape `[]`) dataspace.
+struct Dataspace {
+    let id: hid_t
+
+    init(shape: [Int], failure: @autoclosure () -> HDF5Error) throws {
+        if shape.isEmpty {
+            id = H5Screate(H5S_SCALAR)
+        } else {
+            var dims = shape.map { hsize_t($0) }
+            id = H5Screate_simple(Int32(shape.count), &dims, nil)
+        }
+        guard id >= 0 else { throw failure() }
+    }
+
+    func close() { _ = H5Sclose(id) }
+
+    static func dimensions(_ space: hid_t, failure: @autoclosure () -> HDF5Error) throws -> [Int] {
+        let rank = H5Sget_simple_extent_ndims(space)
+        guard rank >= 0 else { throw failure() }
+        if rank == 0 { return [] }
+        var dims = [hsize_t](repeating: 0, count: Int(rank))
+        guard H5Sget_simple_extent_dims(space, &dims, nil) >= 0 else { throw failure() }
+        return dims.map { Int($0) }
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+
+/// One option a command accepts: `--name VALUE` (a value option) or `--name` (a flag).
+struct OptionSpec {
+    enum Kind { case flag, value }
+
+    let name: String
+    let kind: Kind
+    /// Placeholder shown in usage, e.g. "M.h5".
+    let valueName: String
+    let help: String
+    let required: Bool
+    /// Value used when the option is absent (shown in help).
+    let defaultValue: String?
+
+    static func flag(_ name: String, _ help: String) -> OptionSpec {
+        OptionSpec(name: name, kind: .flag, valueName: "", help: help, required: false, defaultValue: nil)
+    }
+
+    static func value(_ name: String, _ valueName: String, _ help: String,
+                      required: Bool = false, default defaultValue: String? = nil) -> OptionSpec {
+        OptionSpec(name: name, kind: .value, valueName: valueName, help: help, required: required,
+                   defaultValue: defaultValue)
+    }
+}
+
+/// A mistake in how the command was called; reported with the command's usage and exit code 2.
+struct UsageError: Error, CustomStringConvertible {
+    let message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+/// The options given to one command, validated against its specs.
+struct ParsedArguments {
+    let command: String
+    private var values: [String: String] = [:]
+    private var flags: Set<String> = []
+    /// Words that are not options, in order.
+    private(set) var positional: [String] = []
+
+    /// Parses `words` (everything after the command name) against `specs`.
+    init(command: String, words: [String], specs: [OptionSpec], positionalAllowed: Int) throws {
+        self.command = command
+        let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
+        var index = 0
+        while index < words.count {
+            let word = words[index]
+            index += 1
+            guard word.hasPrefix("--") else {
+                positional.append(word)
+                continue
+            }
+            var name = word, inlineValue: String?
+            if let eq = word.firstIndex(of: "=") {
+                name = String(word[..<eq])
+                inlineValue = String(word[word.index(after: eq)...])
+            }
+            guard let spec = byName[name] else {
+                let close = specs.map(\.name).filter { editDistance($0, name) <= 2 }
+                throw UsageError("unknown option '\(name)' for '\(command)'"
+                                 + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: " or "))?"))
+            }
+            switch spec.kind {
+            case .flag:
+                if inlineValue != nil { throw UsageError("option '\(name)' takes no value") }
+                flags.insert(name)
+            case .value:
+                if let inlineValue {
+                    values[name] = inlineValue
+                } else {
+                    guard index < words.count else { throw UsageError("option '\(name)' needs a value (\(spec.valueName))") }
+                    values[name] = words[index]
+                    index += 1
+                }
+            }
+        }
+        if positional.count > positionalAllowed {
+            throw UsageError("unexpected argument '\(positional[positionalAllowed])' for '\(command)'")
+        }
+        for spec in specs where spec.required && values[spec.name] == nil {
+            throw UsageError("'\(command)' needs \(spec.name) \(spec.valueName)")
+        }
+        for spec in specs where spec.kind == .value && values[spec.name] == nil {
+            if let d = spec.defaultValue { values[spec.name] = d }
+        }
+    }
+
+    /// Whether a flag was given.
+    func flag(_ name: String) -> Bool { flags.contains(name) }
+
+    /// The value of an option (or its default), if any.
+    func string(_ name: String) -> String? { values[name] }
+
+    /// The value of an option that must be present.
+    func required(_ name: String) throws -> String {
+        guard let v = values[name] else { throw UsageError("'\(command)' needs \(name)") }
+        return v
+    }
+
+    /// The value parsed as an integer, with a specific error if it is not one.
+    func int(_ name: String) throws -> Int? {
+        guard let text = values[name] else { return nil }
+        guard let v = Int(text) else { throw UsageError("\(name) expects an integer, got '\(text)'") }
+        return v
+    }
+
+    /// The value parsed as a number, with a specific error if it is not one.
+    func double(_ name: String) throws -> Double? {
+        guard let text = values[name] else { return nil }
+        guard let v = Double(text) else { throw UsageError("\(name) expects a number, got '\(text)'") }
+        return v
+    }
+
+    /// A comma-separated list of integers (`1,8,32`).
+    func ints(_ name: String) throws -> [Int]? {
+        guard let text = values[name] else { return nil }
+        return try text.split(separator: ",").map {
+            guard let v = Int($0.trimmingCharacters(in: .whitespaces)) else {
+                throw UsageError("\(name) expects comma-separated integers, got '\(text)'")
+            }
+            return v
+        }
+    }
+
+    /// A comma-separated list of words.
+    func list(_ name: String) -> [String]? {
+        values[name].map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+    }
+
+    /// One of the allowed words, with a specific error otherwise.
+    func choice(_ name: String, _ allowed: [String]) throws -> String? {
+        guard let v = values[name] else { return nil }
+        guard allowed.contains(v) else {
+            throw UsageError("\(name) must be one of \(allowed.joined(separator: ", ")); got '\(v)'")
+        }
+        return v
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0 ... b.count)
+    for i in 1 ... a.count {
+        var current = [i] + [Int](repeating: 0, count: b.count)
+        for j in 1 ... b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}
