@@ -25,15 +25,17 @@ public func runCommand(_ executable: String, _ arguments: [String],
     process.standardError = errPipe
     try process.run()
     // Read both pipes concurrently so neither can fill up and block the child.
-    var errData = Data()
+    final class Box: @unchecked Sendable { var data = Data() }
+    let errBox = Box()
     let group = DispatchGroup()
     group.enter()
     DispatchQueue.global().async {
-        errData = errPipe.fileHandleForReading.readDataToEndOfFile()
+        errBox.data = errPipe.fileHandleForReading.readDataToEndOfFile()
         group.leave()
     }
     let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
     group.wait()
+    let errData = errBox.data
     process.waitUntilExit()
     return CommandResult(status: process.terminationStatus,
                          stdout: String(decoding: outData, as: UTF8.self),
