@@ -1,0 +1,53 @@
+import Foundation
+import Prompts
+
+/// The search policy of REFERENCE.md Section 7: one independent Bernoulli(sigmoid(theta_v)) per
+/// candidate variable v, probabilities clamped to [1e-6, 1 - 1e-6].
+public struct BernoulliPolicy: Equatable {
+    /// theta: [variables], the logits (float64 so every rank applies bit-identical updates).
+    public var logits: [Double]
+
+    public static let clamp = 1e-6
+
+    /// A policy with every logit at `initialLogit` (the paper uses -1).
+    public init(variables: Int, initialLogit: Double = -1) {
+        logits = [Double](repeating: initialLogit, count: variables)
+    }
+
+    public init(logits: [Double]) {
+        self.logits = logits
+    }
+
+    public var count: Int { logits.count }
+
+    /// sigmoid(theta_v), clamped.
+    public func probability(_ v: Int) -> Double {
+        min(max(1 / (1 + exp(-logits[v])), Self.clamp), 1 - Self.clamp)
+    }
+
+    /// All probabilities: [variables].
+    public var probabilities: [Double] { (0 ..< count).map(probability) }
+
+    /// The mask of sample `sample` in iteration `iteration`: bit v is on when the uniform draw keyed
+    /// by (seed, iteration, sample, v) falls below p_v. Any rank can draw any sample's mask, so
+    /// masks are never sent; the same seed gives the same masks on any number of ranks.
+    public func sampleMask(seed: UInt64, iteration: Int, sample: Int) -> [Bool] {
+        let stream = SplitMix64(seed: seed).substream(UInt64(iteration)).substream(UInt64(sample))
+        return (0 ..< count).map { v in
+            Double(stream.value(at: UInt64(v)) >> 11) * 0x1.0p-53 < probability(v)
+        }
+    }
+
+    /// The most likely mask: variables with p > 0.5.
+    public var greedyMask: [Bool] { (0 ..< count).map { probability($0) > 0.5 } }
+
+    /// log p(mask) averaged over variables (the published surrogate's per-sample term).
+    public func meanLogProbability(_ mask: [Bool]) -> Double {
+        var total = 0.0
+        for v in 0 ..< count {
+            let p = probability(v)
+            total += mask[v] ? log(p) : log(1 - p)
+        }
+        return total / Double(count)
+    }
+}

@@ -1,0 +1,53 @@
+/// The REINFORCE estimator of REFERENCE.md Section 7, split so that ranks can share the work:
+/// every rank knows all losses of an iteration (they are all-gathered), computes advantages,
+/// and adds the gradient terms of its own samples; the partial gradients are then summed over ranks.
+public enum PolicyGradient {
+    /// Standardized advantages (loss - mean) / (std + 1e-6) with the unbiased (N-1) standard
+    /// deviation, as torch.Tensor.std computes it. With `groups` (multi-task mode) the losses are
+    /// first standardized within each group (task), then the whole batch is standardized again.
+    public static func advantages(losses: [Double], groups: [Int]? = nil) -> [Double] {
+        var values = losses
+        if let groups {
+            precondition(groups.count == losses.count)
+            for g in Set(groups) {
+                let members = groups.indices.filter { groups[$0] == g }
+                let standardized = standardize(members.map { values[$0] })
+                for (k, i) in members.enumerated() { values[i] = standardized[k] }
+            }
+        }
+        return standardize(values)
+    }
+
+    static func standardize(_ x: [Double]) -> [Double] {
+        guard !x.isEmpty else { return [] }
+        let mean = x.reduce(0, +) / Double(x.count)
+        let variance = x.count > 1 ? x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(x.count - 1) : 0
+        let scale = variance.squareRoot() + 1e-6
+        return x.map { ($0 - mean) / scale }
+    }
+
+    /// Adds to `gradient` ([variables]) the surrogate's gradient terms of the given samples:
+    /// d/dtheta_v of (1/N) * advantage_i * mean_v log p(mask_i) = advantage_i * (m_iv - p_v) / (N * V),
+    /// where N is the number of samples in the whole iteration (all ranks).
+    public static func accumulate(into gradient: inout [Double], policy: BernoulliPolicy,
+                                  masks: [[Bool]], advantages: [Double], totalSamples: Int) {
+        let scale = 1 / (Double(totalSamples) * Double(policy.count))
+        let p = policy.probabilities
+        for (mask, advantage) in zip(masks, advantages) {
+            let a = advantage * scale
+            for v in 0 ..< policy.count {
+                gradient[v] += a * ((mask[v] ? 1 : 0) - p[v])
+            }
+        }
+    }
+
+    /// Adds the gradient of the sparsity penalty lambda * mean_v sigmoid(theta_v).
+    public static func addSparsityPenalty(into gradient: inout [Double], policy: BernoulliPolicy, lambda: Double) {
+        guard lambda != 0 else { return }
+        let scale = lambda / Double(policy.count)
+        for v in 0 ..< policy.count {
+            let s = policy.probability(v)
+            gradient[v] += scale * s * (1 - s)
+        }
+    }
+}
