@@ -40,6 +40,7 @@ let package = Package(
                                          "Imaging", "Prompts", "Search", "CBLAS"]),
         /// Exercises every collective with known values; run by the tests under mpirun.
         .executableTarget(name: "MPICheck", dependencies: ["Distributed"]),
+        .executableTarget(name: "TorchFuzz", dependencies: ["TorchImport"]),
 
         .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport"),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
