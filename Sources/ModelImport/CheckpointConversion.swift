@@ -1,0 +1,135 @@
+import Model
+import TorchImport
+
+/// Turns PyTorch checkpoints of MAE-VQGAN into a `WeightStore` under vtv's names: the one place
+/// that knows how released checkpoints are laid out (REFERENCE.md Section 2, "Checkpoint names").
+///
+/// - The MAE checkpoint's state dict is its `model` entry (or `state_dict`, or the top level).
+///   Wrapper prefixes (`module.` from DistributedDataParallel, `_orig_mod.` from torch.compile)
+///   are stripped. Its `vae.*` keys are the VQGAN, unless a separate VQGAN checkpoint is given,
+///   which then wins.
+/// - A VQGAN checkpoint (taming/Lightning: `state_dict` with `encoder.*`, `decoder.*`,
+///   `quant_conv.*`, `post_quant_conv.*`, `quantize.embedding.weight`) is stored under `vae.`;
+///   its `loss.*` keys (discriminator, perceptual loss) are training-only and ignored.
+public struct CheckpointConversion {
+    /// What the conversion did, for the summary a user reads.
+    public struct Summary {
+        public var configuration: ModelConfiguration
+        public var tensors = 0
+        public var parameters = 0
+        /// "float16 -> float32" and the like, with how many tensors were converted.
+        public var dtypeConversions: [String: Int] = [:]
+        /// Keys present in the checkpoints but not part of the model, with the reason.
+        public var ignored: [(key: String, reason: String)] = []
+        /// Where the VQGAN came from.
+        public var vqganSource = ""
+    }
+
+    public let weights: WeightStore
+    public let summary: Summary
+
+    /// Reads `mae` (and `vqgan` if given), infers the configuration when `configuration` is nil,
+    /// and validates every tensor; all problems are reported at once in one error.
+    /// `heads`: (encoder, decoder) head counts, needed only for a non-standard model whose widths
+    /// match no preset (head counts cannot be read off tensor shapes).
+    public init(mae: String, vqgan: String? = nil, configuration: ModelConfiguration? = nil,
+                heads: (encoder: Int, decoder: Int)? = nil) throws {
+        var tensors: [String: TorchTensor] = [:]
+        var ignored: [(key: String, reason: String)] = []
+        let maeCheckpoint = try TorchCheckpoint(path: mae)
+        for (rawName, tensor) in try maeCheckpoint.stateDict() {
+            let name = Self.stripWrapperPrefixes(rawName)
+            if name.hasPrefix("vae.") && vqgan != nil {
+                ignored.append((name, "replaced by --vqgan"))
+            } else if let reason = Self.trainingOnlyReason(name) {
+                ignored.append((name, reason))
+            } else {
+                tensors[name] = tensor
+            }
+        }
+        var vqganSource = "vae.* of \(mae)"
+        if let vqgan {
+            vqganSource = vqgan
+            for (rawName, tensor) in try TorchCheckpoint(path: vqgan).stateDict() {
+                var name = Self.stripWrapperPrefixes(rawName)
+                if name.hasPrefix("vae.") { name.removeFirst(4) }
+                if let reason = Self.trainingOnlyReason(name) {
+                    ignored.append((name, reason))
+                } else {
+                    tensors["vae." + name] = tensor
+                }
+            }
+        }
+
+        let shapes = tensors.mapValues(\.shape)
+        let configuration = try configuration ?? Self.inferConfiguration(from: shapes, heads: heads)
+        let expected = configuration.expectedTensors
+        for name in tensors.keys.sorted() where expected[name] == nil {
+            ignored.append((name, "not a tensor of this model"))
+            tensors[name] = nil
+        }
+        // Validate names and shapes before reading any tensor data.
+        var problems: [String] = []
+        for name in expected.keys.sorted() {
+            guard let t = tensors[name] else {
+                problems.append("missing tensor '\(name)' (expected shape \(expected[name]!))")
+                continue
+            }
+            if t.shape != expected[name]! {
+                problems.append("tensor '\(name)' has shape \(t.shape), expected \(expected[name]!)")
+            }
+        }
+        if !problems.isEmpty { throw ConversionError.invalidCheckpoint(problems) }
+
+        var store = WeightStore()
+        var summary = Summary(configuration: configuration)
+        for name in expected.keys.sorted() {
+            let t = tensors[name]!
+            do {
+                store[name] = Tensor(shape: t.shape, values: try t.floats())
+            } catch {
+                throw ConversionError.unreadableTensor(name, "\(error)")
+            }
+            if t.dtype != .float32 { summary.dtypeConversions["\(t.dtype.rawValue) -> float32", default: 0] += 1 }
+            summary.tensors += 1
+            summary.parameters += t.count
+        }
+        summary.ignored = ignored.sorted { $0.key < $1.key }
+        summary.vqganSource = vqganSource
+        self.weights = store
+        self.summary = summary
+    }
+
+    static func stripWrapperPrefixes(_ name: String) -> String {
+        var name = name
+        for prefix in ["module.", "_orig_mod."] where name.hasPrefix(prefix) { name.removeFirst(prefix.count) }
+        return name
+    }
+
+    /// Why a key is training-only, or nil if it may belong to the model.
+    static func trainingOnlyReason(_ name: String) -> String? {
+        let bare = name.hasPrefix("vae.") ? String(name.dropFirst(4)) : name
+        if bare.hasPrefix("loss.") { return "training-only (VQGAN loss)" }
+        if bare.hasPrefix("discriminator.") || bare.hasPrefix("perceptual_loss.") { return "training-only" }
+        return nil
+    }
+}
+
+/// A checkpoint that cannot become a model file; every problem is listed.
+public enum ConversionError: Error, CustomStringConvertible, Equatable {
+    case invalidCheckpoint([String])
+    case cannotInfer(String)
+    case unreadableTensor(String, String)
+
+    public var description: String {
+        switch self {
+        case .invalidCheckpoint(let problems):
+            return "the checkpoint does not fit the MAE-VQGAN model (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n  "
+                + problems.joined(separator: "\n  ")
+        case .cannotInfer(let why):
+            return "cannot infer the model configuration: \(why)"
+        case let .unreadableTensor(name, why):
+            return "tensor '\(name)' cannot be read: \(why)"
+        }
+    }
+}

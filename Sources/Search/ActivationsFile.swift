@@ -1,0 +1,106 @@
+import Model
+import Storage
+
+/// An activations file (`A.h5`, documented in docs/formats.md): per task, the float64 mean and
+/// population variance of every head output over one-shot prompts, the prompt count and
+/// identities, and the model's configuration and content hash.
+///
+///     /                      format="vtv-activations", version=1, model_hash
+///     /config                the model configuration (attributes, as in a model file)
+///     /tasks/<task>          count, prompts (strings)
+///     /tasks/<task>/encoder_mean, encoder_var   float64 [encoder.depth, 148, heads, headWidth]
+///     /tasks/<task>/decoder_mean, decoder_var   float64 [decoder.depth, 197, heads, headWidth]
+public struct ActivationsFile {
+    public static let format = "vtv-activations"
+
+    public var configuration: ModelConfiguration
+    public var modelHash: String
+    /// Statistics by task name.
+    public var tasks: [String: TaskStatistics]
+
+    public init(configuration: ModelConfiguration, modelHash: String, tasks: [String: TaskStatistics]) {
+        self.configuration = configuration
+        self.modelHash = modelHash
+        self.tasks = tasks
+    }
+
+    /// Task names, sorted.
+    public var taskNames: [String] { tasks.keys.sorted() }
+
+    /// The statistics of `task`, or an error naming the tasks the file has.
+    public func statistics(_ task: String, file: String = "activations file") throws -> TaskStatistics {
+        guard let s = tasks[task] else { throw SearchInputError.missingTask(file: file, task: task, available: taskNames) }
+        return s
+    }
+
+    /// Reads and checks an activations file.
+    public init(path: String) throws {
+        let root = try HDF5File.open(path).root
+        guard (try? root.attribute("format").stringValue) == Self.format else {
+            throw SearchInputError.wrongFileKind(file: path, expected: "an activations file (vtv collect)")
+        }
+        configuration = try ModelConfiguration(readingAttributesOf: "config", in: root)
+        modelHash = try root.attribute("model_hash").stringValue ?? ""
+        let shapes = TaskStatistics.shapes(configuration)
+        tasks = [:]
+        for task in try root.children("tasks") {
+            let group = try root.group("tasks/\(task)")
+            let count = try group.attribute("count").intValue ?? 0
+            func stats(_ name: String, _ shape: [Int]) throws -> RunningStatistics {
+                RunningStatistics(count: count, mean: try group.read("\(name)_mean", as: Double.self, shape: shape).values,
+                                  variance: try group.read("\(name)_var", as: Double.self, shape: shape).values)
+            }
+            let prompts: [String]
+            switch try group.attribute("prompts") {
+            case .strings(let list): prompts = list
+            case .string(let one): prompts = [one]
+            default: prompts = []
+            }
+            tasks[task] = TaskStatistics(encoder: try stats("encoder", shapes.encoder),
+                                         decoder: try stats("decoder", shapes.decoder), prompts: prompts)
+        }
+    }
+
+    /// Writes the file atomically.
+    public func write(to path: String) throws {
+        let file = try HDF5File.create(path)
+        let root = file.root
+        try root.setAttribute("format", .string(Self.format))
+        try root.setAttribute("version", .int(1))
+        try root.setAttribute("model_hash", .string(modelHash))
+        try configuration.writeAttributes(to: "config", in: root)
+        let shapes = TaskStatistics.shapes(configuration)
+        for task in taskNames {
+            let s = tasks[task]!
+            let group = try root.createGroup("tasks/\(task)")
+            try group.setAttribute("count", .int(s.count))
+            try group.setAttribute("prompts", .strings(s.prompts))
+            for (name, stats, shape) in [("encoder", s.encoder, shapes.encoder), ("decoder", s.decoder, shapes.decoder)] {
+                try group.write("\(name)_mean", stats.mean, shape: shape)
+                try group.write("\(name)_var", stats.variance, shape: shape)
+            }
+        }
+        try file.commit()
+    }
+
+    /// The union of two collections of the same model: tasks present in both are merged exactly
+    /// (as if collected in one run); a prompt present in both would be counted twice, so it is an error.
+    public func merged(with other: ActivationsFile, names: (String, String) = ("first", "second")) throws -> ActivationsFile {
+        guard other.modelHash == modelHash, other.configuration == configuration else {
+            throw SearchInputError.modelMismatch(what: "\(names.1) (model \(other.modelHash))", expected: modelHash)
+        }
+        var result = self
+        for (task, stats) in other.tasks {
+            if let mine = tasks[task] {
+                let shared = Set(mine.prompts).intersection(stats.prompts)
+                if !shared.isEmpty {
+                    throw SearchInputError.overlappingPrompts(task: task, examples: Array(shared.sorted().prefix(3)), count: shared.count)
+                }
+                result.tasks[task] = mine.merged(with: stats)
+            } else {
+                result.tasks[task] = stats
+            }
+        }
+        return result
+    }
+}
