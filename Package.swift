@@ -30,14 +30,16 @@ let package = Package(
         .target(name: "Storage", dependencies: ["CHDF5"]),
         .target(name: "Model", dependencies: ["CBLAS", "Storage"], swiftSettings: fastMath),
         .target(name: "TorchImport", dependencies: []),
+        .target(name: "ModelImport", dependencies: ["Model", "TorchImport"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: fastMath),
         .target(name: "Prompts", dependencies: ["Imaging", "Storage"]),
-        .target(name: "Search", dependencies: ["Model", "Prompts", "Distributed", "Storage"],
+        .target(name: "Plotting", dependencies: ["Imaging"]),
+        .target(name: "Search", dependencies: ["Model", "Prompts", "Distributed", "Storage", "Plotting"],
                 swiftSettings: fastMath),
 
         .executableTarget(name: "vtv",
-                          dependencies: ["Distributed", "Storage", "Model", "TorchImport",
-                                         "Imaging", "Prompts", "Search", "CBLAS"]),
+                          dependencies: ["Distributed", "Storage", "Model", "TorchImport", "ModelImport",
+                                         "Imaging", "Prompts", "Search", "CBLAS", "Plotting"]),
         /// Exercises every collective with known values; run by the tests under mpirun.
         .executableTarget(name: "MPICheck", dependencies: ["Distributed"]),
         .executableTarget(name: "TorchFuzz", dependencies: ["TorchImport"]),
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "TorchImportTests", dependencies: ["TorchImport", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Imaging", "Storage", "TestSupport"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting", "Imaging", "TestSupport"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Model", "Prompts", "Storage", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,132 @@
+/// The two transformer stacks of the MAE.
+public enum Stack: Int, CaseIterable, Sendable {
+    case encoder = 0
+    case decoder = 1
+}
+
+/// Head outputs o[l, t, h] (REFERENCE.md section 5) of one forward pass, or a mean of several:
+/// for every layer l, token t and head h, the head's attention output (headWidth features)
+/// before the `attn.proj` Linear.
+///
+/// Layout, row-major: `encoder` is [encoder.depth, encoderTokens, encoder.heads, encoder.headWidth]
+/// and `decoder` is [decoder.depth, decoderTokens, decoder.heads, decoder.headWidth]. For one
+/// layer and token the heads are concatenated, so a layer is exactly the [tokens, width] matrix
+/// that `proj` multiplies. Tokens follow the run's `TokenLayout` (one-shot: 148 and 197).
+public struct HeadOutputs: Equatable, Sendable {
+    public let configuration: ModelConfiguration
+    public let layout: TokenLayout
+    public var encoder: [Float]
+    public var decoder: [Float]
+
+    /// Zeros for `layout`.
+    public init(configuration: ModelConfiguration, layout: TokenLayout) {
+        self.configuration = configuration
+        self.layout = layout
+        encoder = [Float](repeating: 0, count: configuration.encoder.depth * layout.encoderTokens * configuration.encoder.width)
+        decoder = [Float](repeating: 0, count: configuration.decoder.depth * layout.decoderTokens * configuration.decoder.width)
+    }
+
+    /// Tokens per layer in `stack`.
+    public func tokens(_ stack: Stack) -> Int {
+        stack == .encoder ? layout.encoderTokens : layout.decoderTokens
+    }
+
+    /// Shape of `stack`'s array: [depth, tokens, heads, headWidth].
+    public func shape(_ stack: Stack) -> [Int] {
+        let s = configuration.stack(stack)
+        return [s.depth, tokens(stack), s.heads, s.headWidth]
+    }
+
+    /// Offset of o[layer, token, head] in `stack`'s array (headWidth floats start there).
+    public func offset(_ stack: Stack, layer: Int, token: Int, head: Int) -> Int {
+        let s = configuration.stack(stack)
+        return (layer * tokens(stack) + token) * s.width + head * s.headWidth
+    }
+
+    /// The vector o[layer, token, head] of `stack`.
+    public func vector(_ stack: Stack, layer: Int, token: Int, head: Int) -> ArraySlice<Float> {
+        let start = offset(stack, layer: layer, token: token, head: head)
+        let values = stack == .encoder ? encoder : decoder
+        return values[start ..< start + configuration.stack(stack).headWidth]
+    }
+
+    /// The element-wise mean of recordings with one configuration and layout (a task mean when
+    /// they are the one-shot recordings of one task's prompts). Sums in Double.
+    public static func mean(of recordings: [HeadOutputs]) -> HeadOutputs {
+        precondition(!recordings.isEmpty, "a mean needs at least one recording")
+        var result = HeadOutputs(configuration: recordings[0].configuration, layout: recordings[0].layout)
+        for stack in Stack.allCases {
+            var sums = [Double](repeating: 0, count: stack == .encoder ? result.encoder.count : result.decoder.count)
+            for r in recordings {
+                precondition(r.configuration == result.configuration && r.layout == result.layout,
+                             "recordings of different models or layouts cannot be averaged")
+                let values = stack == .encoder ? r.encoder : r.decoder
+                for i in sums.indices { sums[i] += Double(values[i]) }
+            }
+            let mean = sums.map { Float($0 / Double(recordings.count)) }
+            if stack == .encoder { result.encoder = mean } else { result.decoder = mean }
+        }
+        return result
+    }
+
+    /// Each head's projected contribution W_h o[l, t, h] + b (the published code's recording
+    /// form; W_h is columns h*headWidth..<(h+1)*headWidth of `attn.proj.weight` [width, width],
+    /// b the whole `attn.proj.bias`), shape [depth, tokens, heads, width] for `stack`.
+    public func projected(_ stack: Stack, weights: WeightStore) throws -> Tensor {
+        let s = configuration.stack(stack)
+        let prefix = stack == .encoder ? "blocks" : "decoder_blocks"
+        let n = tokens(stack)
+        var out = [Float](repeating: 0, count: s.depth * n * s.heads * s.width)
+        let values = stack == .encoder ? encoder : decoder
+        for l in 0..<s.depth {
+            let weight = try weights.require("\(prefix).\(l).attn.proj.weight")
+            let bias = try weights.require("\(prefix).\(l).attn.proj.bias")
+            guard weight.shape == [s.width, s.width], bias.shape == [s.width] else {
+                throw WeightError.misShaped([("\(prefix).\(l).attn.proj.weight", [s.width, s.width], weight.shape)])
+            }
+            for t in 0..<n {
+                for h in 0..<s.heads {
+                    let o = (l * n + t) * s.width + h * s.headWidth
+                    let y = ((l * n + t) * s.heads + h) * s.width
+                    for i in 0..<s.width {
+                        var sum = bias.values[i]
+                        for j in 0..<s.headWidth { sum += weight.values[i * s.width + h * s.headWidth + j] * values[o + j] }
+                        out[y + i] = sum
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [s.depth, n, s.heads, s.width], values: out)
+    }
+}
+
+extension ModelConfiguration {
+    /// The configuration of `stack`.
+    public func stack(_ stack: Stack) -> StackConfiguration {
+        stack == .encoder ? encoder : decoder
+    }
+}
+
+/// Collects the head outputs of one sample during a forward pass (pass it in that sample's
+/// `MAESample.recorder`); after the pass `outputs` holds o for every layer, token and head.
+public final class HeadRecorder {
+    public private(set) var outputs: HeadOutputs
+
+    public init(configuration: ModelConfiguration, mode: PromptMode) {
+        outputs = HeadOutputs(configuration: configuration, layout: TokenLayout(mode: mode, grid: configuration.grid))
+    }
+
+    /// Copies layer `layer`'s head outputs of `stack` for this sample.
+    /// o: [tokens, width] row-major with leading dimension `ld`.
+    func record(_ stack: Stack, layer: Int, o: UnsafePointer<Float>, ld: Int) {
+        let width = outputs.configuration.stack(stack).width
+        let tokens = outputs.tokens(stack)
+        func copy(_ values: inout [Float]) {
+            values.withUnsafeMutableBufferPointer { dst in
+                let base = dst.baseAddress! + layer * tokens * width
+                for t in 0..<tokens { (base + t * width).update(from: o + t * ld, count: width) }
+            }
+        }
+        if stack == .encoder { copy(&outputs.encoder) } else { copy(&outputs.decoder) }
+    }
+}

@@ -1,0 +1,48 @@
+// The elementwise kernels are plain scalar loops on purpose: LLVM vectorizes them in release
+// builds, and unlike Swift's generic SIMD types they stay fast enough in debug builds (which
+// the tests use) and never fall back to per-lane generic calls.
+
+/// The PyTorch Linear over a block of rows: y = x W^T + b, or y += x W^T + b when
+/// `accumulate` (a residual connection folded into the product).
+/// x: [rows, inFeatures] row-major with leading dimension `ldx` (default inFeatures);
+/// weight: [outFeatures, inFeatures] row-major (PyTorch layout); bias: [outFeatures];
+/// y: [rows, outFeatures] row-major with leading dimension `ldy` (default outFeatures).
+/// One SGEMM for all rows, so a batch of samples shares each weight read.
+func linear(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, ldx: Int? = nil,
+            weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, outFeatures: Int,
+            into y: UnsafeMutablePointer<Float>, ldy: Int? = nil, accumulate: Bool = false) {
+    let ldy = ldy ?? outFeatures
+    if rows == 0 { return }
+    for r in 0..<rows {
+        let row = y + r * ldy
+        if accumulate {
+            addVector(bias, into: row, count: outFeatures)
+        } else {
+            row.update(from: bias, count: outFeatures)
+        }
+    }
+    gemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+         a: x, lda: ldx ?? inFeatures, b: weight, ldb: inFeatures, beta: 1, c: y, ldc: ldy)
+}
+
+/// y += x elementwise. x, y: [count].
+func addVector(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count { y[i] += x[i] }
+}
+
+/// The sum of x[0..<count], with eight running partial sums (independent chains, so the
+/// adds overlap; float addition is not reassociated by the compiler).
+@inline(__always)
+func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+    var a0: Float = 0, a1: Float = 0, a2: Float = 0, a3: Float = 0
+    var a4: Float = 0, a5: Float = 0, a6: Float = 0, a7: Float = 0
+    var i = 0
+    while i + 8 <= count {
+        a0 += x[i]; a1 += x[i + 1]; a2 += x[i + 2]; a3 += x[i + 3]
+        a4 += x[i + 4]; a5 += x[i + 5]; a6 += x[i + 6]; a7 += x[i + 7]
+        i += 8
+    }
+    var total = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))
+    while i < count { total += x[i]; i += 1 }
+    return total
+}

@@ -1,0 +1,168 @@
+/// One canvas to run through the MAE, with its own options.
+public struct MAESample {
+    /// The prompt canvas: [3, imageSize, imageSize] row-major, values in [0, 1] (not normalized).
+    public var canvas: [Float]
+    public var mode: PromptMode
+    /// Head outputs to overwrite (token indices in this sample's layout), or nil.
+    public var patches: PatchSet?
+    /// Receives this sample's head outputs (its mode must be the sample's), or nil.
+    public var recorder: HeadRecorder?
+
+    public init(canvas: [Float], mode: PromptMode, patches: PatchSet? = nil, recorder: HeadRecorder? = nil) {
+        self.canvas = canvas
+        self.mode = mode
+        self.patches = patches
+        self.recorder = recorder
+    }
+}
+
+/// Errors in what a caller hands to `MAEModel.forward`.
+public enum MAEInputError: Error, CustomStringConvertible, Equatable {
+    case canvasSize(sample: Int, found: Int, expected: Int)
+    case recorderMode(sample: Int, recorder: PromptMode, run: PromptMode)
+    case patchModel(sample: Int)
+    case patchToken(sample: Int, stack: Stack, token: Int, tokens: Int)
+
+    public var description: String {
+        switch self {
+        case .canvasSize(let i, let found, let expected):
+            return "sample \(i): the canvas has \(found) values, expected \(expected) (3 x image_size x image_size)"
+        case .recorderMode(let i, let r, let s):
+            return "sample \(i): its recorder was made for \(r.rawValue) but the sample runs \(s.rawValue)"
+        case .patchModel(let i):
+            return "sample \(i): its patch set was recorded with a different model configuration"
+        case .patchToken(let i, let stack, let token, let tokens):
+            return "sample \(i): a patch targets \(stack) token \(token), but this mode has only \(tokens) tokens there"
+        }
+    }
+}
+
+/// The MAE of MAE-VQGAN: canvas -> logits over the VQGAN codebook for the predicted positions
+/// (REFERENCE.md sections 2 and 4), for a batch of samples that may mix modes, patch sets and
+/// recorders. A sample's result does not depend on the rest of its batch: Linears treat rows
+/// independently and attention runs per sample.
+///
+/// Not thread-safe: one model owns one workspace, sized for the largest batch it has run and
+/// reused, so repeated batches of one shape allocate no buffers. Use one model per thread.
+public final class MAEModel {
+    public let configuration: ModelConfiguration
+    let parameters: MAEParameters
+    let layouts: [PromptMode: TokenLayout]
+    let workspace = MAEWorkspace()
+
+    /// Copies the MAE tensors out of `weights` (checked against `configuration.maeTensorShapes`;
+    /// tensors of other parts, such as `vae.*`, are ignored).
+    public init(configuration: ModelConfiguration, weights: WeightStore) throws {
+        let problems = configuration.problems
+        if !problems.isEmpty { throw ConfigurationError.invalid(problems) }
+        self.configuration = configuration
+        parameters = try MAEParameters(configuration: configuration, weights: weights)
+        layouts = Dictionary(uniqueKeysWithValues: PromptMode.allCases.map { ($0, TokenLayout(mode: $0, grid: configuration.grid)) })
+    }
+
+    /// The token layout of `mode`.
+    public func layout(_ mode: PromptMode) -> TokenLayout { layouts[mode]! }
+
+    /// Runs `samples` and writes each one's logits into `output`: [positions, vocabulary] per
+    /// sample, positions in the layout's `kept` order (196 one-shot, 98 zero-shot).
+    public func forward(_ samples: [MAESample], into output: MAEOutput) throws {
+        try validate(samples)
+        let plan = workspace.plan(samples.map { layouts[$0.mode]! }, configuration: configuration)
+        output.reset(positions: samples.map { layouts[$0.mode]!.predictedPositions },
+                     vocabulary: configuration.vocabulary)
+        forwardEncoder(samples, plan: plan)
+        forwardDecoder(samples, plan: plan, output: output)
+    }
+
+    /// Runs `samples` into a new output.
+    public func forward(_ samples: [MAESample]) throws -> MAEOutput {
+        let output = MAEOutput()
+        try forward(samples, into: output)
+        return output
+    }
+
+    private func validate(_ samples: [MAESample]) throws {
+        let canvasCount = 3 * configuration.imageSize * configuration.imageSize
+        for (i, s) in samples.enumerated() {
+            if s.canvas.count != canvasCount {
+                throw MAEInputError.canvasSize(sample: i, found: s.canvas.count, expected: canvasCount)
+            }
+            if let r = s.recorder, r.outputs.layout.mode != s.mode {
+                throw MAEInputError.recorderMode(sample: i, recorder: r.outputs.layout.mode, run: s.mode)
+            }
+            if let r = s.recorder, r.outputs.configuration != configuration { throw MAEInputError.patchModel(sample: i) }
+            if let p = s.patches {
+                guard p.values.configuration == configuration else { throw MAEInputError.patchModel(sample: i) }
+                let layout = layouts[s.mode]!
+                for (stack, tokens) in [(Stack.encoder, layout.encoderTokens), (.decoder, layout.decoderTokens)] {
+                    let top = p.maximumToken(stack)
+                    if top >= tokens { throw MAEInputError.patchToken(sample: i, stack: stack, token: top, tokens: tokens) }
+                }
+            }
+        }
+    }
+
+    /// Patches, then records, one sample's head outputs of one layer.
+    func headOutputHook(_ samples: [MAESample], _ stack: Stack, layer: Int) -> (Int, UnsafeMutablePointer<Float>) -> Void {
+        let width = configuration.stack(stack).width
+        return { i, o in
+            samples[i].patches?.apply(stack, layer: layer, to: o, ld: width)
+            samples[i].recorder?.record(stack, layer: layer, o: o, ld: width)
+        }
+    }
+}
+
+/// Logits of a batch: for sample i, [positions(of: i), vocabulary] row-major. Reused across
+/// calls (storage only grows).
+public final class MAEOutput {
+    public private(set) var vocabulary = 0
+    private var positionCounts: [Int] = []
+    private var offsets: [Int] = []
+    var storage: [Float] = []
+
+    public init() {}
+
+    func reset(positions: [Int], vocabulary: Int) {
+        self.vocabulary = vocabulary
+        positionCounts = positions
+        offsets.removeAll(keepingCapacity: true)
+        var total = 0
+        for p in positions {
+            offsets.append(total)
+            total += p * vocabulary
+        }
+        if storage.count < total { storage = [Float](repeating: 0, count: total) }
+    }
+
+    /// Number of samples of the last batch.
+    public var sampleCount: Int { positionCounts.count }
+    /// Predicted positions of sample `i` (196 one-shot, 98 zero-shot).
+    public func positions(of i: Int) -> Int { positionCounts[i] }
+    /// Where sample `i`'s logits start in the storage.
+    func offset(of i: Int) -> Int { offsets[i] }
+
+    /// Sample `i`'s logits, [positions, vocabulary].
+    public func logits(of i: Int) -> Tensor {
+        let start = offsets[i], n = positionCounts[i] * vocabulary
+        return Tensor(shape: [positionCounts[i], vocabulary], values: Array(storage[start ..< start + n]))
+    }
+
+    /// Calls `body` with sample `i`'s logits, [positions, vocabulary] row-major, without copying.
+    public func withLogits<R>(of i: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try storage.withUnsafeBufferPointer {
+            try body(UnsafeBufferPointer(rebasing: $0[offsets[i] ..< offsets[i] + positionCounts[i] * vocabulary]))
+        }
+    }
+
+    /// The predicted token of every position of sample `i` (the first maximum, as PyTorch's argmax).
+    public func argmax(of i: Int) -> [Int32] {
+        withLogits(of: i) { l in
+            (0..<positionCounts[i]).map { p in
+                let row = l.baseAddress! + p * vocabulary
+                var best = 0
+                for j in 1..<vocabulary where row[j] > row[best] { best = j }
+                return Int32(best)
+            }
+        }
+    }
+}

@@ -1,0 +1,156 @@
+/// The VQGAN tokenizer: canvases in [0, 1] to codebook token ids, as the MAE-VQGAN computes its
+/// training targets and the fixture's `vqgan_tokens`:
+/// 2x-1 -> conv_in -> levels (residual blocks, attention at the lowest level, `Downsample`
+/// except after the last) -> mid (block_1, attn_1, block_2) -> norm_out, swish, conv_out ->
+/// quant_conv -> nearest codebook row per position.
+///
+/// Holds its weights and a workspace; not thread-safe (use one encoder per thread).
+public final class VQGANEncoder {
+    public let configuration: VQGANConfiguration
+    /// Canvases processed together through each layer; larger batches use more memory.
+    public var batchLimit = 4
+
+    private struct Level {
+        var blocks: [VQGANResnetBlock]
+        var attentions: [VQGANAttnBlock]
+        var downsample: Conv3x3Layer?
+    }
+
+    private let convIn: Conv3x3Layer
+    private let levels: [Level]
+    private let midBlock1: VQGANResnetBlock
+    private let midAttention: VQGANAttnBlock
+    private let midBlock2: VQGANResnetBlock
+    private let normOut: GroupNormLayer
+    private let convOut: Conv3x3Layer
+    private let quantConv: Conv1x1Layer
+    /// codebook: [codebookSize, embedDim]; codebookNorms: [codebookSize].
+    private let codebook: [Float]
+    private let codebookNorms: [Float]
+    private let workspace = VQGANWorkspace()
+
+    /// Builds the encoder from `weights` (names under `prefix`), checking every VQGAN tensor's
+    /// presence and shape first; tensors outside the VQGAN are ignored.
+    public init(configuration: VQGANConfiguration, weights: WeightStore, prefix: String = "vae.") throws {
+        let problems = configuration.problems
+        if !problems.isEmpty { throw VQGANError.invalidConfiguration(problems) }
+        try weights.validate(against: configuration.expectedTensors(prefix: prefix), allowExtra: true)
+        self.configuration = configuration
+        let p = prefix + "encoder."
+        convIn = try Conv3x3Layer(weights, p + "conv_in")
+        levels = try (0..<configuration.levels).map { level in
+            let isLowest = level == configuration.levels - 1
+            return Level(
+                blocks: try (0..<configuration.resBlocks).map { try VQGANResnetBlock(weights, p + "down.\(level).block.\($0)") },
+                attentions: isLowest ? try (0..<configuration.resBlocks).map {
+                    try VQGANAttnBlock(weights, p + "down.\(level).attn.\($0)")
+                } : [],
+                downsample: isLowest ? nil : try Conv3x3Layer(weights, p + "down.\(level).downsample.conv"))
+        }
+        midBlock1 = try VQGANResnetBlock(weights, p + "mid.block_1")
+        midAttention = try VQGANAttnBlock(weights, p + "mid.attn_1")
+        midBlock2 = try VQGANResnetBlock(weights, p + "mid.block_2")
+        normOut = try GroupNormLayer(weights, p + "norm_out")
+        convOut = try Conv3x3Layer(weights, p + "conv_out")
+        quantConv = try Conv1x1Layer(weights, prefix + "quant_conv")
+        codebook = try weights.require(prefix + "quantize.embedding.weight").values
+        var norms = [Float](repeating: 0, count: configuration.codebookSize)
+        codebook.withUnsafeBufferPointer { c in
+            norms.withUnsafeMutableBufferPointer { n in
+                Model.codebookNorms(c.baseAddress!, size: configuration.codebookSize, dim: configuration.embedDim,
+                                    n.baseAddress!)
+            }
+        }
+        codebookNorms = norms
+    }
+
+    /// Token ids of each canvas, raster order over its (height/16) x (width/16) grid.
+    /// canvases: [count, 3, height, width] in [0, 1], channel-major -> [count, grid positions].
+    public func tokens(canvases: [Float], count: Int, height: Int, width: Int) throws -> [Int32] {
+        let f = configuration.downsampling
+        guard height > 0, width > 0, height % f == 0, width % f == 0 else {
+            throw VQGANError.canvasSize(height: height, width: width, multiple: f)
+        }
+        let canvasSize = configuration.inChannels * height * width
+        guard canvases.count == count * canvasSize else {
+            throw VQGANError.bufferSize(what: "canvases for \(count) canvases of \(configuration.inChannels)x\(height)x\(width)",
+                                        expected: count * canvasSize, found: canvases.count)
+        }
+        let positions = (height / f) * (width / f)
+        var tokens = [Int32](repeating: 0, count: count * positions)
+        canvases.withUnsafeBufferPointer { input in
+            tokens.withUnsafeMutableBufferPointer { out in
+                var start = 0
+                while start < count {
+                    let batch = min(max(1, batchLimit), count - start)
+                    encode(input.baseAddress! + start * canvasSize, batch: batch, height: height, width: width,
+                           tokens: out.baseAddress! + start * positions)
+                    start += batch
+                }
+            }
+        }
+        return tokens
+    }
+
+    /// Largest activation of one image, in floats, over the whole network.
+    private func activationCount(height: Int, width: Int) -> Int {
+        var (h, w) = (height, width)
+        var largest = max(configuration.inChannels, configuration.ch) * h * w
+        for (l, level) in levels.enumerated() {
+            largest = max(largest, max(level.blocks[0].cIn, configuration.channels(level: l)) * h * w)
+            if level.downsample != nil { (h, w) = (downsampledSide(h), downsampledSide(w)) }
+        }
+        return max(largest, max(configuration.zChannels, configuration.embedDim) * h * w)
+    }
+
+    /// canvases: [batch, 3, height, width] in [0, 1] -> tokens: [batch, positions].
+    private func encode(_ canvases: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+                        tokens: UnsafeMutablePointer<Int32>) {
+        let c = configuration
+        let size = batch * activationCount(height: height, width: width)
+        var current = workspace.buffer(.current, count: size)
+        var other = workspace.buffer(.other, count: size)
+
+        let inputCount = batch * c.inChannels * height * width
+        for i in 0..<inputCount { other[i] = 2 * canvases[i] - 1 }
+        convIn.apply(other, current, batch: batch, height: height, width: width, workspace: workspace)
+
+        var (h, w) = (height, width)
+        for level in levels {
+            for (b, block) in level.blocks.enumerated() {
+                let out = block.apply(current, spare: other, batch: batch, height: h, width: w,
+                                      configuration: c, workspace: workspace)
+                if out != current { swap(&current, &other) }
+                if !level.attentions.isEmpty {
+                    level.attentions[b].apply(current, batch: batch, height: h, width: w,
+                                              configuration: c, workspace: workspace)
+                }
+            }
+            if let downsample = level.downsample {
+                downsample.applyStride2(current, other, batch: batch, height: h, width: w, workspace: workspace)
+                swap(&current, &other)
+                (h, w) = (downsampledSide(h), downsampledSide(w))
+            }
+        }
+        _ = midBlock1.apply(current, spare: other, batch: batch, height: h, width: w, configuration: c, workspace: workspace)
+        midAttention.apply(current, batch: batch, height: h, width: w, configuration: c, workspace: workspace)
+        _ = midBlock2.apply(current, spare: other, batch: batch, height: h, width: w, configuration: c, workspace: workspace)
+
+        let positions = h * w
+        let normed = workspace.buffer(.normed, count: batch * normOut.channels * positions)
+        normOut.apply(current, normed, batch: batch, pixels: positions, configuration: c, swish: true)
+        convOut.apply(normed, other, batch: batch, height: h, width: w, workspace: workspace)
+        quantConv.apply(other, current, batch: batch, pixels: positions)
+
+        let products = workspace.buffer(.products, count: positions * c.codebookSize)
+        codebook.withUnsafeBufferPointer { e in
+            codebookNorms.withUnsafeBufferPointer { norms in
+                for image in 0..<batch {
+                    quantizeNearest(current + image * c.embedDim * positions, positions: positions, dim: c.embedDim,
+                                    codebook: e.baseAddress!, norms: norms.baseAddress!, size: c.codebookSize,
+                                    tokens: tokens + image * positions, products: products)
+                }
+            }
+        }
+    }
+}

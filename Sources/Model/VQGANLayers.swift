@@ -1,0 +1,101 @@
+/// The VQGAN's parameterised layers, holding their weights in the form the kernels want.
+/// Each is built from the checkpoint tensors `<name>.weight` / `<name>.bias`.
+
+/// GroupNorm affine parameters. gamma, beta: [channels].
+struct GroupNormLayer {
+    let channels: Int
+    let gamma: [Float]
+    let beta: [Float]
+
+    init(_ weights: WeightStore, _ name: String) throws {
+        gamma = try weights.require(name + ".weight").values
+        beta = try weights.require(name + ".bias").values
+        channels = gamma.count
+    }
+
+    /// y = GroupNorm(x), followed by swish when `swish`. x, y: [batch, channels, pixels].
+    func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, pixels: Int,
+               configuration: VQGANConfiguration, swish: Bool) {
+        gamma.withUnsafeBufferPointer { g in
+            beta.withUnsafeBufferPointer { b in
+                groupNorm(x, y, batch: batch, channels: channels, pixels: pixels,
+                          groups: configuration.groups, eps: configuration.eps,
+                          gamma: g.baseAddress!, beta: b.baseAddress!, swish: swish)
+            }
+        }
+    }
+}
+
+/// A 3x3 convolution. weight: PyTorch [cOut, cIn, 3, 3]; taps: the same per tap [9, cOut, cIn].
+struct Conv3x3Layer {
+    let cIn: Int
+    let cOut: Int
+    let weight: [Float]
+    let taps: [Float]
+    let bias: [Float]
+
+    init(_ weights: WeightStore, _ name: String) throws {
+        let w = try weights.require(name + ".weight")
+        cOut = w.shape[0]
+        cIn = w.shape[1]
+        weight = w.values
+        taps = conv3x3Taps(w.values, cOut: cOut, cIn: cIn)
+        bias = try weights.require(name + ".bias").values
+    }
+
+    /// Stride 1, padding 1 (optionally after a nearest 2x upsampling of x).
+    /// x: [batch, cIn, height, width] (or half that with `upsample`) -> y: [batch, cOut, height, width].
+    func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
+               height: Int, width: Int, upsample: Bool = false, accumulate: Bool = false,
+               workspace: VQGANWorkspace) {
+        let padded = workspace.buffer(.padded, count: cIn * (height + 2) * (width + 2))
+        let band = workspace.buffer(.band, count: conv3x3BandCount(cOut: cOut, height: height, width: width))
+        taps.withUnsafeBufferPointer { t in
+            bias.withUnsafeBufferPointer { b in
+                conv2d3x3(x, y, batch: batch, cIn: cIn, cOut: cOut, height: height, width: width,
+                          upsample: upsample, taps: t.baseAddress!, bias: b.baseAddress!,
+                          accumulate: accumulate, padded: padded, band: band)
+            }
+        }
+    }
+
+    /// taming's `Downsample`: pad right/bottom by one, stride 2.
+    /// x: [batch, cIn, height, width] -> y: [batch, cOut, downsampledSide(height), downsampledSide(width)].
+    func applyStride2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
+                      height: Int, width: Int, workspace: VQGANWorkspace) {
+        let columns = workspace.buffer(.columns, count: conv3x3Stride2ColumnCount(cIn: cIn, height: height, width: width))
+        weight.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                conv2d3x3Stride2(x, y, batch: batch, cIn: cIn, cOut: cOut, height: height, width: width,
+                                 weight: w.baseAddress!, bias: b.baseAddress!, columns: columns)
+            }
+        }
+    }
+}
+
+/// A 1x1 convolution. weight: [cOut, cIn] (PyTorch [cOut, cIn, 1, 1]).
+struct Conv1x1Layer {
+    let cIn: Int
+    let cOut: Int
+    let weight: [Float]
+    let bias: [Float]
+
+    init(_ weights: WeightStore, _ name: String) throws {
+        let w = try weights.require(name + ".weight")
+        cOut = w.shape[0]
+        cIn = w.shape[1]
+        weight = w.values
+        bias = try weights.require(name + ".bias").values
+    }
+
+    /// x: [batch, cIn, pixels] -> y: [batch, cOut, pixels]; with `accumulate`, y += conv(x).
+    func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, pixels: Int,
+               accumulate: Bool = false) {
+        weight.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                conv2d1x1(x, y, batch: batch, cIn: cIn, cOut: cOut, pixels: pixels,
+                          weight: w.baseAddress!, bias: b.baseAddress!, accumulate: accumulate)
+            }
+        }
+    }
+}

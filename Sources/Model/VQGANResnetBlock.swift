@@ -1,0 +1,43 @@
+/// taming's `ResnetBlock` (no time embedding, no dropout at inference):
+/// h = conv2(swish(GN2(conv1(swish(GN1(x)))))), output = shortcut(x) + h, where the shortcut is
+/// the identity, or the 1x1 `nin_shortcut` when the channel count changes.
+/// Checkpoint names: `<name>.{norm1, conv1, norm2, conv2, nin_shortcut}`.
+struct VQGANResnetBlock {
+    let norm1: GroupNormLayer
+    let conv1: Conv3x3Layer
+    let norm2: GroupNormLayer
+    let conv2: Conv3x3Layer
+    let shortcut: Conv1x1Layer?
+
+    var cIn: Int { conv1.cIn }
+    var cOut: Int { conv1.cOut }
+
+    init(_ weights: WeightStore, _ name: String) throws {
+        norm1 = try GroupNormLayer(weights, name + ".norm1")
+        conv1 = try Conv3x3Layer(weights, name + ".conv1")
+        norm2 = try GroupNormLayer(weights, name + ".norm2")
+        conv2 = try Conv3x3Layer(weights, name + ".conv2")
+        shortcut = conv1.cIn == conv1.cOut ? nil : try Conv1x1Layer(weights, name + ".nin_shortcut")
+    }
+
+    /// x: [batch, cIn, height, width] in `x`; the result, [batch, cOut, height, width], is left in
+    /// `x` when the channels stay the same (in place) and in `spare` otherwise. Returns which.
+    func apply(_ x: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>,
+               batch: Int, height: Int, width: Int,
+               configuration: VQGANConfiguration, workspace: VQGANWorkspace) -> UnsafeMutablePointer<Float> {
+        let pixels = height * width
+        let normed = workspace.buffer(.normed, count: batch * max(cIn, cOut) * pixels)
+        let hidden = workspace.buffer(.hidden, count: batch * cOut * pixels)
+        norm1.apply(x, normed, batch: batch, pixels: pixels, configuration: configuration, swish: true)
+        conv1.apply(normed, hidden, batch: batch, height: height, width: width, workspace: workspace)
+        norm2.apply(hidden, normed, batch: batch, pixels: pixels, configuration: configuration, swish: true)
+        var out = x
+        if let shortcut {
+            shortcut.apply(x, spare, batch: batch, pixels: pixels)
+            out = spare
+        }
+        conv2.apply(normed, out, batch: batch, height: height, width: width, accumulate: true,
+                    workspace: workspace)
+        return out
+    }
+}

@@ -1,0 +1,138 @@
+import Distributed
+import Foundation
+import Model
+
+/// REINFORCE over patch masks (REFERENCE.md Section 7), spread over MPI ranks.
+///
+/// Each iteration draws `samplesPerIteration` masks; sample s's mask comes from the counter-based
+/// stream keyed by (seed, iteration, s), so every rank can draw any mask and none is sent. Rank r
+/// evaluates the contiguous block `shard(N, r, size)` of samples in batched forward passes; the
+/// losses are all-gathered (float64, in sample order), every rank standardizes them, adds the
+/// gradient terms of its own samples, and the partial gradients are all-reduced (float64). All
+/// ranks then apply the same Adam step, so the policies stay identical.
+public final class ReinforceSearch {
+    public let settings: SearchSettings
+    public let evaluator: RewardEvaluator
+    /// Training prompts per task: train[task][i], each task with `settings.trainPrompts` prompts.
+    public let train: [[SearchPrompt]]
+    /// Held-out prompts for the periodic evaluations (all tasks).
+    public let heldOut: [SearchPrompt]
+    /// The variables the policy covers (all, or one stack's), in the full numbering.
+    public let searched: [Int]
+    private let world: Communicator
+
+    public init(settings: SearchSettings, evaluator: RewardEvaluator, train: [[SearchPrompt]], heldOut: [SearchPrompt],
+                world: Communicator) {
+        self.settings = settings
+        self.evaluator = evaluator
+        self.train = train
+        self.heldOut = heldOut
+        self.world = world
+        let space = evaluator.space
+        searched = (0 ..< space.count).filter { v in
+            switch settings.stacks {
+            case .both: return true
+            case .encoder: return space.decode(v).stack == .encoder
+            case .decoder: return space.decode(v).stack == .decoder
+            }
+        }
+    }
+
+    /// A fresh state for this search.
+    public func initialState() -> SearchState { SearchState(variables: searched.count, settings: settings) }
+
+    /// A policy mask expanded to the full variable numbering.
+    public func fullMask(_ mask: [Bool]) -> [Bool] {
+        var full = [Bool](repeating: false, count: evaluator.space.count)
+        for (j, v) in searched.enumerated() where mask[j] { full[v] = true }
+        return full
+    }
+
+    /// Probabilities in the full numbering (0 for variables outside the searched stack).
+    public func fullProbabilities(_ policy: BernoulliPolicy) -> [Double] {
+        var full = [Double](repeating: 0, count: evaluator.space.count)
+        for (j, v) in searched.enumerated() { full[v] = policy.probability(j) }
+        return full
+    }
+
+    /// The training prompt and task group of sample `s`: tasks take turns, prompts cycle
+    /// (single task: prompt s mod trainPrompts, as published).
+    func assignment(_ s: Int) -> (prompt: SearchPrompt, group: Int) {
+        let task = s % train.count
+        let prompts = train[task]
+        return (prompts[(s / train.count) % prompts.count], task)
+    }
+
+    public enum Outcome: Equatable { case finished, interrupted }
+
+    /// Runs iterations from `state.iteration` to `settings.iterations`, calling `checkpoint` every
+    /// `checkpointEvery` iterations and when `stopRequested` becomes true on any rank (after which
+    /// it returns `.interrupted`). `report` sees each finished iteration (on every rank).
+    public func run(_ state: inout SearchState, checkpointEvery: Int, checkpoint: (SearchState) throws -> Void,
+                    stopRequested: () -> Bool, report: (IterationRecord, SearchState) -> Void) throws -> Outcome {
+        let n = settings.samplesPerIteration
+        let mine = shard(n, rank: world.rank, of: world.size)
+        let groups = train.count > 1 ? (0 ..< n).map { $0 % train.count } : nil
+        while state.iteration < settings.iterations {
+            let started = Date()
+            let iteration = state.iteration
+            let masks = mine.map { state.policy.sampleMask(seed: settings.seed, iteration: iteration, sample: $0) }
+            let items = zip(mine, masks).map { (prompt: assignment($0).prompt, mask: fullMask($1)) }
+            let localLosses = try evaluator.losses(items, reward: settings.reward)
+
+            let communicationStart = Date()
+            let losses = try world.allgather(localLosses)
+            var communication = Date().timeIntervalSince(communicationStart)
+            let advantages = PolicyGradient.advantages(losses: losses, groups: groups)
+            var gradient = [Double](repeating: 0, count: state.policy.count)
+            PolicyGradient.accumulate(into: &gradient, policy: state.policy, masks: masks,
+                                      advantages: Array(advantages[mine]), totalSamples: n)
+            let reduceStart = Date()
+            try world.allreduce(&gradient, .sum)
+            communication += Date().timeIntervalSince(reduceStart)
+            PolicyGradient.addSparsityPenalty(into: &gradient, policy: state.policy, lambda: settings.sparsityPenalty)
+            state.adam.update(&state.policy.logits, gradient: gradient)
+            state.iteration += 1
+
+            let onCounts = try world.allreduce(Double(masks.reduce(0) { $0 + $1.filter { $0 }.count }), .sum)
+            let mean = losses.reduce(0, +) / Double(n)
+            let std = (losses.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, n - 1))).squareRoot()
+            let seconds = Date().timeIntervalSince(started)
+            let record = IterationRecord(iteration: iteration, lossMean: mean, lossStd: std, patchedMean: onCounts / Double(n),
+                                         expectedPatched: state.policy.probabilities.reduce(0, +), seconds: seconds,
+                                         samplesPerSecond: Double(n) / seconds, communicationSeconds: communication)
+            state.history.append(record)
+            if state.iteration % settings.evalEvery == 0 || state.iteration == settings.iterations {
+                try evaluate(&state)
+            }
+            report(record, state)
+            let stop = try world.allreduce(stopRequested() ? 1 : 0, .max) == 1
+            if stop || state.iteration % checkpointEvery == 0 || state.iteration == settings.iterations {
+                try checkpoint(state)
+            }
+            if stop && state.iteration < settings.iterations { return .interrupted }
+        }
+        return .finished
+    }
+
+    /// Draws one mask from the current policy, scores it on the held-out prompts (shared across
+    /// ranks) and keeps the policy if it is the best so far.
+    func evaluate(_ state: inout SearchState) throws {
+        let prompts = heldOut.isEmpty ? train.flatMap { $0 } : heldOut
+        let mask = state.policy.sampleMask(seed: settings.seed ^ 0x5EED_E7A1, iteration: state.iteration, sample: 0)
+        let full = fullMask(mask)
+        let mine = shard(prompts.count, rank: world.rank, of: world.size)
+        let local = try evaluator.losses(prompts[mine].map { (prompt: $0, mask: full) }, reward: settings.reward)
+        let losses = try world.allgather(local)
+        // Tasks score on different scales (IoU, MSE): average within each task, then over tasks.
+        let byTask = Dictionary(grouping: zip(prompts, losses), by: { $0.0.task })
+        let loss = byTask.values.map { pairs in pairs.reduce(0) { $0 + $1.1 } / Double(pairs.count) }.reduce(0, +) / Double(byTask.count)
+        state.evaluations.append(EvaluationRecord(iteration: state.iteration, loss: loss, patched: full.filter { $0 }.count))
+        if loss < state.bestLoss {
+            state.bestLoss = loss
+            state.bestIteration = state.iteration
+            state.bestLogits = state.policy.logits
+            state.bestMask = mask
+        }
+    }
+}

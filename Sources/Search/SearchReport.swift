@@ -1,0 +1,32 @@
+import Foundation
+
+/// The JSON log of a search: its settings and every iteration and evaluation.
+public struct SearchReport: Codable {
+    public var settings: SearchSettings
+    public var tasks: [String]
+    public var ranks: Int
+    public var chosenVariables: [Int]
+    public var bestIteration: Int
+    public var bestLoss: Double
+    public var iterations: [IterationRecord]
+    public var evaluations: [EvaluationRecord]
+
+    public init(settings: SearchSettings, tasks: [String], state: SearchState, variables: [Int], ranks: Int) {
+        self.settings = settings
+        self.tasks = tasks
+        self.ranks = ranks
+        chosenVariables = variables
+        bestIteration = state.bestIteration
+        bestLoss = state.bestLoss.isFinite ? state.bestLoss : .nan
+        iterations = state.history
+        evaluations = state.evaluations
+    }
+
+    /// Writes the report as pretty-printed JSON, atomically.
+    public func writeJSON(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}

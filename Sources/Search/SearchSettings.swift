@@ -1,0 +1,58 @@
+import Model
+
+/// Everything that defines a search, with the published defaults (REFERENCE.md Section 7).
+/// Two runs with equal settings, model and prompts produce the same policy on any number of ranks.
+public struct SearchSettings: Equatable, Codable {
+    public enum Reward: String, Codable, CaseIterable {
+        /// The paper: decode the prediction with the VQGAN, -IoU or MSE on the query quadrant.
+        case pixel
+        /// Cross-entropy of the predicted logits against the VQGAN tokens of the target's quadrant:
+        /// skips the VQGAN decoder (the paper's suggested next step).
+        case tokens
+    }
+
+    /// Which heads may be patched.
+    public enum Stacks: String, Codable, CaseIterable { case both, encoder, decoder }
+
+    public var granularity = 1
+    public var initialLogit = -1.0
+    public var learningRate = 0.1
+    public var iterations = 500
+    public var samplesPerIteration = 320
+    public var trainPrompts = 10
+    public var evalPrompts = 20
+    public var evalEvery = 50
+    public var sparsityPenalty = 0.0
+    public var reward = Reward.pixel
+    public var stacks = Stacks.both
+    public var seed: UInt64 = 0
+    /// Samples per forward pass on one rank (does not change results).
+    public var batchSize = 8
+
+    public init() {}
+
+    public var patchGranularity: PatchVariables.Granularity { PatchVariables.Granularity(rawValue: granularity)! }
+
+    /// Problems with the settings, for a usage error.
+    public var problems: [String] {
+        var p: [String] = []
+        if PatchVariables.Granularity(rawValue: granularity) == nil { p.append("granularity must be 0, 1 or 2") }
+        if iterations < 1 { p.append("iterations must be at least 1") }
+        if samplesPerIteration < 2 { p.append("at least 2 samples per iteration are needed to standardize rewards") }
+        if trainPrompts < 1 { p.append("at least one training prompt is needed") }
+        if evalEvery < 1 { p.append("eval-every must be at least 1") }
+        if batchSize < 1 { p.append("batch must be at least 1") }
+        if learningRate <= 0 { p.append("learning rate must be positive") }
+        return p
+    }
+
+    /// The settings that must match for a checkpoint to be resumed (everything but the batch size
+    /// and the iteration count, which may be extended).
+    public func resumeKey() -> String {
+        var s = self
+        s.batchSize = 0
+        s.iterations = 0
+        return "g\(s.granularity) init\(s.initialLogit) lr\(s.learningRate) n\(s.samplesPerIteration) train\(s.trainPrompts) "
+            + "eval\(s.evalPrompts)/\(s.evalEvery) l\(s.sparsityPenalty) \(s.reward.rawValue) \(s.stacks.rawValue) seed\(s.seed)"
+    }
+}

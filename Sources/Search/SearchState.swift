@@ -1,0 +1,129 @@
+import Foundation
+import Storage
+
+/// One iteration's record in the search log.
+public struct IterationRecord: Codable, Equatable {
+    public var iteration: Int
+    public var lossMean: Double
+    public var lossStd: Double
+    /// Mean number of variables on in this iteration's masks.
+    public var patchedMean: Double
+    /// Sum of the policy's probabilities after the update (the expected mask size).
+    public var expectedPatched: Double
+    public var seconds: Double
+    public var samplesPerSecond: Double
+    /// Seconds spent in MPI collectives.
+    public var communicationSeconds: Double
+}
+
+/// A held-out evaluation of a mask drawn from the policy.
+public struct EvaluationRecord: Codable, Equatable {
+    public var iteration: Int
+    public var loss: Double
+    public var patched: Int
+}
+
+/// The complete state of a search after `iteration` completed iterations: enough to continue
+/// it exactly (the random masks are keyed by (seed, iteration, sample), so no generator state
+/// is needed beyond the seed in the settings).
+public struct SearchState: Equatable {
+    public var iteration = 0
+    public var policy: BernoulliPolicy
+    public var adam: Adam
+    /// The best evaluated policy so far.
+    public var bestLogits: [Double]?
+    public var bestMask: [Bool]?
+    public var bestLoss = Double.infinity
+    public var bestIteration = -1
+    public var history: [IterationRecord] = []
+    public var evaluations: [EvaluationRecord] = []
+
+    public init(variables: Int, settings: SearchSettings) {
+        policy = BernoulliPolicy(variables: variables, initialLogit: settings.initialLogit)
+        adam = Adam(parameters: variables, learningRate: settings.learningRate)
+    }
+}
+
+/// Checkpoint files: the state plus what it belongs to, written atomically by rank 0.
+///
+///     /                  format="vtv-search-checkpoint", version, iteration, settings (the resume
+///                        key), model_hash, tasks, adam_step, best_loss, best_iteration
+///     /policy_logits, /adam_m, /adam_v, /best_logits  float64 [policy variables]
+///     /best_mask         uint8 [policy variables]
+///     /history           float64 [iterations, 8]   (IterationRecord fields in declaration order)
+///     /evaluations       float64 [evaluations, 3]  (iteration, loss, patched)
+public enum SearchCheckpoint {
+    public static let format = "vtv-search-checkpoint"
+
+    public static func write(_ state: SearchState, settings: SearchSettings, modelHash: String, tasks: [String],
+                             to path: String) throws {
+        let file = try HDF5File.create(path)
+        let root = file.root
+        try root.setAttribute("format", .string(format))
+        try root.setAttribute("version", .int(1))
+        try root.setAttribute("iteration", .int(state.iteration))
+        try root.setAttribute("settings", .string(settings.resumeKey()))
+        try root.setAttribute("model_hash", .string(modelHash))
+        try root.setAttribute("tasks", .strings(tasks))
+        try root.setAttribute("adam_step", .int(state.adam.step))
+        try root.setAttribute("best_loss", .double(state.bestLoss))
+        try root.setAttribute("best_iteration", .int(state.bestIteration))
+        let n = state.policy.count
+        try root.write("policy_logits", state.policy.logits, shape: [n])
+        try root.write("adam_m", state.adam.firstMoment, shape: [n])
+        try root.write("adam_v", state.adam.secondMoment, shape: [n])
+        if let best = state.bestLogits, let mask = state.bestMask {
+            try root.write("best_logits", best, shape: [n])
+            try root.write("best_mask", mask.map { $0 ? UInt8(1) : 0 }, shape: [n])
+        }
+        let h = state.history
+        try root.write("history", h.flatMap { [Double($0.iteration), $0.lossMean, $0.lossStd, $0.patchedMean, $0.expectedPatched,
+                                               $0.seconds, $0.samplesPerSecond, $0.communicationSeconds] }, shape: [h.count, 8])
+        let e = state.evaluations
+        try root.write("evaluations", e.flatMap { [Double($0.iteration), $0.loss, Double($0.patched)] }, shape: [e.count, 3])
+        try file.commit()
+    }
+
+    /// Reads a checkpoint, refusing one written for other settings, another model or other tasks.
+    public static func read(_ path: String, settings: SearchSettings, modelHash: String, tasks: [String],
+                            variables: Int) throws -> SearchState {
+        let root = try HDF5File.open(path).root
+        guard (try? root.attribute("format").stringValue) == format else {
+            throw SearchInputError.wrongFileKind(file: path, expected: "a search checkpoint")
+        }
+        let stored = try root.attribute("settings").stringValue ?? ""
+        guard stored == settings.resumeKey() else {
+            throw SearchInputError.invalid("\(path) was written by a search with other settings (\(stored)); "
+                                           + "resume with the same flags, or start a new checkpoint")
+        }
+        guard try root.attribute("model_hash").stringValue == modelHash else {
+            throw SearchInputError.modelMismatch(what: path, expected: modelHash)
+        }
+        guard case .strings(let storedTasks) = try root.attribute("tasks"), storedTasks == tasks else {
+            throw SearchInputError.invalid("\(path) is a search over other tasks")
+        }
+        var state = SearchState(variables: variables, settings: settings)
+        state.iteration = try root.attribute("iteration").intValue ?? 0
+        state.policy.logits = try root.read("policy_logits", as: Double.self, shape: [variables]).values
+        state.adam.firstMoment = try root.read("adam_m", as: Double.self, shape: [variables]).values
+        state.adam.secondMoment = try root.read("adam_v", as: Double.self, shape: [variables]).values
+        state.adam.step = try root.attribute("adam_step").intValue ?? 0
+        state.bestLoss = try root.attribute("best_loss").doubleValue ?? .infinity
+        state.bestIteration = try root.attribute("best_iteration").intValue ?? -1
+        if root.exists("best_logits") {
+            state.bestLogits = try root.read("best_logits", as: Double.self, shape: [variables]).values
+            state.bestMask = try root.read("best_mask", as: UInt8.self, shape: [variables]).values.map { $0 != 0 }
+        }
+        let h = try root.read("history", as: Double.self).values
+        state.history = stride(from: 0, to: h.count, by: 8).map {
+            IterationRecord(iteration: Int(h[$0]), lossMean: h[$0 + 1], lossStd: h[$0 + 2], patchedMean: h[$0 + 3],
+                            expectedPatched: h[$0 + 4], seconds: h[$0 + 5], samplesPerSecond: h[$0 + 6],
+                            communicationSeconds: h[$0 + 7])
+        }
+        let e = try root.read("evaluations", as: Double.self).values
+        state.evaluations = stride(from: 0, to: e.count, by: 3).map {
+            EvaluationRecord(iteration: Int(e[$0]), loss: e[$0 + 1], patched: Int(e[$0 + 2]))
+        }
+        return state
+    }
+}

@@ -1,0 +1,137 @@
+import Model
+import Storage
+
+/// A self-contained set of task vectors (`TV.h5`, docs/formats.md): which head outputs of a
+/// zero-shot run to overwrite and the vectors to write there, for one task and one model.
+///
+///     /                 format="vtv-taskvectors", version=1, task, granularity, model_hash, origin
+///     /config           the model configuration
+///     /variables        int32 [k]      the chosen variables (REFERENCE.md Section 6 numbering)
+///     /probabilities    float64 [nvar] the policy's probabilities (searches only)
+///     /policy_logits    float64 [nvar] the policy's logits (searches only)
+///     /encoder/rows     int32 [n, 3]   (layer, head, zero-shot token) of each patched head output
+///     /encoder/vectors  float32 [n, encoder headWidth]  the replacement o (the one-shot task mean
+///                                      at the corresponding position)
+///     /decoder/rows, /decoder/vectors  the same for the decoder
+public struct TaskVectors {
+    public static let format = "vtv-taskvectors"
+
+    public var configuration: ModelConfiguration
+    public var modelHash: String
+    public var task: String
+    public var granularity: PatchVariables.Granularity
+    /// Chosen variables, ascending.
+    public var variables: [Int]
+    /// How the variables were chosen ("search", "top-k 20 by taskness", "listed").
+    public var origin: String
+    public var probabilities: [Double]?
+    public var policyLogits: [Double]?
+    /// The patched head outputs of a zero-shot run and their replacement vectors (headWidth each).
+    public var targets: [PatchSet.Target]
+    public var vectors: [[Float]]
+
+    /// Task vectors for `variables`, taking each target's vector from the task's one-shot means.
+    public init(task: String, variables: [Int], granularity: PatchVariables.Granularity, means: HeadOutputs,
+                modelHash: String, origin: String, probabilities: [Double]? = nil, policyLogits: [Double]? = nil) {
+        let space = PatchVariables(configuration: means.configuration, granularity: granularity)
+        let zeroShot = TokenLayout(mode: .zeroShot, grid: means.configuration.grid)
+        configuration = means.configuration
+        self.modelHash = modelHash
+        self.task = task
+        self.granularity = granularity
+        self.variables = variables.sorted()
+        self.origin = origin
+        self.probabilities = probabilities
+        self.policyLogits = policyLogits
+        targets = self.variables.flatMap { space.targets(ofVariable: $0) }
+        vectors = targets.map {
+            Array(means.vector($0.stack, layer: $0.layer, token: zeroShot.oneShotToken(for: $0.token), head: $0.head))
+        }
+    }
+
+    /// The patch set that applies these vectors to a zero-shot run.
+    public func patchSet() -> PatchSet {
+        // The vectors are laid into a one-shot-shaped table at their source positions, so the
+        // patch set's usual zero-shot -> one-shot correspondence finds them.
+        let zeroShot = TokenLayout(mode: .zeroShot, grid: configuration.grid)
+        var table = HeadOutputs(configuration: configuration, layout: TokenLayout(mode: .oneShot, grid: configuration.grid))
+        for (target, vector) in zip(targets, vectors) {
+            let at = table.offset(target.stack, layer: target.layer, token: zeroShot.oneShotToken(for: target.token), head: target.head)
+            if target.stack == .encoder {
+                table.encoder.replaceSubrange(at ..< at + vector.count, with: vector)
+            } else {
+                table.decoder.replaceSubrange(at ..< at + vector.count, with: vector)
+            }
+        }
+        return PatchSet(taskVectors: targets, means: table, mode: .zeroShot)
+    }
+
+    /// Writes the file atomically.
+    public func write(to path: String) throws {
+        let file = try HDF5File.create(path)
+        let root = file.root
+        try root.setAttribute("format", .string(Self.format))
+        try root.setAttribute("version", .int(1))
+        try root.setAttribute("task", .string(task))
+        try root.setAttribute("granularity", .int(granularity.rawValue))
+        try root.setAttribute("model_hash", .string(modelHash))
+        try root.setAttribute("origin", .string(origin))
+        try configuration.writeAttributes(to: "config", in: root)
+        try root.write("variables", variables.map(Int32.init), shape: [variables.count])
+        if let probabilities { try root.write("probabilities", probabilities, shape: [probabilities.count]) }
+        if let policyLogits { try root.write("policy_logits", policyLogits, shape: [policyLogits.count]) }
+        for stack in Stack.allCases {
+            let width = configuration.stack(stack).headWidth
+            let rows = zip(targets, vectors).filter { $0.0.stack == stack }
+            try root.write("\(stack)/rows", rows.flatMap { [Int32($0.0.layer), Int32($0.0.head), Int32($0.0.token)] },
+                           shape: [rows.count, 3])
+            try root.write("\(stack)/vectors", rows.flatMap { $0.1 }, shape: [rows.count, width])
+        }
+        try file.commit()
+    }
+
+    /// Reads a task-vectors file, checking it against the model that will apply it.
+    public init(path: String, expectedModelHash: String? = nil) throws {
+        let root = try HDF5File.open(path).root
+        guard (try? root.attribute("format").stringValue) == Self.format else {
+            throw SearchInputError.wrongFileKind(file: path, expected: "a task-vectors file (vtv search or vtv taskvectors)")
+        }
+        modelHash = try root.attribute("model_hash").stringValue ?? ""
+        if let expectedModelHash, expectedModelHash != modelHash {
+            throw SearchInputError.modelMismatch(what: "\(path) (model \(modelHash))", expected: expectedModelHash)
+        }
+        configuration = try ModelConfiguration(readingAttributesOf: "config", in: root)
+        task = try root.attribute("task").stringValue ?? ""
+        let g = try root.attribute("granularity").intValue ?? -1
+        guard let granularity = PatchVariables.Granularity(rawValue: g) else {
+            throw SearchInputError.invalid("\(path): unknown granularity \(g)")
+        }
+        self.granularity = granularity
+        origin = (try? root.attribute("origin").stringValue ?? "") ?? ""
+        variables = try root.read("variables", as: Int32.self).values.map(Int.init)
+        probabilities = root.exists("probabilities") ? try root.read("probabilities", as: Double.self).values : nil
+        policyLogits = root.exists("policy_logits") ? try root.read("policy_logits", as: Double.self).values : nil
+        let space = PatchVariables(configuration: configuration, granularity: granularity)
+        if let bad = variables.first(where: { $0 < 0 || $0 >= space.count }) {
+            throw SearchInputError.invalid("\(path): variable \(bad) is outside 0..<\(space.count) for granularity \(g)")
+        }
+        let zeroShot = TokenLayout(mode: .zeroShot, grid: configuration.grid)
+        targets = []
+        vectors = []
+        for stack in Stack.allCases {
+            let s = configuration.stack(stack)
+            let count = stack == .encoder ? zeroShot.encoderTokens : zeroShot.decoderTokens
+            let rows = try root.read("\(stack)/rows", as: Int32.self)
+            let n = rows.shape.first ?? 0
+            let vectors = try root.read("\(stack)/vectors", as: Float.self, shape: [n, s.headWidth])
+            for i in 0 ..< n {
+                let (l, h, t) = (Int(rows.values[3 * i]), Int(rows.values[3 * i + 1]), Int(rows.values[3 * i + 2]))
+                guard l >= 0, l < s.depth, h >= 0, h < s.heads, t >= 0, t < count else {
+                    throw SearchInputError.invalid("\(path): \(stack) row \(i) (\(l), \(h), \(t)) is outside the model")
+                }
+                targets.append(PatchSet.Target(stack, layer: l, head: h, token: t))
+                self.vectors.append(Array(vectors.values[i * s.headWidth ..< (i + 1) * s.headWidth]))
+            }
+        }
+    }
+}

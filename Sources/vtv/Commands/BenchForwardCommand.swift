@@ -1,0 +1,65 @@
+import Foundation
+import Model
+
+/// `vtv bench forward`: MAE forward-pass speed on random weights, for docs/benchmarks.md.
+let benchForwardCommand = Command(
+    name: "bench forward",
+    summary: "time the MAE forward pass (random weights) per batch size",
+    discussion: """
+    Builds the model from the original initialisation with --seed (no file needed), draws random
+    canvases in [0, 1], runs one warm-up batch, then --repeats timed batches per batch size.
+    Prints the median milliseconds per sample, GFLOP/s from the analytic FLOP count (2*m*n*k per
+    matrix product, as tools/bench/torch_forward.py counts) and the process's peak RSS.
+    """,
+    options: [
+        .value("--config", "NAME", "vit-large or tiny", default: "vit-large"),
+        .value("--mode", "MODE", "zero-shot or one-shot", default: "zero-shot"),
+        .value("--batch", "B[,B...]", "batch sizes", default: "1,8,32"),
+        .value("--repeats", "N", "timed batches per batch size", default: "5"),
+        .value("--threads", "N", "OpenBLAS threads (default: OpenBLAS' setting)"),
+        .value("--seed", "N", "weight seed", default: "0"),
+    ]
+) { args in
+    let configuration = try ModelConfiguration.preset(try args.required("--config"))
+    guard let mode = PromptMode(rawValue: try args.choice("--mode", PromptMode.allCases.map(\.rawValue)) ?? "zero-shot") else {
+        throw UsageError("--mode must be zero-shot or one-shot")
+    }
+    let batches = try args.ints("--batch") ?? [1, 8, 32]
+    let repeats = try args.int("--repeats") ?? 5
+    guard batches.allSatisfy({ $0 > 0 }), repeats > 0 else { throw UsageError("--batch and --repeats must be positive") }
+    if let threads = try args.int("--threads") {
+        guard threads > 0 else { throw UsageError("--threads must be positive") }
+        BLASRuntime.threads = threads
+    }
+    let seed = UInt64(try args.int("--seed") ?? 0)
+    let model = try MAEModel(configuration: configuration, weights: configuration.initialMAEWeights(seed: seed))
+    let flops = configuration.forwardFLOPs(mode)
+    print("vtv \(try args.required("--config")) \(mode.rawValue): \(String(format: "%.2f", flops / 1e9)) GFLOP/sample, "
+          + "OpenBLAS \(BLASRuntime.threads) thread(s), core \(BLASRuntime.coreName)")
+    let noise = RandomStream(seed: seed, name: "bench canvases")
+    let side = configuration.imageSize
+    let output = MAEOutput()
+    for batch in batches {
+        let samples = (0..<batch).map { i in
+            MAESample(canvas: (0..<(3 * side * side)).map { noise.unit(UInt64(i * 3 * side * side + $0)) }, mode: mode)
+        }
+        try model.forward(samples, into: output)
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try model.forward(samples, into: output)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+        }
+        let perSample = times.sorted()[times.count / 2] / Double(batch)
+        print(String(format: "batch %3d: %9.2f ms/sample  %7.1f GFLOP/s  peak RSS %.0f MiB",
+                     batch, perSample * 1e3, flops / perSample / 1e9, peakResidentMiB()))
+    }
+    return 0
+}
+
+/// The process's peak resident set size so far, in MiB (Linux reports ru_maxrss in KiB).
+func peakResidentMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}

@@ -1,0 +1,44 @@
+import Model
+
+/// `vtv bench vqgan`: VQGAN tokenizer/decoder speed on random weights, for docs/benchmarks.md
+/// (compare with tools/bench/torch_vqgan.py at the same thread count).
+let benchVQGANCommand = Command(
+    name: "bench vqgan",
+    summary: "time the VQGAN encoder (canvas -> tokens) or decoder (tokens -> image), random weights",
+    discussion: """
+    Builds the VQGAN from PyTorch's default initialisation with --seed, draws random 224x224
+    canvases (encode) or random 14x14 token grids (decode), runs one warm-up call, then --repeats
+    timed calls per batch size. Prints the median seconds per call and GFLOP/s from the analytic
+    count (2 FLOPs per multiply-add of every convolution and attention product).
+    """,
+    options: [
+        .value("--stage", "STAGE", "encode or decode", default: "decode"),
+        .value("--config", "NAME", "released or small (the fixture's VQGAN)", default: "released"),
+        .value("--batch", "B[,B...]", "canvases per call", default: "1"),
+        .value("--repeats", "N", "timed calls per batch size", default: "5"),
+        .value("--threads", "N", "OpenBLAS threads (default: OpenBLAS' setting)"),
+        .value("--seed", "N", "weight seed", default: "0"),
+    ]
+) { args in
+    guard let stage = VQGANBenchmark.Stage(rawValue: try args.choice("--stage", ["encode", "decode"]) ?? "decode") else {
+        throw UsageError("--stage must be encode or decode")
+    }
+    let configuration: VQGANConfiguration
+    switch try args.choice("--config", ["released", "small"]) ?? "released" {
+    case "small": configuration = .small
+    default: configuration = .released
+    }
+    let batches = try args.ints("--batch") ?? [1]
+    let repeats = try args.int("--repeats") ?? 5
+    guard batches.allSatisfy({ $0 > 0 }), repeats > 0 else { throw UsageError("--batch and --repeats must be positive") }
+    if let threads = try args.int("--threads") {
+        guard threads > 0 else { throw UsageError("--threads must be positive") }
+        BLASRuntime.threads = threads
+    }
+    let seed = UInt64(try args.int("--seed") ?? 0)
+    print("OpenBLAS \(BLASRuntime.threads) thread(s), core \(BLASRuntime.coreName)")
+    for batch in batches {
+        print(try VQGANBenchmark.run(configuration: configuration, stage: stage, batch: batch, repeats: repeats, seed: seed))
+    }
+    return 0
+}

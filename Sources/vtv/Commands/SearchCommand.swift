@@ -1,0 +1,174 @@
+import Distributed
+import Foundation
+import Model
+import Prompts
+import Search
+
+/// `vtv search`: REINFORCE over which head outputs to patch, across MPI ranks.
+let searchCommand = Command(
+    name: "search",
+    summary: "search the head outputs to patch with REINFORCE, across MPI ranks; write task vectors",
+    discussion: """
+    The published procedure (REFERENCE.md Section 7) with every default a flag: a Bernoulli policy over
+    the candidates of --granularity, logits starting at --init-logit, Adam, --samples masks per
+    iteration over --train-prompts prompts, standardized advantages, evaluation every --eval-every
+    iterations on --eval-prompts held-out prompts (the prompts after the training ones) keeping the
+    best policy. --task all searches one policy for every task in the activations file.
+    Masks are keyed by (--mask-seed, iteration, sample): results do not depend on the number of ranks.
+    A checkpoint is written every --checkpoint-every iterations and on SIGTERM/SIGINT; --resume continues it.
+    Writes TV.h5 (variables with probability > 0.5 of the best policy, and the probabilities), TV.json
+    (every iteration) and, with --plots, reward-curve and probability-heatmap PNGs.
+    """,
+    options: [
+        .value("--model", "M.h5", "the model file", required: true),
+        .value("--activations", "A.h5", "task means from vtv collect", required: true),
+        .value("--task", "T", "the task to search, or 'all' for one policy over every task", required: true),
+        .value("--out", "TV.h5", "the task-vectors file (with --task all: one file per task, TV-<task>.h5)", required: true),
+        .value("--reward", "pixel|tokens", "pixel: VQGAN-decoded IoU/MSE (the paper); tokens: cross-entropy on Q4 tokens", default: "pixel"),
+        .value("--granularity", "G", "0 (heads), 1 (head x token group) or 2 (head x token)", default: "1"),
+        .value("--stacks", "both|encoder|decoder", "restrict the search to one stack", default: "both"),
+        .value("--iterations", "N", "policy updates", default: "500"),
+        .value("--samples", "N", "masks per iteration", default: "320"),
+        .value("--train-prompts", "N", "training prompts per task", default: "10"),
+        .value("--eval-prompts", "N", "held-out prompts per task for the periodic evaluation", default: "20"),
+        .value("--eval-every", "N", "iterations between evaluations", default: "50"),
+        .value("--lr", "X", "Adam learning rate", default: "0.1"),
+        .value("--init-logit", "X", "initial policy logit", default: "-1"),
+        .value("--sparsity", "LAMBDA", "penalty lambda * mean probability", default: "0"),
+        .value("--mask-seed", "N", "the random key of the sampled masks", default: "0"),
+        .value("--batch", "B", "masks per forward pass on a rank", default: "8"),
+        .value("--checkpoint", "C.h5", "checkpoint file (default: TV.h5 with .checkpoint.h5)"),
+        .value("--checkpoint-every", "K", "iterations between checkpoints", default: "10"),
+        .flag("--resume", "continue from the checkpoint file"),
+        .flag("--plots", "also write reward-curve and probability-heatmap PNGs next to TV.h5"),
+    ] + promptSelectionOptions
+) { args in
+    try runSearchCommand(args)
+}
+
+private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
+    let world = Communicator.world
+    var settings = SearchSettings()
+    settings.granularity = try args.int("--granularity")!
+    settings.iterations = try args.int("--iterations")!
+    settings.samplesPerIteration = try args.int("--samples")!
+    settings.trainPrompts = try args.int("--train-prompts")!
+    settings.evalPrompts = try args.int("--eval-prompts")!
+    settings.evalEvery = try args.int("--eval-every")!
+    settings.learningRate = try args.double("--lr")!
+    settings.initialLogit = try args.double("--init-logit")!
+    settings.sparsityPenalty = try args.double("--sparsity")!
+    settings.batchSize = try args.int("--batch")!
+    guard let seed = try args.int("--mask-seed"), seed >= 0 else { throw UsageError("--mask-seed must be a non-negative integer") }
+    settings.seed = UInt64(seed)
+    settings.reward = SearchSettings.Reward(rawValue: try args.choice("--reward", ["pixel", "tokens"])!)!
+    settings.stacks = SearchSettings.Stacks(rawValue: try args.choice("--stacks", ["both", "encoder", "decoder"])!)!
+    if let problem = settings.problems.first { throw UsageError(problem) }
+    let checkpointEvery = try args.int("--checkpoint-every")!
+    guard checkpointEvery >= 1 else { throw UsageError("--checkpoint-every must be at least 1") }
+
+    let out = try args.required("--out")
+    let checkpointPath = args.string("--checkpoint") ?? (out.hasSuffix(".h5") ? String(out.dropLast(3)) : out) + ".checkpoint.h5"
+    let model = try LoadedModel(path: try args.required("--model"))
+    let activationsPath = try args.required("--activations")
+    let activations = try ActivationsFile(path: activationsPath)
+    guard activations.modelHash == model.hash else {
+        throw SearchInputError.modelMismatch(what: "\(activationsPath) (model \(activations.modelHash))", expected: model.hash)
+    }
+    let taskName = try args.required("--task")
+    let tasks: [PromptTask] = try taskName == "all"
+        ? activations.taskNames.compactMap(PromptTask.init(rawValue:))
+        : PromptTask.parseList(taskName)
+    for task in tasks { _ = try activations.statistics(task.rawValue, file: activationsPath) }
+
+    let selection = try openPromptSelection(args, tasks: tasks)
+    try model.checkCanvas(selection)
+    let needed = settings.trainPrompts + settings.evalPrompts
+    guard selection.indices.count >= settings.trainPrompts else {
+        throw UsageError("the prompts hold \(selection.indices.count) prompt(s); --train-prompts needs \(settings.trainPrompts)")
+    }
+    let trainIndices = Array(selection.indices.prefix(settings.trainPrompts))
+    let heldOutIndices = Array(selection.indices.dropFirst(settings.trainPrompts).prefix(settings.evalPrompts))
+    if selection.indices.count < needed {
+        world.log("search: note: only \(heldOutIndices.count) held-out prompt(s) after the \(settings.trainPrompts) training ones")
+    }
+
+    let mae = try model.mae()
+    let space = PatchVariables(configuration: model.configuration, granularity: settings.patchGranularity)
+    let decoder = settings.reward == .pixel ? try VQGANDecoder(configuration: model.configuration.vqgan, weights: model.weights) : nil
+    let evaluator = RewardEvaluator(model: mae, decoder: decoder, space: space, batchSize: settings.batchSize)
+    let builder = SearchPromptBuilder(configuration: model.configuration,
+                                      encoder: try VQGANEncoder(configuration: model.configuration.vqgan, weights: model.weights),
+                                      evaluator: evaluator)
+    var train: [[SearchPrompt]] = []
+    var heldOut: [SearchPrompt] = []
+    var means: [HeadOutputs] = []
+    for (t, task) in tasks.enumerated() {
+        let taskMeans = try activations.statistics(task.rawValue).means(configuration: model.configuration)
+        means.append(taskMeans)
+        func build(_ indices: [Int]) throws -> [SearchPrompt] {
+            try builder.prompts(canvases: indices.map { try selection.source.canvas($0, task: task) },
+                                names: indices.map { promptIdentity(selection.source, $0) }, task: task, taskIndex: t,
+                                means: taskMeans)
+        }
+        train.append(try build(trainIndices))
+        heldOut += try build(heldOutIndices)
+    }
+
+    let search = ReinforceSearch(settings: settings, evaluator: evaluator, train: train, heldOut: heldOut, world: world)
+    let taskNames = tasks.map(\.rawValue)
+    var state = search.initialState()
+    if args.flag("--resume") {
+        guard FileManager.default.fileExists(atPath: checkpointPath) else {
+            throw UsageError("--resume: no checkpoint at \(checkpointPath)")
+        }
+        state = try SearchCheckpoint.read(checkpointPath, settings: settings, modelHash: model.hash, tasks: taskNames,
+                                          variables: search.searched.count)
+        world.log("search: resuming from \(checkpointPath) after iteration \(state.iteration)")
+    }
+    world.log("search: \(taskNames.joined(separator: ",")), \(search.searched.count) of \(space.count) variables "
+              + "(granularity \(settings.granularity), \(settings.stacks.rawValue)), \(settings.samplesPerIteration) masks x "
+              + "\(settings.iterations) iterations, \(settings.reward.rawValue) reward, \(world.size) rank(s)")
+
+    StopSignal.install()
+    let progress = ProgressReporter("search", total: settings.iterations, communicator: world)
+    let outcome = try search.run(
+        &state, checkpointEvery: checkpointEvery,
+        checkpoint: { s in
+            if world.isRoot {
+                try SearchCheckpoint.write(s, settings: settings, modelHash: model.hash, tasks: taskNames, to: checkpointPath)
+            }
+        },
+        stopRequested: { StopSignal.received },
+        report: { record, s in
+            progress.update(s.iteration, detail: String(format: "loss %.4f ± %.4f, %.1f on, %.1f samples/s",
+                                                          record.lossMean, record.lossStd, record.patchedMean, record.samplesPerSecond))
+        })
+    if outcome == .interrupted {
+        world.log("search: stopped by a signal after iteration \(state.iteration); checkpoint \(checkpointPath); rerun with --resume")
+        return 130
+    }
+    guard world.isRoot else { return 0 }
+
+    let finalLogits = state.bestLogits ?? state.policy.logits
+    let bestPolicy = BernoulliPolicy(logits: finalLogits)
+    let probabilities = search.fullProbabilities(bestPolicy)
+    let variables = probabilities.indices.filter { probabilities[$0] > 0.5 }
+    var fullLogits = [Double](repeating: -.infinity, count: space.count)
+    for (j, v) in search.searched.enumerated() { fullLogits[v] = finalLogits[j] }
+    let origin = "search: \(settings.reward.rawValue) reward, best policy at iteration \(state.bestIteration) "
+        + "(held-out loss \(state.bestLoss)), seed \(settings.seed)"
+    var written: [String] = []
+    for (t, task) in tasks.enumerated() {
+        let path = tasks.count == 1 ? out : (out.hasSuffix(".h5") ? String(out.dropLast(3)) : out) + "-\(task.rawValue).h5"
+        try TaskVectors(task: task.rawValue, variables: variables, granularity: settings.patchGranularity, means: means[t],
+                        modelHash: model.hash, origin: origin, probabilities: probabilities, policyLogits: fullLogits)
+            .write(to: path)
+        written.append(path)
+    }
+    try SearchReport(settings: settings, tasks: taskNames, state: state, variables: variables, ranks: world.size)
+        .writeJSON(to: (out.hasSuffix(".h5") ? String(out.dropLast(3)) : out) + ".json")
+    print("wrote \(written.joined(separator: ", ")): \(variables.count) variables with p > 0.5 "
+          + "(best held-out loss \(String(format: "%.5f", state.bestLoss)) at iteration \(state.bestIteration))")
+    return 0
+}

@@ -1,0 +1,238 @@
+import XCTest
+@testable import Model
+
+/// Each VQGAN kernel against a direct loop transcription of the PyTorch operation it replaces
+/// (the definitions in torch.nn.functional / taming's modules), on small random inputs.
+final class VQGANKernelTests: XCTestCase {
+    private func random(_ count: Int, stream: UInt64, scale: Float = 1) -> [Float] {
+        let r = RandomStream(seed: 7, stream: stream)
+        return (0..<count).map { r.uniform(UInt64($0), -scale, scale) }
+    }
+
+    private func assertClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-4,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, file: file, line: line)
+        let worst = zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, tolerance, file: file, line: line)
+    }
+
+    /// Direct convolution: x [batch, cIn, h, w], weight [cOut, cIn, k, k]; input padded by
+    /// `padTop` top/left and `padBottom` bottom/right, then stride `stride`.
+    private func directConv(_ x: [Float], batch: Int, cIn: Int, h: Int, w: Int, weight: [Float], bias: [Float],
+                            cOut: Int, k: Int, stride: Int, padTop: Int, padBottom: Int) -> [Float] {
+        let oh = (h + padTop + padBottom - k) / stride + 1, ow = (w + padTop + padBottom - k) / stride + 1
+        var y = [Float](repeating: 0, count: batch * cOut * oh * ow)
+        for n in 0..<batch {
+            for co in 0..<cOut {
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        var s = bias[co]
+                        for ci in 0..<cIn {
+                            for ky in 0..<k {
+                                for kx in 0..<k {
+                                    let iy = oy * stride + ky - padTop, ix = ox * stride + kx - padTop
+                                    if iy < 0 || iy >= h || ix < 0 || ix >= w { continue }
+                                    s += weight[((co * cIn + ci) * k + ky) * k + kx] * x[((n * cIn + ci) * h + iy) * w + ix]
+                                }
+                            }
+                        }
+                        y[((n * cOut + co) * oh + oy) * ow + ox] = s
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    func testConv3x3WithPaddingOneMatchesADirectConvolutionOnABatch() {
+        let (batch, cIn, cOut, h, w) = (2, 5, 7, 9, 6)
+        let x = random(batch * cIn * h * w, stream: 1)
+        let weight = random(cOut * cIn * 9, stream: 2), bias = random(cOut, stream: 3)
+        let taps = conv3x3Taps(weight, cOut: cOut, cIn: cIn)
+        var y = [Float](repeating: 0, count: batch * cOut * h * w)
+        var padded = [Float](repeating: .nan, count: cIn * (h + 2) * (w + 2))
+        var band = [Float](repeating: .nan, count: conv3x3BandCount(cOut: cOut, height: h, width: w))
+        conv2d3x3(x, &y, batch: batch, cIn: cIn, cOut: cOut, height: h, width: w, taps: taps, bias: bias,
+                  padded: &padded, band: &band)
+        assertClose(y, directConv(x, batch: batch, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
+                                  cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1))
+    }
+
+    func testConv3x3SplitsTallImagesIntoBandsWithoutSeams() {
+        // 300 rows of width 30 need several bands of conv3x3BandRows rows.
+        let (cIn, cOut, h, w) = (2, 3, 300, 30)
+        XCTAssertLessThan(conv3x3BandRows(height: h, width: w), h)
+        let x = random(cIn * h * w, stream: 4)
+        let weight = random(cOut * cIn * 9, stream: 5), bias = random(cOut, stream: 6)
+        var y = [Float](repeating: 0, count: cOut * h * w)
+        var padded = [Float](repeating: 0, count: cIn * (h + 2) * (w + 2))
+        var band = [Float](repeating: 0, count: conv3x3BandCount(cOut: cOut, height: h, width: w))
+        conv2d3x3(x, &y, batch: 1, cIn: cIn, cOut: cOut, height: h, width: w,
+                  taps: conv3x3Taps(weight, cOut: cOut, cIn: cIn), bias: bias, padded: &padded, band: &band)
+        assertClose(y, directConv(x, batch: 1, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
+                                  cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1))
+    }
+
+    func testConv3x3AccumulatesIntoTheOutputForResidualConnections() {
+        let (cIn, cOut, h, w) = (3, 4, 5, 5)
+        let x = random(cIn * h * w, stream: 7), weight = random(cOut * cIn * 9, stream: 8)
+        let bias = random(cOut, stream: 9), residual = random(cOut * h * w, stream: 10)
+        var y = residual
+        var padded = [Float](repeating: 0, count: cIn * (h + 2) * (w + 2))
+        var band = [Float](repeating: 0, count: conv3x3BandCount(cOut: cOut, height: h, width: w))
+        conv2d3x3(x, &y, batch: 1, cIn: cIn, cOut: cOut, height: h, width: w,
+                  taps: conv3x3Taps(weight, cOut: cOut, cIn: cIn), bias: bias, accumulate: true,
+                  padded: &padded, band: &band)
+        let conv = directConv(x, batch: 1, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
+                              cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1)
+        assertClose(y, zip(conv, residual).map { $0 + $1 })
+    }
+
+    func testUpsampledConvolutionEqualsNearestEnlargementThenConvolution() {
+        let (cIn, cOut, h, w) = (2, 3, 4, 5)
+        let x = random(cIn * h * w, stream: 11)
+        let weight = random(cOut * cIn * 9, stream: 12), bias = random(cOut, stream: 13)
+        // torch.nn.functional.interpolate(scale_factor=2, mode="nearest"): out[y, x] = in[y/2, x/2].
+        var big = [Float](repeating: 0, count: cIn * 4 * h * w)
+        for c in 0..<cIn { for r in 0..<(2 * h) { for q in 0..<(2 * w) {
+            big[(c * 2 * h + r) * 2 * w + q] = x[(c * h + r / 2) * w + q / 2]
+        } } }
+        var y = [Float](repeating: 0, count: cOut * 4 * h * w)
+        var padded = [Float](repeating: 0, count: cIn * (2 * h + 2) * (2 * w + 2))
+        var band = [Float](repeating: 0, count: conv3x3BandCount(cOut: cOut, height: 2 * h, width: 2 * w))
+        conv2d3x3(x, &y, batch: 1, cIn: cIn, cOut: cOut, height: 2 * h, width: 2 * w, upsample: true,
+                  taps: conv3x3Taps(weight, cOut: cOut, cIn: cIn), bias: bias, padded: &padded, band: &band)
+        assertClose(y, directConv(big, batch: 1, cIn: cIn, h: 2 * h, w: 2 * w, weight: weight, bias: bias,
+                                  cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1))
+    }
+
+    func testDownsamplePadsOnlyRightAndBottomBeforeAStride2Convolution() {
+        // taming's Downsample: F.pad(x, (0, 1, 0, 1)) then Conv2d(k=3, stride=2, padding=0).
+        for (h, w) in [(8, 8), (7, 10)] {
+            let (batch, cIn, cOut) = (2, 3, 4)
+            let x = random(batch * cIn * h * w, stream: 14)
+            let weight = random(cOut * cIn * 9, stream: 15), bias = random(cOut, stream: 16)
+            let (oh, ow) = (downsampledSide(h), downsampledSide(w))
+            var y = [Float](repeating: 0, count: batch * cOut * oh * ow)
+            var columns = [Float](repeating: 0, count: conv3x3Stride2ColumnCount(cIn: cIn, height: h, width: w))
+            conv2d3x3Stride2(x, &y, batch: batch, cIn: cIn, cOut: cOut, height: h, width: w,
+                             weight: weight, bias: bias, columns: &columns)
+            assertClose(y, directConv(x, batch: batch, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
+                                      cOut: cOut, k: 3, stride: 2, padTop: 0, padBottom: 1))
+        }
+    }
+
+    func testPointwiseConvolutionIsAPerPixelMatrixProduct() {
+        let (batch, cIn, cOut, pixels) = (2, 5, 3, 11)
+        let x = random(batch * cIn * pixels, stream: 17)
+        let weight = random(cOut * cIn, stream: 18), bias = random(cOut, stream: 19)
+        var y = [Float](repeating: 0, count: batch * cOut * pixels)
+        conv2d1x1(x, &y, batch: batch, cIn: cIn, cOut: cOut, pixels: pixels, weight: weight, bias: bias)
+        assertClose(y, directConv(x, batch: batch, cIn: cIn, h: 1, w: pixels, weight: weight, bias: bias,
+                                  cOut: cOut, k: 1, stride: 1, padTop: 0, padBottom: 0))
+    }
+
+    func testGroupNormWithSwishMatchesTheDefinition() {
+        let (batch, channels, pixels, groups) = (2, 8, 37, 4)
+        let x = random(batch * channels * pixels, stream: 20, scale: 3).map { $0 + 5 }  // offset mean
+        let gamma = random(channels, stream: 21), beta = random(channels, stream: 22)
+        for applySwish in [false, true] {
+            var y = [Float](repeating: 0, count: x.count)
+            groupNorm(x, &y, batch: batch, channels: channels, pixels: pixels, groups: groups, eps: 1e-6,
+                      gamma: gamma, beta: beta, swish: applySwish)
+            var expected = [Float](repeating: 0, count: x.count)
+            let per = channels / groups * pixels
+            for n in 0..<batch {
+                for g in 0..<groups {
+                    let start = (n * channels + g * channels / groups) * pixels
+                    let values = x[start..<start + per].map(Double.init)
+                    let mean = values.reduce(0, +) / Double(per)
+                    let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(per)
+                    for i in 0..<per {
+                        let c = (start + i) / pixels % channels
+                        var v = (values[i] - mean) / (variance + 1e-6).squareRoot() * Double(gamma[c]) + Double(beta[c])
+                        if applySwish { v = v / (1 + Foundation.exp(-v)) }
+                        expected[start + i] = Float(v)
+                    }
+                }
+            }
+            assertClose(y, expected, tolerance: 2e-6)
+        }
+    }
+
+    func testFastExponentialIsWithinTwoUlpsOfTheLibraryOne() {
+        for i in 0..<2000 {
+            let x = Float(i - 1000) * 0.087  // -87 ... 87
+            let reference = Foundation.exp(x)
+            XCTAssertLessThanOrEqual(abs(fastExp(x) - reference), 2 * reference.ulp, "exp(\(x))")
+        }
+    }
+
+    func testSwishSaturatesToZeroAndIdentityWithoutOverflow() {
+        let x: [Float] = [-200, -1, 0, 1, 200]
+        var y = [Float](repeating: .nan, count: x.count)
+        swish(x, &y, count: x.count)
+        XCTAssertEqual(y[0], 0, accuracy: 1e-30)
+        XCTAssertEqual(y[1], -1 / (1 + Float(M_E)), accuracy: 1e-6)
+        XCTAssertEqual(y[2], 0)
+        XCTAssertEqual(y[3], 1 / (1 + 1 / Float(M_E)), accuracy: 1e-6)
+        XCTAssertEqual(y[4], 200)
+    }
+
+    func testSpatialAttentionMatchesSoftmaxOfScaledDotProducts() {
+        let (channels, positions) = (6, 10)
+        let q = random(channels * positions, stream: 23), k = random(channels * positions, stream: 24)
+        let v = random(channels * positions, stream: 25)
+        var scores = [Float](repeating: 0, count: positions * positions)
+        var out = [Float](repeating: 0, count: channels * positions)
+        spatialAttention(q: q, k: k, v: v, channels: channels, positions: positions, scores: &scores, out: &out)
+        var expected = [Float](repeating: 0, count: channels * positions)
+        for i in 0..<positions {
+            var weights = [Double](repeating: 0, count: positions)
+            for j in 0..<positions {
+                var dot = 0.0
+                for c in 0..<channels { dot += Double(q[c * positions + i]) * Double(k[c * positions + j]) }
+                weights[j] = dot / Double(channels).squareRoot()
+            }
+            let m = weights.max()!
+            weights = weights.map { Foundation.exp($0 - m) }
+            let total = weights.reduce(0, +)
+            for c in 0..<channels {
+                var s = 0.0
+                for j in 0..<positions { s += weights[j] / total * Double(v[c * positions + j]) }
+                expected[c * positions + i] = Float(s)
+            }
+        }
+        assertClose(out, expected, tolerance: 1e-5)
+    }
+
+    func testQuantizerPicksTheNearestCodebookRowAndTheFirstOfEqualRows() {
+        let (dim, size, positions) = (4, 9, 12)
+        var codebook = random(size * dim, stream: 26)
+        // Row 6 duplicates row 2: a tie that torch.argmin resolves to the first index.
+        for d in 0..<dim { codebook[6 * dim + d] = codebook[2 * dim + d] }
+        var z = random(dim * positions, stream: 27)
+        for d in 0..<dim { z[d * positions + 5] = codebook[2 * dim + d] + 0.01 }
+        var norms = [Float](repeating: 0, count: size)
+        codebookNorms(codebook, size: size, dim: dim, &norms)
+        var tokens = [Int32](repeating: -1, count: positions)
+        var products = [Float](repeating: 0, count: positions * size)
+        quantizeNearest(z, positions: positions, dim: dim, codebook: codebook, norms: norms, size: size,
+                        tokens: &tokens, products: &products)
+        for p in 0..<positions {
+            var distances = [Float](repeating: 0, count: size)
+            for n in 0..<size {
+                for d in 0..<dim {
+                    let e = z[d * positions + p] - codebook[n * dim + d]
+                    distances[n] += e * e
+                }
+            }
+            XCTAssertEqual(Int(tokens[p]), distances.firstIndex(of: distances.min()!)!, "position \(p)")
+        }
+        XCTAssertEqual(tokens[5], 2)
+
+        var lookedUp = [Float](repeating: 0, count: dim * positions)
+        codebookLookup(tokens, positions: positions, dim: dim, codebook: codebook, &lookedUp)
+        XCTAssertEqual((0..<dim).map { lookedUp[$0 * positions + 5] }, Array(codebook[2 * dim..<3 * dim]))
+    }
+}
