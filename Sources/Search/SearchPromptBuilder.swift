@@ -32,4 +32,25 @@ public struct SearchPromptBuilder {
                          name: names[i])
         }
     }
+
+    /// The same prompts with their targets replaced by what the model predicts zero-shot when
+    /// patched with `patches` (the tokens at Q4, and the rendered image when `decoder` is given):
+    /// a planted answer that a search should recover.
+    public func retargeted(_ prompts: [SearchPrompt], patches: PatchSet, model: MAEModel,
+                           decoder: VQGANDecoder?) throws -> [SearchPrompt] {
+        guard !prompts.isEmpty else { return [] }
+        let output = try model.forward(prompts.map { MAESample(canvas: $0.canvas, mode: .zeroShot, patches: patches) })
+        let size = configuration.imageSize
+        let images = try decoder.map {
+            try Rendering.render(predicted: prompts.indices.flatMap { output.argmax(of: $0) }, count: prompts.count,
+                                 mode: .zeroShot, grid: configuration.grid, decoder: $0, canvasHeight: size, canvasWidth: size)
+        }
+        return prompts.indices.map { i in
+            let predicted = output.argmax(of: i)
+            let p = prompts[i]
+            return SearchPrompt(canvas: p.canvas, task: p.task, metric: p.metric, means: p.means,
+                                targetTokens: evaluator.answerRows.map { predicted[$0] },
+                                targetImage: images?[i] ?? p.targetImage, name: p.name + " (planted target)")
+        }
+    }
 }

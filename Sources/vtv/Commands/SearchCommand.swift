@@ -41,6 +41,8 @@ let searchCommand = Command(
         .value("--checkpoint-every", "K", "iterations between checkpoints", default: "10"),
         .flag("--resume", "continue from the checkpoint file"),
         .flag("--plots", "also write reward-curve and probability-heatmap PNGs next to TV.h5"),
+        .value("--planted", "TV.h5", "score against the predictions of the model patched with these task vectors instead of "
+               + "the prompts' answers: a planted answer the search should recover (a check of the search itself)"),
     ] + promptSelectionOptions
 ) { args in
     try runSearchCommand(args)
@@ -115,6 +117,14 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
         heldOut += try build(heldOutIndices)
     }
 
+    if let planted = args.string("--planted") {
+        let vectors = try TaskVectors(path: planted, expectedModelHash: model.hash)
+        let patches = vectors.patchSet()
+        train = try train.map { try builder.retargeted($0, patches: patches, model: mae, decoder: decoder) }
+        heldOut = try builder.retargeted(heldOut, patches: patches, model: mae, decoder: decoder)
+        world.log("search: planted targets from \(planted) (\(vectors.variables.count) variables: \(vectors.variables))")
+    }
+
     let search = ReinforceSearch(settings: settings, evaluator: evaluator, train: train, heldOut: heldOut, world: world)
     let taskNames = tasks.map(\.rawValue)
     var state = search.initialState()
@@ -141,6 +151,7 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
         },
         stopRequested: { StopSignal.received },
         report: { record, s in
+            FaultInjection.afterIteration(s.iteration, rank: world.rank)
             progress.update(s.iteration, detail: String(format: "loss %.4f ± %.4f, %.1f on, %.1f samples/s",
                                                           record.lossMean, record.lossStd, record.patchedMean, record.samplesPerSecond))
         })
