@@ -1,4 +1,5 @@
 import Distributed
+import Imaging
 import Foundation
 import Model
 import Prompts
@@ -179,6 +180,15 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
     }
     try SearchReport(settings: settings, tasks: taskNames, state: state, variables: variables, ranks: world.size)
         .writeJSON(to: (out.hasSuffix(".h5") ? String(out.dropLast(3)) : out) + ".json")
+    if args.flag("--plots") {
+        let stem = out.hasSuffix(".h5") ? String(out.dropLast(3)) : out
+        try ImageFile.writePNG(SearchFigures.lossCurve(state, title: "search: \(taskNames.joined(separator: ", ")), "
+                                                       + "\(settings.reward.rawValue) reward"), to: stem + "-loss.png")
+        try ImageFile.writePNG(SearchFigures.probabilities(probabilities, space: space,
+                                                           title: "policy probabilities (best, iteration \(state.bestIteration))"),
+                               to: stem + "-probabilities.png")
+        written += [stem + "-loss.png", stem + "-probabilities.png"]
+    }
     print("wrote \(written.joined(separator: ", ")): \(variables.count) variables with p > 0.5 "
           + "(best held-out loss \(String(format: "%.5f", state.bestLoss)) at iteration \(state.bestIteration))")
     return 0

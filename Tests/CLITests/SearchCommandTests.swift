@@ -1,0 +1,145 @@
+import Foundation
+import Storage
+import TestSupport
+import XCTest
+
+/// `vtv search` under real mpirun: the same seed gives the same policy on 1, 2 and 3 ranks, a run
+/// killed (SIGKILL to one rank) or stopped by SIGTERM resumes to exactly the uninterrupted result.
+/// Model and prompts: the official-small fixture (the published code's small model).
+final class SearchCommandTests: XCTestCase {
+    static var directory: URL!
+    static var model: String { directory.appendingPathComponent("model.h5").path }
+    static var activations: String { directory.appendingPathComponent("activations.h5").path }
+
+    override class func setUp() {
+        super.setUp()
+        directory = try! TestPaths.temporaryDirectory("search")
+        let convert = try! runCommand(TestPaths.vtv, ["model", "convert", "--mae",
+                                                      TestPaths.officialSmall.appendingPathComponent("checkpoint.pth").path, "--out", model])
+        precondition(convert.status == 0, convert.output)
+        let collect = try! runCommand(TestPaths.vtv, ["collect", "--model", model, "--prompts", TestPaths.fixtureH5,
+                                                      "--role", "collect", "--tasks", "segmentation,colorization", "--out", activations],
+                                      environment: ["VTV_QUIET": "1"])
+        precondition(collect.status == 0, collect.output)
+    }
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(at: directory)
+        super.tearDown()
+    }
+
+    func out(_ name: String) -> String { Self.directory.appendingPathComponent(name).path }
+
+    /// A short search on the fixture: prompts 0-2 train, 3-4 held out.
+    func searchArguments(_ name: String, iterations: Int = 20, reward: String = "tokens", task: String = "segmentation") -> [String] {
+        ["search", "--model", Self.model, "--activations", Self.activations, "--prompts", TestPaths.fixtureH5,
+         "--task", task, "--train-prompts", "3", "--eval-prompts", "2", "--iterations", String(iterations),
+         "--samples", "12", "--eval-every", "5", "--checkpoint-every", "5", "--reward", reward, "--mask-seed", "11",
+         "--batch", "4", "--out", out(name)]
+    }
+
+    func policy(_ name: String) throws -> [Double] {
+        let checkpoint = out(name).replacingOccurrences(of: ".h5", with: ".checkpoint.h5")
+        return try HDF5File.open(checkpoint).root.read("policy_logits", as: Double.self).values
+    }
+
+    func maxDifference(_ a: [Double], _ b: [Double]) -> Double {
+        XCTAssertEqual(a.count, b.count)
+        return zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+    }
+
+    func testTheSamePolicyComesOutOnOneTwoAndThreeRanks() throws {
+        var policies: [[Double]] = []
+        for ranks in [1, 2, 3] {
+            let name = "det\(ranks).h5"
+            let r = try runMPI(ranks: ranks, TestPaths.vtv, searchArguments(name), environment: ["VTV_QUIET": "1"])
+            XCTAssertEqual(r.status, 0, r.output)
+            policies.append(try policy(name))
+        }
+        XCTAssertNotEqual(policies[0], [Double](repeating: -1, count: policies[0].count), "the policy moved")
+        XCTAssertLessThan(maxDifference(policies[0], policies[1]), 1e-6)
+        XCTAssertLessThan(maxDifference(policies[0], policies[2]), 1e-6)
+    }
+
+    func testARunKilledOnOneRankResumesToTheUninterruptedPolicy() throws {
+        let reference = try runMPI(ranks: 2, TestPaths.vtv, searchArguments("whole.h5", iterations: 12), environment: ["VTV_QUIET": "1"])
+        XCTAssertEqual(reference.status, 0, reference.output)
+
+        // Rank 1 dies by SIGKILL after 7 iterations; the last checkpoint is from iteration 5.
+        let killed = try runMPI(ranks: 2, TestPaths.vtv, searchArguments("killed.h5", iterations: 12),
+                                environment: ["VTV_QUIET": "1", "VTV_FAULT_KILL": "1:7"])
+        XCTAssertNotEqual(killed.status, 0, "the job must fail when a rank is killed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out("killed.h5")), "no result from a killed run")
+        let checkpoint = try HDF5File.open(out("killed.checkpoint.h5")).root
+        XCTAssertEqual(try checkpoint.attribute("iteration"), .int(5))
+
+        let resumed = try runMPI(ranks: 2, TestPaths.vtv, searchArguments("killed.h5", iterations: 12) + ["--resume"],
+                                 environment: ["VTV_QUIET": "1"])
+        XCTAssertEqual(resumed.status, 0, resumed.output)
+        XCTAssertTrue(resumed.stdout.contains("resuming"), resumed.output)
+        XCTAssertEqual(try policy("killed.h5"), try policy("whole.h5"), "bit-identical after resuming")
+        let a = try HDF5File.open(out("killed.h5")).root, b = try HDF5File.open(out("whole.h5")).root
+        XCTAssertEqual(try a.read("probabilities", as: Double.self).values, try b.read("probabilities", as: Double.self).values)
+    }
+
+    func testSIGTERMWritesACheckpointThatResumesExactly() throws {
+        let reference = try runCommand(TestPaths.vtv, searchArguments("plain.h5", iterations: 9), environment: ["VTV_QUIET": "1"])
+        XCTAssertEqual(reference.status, 0, reference.output)
+        let stopped = try runCommand(TestPaths.vtv, searchArguments("stopped.h5", iterations: 9),
+                                     environment: ["VTV_QUIET": "1", "VTV_FAULT_SIGNAL": "3"])
+        XCTAssertEqual(stopped.status, 130, stopped.output)
+        XCTAssertTrue(stopped.stdout.contains("stopped by a signal after iteration 3"), stopped.output)
+        XCTAssertEqual(try HDF5File.open(out("stopped.checkpoint.h5")).root.attribute("iteration"), .int(3))
+        let resumed = try runCommand(TestPaths.vtv, searchArguments("stopped.h5", iterations: 9) + ["--resume"],
+                                     environment: ["VTV_QUIET": "1"])
+        XCTAssertEqual(resumed.status, 0, resumed.output)
+        XCTAssertEqual(try policy("stopped.h5"), try policy("plain.h5"))
+    }
+
+    func testOutputsHoldTheChosenVariablesTheLogAndTheFigures() throws {
+        let r = try runCommand(TestPaths.vtv, searchArguments("full.h5", iterations: 5, reward: "pixel") + ["--plots"],
+                               environment: ["VTV_QUIET": "1"])
+        XCTAssertEqual(r.status, 0, r.output)
+        let tv = try HDF5File.open(out("full.h5")).root
+        XCTAssertEqual(try tv.attribute("format"), .string("vtv-taskvectors"))
+        let probabilities = try tv.read("probabilities", as: Double.self).values
+        let variables = try tv.read("variables", as: Int32.self).values.map(Int.init)
+        XCTAssertEqual(variables, probabilities.indices.filter { probabilities[$0] > 0.5 })
+        let log = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("full.json")))) as! [String: Any]
+        XCTAssertEqual((log["iterations"] as! [Any]).count, 5)
+        XCTAssertEqual((log["evaluations"] as! [Any]).count, 1)
+        for png in ["full-loss.png", "full-probabilities.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out(png)), png)
+        }
+    }
+
+    func testMultiTaskSearchWritesOneFilePerTask() throws {
+        let r = try runCommand(TestPaths.vtv, searchArguments("multi.h5", iterations: 2, task: "all"), environment: ["VTV_QUIET": "1"])
+        XCTAssertEqual(r.status, 0, r.output)
+        for task in ["segmentation", "colorization"] {
+            let tv = try HDF5File.open(out("multi-\(task).h5")).root
+            XCTAssertEqual(try tv.attribute("task"), .string(task))
+        }
+    }
+
+    func testResumingWithOtherSettingsIsRefused() throws {
+        let first = try runCommand(TestPaths.vtv, searchArguments("other.h5", iterations: 5), environment: ["VTV_QUIET": "1"])
+        XCTAssertEqual(first.status, 0, first.output)
+        var changed = searchArguments("other.h5", iterations: 10) + ["--resume"]
+        changed[changed.firstIndex(of: "--mask-seed")! + 1] = "12"
+        let r = try runCommand(TestPaths.vtv, changed)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("other settings"), r.output)
+    }
+
+    func testActivationsFromAnotherModelAreRefused() throws {
+        let other = out("other-model.h5")
+        let initialize = try runCommand(TestPaths.vtv, ["model", "init", "--config", "tiny", "--seed", "3", "--out", other])
+        XCTAssertEqual(initialize.status, 0, initialize.output)
+        var arguments = searchArguments("x.h5", iterations: 1)
+        arguments[arguments.firstIndex(of: "--model")! + 1] = other
+        let r = try runCommand(TestPaths.vtv, arguments)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("another model"), r.output)
+    }
+}
