@@ -1,0 +1,71 @@
+import Distributed
+import Foundation
+import Model
+import Prompts
+import Search
+
+/// `vtv bench search`: search throughput (samples/s) on random weights and synthetic prompts.
+let benchSearchCommand = Command(
+    name: "bench search",
+    summary: "time search iterations (samples/s, communication share) on random weights",
+    discussion: """
+    Builds the model from the original initialisation (no file needed), synthetic segmentation prompts,
+    and task means recorded on them, then runs --iterations REINFORCE iterations and reports samples/s
+    over all ranks and the share of wall time spent in MPI collectives. --procedure published runs the
+    published code's way with our engine: each sample alone (batch 1), decoded by the VQGAN and scored
+    in pixels; --procedure batched uses --batch and --reward. Run under mpirun to measure scaling.
+    """,
+    options: [
+        .value("--config", "NAME", "vit-large or tiny", default: "tiny"),
+        .value("--procedure", "batched|published", "batched forwards with --reward, or batch 1 + pixel reward", default: "batched"),
+        .value("--reward", "tokens|pixel", "reward of the batched procedure", default: "tokens"),
+        .value("--batch", "B", "masks per forward pass of the batched procedure", default: "8"),
+        .value("--iterations", "N", "timed iterations (after one warm-up iteration)", default: "3"),
+        .value("--samples", "N", "masks per iteration", default: "32"),
+        .value("--seed", "N", "weight and prompt seed", default: "0"),
+    ]
+) { args in
+    let world = Communicator.world
+    let name = try args.required("--config")
+    let configuration = try ModelConfiguration.preset(name)
+    let procedure = try args.choice("--procedure", ["batched", "published"])!
+    var settings = SearchSettings()
+    settings.iterations = (try args.int("--iterations") ?? 3) + 1
+    settings.samplesPerIteration = try args.int("--samples") ?? 32
+    settings.evalEvery = Int.max / 2
+    settings.trainPrompts = 4
+    settings.reward = procedure == "published" ? .pixel : SearchSettings.Reward(rawValue: try args.choice("--reward", ["tokens", "pixel"])!)!
+    settings.batchSize = procedure == "published" ? 1 : try args.int("--batch") ?? 8
+    if let problem = settings.problems.first { throw UsageError(problem) }
+    let seed = UInt64(try args.int("--seed") ?? 0)
+
+    let weights = configuration.initialWeights(seed: seed)
+    let mae = try MAEModel(configuration: configuration, weights: weights)
+    let space = PatchVariables(configuration: configuration, granularity: settings.patchGranularity)
+    let decoder = settings.reward == .pixel ? try VQGANDecoder(configuration: configuration.vqgan, weights: weights) : nil
+    let evaluator = RewardEvaluator(model: mae, decoder: decoder, space: space, batchSize: settings.batchSize)
+    let encoder = try VQGANEncoder(configuration: configuration.vqgan, weights: weights)
+    let source = try PromptSourceSpec(parsing: "synthetic:\(seed)")
+        .open(role: "bench", count: settings.trainPrompts, seed: seed, layout: CanvasLayout(size: configuration.imageSize))
+    let canvases = try (0 ..< settings.trainPrompts).map { try source.canvas($0, task: .segmentation) }
+    let recorders = canvases.map { _ in HeadRecorder(configuration: configuration, mode: .oneShot) }
+    _ = try mae.forward(zip(canvases, recorders).map { MAESample(canvas: $0.values, mode: .oneShot, recorder: $1) })
+    let means = HeadOutputs.mean(of: recorders.map(\.outputs))
+    let prompts = try SearchPromptBuilder(configuration: configuration, encoder: encoder, evaluator: evaluator)
+        .prompts(canvases: canvases, names: canvases.indices.map { "synthetic#\($0)" }, task: .segmentation, taskIndex: 0, means: means)
+
+    let search = ReinforceSearch(settings: settings, evaluator: evaluator, train: [prompts], heldOut: [], world: world)
+    var state = search.initialState()
+    _ = try search.run(&state, checkpointEvery: Int.max, checkpoint: { _ in }, stopRequested: { false }, report: { _, _ in })
+    let timed = state.history.dropFirst()  // the first iteration warms up workspaces
+    let seconds = timed.map(\.seconds).reduce(0, +)
+    let communication = timed.map(\.communicationSeconds).reduce(0, +)
+    let slowest = try world.allreduce(seconds, .max)
+    let communicationShare = try world.allreduce(communication / max(seconds, 1e-12), .max)
+    let samples = Double(timed.count * settings.samplesPerIteration)
+    world.log("bench search \(name) \(procedure) (\(settings.reward.rawValue) reward, batch \(settings.batchSize)): "
+              + "\(world.size) rank(s), \(space.count) variables, "
+              + String(format: "%.2f samples/s, %.1f%% of time in communication (max over ranks), %.0f MiB peak RSS on rank 0",
+                       samples / slowest, communicationShare * 100, peakResidentMiB()))
+    return 0
+}
