@@ -15,16 +15,21 @@ public struct SearchPrompt {
     public let targetTokens: [Int32]
     /// The 8-bit target image the pixel metric compares with.
     public let targetImage: RenderedImage
+    /// Soft targets for the token reward, [answer rows, vocabulary] probabilities, or nil for the
+    /// hard `targetTokens`. Cross-entropy against a distribution p is smallest exactly where the
+    /// prediction equals p, which makes a planted answer the unique optimum.
+    public let targetDistribution: [Float]?
     public let name: String
 
     public init(canvas: [Float], task: Int, metric: PredictionMetric, means: HeadOutputs,
-                targetTokens: [Int32], targetImage: RenderedImage, name: String) {
+                targetTokens: [Int32], targetImage: RenderedImage, targetDistribution: [Float]? = nil, name: String) {
         self.canvas = canvas
         self.task = task
         self.metric = metric
         self.means = means
         self.targetTokens = targetTokens
         self.targetImage = targetImage
+        self.targetDistribution = targetDistribution
         self.name = name
     }
 }
@@ -80,7 +85,12 @@ public final class RewardEvaluator {
         switch reward {
         case .tokens:
             return prompts.indices.map { i in
-                output.withLogits(of: i) { logits in crossEntropy(logits, rows: answerRows, targets: prompts[i].targetTokens) }
+                output.withLogits(of: i) { logits in
+                    if let p = prompts[i].targetDistribution {
+                        return softCrossEntropy(logits, rows: answerRows, targets: p)
+                    }
+                    return crossEntropy(logits, rows: answerRows, targets: prompts[i].targetTokens)
+                }
             }
         case .pixel:
             guard let decoder else { preconditionFailure("the pixel reward needs the VQGAN decoder") }
@@ -106,5 +116,41 @@ public final class RewardEvaluator {
             total += log(sum) + Double(maximum) - Double(logits[base + Int(target)])
         }
         return total / Double(rows.count)
+    }
+
+    /// Mean over `rows` of -sum_j p[row, j] log softmax(logits[row])[j]; targets: [rows.count, vocabulary].
+    func softCrossEntropy(_ logits: UnsafeBufferPointer<Float>, rows: [Int], targets: [Float]) -> Double {
+        let vocabulary = model.configuration.vocabulary
+        var total = 0.0
+        for (k, row) in rows.enumerated() {
+            let base = row * vocabulary
+            var maximum = -Float.infinity
+            for j in 0 ..< vocabulary { maximum = max(maximum, logits[base + j]) }
+            var sum = 0.0
+            for j in 0 ..< vocabulary { sum += Double(expf(logits[base + j] - maximum)) }
+            let logNormalizer = log(sum) + Double(maximum)
+            for j in 0 ..< vocabulary {
+                total += Double(targets[k * vocabulary + j]) * (logNormalizer - Double(logits[base + j]))
+            }
+        }
+        return total / Double(rows.count)
+    }
+
+    /// softmax of the answer rows of `logits` ([positions, vocabulary]): [answerRows.count, vocabulary].
+    func answerDistribution(_ logits: UnsafeBufferPointer<Float>) -> [Float] {
+        let vocabulary = model.configuration.vocabulary
+        var p = [Float](repeating: 0, count: answerRows.count * vocabulary)
+        for (k, row) in answerRows.enumerated() {
+            let base = row * vocabulary
+            var maximum = -Float.infinity
+            for j in 0 ..< vocabulary { maximum = max(maximum, logits[base + j]) }
+            var sum: Float = 0
+            for j in 0 ..< vocabulary {
+                p[k * vocabulary + j] = expf(logits[base + j] - maximum)
+                sum += p[k * vocabulary + j]
+            }
+            for j in 0 ..< vocabulary { p[k * vocabulary + j] /= sum }
+        }
+        return p
     }
 }

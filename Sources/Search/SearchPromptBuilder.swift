@@ -34,8 +34,8 @@ public struct SearchPromptBuilder {
     }
 
     /// The same prompts with their targets replaced by what the model predicts zero-shot when
-    /// patched with `patches` (the tokens at Q4, and the rendered image when `decoder` is given):
-    /// a planted answer that a search should recover.
+    /// patched with `patches` (the tokens and token distributions at Q4, and the rendered image
+    /// when `decoder` is given): a planted answer that a search should recover.
     public func retargeted(_ prompts: [SearchPrompt], patches: PatchSet, model: MAEModel,
                            decoder: VQGANDecoder?) throws -> [SearchPrompt] {
         guard !prompts.isEmpty else { return [] }
@@ -50,7 +50,9 @@ public struct SearchPromptBuilder {
             let p = prompts[i]
             return SearchPrompt(canvas: p.canvas, task: p.task, metric: p.metric, means: p.means,
                                 targetTokens: evaluator.answerRows.map { predicted[$0] },
-                                targetImage: images?[i] ?? p.targetImage, name: p.name + " (planted target)")
+                                targetImage: images?[i] ?? p.targetImage,
+                                targetDistribution: output.withLogits(of: i) { evaluator.answerDistribution($0) },
+                                name: p.name + " (planted target)")
         }
     }
 }

@@ -10,8 +10,11 @@ public struct SearchReport: Codable {
     public var bestLoss: Double
     public var iterations: [IterationRecord]
     public var evaluations: [EvaluationRecord]
+    /// With planted targets: the held-out loss of the planted mask itself.
+    public var plantedLoss: Double?
 
-    public init(settings: SearchSettings, tasks: [String], state: SearchState, variables: [Int], ranks: Int) {
+    public init(settings: SearchSettings, tasks: [String], state: SearchState, variables: [Int], ranks: Int,
+                plantedLoss: Double? = nil) {
         self.settings = settings
         self.tasks = tasks
         self.ranks = ranks
@@ -20,6 +23,7 @@ public struct SearchReport: Codable {
         bestLoss = state.bestLoss.isFinite ? state.bestLoss : .nan
         iterations = state.history
         evaluations = state.evaluations
+        self.plantedLoss = plantedLoss
     }
 
     /// Writes the report as pretty-printed JSON, atomically.

@@ -97,7 +97,9 @@ final class SearchCommandTests: XCTestCase {
     }
 
     func testOutputsHoldTheChosenVariablesTheLogAndTheFigures() throws {
-        let r = try runCommand(TestPaths.vtv, searchArguments("full.h5", iterations: 5, reward: "pixel") + ["--plots"],
+        var arguments = searchArguments("full.h5", iterations: 5, reward: "pixel") + ["--plots"]
+        arguments[arguments.firstIndex(of: "--samples")! + 1] = "4"
+        let r = try runCommand(TestPaths.vtv, arguments,
                                environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(r.status, 0, r.output)
         let tv = try HDF5File.open(out("full.h5")).root
@@ -141,5 +143,32 @@ final class SearchCommandTests: XCTestCase {
         let r = try runCommand(TestPaths.vtv, arguments)
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("another model"), r.output)
+    }
+
+    /// The planted-answer check: 8 of the 20 granularity-0 variables are patched to make the target
+    /// (the patched model's own token distributions on Q4); a 2-rank search with the token reward
+    /// must find a mask whose loss closes most of the gap to the planted mask's, and whose likely
+    /// variables are mostly the planted ones. Random chance would put 8 * 8/20 = 3.2 planted ones in a top 8.
+    func testASearchRecoversAPlantedSetOfHeads() throws {
+        let planted = [1, 4, 6, 9, 12, 14, 17, 19]
+        let make = try runCommand(TestPaths.vtv, ["taskvectors", "make", "--model", Self.model, "--activations", Self.activations,
+                                                  "--task", "segmentation", "--granularity", "0",
+                                                  "--variables", planted.map(String.init).joined(separator: ","), "--out", out("planted.h5")])
+        XCTAssertEqual(make.status, 0, make.output)
+        var arguments = searchArguments("recovered.h5", iterations: 50)
+        arguments[arguments.firstIndex(of: "--samples")! + 1] = "32"
+        arguments[arguments.firstIndex(of: "--eval-every")! + 1] = "10"
+        arguments += ["--granularity", "0", "--planted", out("planted.h5")]
+        let r = try runMPI(ranks: 2, TestPaths.vtv, arguments, environment: ["VTV_QUIET": "1"])
+        XCTAssertEqual(r.status, 0, r.output)
+
+        let log = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("recovered.json")))) as! [String: Any]
+        let plantedLoss = log["plantedLoss"] as! Double, bestLoss = log["bestLoss"] as! Double
+        let startLoss = ((log["iterations"] as! [[String: Any]])[0]["lossMean"] as! Double)
+        XCTAssertGreaterThan(startLoss - bestLoss, 0.5 * (startLoss - plantedLoss),
+                             "start \(startLoss), best \(bestLoss), planted \(plantedLoss)")
+        let p = try HDF5File.open(out("recovered.h5")).root.read("probabilities", as: Double.self).values
+        let top = Set(p.indices.sorted { p[$0] > p[$1] }.prefix(8))
+        XCTAssertGreaterThanOrEqual(top.intersection(planted).count, 5, "top 8 by probability: \(top.sorted()), p = \(p)")
     }
 }

@@ -118,12 +118,20 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
         heldOut += try build(heldOutIndices)
     }
 
+    var plantedLoss: Double?
     if let planted = args.string("--planted") {
         let vectors = try TaskVectors(path: planted, expectedModelHash: model.hash)
         let patches = vectors.patchSet()
         train = try train.map { try builder.retargeted($0, patches: patches, model: mae, decoder: decoder) }
         heldOut = try builder.retargeted(heldOut, patches: patches, model: mae, decoder: decoder)
         world.log("search: planted targets from \(planted) (\(vectors.variables.count) variables: \(vectors.variables))")
+        var plantedMask = [Bool](repeating: false, count: space.count)
+        for v in vectors.variables where v < space.count { plantedMask[v] = true }
+        let pool = heldOut.isEmpty ? train.flatMap { $0 } : heldOut
+        let mine = shard(pool.count, rank: world.rank, of: world.size)
+        let losses = try world.allgather(try evaluator.losses(pool[mine].map { (prompt: $0, mask: plantedMask) }, reward: settings.reward))
+        plantedLoss = losses.reduce(0, +) / Double(losses.count)
+        world.log("search: the planted mask's held-out loss is \(plantedLoss!)")
     }
 
     let search = ReinforceSearch(settings: settings, evaluator: evaluator, train: train, heldOut: heldOut, world: world)
@@ -178,7 +186,8 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
             .write(to: path)
         written.append(path)
     }
-    try SearchReport(settings: settings, tasks: taskNames, state: state, variables: variables, ranks: world.size)
+    try SearchReport(settings: settings, tasks: taskNames, state: state, variables: variables, ranks: world.size,
+                     plantedLoss: plantedLoss)
         .writeJSON(to: (out.hasSuffix(".h5") ? String(out.dropLast(3)) : out) + ".json")
     if args.flag("--plots") {
         let stem = out.hasSuffix(".h5") ? String(out.dropLast(3)) : out

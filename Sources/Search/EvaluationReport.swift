@@ -1,0 +1,229 @@
+import Foundation
+import Model
+
+/// What `vtv eval` found (`report/report.json`, keys in snake_case): per task and mode, every
+/// prompt's metric in prompt order, the mean with its 95% confidence interval, and the time taken;
+/// the analytic FLOPs of each mode's forward pass.
+public struct EvaluationReport: Codable, Equatable {
+    public static let formatName = "vtv-eval-report"
+
+    public struct ModelInfo: Codable, Equatable {
+        public var path: String
+        public var hash: String
+
+        public init(path: String, hash: String) {
+            self.path = path
+            self.hash = hash
+        }
+    }
+
+    public struct PromptsInfo: Codable, Equatable {
+        /// The prompt source (`PromptSource.origin`).
+        public var origin: String
+        public var role: String?
+        /// Selected prompt indices of the source, in the order of every `per_prompt` list.
+        public var indices: [Int]
+        /// "origin#index" of each prompt.
+        public var names: [String]
+
+        public init(origin: String, role: String?, indices: [Int], names: [String]) {
+            self.origin = origin
+            self.role = role
+            self.indices = indices
+            self.names = names
+        }
+    }
+
+    /// Analytic multiply-accumulate FLOPs (2 per MAC) of one MAE forward pass
+    /// (`ModelConfiguration.forwardFLOPs`); patching adds none, so zero-shot + TV equals zero-shot.
+    public struct FLOPs: Codable, Equatable {
+        public var oneShot: Double
+        public var zeroShot: Double
+        public var zeroShotTaskVectors: Double
+        /// 1 - zeroShotTaskVectors / oneShot (the paper reports about 0.225).
+        public var reductionVersusOneShot: Double
+
+        public init(configuration: ModelConfiguration) {
+            oneShot = configuration.forwardFLOPs(.oneShot)
+            zeroShot = configuration.forwardFLOPs(.zeroShot)
+            zeroShotTaskVectors = zeroShot
+            reductionVersusOneShot = 1 - zeroShotTaskVectors / oneShot
+        }
+    }
+
+    public struct TaskVectorsInfo: Codable, Equatable {
+        /// How the variables were chosen (the file's `origin`, or "top-K by taskness").
+        public var origin: String
+        /// The task-vectors file, when one was given.
+        public var file: String?
+        public var granularity: Int
+        public var variables: Int
+        /// Patched (layer, head, token) head outputs per forward pass.
+        public var patchedHeadOutputs: Int
+
+        public init(_ vectors: TaskVectors, file: String?) {
+            origin = vectors.origin
+            self.file = file
+            granularity = vectors.granularity.rawValue
+            variables = vectors.variables.count
+            patchedHeadOutputs = vectors.targets.count
+        }
+    }
+
+    public struct ModeResult: Codable, Equatable {
+        public var summary: MetricSummary
+        /// 95% confidence interval ends (the mean when there is a single prompt).
+        public var ciLow: Double
+        public var ciHigh: Double
+        /// One value per prompt, in `prompts.indices` order.
+        public var perPrompt: [Double]
+        /// Seconds per rank (forward passes, VQGAN decoding and scoring), in rank order.
+        public var rankSeconds: [Double]
+        /// Wall time: the slowest rank.
+        public var seconds: Double { rankSeconds.max() ?? 0 }
+
+        public init(perPrompt: [Double], rankSeconds: [Double]) {
+            summary = MetricSummary(perPrompt)
+            ciLow = summary.lower
+            ciHigh = summary.upper
+            self.perPrompt = perPrompt
+            self.rankSeconds = rankSeconds
+        }
+    }
+
+    public struct TaskResult: Codable, Equatable {
+        public var task: String
+        /// "iou" or "mse" (`PredictionMetric.rawValue`).
+        public var metric: String
+        public var higherIsBetter: Bool
+        public var taskVectors: TaskVectorsInfo?
+        /// Keyed by `EvaluationMode.rawValue`.
+        public var modes: [String: ModeResult]
+
+        public init(task: String, metric: PredictionMetric, taskVectors: TaskVectorsInfo?, modes: [EvaluationMode: ModeResult]) {
+            self.task = task
+            self.metric = metric.rawValue
+            higherIsBetter = metric == .segmentationIoU
+            self.taskVectors = taskVectors
+            self.modes = Dictionary(uniqueKeysWithValues: modes.map { ($0.key.rawValue, $0.value) })
+        }
+
+        public func result(_ mode: EvaluationMode) -> ModeResult? { modes[mode.rawValue] }
+    }
+
+    public var format = EvaluationReport.formatName
+    public var version = 1
+    public var model: ModelInfo
+    public var prompts: PromptsInfo
+    public var ranks: Int
+    public var batch: Int
+    /// How the intervals are computed, in words.
+    public var confidenceInterval = "95% normal interval over prompts: mean ± 1.96 * sample std (n-1) / sqrt(n)"
+    public var flops: FLOPs
+    public var tasks: [TaskResult]
+
+    public init(model: ModelInfo, prompts: PromptsInfo, ranks: Int, batch: Int, flops: FLOPs, tasks: [TaskResult]) {
+        self.model = model
+        self.prompts = prompts
+        self.ranks = ranks
+        self.batch = batch
+        self.flops = flops
+        self.tasks = tasks
+    }
+
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return try encoder.encode(self)
+    }
+
+    public static func decode(_ data: Data) throws -> EvaluationReport {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(EvaluationReport.self, from: data)
+    }
+
+    /// The modes that were run (task vectors only when some task had them).
+    public var modes: [EvaluationMode] {
+        EvaluationMode.allCases.filter { mode in tasks.contains { $0.result(mode) != nil } }
+    }
+
+    /// `report.md`: the results table with intervals, then FLOPs and timing.
+    public func markdown() -> String {
+        let n = prompts.indices.count
+        var lines = ["# vtv eval", "",
+                     "Model `\(model.path)` (hash `\(model.hash)`); \(n) prompt(s) from `\(prompts.origin)`"
+                     + (prompts.role.map { " (role `\($0)`)" } ?? "") + " on \(ranks) rank(s), batch \(batch).", "",
+                     "| task | one-shot | zero-shot | zero-shot + TV |",
+                     "|---|---|---|---|"]
+        for task in tasks {
+            let name = "\(task.task) (\(task.metric == "iou" ? "mIoU, higher is better" : "MSE, lower is better"))"
+            let cells = [EvaluationMode.oneShot, .zeroShot, .taskVectors].map { task.result($0)?.summary.formatted() ?? "n/a" }
+            lines.append("| \(name) | \(cells.joined(separator: " | ")) |")
+        }
+        lines += ["", "Values are means over the prompts ± the half-width of a 95% confidence interval: "
+                  + "1.96 × sample standard deviation (n−1) / √n, n = \(n).", ""]
+        let vectors = tasks.compactMap { t in t.taskVectors.map { (t.task, $0) } }
+        if !vectors.isEmpty {
+            lines += ["Task vectors:", ""]
+            for (task, v) in vectors {
+                lines.append("- \(task): \(v.variables) variable(s) at granularity \(v.granularity), \(v.patchedHeadOutputs) "
+                             + "patched head output(s); \(v.origin)" + (v.file.map { " (`\($0)`)" } ?? ""))
+            }
+            lines.append("")
+        }
+        lines += ["## Forward FLOPs (MAE, analytic)", "",
+                  "| mode | GFLOP per forward | vs one-shot |", "|---|---|---|"]
+        for (mode, value) in [(EvaluationMode.oneShot, flops.oneShot), (.zeroShot, flops.zeroShot),
+                              (.taskVectors, flops.zeroShotTaskVectors)] {
+            lines.append("| \(mode.title) | " + String(format: "%.4f", value / 1e9) + " | "
+                         + String(format: "%+.1f%%", (value / flops.oneShot - 1) * 100) + " |")
+        }
+        lines += ["", "Zero-shot + TV needs " + String(format: "%.1f%%", flops.reductionVersusOneShot * 100)
+                  + " fewer FLOPs than one-shot prompting (the paper reports about 22.5%). Counted: every matrix product "
+                  + "of the encoder and decoder (2 FLOPs per multiply-add); patching adds none; the VQGAN decoding is not counted.",
+                  "", "## Time", "",
+                  "| mode | wall seconds (slowest rank, all tasks) | prompts per second |", "|---|---|---|"]
+        for mode in modes {
+            let results = tasks.compactMap { $0.result(mode) }
+            let wall = results.reduce(0) { $0 + $1.seconds }
+            let count = results.reduce(0) { $0 + $1.perPrompt.count }
+            lines.append("| \(mode.title) | " + String(format: "%.2f", wall) + " | "
+                         + (wall > 0 ? String(format: "%.2f", Double(count) / wall) : "n/a") + " |")
+        }
+        lines += ["", "Times include the forward passes, the VQGAN decoding of the predicted grid and the scoring.", ""]
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Publishes a folder of files atomically: everything is written to a hidden sibling folder first,
+/// which then replaces `path` by renames, so a reader never sees a half-written report.
+public enum ReportFolder {
+    public static func write(_ files: [String: Data], to path: String) throws {
+        let manager = FileManager.default
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        let parent = url.deletingLastPathComponent()
+        let tag = "\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        let staging = parent.appendingPathComponent(".\(url.lastPathComponent).tmp-\(tag)")
+        do {
+            try manager.createDirectory(at: staging, withIntermediateDirectories: false)
+            for (name, data) in files { try data.write(to: staging.appendingPathComponent(name)) }
+            var isFolder: ObjCBool = false
+            if manager.fileExists(atPath: url.path, isDirectory: &isFolder) {
+                guard isFolder.boolValue else {
+                    throw SearchInputError.invalid("--out \(path) is a file; give a folder for the report")
+                }
+                let old = parent.appendingPathComponent(".\(url.lastPathComponent).old-\(tag)")
+                try manager.moveItem(at: url, to: old)
+                try manager.moveItem(at: staging, to: url)
+                try? manager.removeItem(at: old)
+            } else {
+                try manager.moveItem(at: staging, to: url)
+            }
+        } catch {
+            try? manager.removeItem(at: staging)
+            throw error
+        }
+    }
+}
