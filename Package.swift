@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Imaging", "Storage", "TestSupport"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "Imaging", "TestSupport"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search", "Model", "Prompts", "Storage", "TestSupport"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Model", "Prompts", "Imaging", "Storage", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

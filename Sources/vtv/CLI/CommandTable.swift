@@ -1,5 +1,6 @@
 /// Every `vtv` subcommand, in the order `vtv --help` lists them. Add one line per command.
 let commandTable: [Command] = [
+    demoCommand,
     doctorCommand,
     modelConvertCommand,
     modelInspectCommand,
@@ -13,6 +14,8 @@ let commandTable: [Command] = [
     scoreCommand,
     taskVectorsMakeCommand,
     searchCommand,
+    evalCommand,
+    predictCommand,
     modelInitCommand,
     modelInfoCommand,
     inferCommand,
