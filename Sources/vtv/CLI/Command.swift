@@ -9,6 +9,7 @@ struct Command {
     let discussion: String
     let options: [OptionSpec]
     /// How many positional arguments the command takes (e.g. a file name), and what they are.
+    /// A last name ending in "..." (`"A.h5..."`) takes that argument and any number more.
     let positional: [String]
     let run: (ParsedArguments) throws -> Int32
 
@@ -21,6 +22,9 @@ struct Command {
         self.positional = positional
         self.run = run
     }
+
+    /// The most positional arguments the command accepts.
+    var positionalLimit: Int { positional.last?.hasSuffix("...") == true ? .max : positional.count }
 
     var usage: String {
         var line = "usage: vtv \(name)"

@@ -40,7 +40,7 @@ func dispatch(_ arguments: [String]) -> Int32 {
     }
     do {
         let parsed = try ParsedArguments(command: command.name, words: rest, specs: command.options,
-                                         positionalAllowed: command.positional.count)
+                                         positionalAllowed: command.positionalLimit)
         if parsed.positional.count < command.positional.count {
             throw UsageError("'\(command.name)' needs \(command.positional[parsed.positional.count])")
         }

@@ -1,0 +1,28 @@
+import Foundation
+import Search
+
+/// `vtv activations merge`: one activations file from several collections of the same model.
+let activationsMergeCommand = Command(
+    name: "activations merge",
+    summary: "merge activations files of one model (disjoint prompts) into one",
+    discussion: """
+    Tasks present in several files are combined exactly, as if collected in one run (counts, means and
+    variances by Chan's formula); a task in one file only is copied. The files must come from the same
+    model (equal model hashes), and no prompt may appear twice in one task.
+    """,
+    options: [
+        .value("--out", "A.h5", "the merged activations file to write", required: true),
+    ],
+    positional: ["A1.h5", "A2.h5..."]
+) { args in
+    guard args.positional.count >= 2 else { throw UsageError("'activations merge' needs at least two files to merge") }
+    let out = try args.required("--out")
+    var merged = try ActivationsFile(path: args.positional[0])
+    for path in args.positional.dropFirst() {
+        merged = try merged.merged(with: try ActivationsFile(path: path), names: (args.positional[0], path))
+    }
+    try merged.write(to: out)
+    let counts = merged.taskNames.map { "\($0) \(merged.tasks[$0]!.count)" }.joined(separator: ", ")
+    print("wrote \(out): \(args.positional.count) files merged; prompts per task: \(counts)")
+    return 0
+}
