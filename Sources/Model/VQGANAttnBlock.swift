@@ -29,7 +29,7 @@ struct VQGANAttnBlock {
         let key = workspace.buffer(.key, count: size)
         let value = workspace.buffer(.value, count: size)
         let scores = workspace.buffer(.scores, count: positions * positions)
-        norm.apply(x, normed, batch: batch, pixels: positions, configuration: configuration, swish: false)
+        norm.apply(x, normed, batch: batch, height: height, width: width, configuration: configuration, swish: false)
         for image in 0..<batch {
             let h = normed + image * size
             q.apply(h, query, batch: 1, pixels: positions)

@@ -147,9 +147,9 @@ public final class VQGANDecoder {
         }
 
         let pixels = h * w
-        let normed = workspace.buffer(.normed, count: batch * normOut.channels * pixels)
-        normOut.apply(current, normed, batch: batch, pixels: pixels, configuration: c, swish: true)
-        convOut.apply(normed, images, batch: batch, height: h, width: w, workspace: workspace)
+        let normed = workspace.buffer(.normed, count: normOut.paddedCount(batch: batch, height: h, width: w))
+        normOut.apply(current, normed, batch: batch, height: h, width: w, configuration: c, swish: true, border: 1)
+        convOut.applyPadded(normed, images, batch: batch, height: h, width: w, workspace: workspace)
         let count = batch * c.outChannels * pixels
         for i in 0..<count {
             images[i] = (min(max(images[i], -1), 1) + 1) / 2

@@ -137,9 +137,9 @@ public final class VQGANEncoder {
         _ = midBlock2.apply(current, spare: other, batch: batch, height: h, width: w, configuration: c, workspace: workspace)
 
         let positions = h * w
-        let normed = workspace.buffer(.normed, count: batch * normOut.channels * positions)
-        normOut.apply(current, normed, batch: batch, pixels: positions, configuration: c, swish: true)
-        convOut.apply(normed, other, batch: batch, height: h, width: w, workspace: workspace)
+        let normed = workspace.buffer(.normed, count: normOut.paddedCount(batch: batch, height: h, width: w))
+        normOut.apply(current, normed, batch: batch, height: h, width: w, configuration: c, swish: true, border: 1)
+        convOut.applyPadded(normed, other, batch: batch, height: h, width: w, workspace: workspace)
         quantConv.apply(other, current, batch: batch, pixels: positions)
 
         let products = workspace.buffer(.products, count: positions * c.codebookSize)

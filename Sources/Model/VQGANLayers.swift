@@ -13,16 +13,22 @@ struct GroupNormLayer {
         channels = gamma.count
     }
 
-    /// y = GroupNorm(x), followed by swish when `swish`. x, y: [batch, channels, pixels].
-    func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, pixels: Int,
-               configuration: VQGANConfiguration, swish: Bool) {
+    /// y = GroupNorm(x), followed by swish when `swish`. x: [batch, channels, height, width];
+    /// y: the same with a zero border of `border` pixels (1 makes it a 3x3 convolution's padded input).
+    func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
+               configuration: VQGANConfiguration, swish: Bool, border: Int = 0) {
         gamma.withUnsafeBufferPointer { g in
             beta.withUnsafeBufferPointer { b in
-                groupNorm(x, y, batch: batch, channels: channels, pixels: pixels,
+                groupNorm(x, y, batch: batch, channels: channels, height: height, width: width,
                           groups: configuration.groups, eps: configuration.eps,
-                          gamma: g.baseAddress!, beta: b.baseAddress!, swish: swish)
+                          gamma: g.baseAddress!, beta: b.baseAddress!, swish: swish, border: border)
             }
         }
+    }
+
+    /// Floats of a padded (border 1) output for `batch` images of height x width.
+    func paddedCount(batch: Int, height: Int, width: Int) -> Int {
+        batch * channels * (height + 2) * (width + 2)
     }
 }
 
@@ -55,6 +61,23 @@ struct Conv3x3Layer {
                 conv2d3x3(x, y, batch: batch, cIn: cIn, cOut: cOut, height: height, width: width,
                           upsample: upsample, taps: t.baseAddress!, bias: b.baseAddress!,
                           accumulate: accumulate, padded: padded, band: band)
+            }
+        }
+    }
+
+    /// Stride 1 on input that is already zero-bordered (e.g. by `GroupNormLayer.apply(border: 1)`).
+    /// padded: [batch, cIn, height+2, width+2] -> y: [batch, cOut, height, width].
+    func applyPadded(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
+                     height: Int, width: Int, accumulate: Bool = false, workspace: VQGANWorkspace) {
+        let band = workspace.buffer(.band, count: conv3x3BandCount(cOut: cOut, height: height, width: width))
+        let plane = (height + 2) * (width + 2)
+        taps.withUnsafeBufferPointer { t in
+            bias.withUnsafeBufferPointer { b in
+                for image in 0..<batch {
+                    conv3x3Padded(padded + image * cIn * plane, y + image * cOut * height * width,
+                                  cIn: cIn, cOut: cOut, height: height, width: width,
+                                  taps: t.baseAddress!, bias: b.baseAddress!, accumulate: accumulate, band: band)
+                }
             }
         }
     }

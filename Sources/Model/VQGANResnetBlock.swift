@@ -26,18 +26,22 @@ struct VQGANResnetBlock {
                batch: Int, height: Int, width: Int,
                configuration: VQGANConfiguration, workspace: VQGANWorkspace) -> UnsafeMutablePointer<Float> {
         let pixels = height * width
-        let normed = workspace.buffer(.normed, count: batch * max(cIn, cOut) * pixels)
+        // GroupNorm writes zero-bordered output: the padded input of the convolution after it.
+        let normed = workspace.buffer(.normed, count: max(norm1.paddedCount(batch: batch, height: height, width: width),
+                                                          norm2.paddedCount(batch: batch, height: height, width: width)))
         let hidden = workspace.buffer(.hidden, count: batch * cOut * pixels)
-        norm1.apply(x, normed, batch: batch, pixels: pixels, configuration: configuration, swish: true)
-        conv1.apply(normed, hidden, batch: batch, height: height, width: width, workspace: workspace)
-        norm2.apply(hidden, normed, batch: batch, pixels: pixels, configuration: configuration, swish: true)
+        norm1.apply(x, normed, batch: batch, height: height, width: width, configuration: configuration,
+                    swish: true, border: 1)
+        conv1.applyPadded(normed, hidden, batch: batch, height: height, width: width, workspace: workspace)
+        norm2.apply(hidden, normed, batch: batch, height: height, width: width, configuration: configuration,
+                    swish: true, border: 1)
         var out = x
         if let shortcut {
             shortcut.apply(x, spare, batch: batch, pixels: pixels)
             out = spare
         }
-        conv2.apply(normed, out, batch: batch, height: height, width: width, accumulate: true,
-                    workspace: workspace)
+        conv2.applyPadded(normed, out, batch: batch, height: height, width: width, accumulate: true,
+                          workspace: workspace)
         return out
     }
 }

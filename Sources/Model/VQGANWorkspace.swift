@@ -35,7 +35,4 @@ final class VQGANWorkspace {
         }
         return buffers[i]!
     }
-
-    /// Total floats held.
-    var floatCount: Int { capacities.reduce(0, +) }
 }

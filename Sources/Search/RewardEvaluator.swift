@@ -103,17 +103,21 @@ public final class RewardEvaluator {
         }
     }
 
+    /// log sum_j exp(logits[row, j]), computed stably; logits: [positions, vocabulary].
+    private func logNormalizer(_ logits: UnsafeBufferPointer<Float>, row: Int) -> Double {
+        let vocabulary = model.configuration.vocabulary, base = row * vocabulary
+        var maximum = -Float.infinity
+        for j in 0 ..< vocabulary { maximum = max(maximum, logits[base + j]) }
+        var sum = 0.0
+        for j in 0 ..< vocabulary { sum += Double(expf(logits[base + j] - maximum)) }
+        return log(sum) + Double(maximum)
+    }
+
     /// Mean over `rows` of -log softmax(logits[row])[target]; logits: [positions, vocabulary].
     func crossEntropy(_ logits: UnsafeBufferPointer<Float>, rows: [Int], targets: [Int32]) -> Double {
         let vocabulary = model.configuration.vocabulary
-        var total = 0.0
-        for (row, target) in zip(rows, targets) {
-            let base = row * vocabulary
-            var maximum = -Float.infinity
-            for j in 0 ..< vocabulary { maximum = max(maximum, logits[base + j]) }
-            var sum = 0.0
-            for j in 0 ..< vocabulary { sum += Double(expf(logits[base + j] - maximum)) }
-            total += log(sum) + Double(maximum) - Double(logits[base + Int(target)])
+        let total = zip(rows, targets).reduce(0.0) { total, pair in
+            total + logNormalizer(logits, row: pair.0) - Double(logits[pair.0 * vocabulary + Int(pair.1)])
         }
         return total / Double(rows.count)
     }
@@ -123,14 +127,9 @@ public final class RewardEvaluator {
         let vocabulary = model.configuration.vocabulary
         var total = 0.0
         for (k, row) in rows.enumerated() {
-            let base = row * vocabulary
-            var maximum = -Float.infinity
-            for j in 0 ..< vocabulary { maximum = max(maximum, logits[base + j]) }
-            var sum = 0.0
-            for j in 0 ..< vocabulary { sum += Double(expf(logits[base + j] - maximum)) }
-            let logNormalizer = log(sum) + Double(maximum)
+            let normalizer = logNormalizer(logits, row: row)
             for j in 0 ..< vocabulary {
-                total += Double(targets[k * vocabulary + j]) * (logNormalizer - Double(logits[base + j]))
+                total += Double(targets[k * vocabulary + j]) * (normalizer - Double(logits[row * vocabulary + j]))
             }
         }
         return total / Double(rows.count)
@@ -141,15 +140,8 @@ public final class RewardEvaluator {
         let vocabulary = model.configuration.vocabulary
         var p = [Float](repeating: 0, count: answerRows.count * vocabulary)
         for (k, row) in answerRows.enumerated() {
-            let base = row * vocabulary
-            var maximum = -Float.infinity
-            for j in 0 ..< vocabulary { maximum = max(maximum, logits[base + j]) }
-            var sum: Float = 0
-            for j in 0 ..< vocabulary {
-                p[k * vocabulary + j] = expf(logits[base + j] - maximum)
-                sum += p[k * vocabulary + j]
-            }
-            for j in 0 ..< vocabulary { p[k * vocabulary + j] /= sum }
+            let normalizer = logNormalizer(logits, row: row)
+            for j in 0 ..< vocabulary { p[k * vocabulary + j] = Float(exp(Double(logits[row * vocabulary + j]) - normalizer)) }
         }
         return p
     }

@@ -24,7 +24,7 @@ final class MAEModelFileTests: XCTestCase {
         XCTAssertEqual(configuration, .tiny)
         XCTAssertEqual(read.names, weights.names)
         XCTAssertTrue(read.tensors == weights.tensors)
-        XCTAssertEqual(ModelFile.contentHash(read), ModelFile.contentHash(weights))
+        XCTAssertEqual(read.contentHash, weights.contentHash)
     }
 
     func testTheViTLargePresetRoundTripsThroughConfigAttributes() throws {
@@ -70,17 +70,17 @@ final class MAEModelFileTests: XCTestCase {
     func testInitialWeightsDependOnlyOnTheSeed() {
         let a = ModelConfiguration.tiny.initialWeights(seed: 5), b = ModelConfiguration.tiny.initialWeights(seed: 5)
         let other = ModelConfiguration.tiny.initialWeights(seed: 6)
-        XCTAssertEqual(ModelFile.contentHash(a), ModelFile.contentHash(b))
-        XCTAssertNotEqual(ModelFile.contentHash(a), ModelFile.contentHash(other))
+        XCTAssertEqual(a.contentHash, b.contentHash)
+        XCTAssertNotEqual(a.contentHash, other.contentHash)
     }
 
     func testTheContentHashSeesASingleFlippedBit() {
         var w = ModelConfiguration.tiny.initialWeights(seed: 9)
-        let before = ModelFile.contentHash(w)
+        let before = w.contentHash
         var t = w["decoder_pred.bias"]!
         t.values[7] = Float(bitPattern: t.values[7].bitPattern ^ 1)
         w["decoder_pred.bias"] = t
-        XCTAssertNotEqual(ModelFile.contentHash(w), before)
+        XCTAssertNotEqual(w.contentHash, before)
         XCTAssertEqual(before.count, 16)
     }
 

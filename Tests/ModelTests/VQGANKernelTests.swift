@@ -138,7 +138,7 @@ final class VQGANKernelTests: XCTestCase {
         let gamma = random(channels, stream: 21), beta = random(channels, stream: 22)
         for applySwish in [false, true] {
             var y = [Float](repeating: 0, count: x.count)
-            groupNorm(x, &y, batch: batch, channels: channels, pixels: pixels, groups: groups, eps: 1e-6,
+            groupNorm(x, &y, batch: batch, channels: channels, height: 1, width: pixels, groups: groups, eps: 1e-6,
                       gamma: gamma, beta: beta, swish: applySwish)
             var expected = [Float](repeating: 0, count: x.count)
             let per = channels / groups * pixels
@@ -158,6 +158,21 @@ final class VQGANKernelTests: XCTestCase {
             }
             assertClose(y, expected, tolerance: 2e-6)
         }
+    }
+
+    func testGroupNormWithABorderWritesTheSameValuesInsideAZeroFrame() {
+        let (batch, channels, h, w) = (2, 4, 3, 5)
+        let x = random(batch * channels * h * w, stream: 30)
+        let gamma = random(channels, stream: 31), beta = random(channels, stream: 32)
+        var plain = [Float](repeating: 0, count: x.count)
+        groupNorm(x, &plain, batch: batch, channels: channels, height: h, width: w, groups: 2, eps: 1e-6,
+                  gamma: gamma, beta: beta, swish: true)
+        var framed = [Float](repeating: .nan, count: batch * channels * (h + 2) * (w + 2))
+        groupNorm(x, &framed, batch: batch, channels: channels, height: h, width: w, groups: 2, eps: 1e-6,
+                  gamma: gamma, beta: beta, swish: true, border: 1)
+        var expected = [Float](repeating: 0, count: framed.count)
+        padPlanes(plain, &expected, planes: batch * channels, height: h, width: w, border: 1)
+        XCTAssertEqual(framed, expected)
     }
 
     func testFastExponentialIsWithinTwoUlpsOfTheLibraryOne() {

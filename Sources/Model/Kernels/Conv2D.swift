@@ -150,21 +150,23 @@ func conv2d3x3Stride2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float
             let rows = min(bandRows, oh - y0)
             let n = rows * ow
             // columns[(ci*9 + ky*3 + kx), r*ow + ox] = x[ci, 2(y0+r)+ky, 2ox+kx] (0 past the edge)
-            for ci in 0..<cIn {
-                for k in 0..<9 {
-                    let (ky, kx) = (k / 3, k % 3)
-                    let col = columns + (ci * 9 + k) * n
-                    for r in 0..<rows {
-                        let iy = 2 * (y0 + r) + ky
-                        let out = col + r * ow
-                        if iy >= height {
-                            out.update(repeating: 0, count: ow)
-                            continue
-                        }
-                        let row = src + (ci * height + iy) * width
-                        for ox in 0..<ow {
-                            let ix = 2 * ox + kx
-                            out[ox] = ix < width ? row[ix] : 0
+            parallelFor(cIn, grain: max(1, 16384 / (9 * n))) { inputChannels in
+                for ci in inputChannels {
+                    for k in 0..<9 {
+                        let (ky, kx) = (k / 3, k % 3)
+                        let col = columns + (ci * 9 + k) * n
+                        for r in 0..<rows {
+                            let iy = 2 * (y0 + r) + ky
+                            let out = col + r * ow
+                            if iy >= height {
+                                out.update(repeating: 0, count: ow)
+                                continue
+                            }
+                            let row = src + (ci * height + iy) * width
+                            for ox in 0..<ow {
+                                let ix = 2 * ox + kx
+                                out[ox] = ix < width ? row[ix] : 0
+                            }
                         }
                     }
                 }

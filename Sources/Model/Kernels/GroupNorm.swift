@@ -1,20 +1,24 @@
 /// GroupNorm over each image of a batch, optionally followed by swish (the pair taming always
-/// applies before a convolution), in one pass over the output.
-/// x, y: [batch, channels, pixels] (may not alias); gamma, beta: [channels].
+/// applies before a convolution), optionally writing the result with a zero border so that it
+/// is directly the padded input `conv3x3Padded` reads (saving a copy per convolution).
+/// x: [batch, channels, height, width]; y: [batch, channels, height + 2*border, width + 2*border]
+/// (may not alias x); gamma, beta: [channels].
 /// Channels split into `groups` consecutive groups; each group of each image is normalised with
 /// its own mean and biased variance: y = (x - mean) / sqrt(var + eps) * gamma + beta.
 func groupNorm(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-               batch: Int, channels: Int, pixels: Int, groups: Int, eps: Float,
-               gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, swish applySwish: Bool) {
+               batch: Int, channels: Int, height: Int, width: Int, groups: Int, eps: Float,
+               gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, swish applySwish: Bool,
+               border: Int = 0) {
     precondition(channels % groups == 0, "channels \(channels) not divisible by \(groups) groups")
     let perGroup = channels / groups
+    let pixels = height * width
     let count = perGroup * pixels
+    let (pw, ph) = (width + 2 * border, height + 2 * border)
     parallelFor(batch * groups, grain: max(1, 65536 / count)) { range in
         for item in range {
             let (n, g) = (item / groups, item % groups)
-            let start = (n * channels + g * perGroup) * pixels
-            let src = x + start
-            // Two passes in blocks: float SIMD sums within a block, double across blocks, so the
+            let src = x + (n * channels + g * perGroup) * pixels
+            // Two passes in blocks: float sums within a block, double across blocks, so the
             // statistics of a 200k-element group keep float32 accuracy.
             let mean = blockSum(src, count: count) { $0 } / Double(count)
             let m = Float(mean)
@@ -23,8 +27,20 @@ func groupNorm(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
             for c in g * perGroup..<(g + 1) * perGroup {
                 let scale = gamma[c] * rstd
                 let shift = beta[c] - m * scale
-                let offset = (n * channels + c) * pixels
-                affine(x + offset, y + offset, count: pixels, scale: scale, shift: shift, swish: applySwish)
+                let input = x + (n * channels + c) * pixels
+                let output = y + (n * channels + c) * ph * pw
+                if border == 0 {
+                    affine(input, output, count: pixels, scale: scale, shift: shift, swish: applySwish)
+                    continue
+                }
+                output.update(repeating: 0, count: border * pw)
+                for r in 0..<height {
+                    let row = output + (r + border) * pw
+                    row.update(repeating: 0, count: border)
+                    affine(input + r * width, row + border, count: width, scale: scale, shift: shift, swish: applySwish)
+                    (row + border + width).update(repeating: 0, count: border)
+                }
+                (output + (height + border) * pw).update(repeating: 0, count: border * pw)
             }
         }
     }

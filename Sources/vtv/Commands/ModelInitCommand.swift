@@ -24,6 +24,6 @@ let modelInitCommand = Command(
     let weights = configuration.initialWeights(seed: UInt64(seed))
     try ModelFile.write(configuration: configuration, weights: weights, to: out)
     print("wrote \(out): \(name), seed \(seed), \(weights.tensors.count) tensors, \(weights.parameterCount) parameters, "
-          + "hash \(ModelFile.contentHash(weights))")
+          + "hash \(weights.contentHash)")
     return 0
 }
