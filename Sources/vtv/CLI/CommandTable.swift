@@ -21,4 +21,5 @@ let commandTable: [Command] = [
     inferCommand,
     benchForwardCommand,
     benchSearchCommand,
+    benchVQGANCommand,
 ]
