@@ -50,14 +50,23 @@ public final class MAEModel {
     let layouts: [PromptMode: TokenLayout]
     let workspace = MAEWorkspace()
 
-    /// Copies the MAE tensors out of `weights` (checked against `configuration.maeTensorShapes`;
-    /// tensors of other parts, such as `vae.*`, are ignored).
-    public init(configuration: ModelConfiguration, weights: WeightStore) throws {
+    /// Moves the MAE tensors out of `weights` (checked against `configuration.maeTensorShapes`;
+    /// tensors of other parts, such as `vae.*`, stay for the VQGAN). Each tensor is released as
+    /// soon as it is copied into the model, so a store that is the only owner of its arrays never
+    /// coexists with a second copy of the MAE: loading peaks at one model plus one tensor.
+    public init(configuration: ModelConfiguration, movingWeightsFrom weights: inout WeightStore) throws {
         let problems = configuration.problems
         if !problems.isEmpty { throw ConfigurationError.invalid(problems) }
         self.configuration = configuration
-        parameters = try MAEParameters(configuration: configuration, weights: weights)
+        parameters = try MAEParameters(configuration: configuration, movingFrom: &weights)
         layouts = Dictionary(uniqueKeysWithValues: PromptMode.allCases.map { ($0, TokenLayout(mode: $0, grid: configuration.grid)) })
+    }
+
+    /// Copies the MAE tensors out of `weights`, which keeps them (for callers that go on using
+    /// the store; the MAE is then held twice until the store is dropped).
+    public convenience init(configuration: ModelConfiguration, weights: WeightStore) throws {
+        var copy = weights
+        try self.init(configuration: configuration, movingWeightsFrom: &copy)
     }
 
     /// The token layout of `mode`.

@@ -85,9 +85,11 @@ final class MAEParameters {
     let decoderNormWeight, decoderNormBias: UnsafePointer<Float>    // decoder_norm: [dw]
     let predictionWeight, predictionBias: UnsafePointer<Float>      // decoder_pred: [vocab, dw], [vocab]
 
-    /// Copies the MAE tensors out of `weights`, which must hold every one of them with the right
-    /// shape (other tensors, such as the VQGAN's, are ignored).
-    init(configuration c: ModelConfiguration, weights: WeightStore) throws {
+    /// Moves the MAE tensors out of `weights`, which must hold every one of them with the right
+    /// shape (other tensors, such as the VQGAN's, stay). Each tensor is copied into the single
+    /// allocation and removed from the store before the next, so when the store owns its arrays
+    /// loading needs the model's memory plus one tensor, not the model's twice.
+    init(configuration c: ModelConfiguration, movingFrom weights: inout WeightStore) throws {
         let shapes = c.maeTensorShapes
         try WeightStore(weights.tensors.filter { shapes[$0.key] != nil }).validate(against: shapes)
         configuration = c
@@ -100,7 +102,9 @@ final class MAEParameters {
         count = total
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: total)
         for (name, offset) in offsets {
-            weights[name]!.values.withUnsafeBufferPointer { (buffer + offset).update(from: $0.baseAddress!, count: $0.count) }
+            let values = weights[name]!.values
+            weights[name] = nil
+            values.withUnsafeBufferPointer { (buffer + offset).update(from: $0.baseAddress!, count: $0.count) }
         }
         storage = buffer
         let base = UnsafePointer(buffer)

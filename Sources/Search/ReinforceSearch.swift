@@ -118,15 +118,9 @@ public final class ReinforceSearch {
     /// Draws one mask from the current policy, scores it on the held-out prompts (shared across
     /// ranks) and keeps the policy if it is the best so far.
     func evaluate(_ state: inout SearchState) throws {
-        let prompts = heldOut.isEmpty ? train.flatMap { $0 } : heldOut
         let mask = state.policy.sampleMask(seed: settings.seed ^ 0x5EED_E7A1, iteration: state.iteration, sample: 0)
         let full = fullMask(mask)
-        let mine = shard(prompts.count, rank: world.rank, of: world.size)
-        let local = try evaluator.losses(prompts[mine].map { (prompt: $0, mask: full) }, reward: settings.reward)
-        let losses = try world.allgather(local)
-        // Tasks score on different scales (IoU, MSE): average within each task, then over tasks.
-        let byTask = Dictionary(grouping: zip(prompts, losses), by: { $0.0.task })
-        let loss = byTask.values.map { pairs in pairs.reduce(0) { $0 + $1.1 } / Double(pairs.count) }.reduce(0, +) / Double(byTask.count)
+        let loss = try heldOutLoss(full, reward: settings.reward)
         state.evaluations.append(EvaluationRecord(iteration: state.iteration, loss: loss, patched: full.filter { $0 }.count))
         if loss < state.bestLoss {
             state.bestLoss = loss
@@ -134,5 +128,17 @@ public final class ReinforceSearch {
             state.bestLogits = state.policy.logits
             state.bestMask = mask
         }
+    }
+
+    /// The loss of one mask (full numbering) on the held-out prompts (the training prompts when
+    /// there are none), evaluated across ranks. Tasks score on different scales (IoU, MSE), so
+    /// losses are averaged within each task, then over tasks.
+    public func heldOutLoss(_ mask: [Bool], reward: SearchSettings.Reward) throws -> Double {
+        let prompts = heldOut.isEmpty ? train.flatMap { $0 } : heldOut
+        let mine = shard(prompts.count, rank: world.rank, of: world.size)
+        let local = try evaluator.losses(prompts[mine].map { (prompt: $0, mask: mask) }, reward: reward)
+        let losses = try world.allgather(local)
+        let byTask = Dictionary(grouping: zip(prompts, losses), by: { $0.0.task })
+        return byTask.values.map { pairs in pairs.reduce(0) { $0 + $1.1 } / Double(pairs.count) }.reduce(0, +) / Double(byTask.count)
     }
 }

@@ -12,9 +12,11 @@ public struct SearchReport: Codable {
     public var evaluations: [EvaluationRecord]
     /// With planted targets: the held-out loss of the planted mask itself.
     public var plantedLoss: Double?
+    /// The chosen variables' held-out loss under each reward ("pixel", "tokens").
+    public var finalLosses: [String: Double]
 
     public init(settings: SearchSettings, tasks: [String], state: SearchState, variables: [Int], ranks: Int,
-                plantedLoss: Double? = nil) {
+                plantedLoss: Double? = nil, finalLosses: [String: Double] = [:]) {
         self.settings = settings
         self.tasks = tasks
         self.ranks = ranks
@@ -24,6 +26,7 @@ public struct SearchReport: Codable {
         iterations = state.history
         evaluations = state.evaluations
         self.plantedLoss = plantedLoss
+        self.finalLosses = finalLosses
     }
 
     /// Writes the report as pretty-printed JSON, atomically.

@@ -110,6 +110,9 @@ final class SearchCommandTests: XCTestCase {
         let log = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("full.json")))) as! [String: Any]
         XCTAssertEqual((log["iterations"] as! [Any]).count, 5)
         XCTAssertEqual((log["evaluations"] as! [Any]).count, 1)
+        let finalLosses = log["finalLosses"] as! [String: Double]
+        XCTAssertEqual(Set(finalLosses.keys), ["pixel", "tokens"], "the chosen mask is reported under both rewards")
+        XCTAssertTrue(r.stdout.contains("token cross-entropy"), r.output)
         for png in ["full-loss.png", "full-probabilities.png"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out(png)), png)
         }

@@ -92,4 +92,16 @@ final class MAEModelFileTests: XCTestCase {
         XCTAssertEqual(out.logits(of: 1).shape, [98, 64])
         XCTAssertTrue(out.logits(of: 1).values.allSatisfy(\.isFinite))
     }
+
+    func testMovingTheWeightsIntoTheModelLeavesOnlyTheVQGANAndGivesTheSameLogits() throws {
+        let c = ModelConfiguration.tiny
+        var store = c.initialWeights(seed: 4)
+        let copied = try MAEModel(configuration: c, weights: store)
+        let moved = try MAEModel(configuration: c, movingWeightsFrom: &store)
+        XCTAssertTrue(store.names.allSatisfy { $0.hasPrefix("vae.") })
+        XCTAssertEqual(Set(store.names), Set(c.vqgan.expectedTensors(prefix: "vae.").keys))
+        let canvas = (0..<(3 * 224 * 224)).map { Float($0 % 251) / 250 }
+        let samples = [MAESample(canvas: canvas, mode: .zeroShot)]
+        XCTAssertEqual(try moved.forward(samples).logits(of: 0), try copied.forward(samples).logits(of: 0))
+    }
 }

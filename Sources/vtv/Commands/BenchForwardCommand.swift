@@ -10,6 +10,9 @@ let benchForwardCommand = Command(
     canvases in [0, 1], runs one warm-up batch, then --repeats timed batches per batch size.
     Prints the median milliseconds per sample, GFLOP/s from the analytic FLOP count (2*m*n*k per
     matrix product, as tools/bench/torch_forward.py counts) and the process's peak RSS.
+    With --with-vqgan the process loads as the pipeline does (MAE + VQGAN encoder and decoder from
+    one store) and, after each batch size's timed runs, encodes the canvases and renders the
+    predictions once, untimed, so the peak RSS covers a whole zero-shot prompt batch.
     """,
     options: [
         .value("--config", "NAME", "vit-large or tiny", default: "vit-large"),
@@ -18,6 +21,7 @@ let benchForwardCommand = Command(
         .value("--repeats", "N", "timed batches per batch size", default: "5"),
         .value("--threads", "N", "OpenBLAS threads (default: OpenBLAS' setting)"),
         .value("--seed", "N", "weight seed", default: "0"),
+        .flag("--with-vqgan", "also build the VQGAN encoder and decoder and run them once per batch size (peak RSS)"),
     ]
 ) { args in
     let configuration = try ModelConfiguration.preset(try args.required("--config"))
@@ -32,7 +36,12 @@ let benchForwardCommand = Command(
         BLASRuntime.threads = threads
     }
     let seed = UInt64(try args.int("--seed") ?? 0)
-    let model = try MAEModel(configuration: configuration, weights: configuration.initialMAEWeights(seed: seed))
+    let withVQGAN = args.flag("--with-vqgan")
+    var weights = withVQGAN ? configuration.initialWeights(seed: seed) : configuration.initialMAEWeights(seed: seed)
+    let model = try MAEModel(configuration: configuration, movingWeightsFrom: &weights)
+    let vqgan = withVQGAN ? (encoder: try VQGANEncoder(configuration: configuration.vqgan, weights: weights),
+                             decoder: try VQGANDecoder(configuration: configuration.vqgan, weights: weights)) : nil
+    weights = WeightStore()
     let flops = configuration.forwardFLOPs(mode)
     print("vtv \(try args.required("--config")) \(mode.rawValue): \(String(format: "%.2f", flops / 1e9)) GFLOP/sample, "
           + "OpenBLAS \(BLASRuntime.threads) thread(s), core \(BLASRuntime.coreName)")
@@ -51,6 +60,11 @@ let benchForwardCommand = Command(
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
         }
         let perSample = times.sorted()[times.count / 2] / Double(batch)
+        if let vqgan {
+            _ = try vqgan.encoder.tokens(canvases: samples.flatMap(\.canvas), count: batch, height: side, width: side)
+            _ = try Rendering.render(predicted: (0..<batch).flatMap { output.argmax(of: $0) }, count: batch, mode: mode,
+                                     grid: configuration.grid, decoder: vqgan.decoder, canvasHeight: side, canvasWidth: side)
+        }
         print(String(format: "batch %3d: %9.2f ms/sample  %7.1f GFLOP/s  peak RSS %.0f MiB",
                      batch, perSample * 1e3, flops / perSample / 1e9, peakResidentMiB()))
     }

@@ -39,8 +39,8 @@ let benchSearchCommand = Command(
     if let problem = settings.problems.first { throw UsageError(problem) }
     let seed = UInt64(try args.int("--seed") ?? 0)
 
-    let weights = configuration.initialWeights(seed: seed)
-    let mae = try MAEModel(configuration: configuration, weights: weights)
+    var weights = configuration.initialWeights(seed: seed)
+    let mae = try MAEModel(configuration: configuration, movingWeightsFrom: &weights)
     let space = PatchVariables(configuration: configuration, granularity: settings.patchGranularity)
     let decoder = settings.reward == .pixel ? try VQGANDecoder(configuration: configuration.vqgan, weights: weights) : nil
     let evaluator = RewardEvaluator(model: mae, decoder: decoder, space: space, batchSize: settings.batchSize)

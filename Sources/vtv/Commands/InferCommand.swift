@@ -11,7 +11,8 @@ let inferCommand = Command(
     summary: "run one prompt of a prompts file through the model (one-shot, zero-shot or patched) and score it",
     discussion: """
     Writes /logits [positions, vocabulary], /tokens (argmax per predicted position), /canvas_tokens
-    (the 14x14 grid the VQGAN decodes: zero-shot predictions duplicated into the top half), /image
+    (int32 [grid*grid], the VQGAN tokens of the input canvas), /decoded_tokens (the grid the VQGAN
+    decodes: zero-shot predictions duplicated into the top half), /image
     (uint8 [H, W, 3], the decoded prediction the published code scores) and the attribute `metric`
     (IoU for segmentation, normalized MSE otherwise, on the hole quadrant) with `metric_name`.
     --mode patched runs the prompt zero-shot (no example) with task vectors written over head outputs
@@ -60,6 +61,8 @@ let inferCommand = Command(
     let grid = try Rendering.tokenGrid(predicted: tokens, mode: mode, grid: configuration.grid)
     let decoder = try VQGANDecoder(configuration: configuration.vqgan, weights: model.weights)
     let side = configuration.imageSize
+    let canvasTokens = try VQGANEncoder(configuration: configuration.vqgan, weights: model.weights)
+        .tokens(canvases: canvas.values, count: 1, height: side, width: side)
     let image = try Rendering.render(predicted: tokens, count: 1, mode: mode, grid: configuration.grid, decoder: decoder,
                                      canvasHeight: side, canvasWidth: side)[0]
     let metric: PredictionMetric = task.isSegmentation ? .segmentationIoU : .normalizedMSE
@@ -71,7 +74,8 @@ let inferCommand = Command(
         let logits = output.logits(of: 0)
         try file.root.write("logits", logits.values, shape: logits.shape)
         try file.root.write("tokens", tokens, shape: [tokens.count])
-        try file.root.write("canvas_tokens", grid, shape: [configuration.grid, configuration.grid])
+        try file.root.write("canvas_tokens", canvasTokens, shape: [canvasTokens.count])
+        try file.root.write("decoded_tokens", grid, shape: [configuration.grid, configuration.grid])
         try file.root.write("image", image.pixels, shape: [image.height, image.width, 3])
         for (name, value) in [("metric", HDF5Attribute.double(score)), ("metric_name", .string(metric.rawValue)),
                               ("task", .string(task.rawValue)), ("mode", .string(modeName)),

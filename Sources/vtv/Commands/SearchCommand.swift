@@ -98,7 +98,8 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
 
     let mae = try model.mae()
     let space = PatchVariables(configuration: model.configuration, granularity: settings.patchGranularity)
-    let decoder = settings.reward == .pixel ? try VQGANDecoder(configuration: model.configuration.vqgan, weights: model.weights) : nil
+    // The decoder is needed for the pixel reward, and to report the final mask under both rewards.
+    let decoder = try VQGANDecoder(configuration: model.configuration.vqgan, weights: model.weights)
     let evaluator = RewardEvaluator(model: mae, decoder: decoder, space: space, batchSize: settings.batchSize)
     let builder = SearchPromptBuilder(configuration: model.configuration,
                                       encoder: try VQGANEncoder(configuration: model.configuration.vqgan, weights: model.weights),
@@ -127,10 +128,8 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
         world.log("search: planted targets from \(planted) (\(vectors.variables.count) variables: \(vectors.variables))")
         var plantedMask = [Bool](repeating: false, count: space.count)
         for v in vectors.variables where v < space.count { plantedMask[v] = true }
-        let pool = heldOut.isEmpty ? train.flatMap { $0 } : heldOut
-        let mine = shard(pool.count, rank: world.rank, of: world.size)
-        let losses = try world.allgather(try evaluator.losses(pool[mine].map { (prompt: $0, mask: plantedMask) }, reward: settings.reward))
-        plantedLoss = losses.reduce(0, +) / Double(losses.count)
+        plantedLoss = try ReinforceSearch(settings: settings, evaluator: evaluator, train: train, heldOut: heldOut, world: world)
+            .heldOutLoss(plantedMask, reward: settings.reward)
         world.log("search: the planted mask's held-out loss is \(plantedLoss!)")
     }
 
@@ -168,12 +167,17 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
         world.log("search: stopped by a signal after iteration \(state.iteration); checkpoint \(checkpointPath); rerun with --resume")
         return 130
     }
-    guard world.isRoot else { return 0 }
-
     let finalLogits = state.bestLogits ?? state.policy.logits
     let bestPolicy = BernoulliPolicy(logits: finalLogits)
     let probabilities = search.fullProbabilities(bestPolicy)
     let variables = probabilities.indices.filter { probabilities[$0] > 0.5 }
+    // The chosen variables, scored on the held-out prompts under both rewards (every rank takes part).
+    let chosen = probabilities.map { $0 > 0.5 }
+    var finalLosses: [String: Double] = [:]
+    for reward in SearchSettings.Reward.allCases {
+        finalLosses[reward.rawValue] = try search.heldOutLoss(chosen, reward: reward)
+    }
+    guard world.isRoot else { return 0 }
     var fullLogits = [Double](repeating: -.infinity, count: space.count)
     for (j, v) in search.searched.enumerated() { fullLogits[v] = finalLogits[j] }
     let origin = "search: \(settings.reward.rawValue) reward, best policy at iteration \(state.bestIteration) "
@@ -187,7 +191,7 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
         written.append(path)
     }
     try SearchReport(settings: settings, tasks: taskNames, state: state, variables: variables, ranks: world.size,
-                     plantedLoss: plantedLoss)
+                     plantedLoss: plantedLoss, finalLosses: finalLosses)
         .writeJSON(to: (out.hasSuffix(".h5") ? String(out.dropLast(3)) : out) + ".json")
     if args.flag("--plots") {
         let stem = out.hasSuffix(".h5") ? String(out.dropLast(3)) : out
@@ -200,5 +204,7 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
     }
     print("wrote \(written.joined(separator: ", ")): \(variables.count) variables with p > 0.5 "
           + "(best held-out loss \(String(format: "%.5f", state.bestLoss)) at iteration \(state.bestIteration))")
+    print("the chosen variables on the held-out prompts: pixel loss (-IoU or MSE) "
+          + String(format: "%.5f, token cross-entropy %.5f", finalLosses["pixel"]!, finalLosses["tokens"]!))
     return 0
 }

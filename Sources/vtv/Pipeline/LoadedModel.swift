@@ -4,11 +4,18 @@ import Prompts
 
 /// A model file loaded for the pipeline commands: the configuration, its content hash and the
 /// weights, with the MAE built on demand.
-struct LoadedModel {
+///
+/// Memory: the MAE is built by moving its tensors out of `weights` (`MAEModel(configuration:
+/// movingWeightsFrom:)`), so the file's MAE tensors and the model's copy never coexist; after
+/// `mae()` the store holds only the VQGAN's tensors (`vae.*`), whose arrays the VQGAN encoder and
+/// decoder share rather than copy. ViT-L + VQGAN thus stays near one copy of the weights.
+final class LoadedModel {
     let path: String
     let configuration: ModelConfiguration
-    let weights: WeightStore
     let hash: String
+    /// The file's tensors not yet moved into a model: everything until `mae()`, then the VQGAN's.
+    private(set) var weights: WeightStore
+    private var builtMAE: MAEModel?
 
     init(path: String) throws {
         let (configuration, weights) = try ModelFile.read(path)
@@ -18,7 +25,14 @@ struct LoadedModel {
         hash = weights.contentHash
     }
 
-    func mae() throws -> MAEModel { try MAEModel(configuration: configuration, weights: weights) }
+    /// The MAE, built on the first call from the weights (which then release its tensors) and
+    /// the same model afterwards.
+    func mae() throws -> MAEModel {
+        if let builtMAE { return builtMAE }
+        let model = try MAEModel(configuration: configuration, movingWeightsFrom: &weights)
+        builtMAE = model
+        return model
+    }
 
     /// Prompts must be built for this model's canvas size.
     func checkCanvas(_ selection: PromptSelection) throws {
