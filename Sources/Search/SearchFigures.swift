@@ -7,7 +7,7 @@ public enum SearchFigures {
     /// Mean loss per iteration with a ±1 std band, and the held-out evaluations as markers.
     public static func lossCurve(_ state: SearchState, title: String) throws -> Image8 {
         let h = state.history
-        var series = [LineSeries(name: "training loss (mean ± std)", x: h.map { Double($0.iteration + 1) }, y: h.map(\.lossMean),
+        var series = [LineSeries(name: "training loss (mean +/- std)", x: h.map { Double($0.iteration + 1) }, y: h.map(\.lossMean),
                                  band: h.map(\.lossStd), color: RGB.seriesPalette[0])]
         if !state.evaluations.isEmpty {
             series.append(LineSeries(name: "held-out loss of a drawn mask", x: state.evaluations.map { Double($0.iteration) },

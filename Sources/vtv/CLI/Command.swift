@@ -11,15 +11,19 @@ struct Command {
     /// How many positional arguments the command takes (e.g. a file name), and what they are.
     /// A last name ending in "..." (`"A.h5..."`) takes that argument and any number more.
     let positional: [String]
+    /// Whether every MPI rank takes part. Commands that are not distributed run on rank 0 only
+    /// (the other ranks of a job exit at once), so `mpirun -np 4 vtv score ...` writes once.
+    let distributed: Bool
     let run: (ParsedArguments) throws -> Int32
 
     init(name: String, summary: String, discussion: String = "", options: [OptionSpec] = [],
-         positional: [String] = [], run: @escaping (ParsedArguments) throws -> Int32) {
+         positional: [String] = [], distributed: Bool = false, run: @escaping (ParsedArguments) throws -> Int32) {
         self.name = name
         self.summary = summary
         self.discussion = discussion
         self.options = options + [.flag("--help", "show this help")]
         self.positional = positional
+        self.distributed = distributed
         self.run = run
     }
 

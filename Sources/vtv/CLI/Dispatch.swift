@@ -39,6 +39,7 @@ func dispatch(_ arguments: [String]) -> Int32 {
         return 0
     }
     do {
+        if !command.distributed && MPIJob.launchRank != 0 { return 0 }
         let parsed = try ParsedArguments(command: command.name, words: rest, specs: command.options,
                                          positionalAllowed: command.positionalLimit)
         if parsed.positional.count < command.positional.count {
@@ -49,14 +50,15 @@ func dispatch(_ arguments: [String]) -> Int32 {
         printError("\(error.message)\n\(command.usage)\nrun 'vtv \(command.name) --help' for details")
         return 2
     } catch {
-        return reportFailure(error)
+        return reportFailure(error, distributed: command.distributed)
     }
 }
 
-/// Prints a run-time failure. In a job of several ranks the failing rank names itself and
-/// ends the whole job, so no other rank waits forever in a collective.
-func reportFailure(_ error: Error) -> Int32 {
-    if MPIJob.isLaunchedWithSeveralRanks {
+/// Prints a run-time failure. When a distributed command fails in a job of several ranks, the
+/// failing rank names itself and ends the whole job, so no other rank waits forever in a
+/// collective. (Other commands run on rank 0 alone and never start MPI.)
+func reportFailure(_ error: Error, distributed: Bool) -> Int32 {
+    if distributed && MPIJob.isLaunchedWithSeveralRanks {
         Communicator.world.abort("error: \(error)")
     }
     printError("error: \(error)")

@@ -23,7 +23,8 @@ let benchSearchCommand = Command(
         .value("--iterations", "N", "timed iterations (after one warm-up iteration)", default: "3"),
         .value("--samples", "N", "masks per iteration", default: "32"),
         .value("--seed", "N", "weight and prompt seed", default: "0"),
-    ]
+    ],
+    distributed: true
 ) { args in
     let world = Communicator.world
     let name = try args.required("--config")

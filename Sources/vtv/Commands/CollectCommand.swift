@@ -19,7 +19,8 @@ let collectCommand = Command(
         .value("--tasks", "LIST", "comma-separated tasks, 'base' (the five) or 'all'", default: "base"),
         .value("--batch", "B", "prompts per forward pass", default: "8"),
         .value("--out", "A.h5", "the activations file to write", required: true),
-    ] + promptSelectionOptions
+    ] + promptSelectionOptions,
+    distributed: true
 ) { args in
     let world = Communicator.world
     let batch = try args.int("--batch") ?? 8

@@ -17,7 +17,8 @@ let demoCommand = Command(
         .value("--iterations", "N", "search iterations", default: "40"),
         .value("--samples", "N", "masks per search iteration", default: "64"),
         .value("--tasks", "LIST", "tasks of the run", default: "segmentation,lowlight_enhance,inpaint,colorization"),
-    ]
+    ],
+    distributed: true
 ) { args in
     let world = Communicator.world
     let dir = try args.required("--out")

@@ -16,7 +16,8 @@ let doctorCommand = Command(
         .flag("--check-mpi", "all-reduce, gather and broadcast known values and verify them"),
         .value("--blas-threads", "N[,N...]", "OpenBLAS thread counts to probe SGEMM with (default: current setting)"),
         .value("--probe-seconds", "S", "seconds per SGEMM probe", default: "0.5"),
-    ]
+    ],
+    distributed: true
 ) { args in
     let world = Communicator.world
     let seconds = try args.double("--probe-seconds") ?? 0.5

@@ -36,7 +36,8 @@ let evalCommand = Command(
         .value("--batch", "B", "prompts per forward pass", default: "8"),
         .value("--grid", "N", "prompts per task shown in grid.png (0: no figure)", default: "4"),
         .value("--out", "DIR", "the report folder to write", required: true),
-    ] + promptSelectionOptions
+    ] + promptSelectionOptions,
+    distributed: true
 ) { args in
     try runEvalCommand(args)
 }

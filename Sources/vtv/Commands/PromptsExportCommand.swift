@@ -24,7 +24,8 @@ let promptsExportCommand = Command(
         .value("--seed", "N", "seed of the support draws and in-painting squares (default 0)"),
         .value("--canvas-size", "S", "canvas side in pixels (default 224)"),
         .value("--out", "P.h5", "the prompts file to write", required: true),
-    ]
+    ],
+    distributed: true
 ) { args in
     let tasks = try parseTasks(args)
     let role = try args.required("--role")

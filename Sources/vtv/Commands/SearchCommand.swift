@@ -44,7 +44,8 @@ let searchCommand = Command(
         .flag("--plots", "also write reward-curve and probability-heatmap PNGs next to TV.h5"),
         .value("--planted", "TV.h5", "score against the predictions of the model patched with these task vectors instead of "
                + "the prompts' answers: a planted answer the search should recover (a check of the search itself)"),
-    ] + promptSelectionOptions
+    ] + promptSelectionOptions,
+    distributed: true
 ) { args in
     try runSearchCommand(args)
 }
@@ -195,8 +196,9 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
         .writeJSON(to: (out.hasSuffix(".h5") ? String(out.dropLast(3)) : out) + ".json")
     if args.flag("--plots") {
         let stem = out.hasSuffix(".h5") ? String(out.dropLast(3)) : out
-        try ImageFile.writePNG(SearchFigures.lossCurve(state, title: "search: \(taskNames.joined(separator: ", ")), "
-                                                       + "\(settings.reward.rawValue) reward"), to: stem + "-loss.png")
+        let what = taskNames.count == 1 ? taskNames[0] : "\(taskNames.count) tasks"
+        try ImageFile.writePNG(SearchFigures.lossCurve(state, title: "search loss: \(what), \(settings.reward.rawValue) reward"),
+                               to: stem + "-loss.png")
         try ImageFile.writePNG(SearchFigures.probabilities(probabilities, space: space,
                                                            title: "policy probabilities (best, iteration \(state.bestIteration))"),
                                to: stem + "-probabilities.png")
