@@ -23,11 +23,31 @@ public enum ModelFile {
     /// weights against the configuration.
     public static func write(configuration: ModelConfiguration, weights: WeightStore, to path: String) throws {
         try weights.validate(against: configuration.expectedTensors)
+        try write(configuration: configuration, to: path) { name in weights[name]! }
+    }
+
+    /// Writes a model file atomically, holding one tensor in memory at a time: `tensor(name)` is
+    /// called once for each tensor of `configuration.expectedTensors`, in sorted-name order, and
+    /// its result is written, folded into the content hash and dropped before the next call.
+    /// A tensor whose shape differs from the expected one is refused (nothing is published).
+    public static func write(configuration: ModelConfiguration, to path: String,
+                             tensor: (_ name: String) throws -> Tensor) throws {
+        let expected = configuration.expectedTensors
         let file = try HDF5File.create(path)
         do {
-            try file.root.setAttribute("content_hash", .string(weights.contentHash))
             try configuration.writeAttributes(to: "config", in: file.root)
-            try weights.write(to: try file.root.createGroup("weights"))
+            let group = try file.root.createGroup("weights")
+            var hasher = ContentHasher()
+            for name in expected.keys.sorted() {
+                let t = try tensor(name)
+                if t.shape != expected[name]! {
+                    throw WeightError.misShaped([(name, expected[name]!, t.shape)])
+                }
+                try group.write(name, t.values, shape: t.shape)
+                hasher.add(name: name, t)
+            }
+            // Known only once every tensor has passed; readers look attributes up by name.
+            try file.root.setAttribute("content_hash", .string(hasher.value))
             try file.commit()
         } catch {
             file.discard()

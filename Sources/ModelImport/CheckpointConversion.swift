@@ -1,7 +1,7 @@
 import Model
 import TorchImport
 
-/// Turns PyTorch checkpoints of MAE-VQGAN into a `WeightStore` under vtv's names: the one place
+/// Turns PyTorch checkpoints of MAE-VQGAN into a model file under vtv's names: the one place
 /// that knows how released checkpoints are laid out (REFERENCE.md Section 2, "Checkpoint names").
 ///
 /// - The MAE checkpoint's state dict is its `model` entry (or `state_dict`, or the top level).
@@ -25,11 +25,13 @@ public struct CheckpointConversion {
         public var vqganSource = ""
     }
 
-    public let weights: WeightStore
+    /// The model's tensors by vtv name, validated but not yet read (views into the mapped checkpoints).
+    private let tensors: [String: TorchTensor]
     public let summary: Summary
 
     /// Reads `mae` (and `vqgan` if given), infers the configuration when `configuration` is nil,
-    /// and validates every tensor; all problems are reported at once in one error.
+    /// and validates every tensor's name and shape; all problems are reported at once in one error.
+    /// No tensor data is read until `writeModelFile(to:)`.
     /// `heads`: (encoder, decoder) head counts, needed only for a non-standard model whose widths
     /// match no preset (head counts cannot be read off tensor shapes).
     public init(mae: String, vqgan: String? = nil, configuration: ModelConfiguration? = nil,
@@ -81,23 +83,32 @@ public struct CheckpointConversion {
         }
         if !problems.isEmpty { throw ConversionError.invalidCheckpoint(problems) }
 
-        var store = WeightStore()
         var summary = Summary(configuration: configuration)
-        for name in expected.keys.sorted() {
-            let t = tensors[name]!
-            do {
-                store[name] = Tensor(shape: t.shape, values: try t.floats())
-            } catch {
-                throw ConversionError.unreadableTensor(name, "\(error)")
-            }
+        for t in tensors.values {
             if t.dtype != .float32 { summary.dtypeConversions["\(t.dtype.rawValue) -> float32", default: 0] += 1 }
             summary.tensors += 1
             summary.parameters += t.count
         }
         summary.ignored = ignored.sorted { $0.key < $1.key }
         summary.vqganSource = vqganSource
-        self.weights = store
+        self.tensors = tensors
         self.summary = summary
+    }
+
+    /// Writes the model file atomically, one tensor at a time in sorted-name order: each is read
+    /// (converted to float32), written, hashed and dropped, and the checkpoint pages it came from
+    /// are released, so memory stays near one tensor whatever the checkpoint's size.
+    public func writeModelFile(to path: String) throws {
+        try ModelFile.write(configuration: summary.configuration, to: path) { name in
+            let t = tensors[name]!
+            do {
+                let values = try t.floats()
+                t.releaseMappedPages()
+                return Tensor(shape: t.shape, values: values)
+            } catch {
+                throw ConversionError.unreadableTensor(name, "\(error)")
+            }
+        }
     }
 
     static func stripWrapperPrefixes(_ name: String) -> String {

@@ -18,6 +18,8 @@ final class MappedFile: @unchecked Sendable {
     let path: String
     /// bytes: [file size] in file order.
     let bytes: UnsafeRawBufferPointer
+    /// Whether `bytes` is a read-only file mapping (whose pages may be dropped and re-read).
+    private let isFileMapping: Bool
     private let release: () -> Void
 
     /// Maps the file at `path` read-only.
@@ -38,6 +40,7 @@ final class MappedFile: @unchecked Sendable {
         self.path = path
         if size == 0 {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            isFileMapping = false
             release = {}
             return
         }
@@ -45,6 +48,7 @@ final class MappedFile: @unchecked Sendable {
             throw TorchImportError(.cannotOpen, file: path, "mmap: " + String(cString: strerror(errno)))
         }
         bytes = UnsafeRawBufferPointer(start: base, count: size)
+        isFileMapping = true
         release = { munmap(base, size) }
     }
 
@@ -54,6 +58,7 @@ final class MappedFile: @unchecked Sendable {
         buffer.copyBytes(from: contents)
         path = name
         bytes = UnsafeRawBufferPointer(start: buffer.baseAddress, count: contents.count)
+        isFileMapping = false
         release = { buffer.deallocate() }
     }
 
@@ -68,6 +73,22 @@ final class MappedFile: @unchecked Sendable {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let start = range.lowerBound / page * page
         _ = madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, MADV_WILLNEED)
+        #endif
+    }
+
+    /// Tells the kernel that `range` has been read and copied out, so its pages leave this
+    /// process's resident memory (they stay in the page cache). A later read of them simply
+    /// faults them back in from the file, which is why only a read-only file mapping is released
+    /// (dropping anonymous memory, as the in-memory form holds, would zero it). Only pages that
+    /// lie wholly inside `range` are dropped.
+    func doneReading(_ range: Range<Int>) {
+        #if canImport(Glibc)
+        guard isFileMapping, let base = bytes.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (max(range.lowerBound, 0) + page - 1) / page * page
+        let end = min(range.upperBound, count) / page * page
+        guard start < end else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
         #endif
     }
 }

@@ -184,6 +184,18 @@ public struct TorchTensor: Sendable {
         }
     }
 
+    /// Releases the checkpoint pages this view's elements occupy from resident memory, once
+    /// `floats()` has copied them out: a streaming reader calls it after each tensor so that
+    /// memory does not grow with the checkpoint. Reading the tensor again stays correct (the
+    /// pages are faulted back in from the file).
+    public func releaseMappedPages() {
+        guard let start = storage.byteOffset, count > 0 else { return }
+        var last = storageOffset
+        for (size, stride) in zip(shape, strides) { last += (size - 1) * stride }
+        let width = dtype.byteWidth
+        storage.file.doneReading(start + storageOffset * width ..< start + (last + 1) * width)
+    }
+
     /// out: [count] row-major; base: element [0, 0, ...] of this view; width: bytes per element.
     @inline(__always)
     private func convert(into out: UnsafeMutableBufferPointer<Float>, base: UnsafeRawPointer, width: Int,

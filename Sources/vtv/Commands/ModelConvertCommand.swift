@@ -33,7 +33,7 @@ let modelConvertCommand = Command(
     let conversion = try CheckpointConversion(mae: try args.required("--mae"), vqgan: args.string("--vqgan"),
                                               configuration: configuration, heads: heads)
     let out = try args.required("--out")
-    try ModelFile.write(configuration: conversion.summary.configuration, weights: conversion.weights, to: out)
+    try conversion.writeModelFile(to: out)
     printConversionSummary(conversion.summary, out: out, seconds: Date().timeIntervalSince(started))
     return 0
 }
