@@ -1,3 +1,4 @@
+import Dispatch
 import Storage
 
 /// A vtv model file: HDF5 with the configuration as attributes of `/config` (see
@@ -37,17 +38,29 @@ public enum ModelFile {
         do {
             try configuration.writeAttributes(to: "config", in: file.root)
             let group = try file.root.createGroup("weights")
-            var hasher = ContentHasher()
+            // The hash is one sequential chain over every value; it runs on its own thread, in
+            // order, while the next tensors are read and written. At most two tensors wait for it,
+            // so memory stays bounded by the largest tensors.
+            final class Hashing: @unchecked Sendable { var hasher = ContentHasher() }
+            let hashing = Hashing()
+            let queue = DispatchQueue(label: "vtv.model-file.content-hash")
+            let inFlight = DispatchSemaphore(value: 2)
+            defer { queue.sync {} }
             for name in expected.keys.sorted() {
                 let t = try tensor(name)
                 if t.shape != expected[name]! {
                     throw WeightError.misShaped([(name, expected[name]!, t.shape)])
                 }
+                inFlight.wait()
+                queue.async {
+                    hashing.hasher.add(name: name, t)
+                    inFlight.signal()
+                }
                 try group.write(name, t.values, shape: t.shape)
-                hasher.add(name: name, t)
             }
+            let hash = queue.sync { hashing.hasher.value }
             // Known only once every tensor has passed; readers look attributes up by name.
-            try file.root.setAttribute("content_hash", .string(hasher.value))
+            try file.root.setAttribute("content_hash", .string(hash))
             try file.commit()
         } catch {
             file.discard()
