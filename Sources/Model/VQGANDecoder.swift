@@ -20,9 +20,7 @@ public final class VQGANDecoder {
     private let codebook: [Float]
     private let postQuantConv: Conv1x1Layer
     private let convIn: Conv3x3Layer
-    private let midBlock1: VQGANResnetBlock
-    private let midAttention: VQGANAttnBlock
-    private let midBlock2: VQGANResnetBlock
+    private let mid: VQGANMidBlock
     /// Indexed by level: levels[0] is the full resolution, run last.
     private let levels: [Level]
     private let normOut: GroupNormLayer
@@ -40,9 +38,7 @@ public final class VQGANDecoder {
         codebook = try weights.require(prefix + "quantize.embedding.weight").values
         postQuantConv = try Conv1x1Layer(weights, prefix + "post_quant_conv")
         convIn = try Conv3x3Layer(weights, p + "conv_in")
-        midBlock1 = try VQGANResnetBlock(weights, p + "mid.block_1")
-        midAttention = try VQGANAttnBlock(weights, p + "mid.attn_1")
-        midBlock2 = try VQGANResnetBlock(weights, p + "mid.block_2")
+        mid = try VQGANMidBlock(weights, p + "mid.")
         levels = try (0..<configuration.levels).map { level in
             let isLowest = level == configuration.levels - 1
             return Level(
@@ -125,9 +121,7 @@ public final class VQGANDecoder {
         convIn.apply(current, other, batch: batch, height: h, width: w, workspace: workspace)
         swap(&current, &other)
 
-        _ = midBlock1.apply(current, spare: other, batch: batch, height: h, width: w, configuration: c, workspace: workspace)
-        midAttention.apply(current, batch: batch, height: h, width: w, configuration: c, workspace: workspace)
-        _ = midBlock2.apply(current, spare: other, batch: batch, height: h, width: w, configuration: c, workspace: workspace)
+        mid.apply(current, spare: other, batch: batch, height: h, width: w, configuration: c, workspace: workspace)
 
         for level in levels.reversed() {
             for (b, block) in level.blocks.enumerated() {

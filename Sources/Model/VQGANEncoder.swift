@@ -18,9 +18,7 @@ public final class VQGANEncoder {
 
     private let convIn: Conv3x3Layer
     private let levels: [Level]
-    private let midBlock1: VQGANResnetBlock
-    private let midAttention: VQGANAttnBlock
-    private let midBlock2: VQGANResnetBlock
+    private let mid: VQGANMidBlock
     private let normOut: GroupNormLayer
     private let convOut: Conv3x3Layer
     private let quantConv: Conv1x1Layer
@@ -47,9 +45,7 @@ public final class VQGANEncoder {
                 } : [],
                 downsample: isLowest ? nil : try Conv3x3Layer(weights, p + "down.\(level).downsample.conv"))
         }
-        midBlock1 = try VQGANResnetBlock(weights, p + "mid.block_1")
-        midAttention = try VQGANAttnBlock(weights, p + "mid.attn_1")
-        midBlock2 = try VQGANResnetBlock(weights, p + "mid.block_2")
+        mid = try VQGANMidBlock(weights, p + "mid.")
         normOut = try GroupNormLayer(weights, p + "norm_out")
         convOut = try Conv3x3Layer(weights, p + "conv_out")
         quantConv = try Conv1x1Layer(weights, prefix + "quant_conv")
@@ -132,9 +128,7 @@ public final class VQGANEncoder {
                 (h, w) = (downsampledSide(h), downsampledSide(w))
             }
         }
-        _ = midBlock1.apply(current, spare: other, batch: batch, height: h, width: w, configuration: c, workspace: workspace)
-        midAttention.apply(current, batch: batch, height: h, width: w, configuration: c, workspace: workspace)
-        _ = midBlock2.apply(current, spare: other, batch: batch, height: h, width: w, configuration: c, workspace: workspace)
+        mid.apply(current, spare: other, batch: batch, height: h, width: w, configuration: c, workspace: workspace)
 
         let positions = h * w
         let normed = workspace.buffer(.normed, count: normOut.paddedCount(batch: batch, height: h, width: w))

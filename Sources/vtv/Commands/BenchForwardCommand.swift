@@ -31,10 +31,7 @@ let benchForwardCommand = Command(
     let batches = try args.ints("--batch") ?? [1, 8, 32]
     let repeats = try args.int("--repeats") ?? 5
     guard batches.allSatisfy({ $0 > 0 }), repeats > 0 else { throw UsageError("--batch and --repeats must be positive") }
-    if let threads = try args.int("--threads") {
-        guard threads > 0 else { throw UsageError("--threads must be positive") }
-        BLASRuntime.threads = threads
-    }
+    try applyBLASThreadsOption(args)
     let seed = UInt64(try args.int("--seed") ?? 0)
     let withVQGAN = args.flag("--with-vqgan")
     var weights = withVQGAN ? configuration.initialWeights(seed: seed) : configuration.initialMAEWeights(seed: seed)

@@ -31,10 +31,7 @@ let benchVQGANCommand = Command(
     let batches = try args.ints("--batch") ?? [1]
     let repeats = try args.int("--repeats") ?? 5
     guard batches.allSatisfy({ $0 > 0 }), repeats > 0 else { throw UsageError("--batch and --repeats must be positive") }
-    if let threads = try args.int("--threads") {
-        guard threads > 0 else { throw UsageError("--threads must be positive") }
-        BLASRuntime.threads = threads
-    }
+    try applyBLASThreadsOption(args)
     let seed = UInt64(try args.int("--seed") ?? 0)
     print("OpenBLAS \(BLASRuntime.threads) thread(s), core \(BLASRuntime.coreName)")
     for batch in batches {
