@@ -13,12 +13,14 @@ let promptSelectionOptions: [OptionSpec] = [
            + "(required with --source)"),
     .value("--count", "N", "use the first N selected prompts (default: all; required for synthetic sources)"),
     .value("--seed", "N", "with --source: seed of the support draws and in-painting squares (default 0)"),
-    .value("--canvas-size", "S", "with --source: canvas side in pixels (default 224)"),
+    .value("--canvas-size", "S", "with --source: canvas side in pixels (default: the model's canvas)"),
 ]
 
 /// Opens the prompts named by `promptSelectionOptions` and selects them by role and count.
 /// `tasks`, when given, must all be available (a prompts file may hold fewer than the generated sources).
-func openPromptSelection(_ args: ParsedArguments, tasks: [PromptTask] = []) throws -> PromptSelection {
+/// Generated canvases are `canvasSize` pixels wide unless `--canvas-size` says otherwise: commands
+/// pass their model's canvas.
+func openPromptSelection(_ args: ParsedArguments, tasks: [PromptTask] = [], canvasSize: Int) throws -> PromptSelection {
     let role = args.string("--role")
     let count = try args.int("--count")
     if let count, count < 1 { throw UsageError("--count must be at least 1, got \(count)") }
@@ -31,7 +33,7 @@ func openPromptSelection(_ args: ParsedArguments, tasks: [PromptTask] = []) thro
         source = try PromptsFile(path: path)
     case let (nil, text?):
         guard let role else { throw UsageError("--source needs --role R: the role labels the generated prompts") }
-        source = try openGeneratedSource(text, role: role, count: count, args: args)
+        source = try openGeneratedSource(text, role: role, count: count, args: args, canvasSize: canvasSize)
     case (.some, .some): throw UsageError("give either --prompts or --source, not both")
     case (nil, nil): throw UsageError("'\(args.command)' needs prompts: --prompts P.h5 or --source SPEC")
     }
@@ -40,8 +42,9 @@ func openPromptSelection(_ args: ParsedArguments, tasks: [PromptTask] = []) thro
 }
 
 /// Opens a `--source` string for `role`, with `--seed` and `--canvas-size` from `args`.
-/// Malformed strings are usage errors.
-func openGeneratedSource(_ text: String, role: String, count: Int?, args: ParsedArguments) throws -> any PromptSource {
+/// Malformed strings are usage errors. `canvasSize` applies when `--canvas-size` is absent.
+func openGeneratedSource(_ text: String, role: String, count: Int?, args: ParsedArguments,
+                         canvasSize: Int = 224) throws -> any PromptSource {
     let spec: PromptSourceSpec
     do {
         spec = try PromptSourceSpec(parsing: text)
@@ -50,12 +53,12 @@ func openGeneratedSource(_ text: String, role: String, count: Int?, args: Parsed
     }
     let seed = try args.int("--seed")
     if let seed, seed < 0 { throw UsageError("--seed must be non-negative, got \(seed)") }
-    return try spec.open(role: role, count: count, seed: seed.map(UInt64.init), layout: try canvasLayout(args))
+    return try spec.open(role: role, count: count, seed: seed.map(UInt64.init), layout: try canvasLayout(args, default: canvasSize))
 }
 
-/// The layout from `--canvas-size` (224 when absent).
-func canvasLayout(_ args: ParsedArguments) throws -> CanvasLayout {
-    let size = try args.int("--canvas-size") ?? 224
+/// The layout from `--canvas-size` (`fallback` when absent).
+func canvasLayout(_ args: ParsedArguments, default fallback: Int = 224) throws -> CanvasLayout {
+    let size = try args.int("--canvas-size") ?? fallback
     guard size >= 8 else { throw UsageError("--canvas-size must be at least 8, got \(size)") }
     return CanvasLayout(size: size)
 }

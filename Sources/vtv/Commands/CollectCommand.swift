@@ -26,8 +26,8 @@ let collectCommand = Command(
     let batch = try args.int("--batch") ?? 8
     guard batch > 0 else { throw UsageError("--batch must be at least 1") }
     let tasks = try parseTasks(args)
-    let selection = try openPromptSelection(args, tasks: tasks)
     let model = try LoadedModel(path: try args.required("--model"))
+    let selection = try openPromptSelection(args, tasks: tasks, canvasSize: model.configuration.imageSize)
     try model.checkCanvas(selection)
     let collector = ActivationCollector(model: try model.mae(), batchSize: batch)
     let mine = Array(selection.share(of: world))

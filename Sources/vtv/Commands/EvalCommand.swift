@@ -126,7 +126,7 @@ private func runEvalCommand(_ args: ParsedArguments) throws -> Int32 {
     let model = try LoadedModel(path: try args.required("--model"))
     let resolved = try resolveTaskVectors(args, model: model)
     let tasks = resolved.tasks
-    let selection = try openPromptSelection(args, tasks: tasks)
+    let selection = try openPromptSelection(args, tasks: tasks, canvasSize: model.configuration.imageSize)
     try model.checkCanvas(selection)
     let modes: [EvaluationMode] = resolved.vectors.isEmpty ? [.oneShot, .zeroShot] : EvaluationMode.allCases
     let evaluator = PromptEvaluator(model: try model.mae(),

@@ -85,7 +85,7 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
         : PromptTask.parseList(taskName)
     for task in tasks { _ = try activations.statistics(task.rawValue, file: activationsPath) }
 
-    let selection = try openPromptSelection(args, tasks: tasks)
+    let selection = try openPromptSelection(args, tasks: tasks, canvasSize: model.configuration.imageSize)
     try model.checkCanvas(selection)
     let needed = settings.trainPrompts + settings.evalPrompts
     guard selection.indices.count >= settings.trainPrompts else {
