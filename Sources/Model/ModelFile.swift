@@ -20,6 +20,11 @@ public enum ModelFile {
         return (configuration, weights)
     }
 
+    /// Reads only the configuration of a model file (no tensors).
+    public static func readConfiguration(_ path: String) throws -> ModelConfiguration {
+        try ModelConfiguration(readingAttributesOf: "config", in: HDF5File.open(path).root)
+    }
+
     /// Writes a model file atomically (a temporary file renamed into place), after checking the
     /// weights against the configuration.
     public static func write(configuration: ModelConfiguration, weights: WeightStore, to path: String) throws {
@@ -33,6 +38,14 @@ public enum ModelFile {
     /// A tensor whose shape differs from the expected one is refused (nothing is published).
     public static func write(configuration: ModelConfiguration, to path: String,
                              tensor: (_ name: String) throws -> Tensor) throws {
+        try write(configuration: configuration, to: path, streaming: { .owned(try tensor($0)) })
+    }
+
+    /// As `write(configuration:to:tensor:)`, with tensors that may be borrowed from memory the
+    /// producer keeps (a mapped checkpoint): those are written and hashed in place, never copied,
+    /// and their `release` runs once both are done with them.
+    public static func write(configuration: ModelConfiguration, to path: String,
+                             streaming tensor: (_ name: String) throws -> StreamedTensor) throws {
         let expected = configuration.expectedTensors
         let file = try HDF5File.create(path)
         do {
@@ -49,14 +62,22 @@ public enum ModelFile {
             for name in expected.keys.sorted() {
                 let t = try tensor(name)
                 if t.shape != expected[name]! {
+                    t.release()
                     throw WeightError.misShaped([(name, expected[name]!, t.shape)])
                 }
                 inFlight.wait()
                 queue.async {
-                    hashing.hasher.add(name: name, t)
+                    t.withValues { hashing.hasher.add(name: name, shape: t.shape, values: $0) }
                     inFlight.signal()
                 }
-                try group.write(name, t.values, shape: t.shape)
+                do {
+                    try t.withValues { try group.write(name, $0, shape: t.shape) }
+                } catch {
+                    queue.async { t.release() }
+                    throw error
+                }
+                // The queue is serial: this runs after the tensor's hash.
+                queue.async { t.release() }
             }
             let hash = queue.sync { hashing.hasher.value }
             // Known only once every tensor has passed; readers look attributes up by name.

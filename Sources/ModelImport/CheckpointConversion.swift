@@ -99,16 +99,21 @@ public struct CheckpointConversion {
     /// (converted to float32), written, hashed and dropped, and the checkpoint pages it came from
     /// are released, so memory stays near one tensor whatever the checkpoint's size.
     public func writeModelFile(to path: String) throws {
-        try ModelFile.write(configuration: summary.configuration, to: path) { name in
+        try ModelFile.write(configuration: summary.configuration, to: path, streaming: { name in
             let t = tensors[name]!
+            // float32 tensors (the released checkpoints) go from the mapped file to the model file
+            // without a copy; their pages are released once written and hashed.
+            if let values = t.float32InPlace() {
+                return .borrowed(shape: t.shape, values: values, release: { t.releaseMappedPages() })
+            }
             do {
                 let values = try t.floats()
                 t.releaseMappedPages()
-                return Tensor(shape: t.shape, values: values)
+                return .owned(Tensor(shape: t.shape, values: values))
             } catch {
                 throw ConversionError.unreadableTensor(name, "\(error)")
             }
-        }
+        })
     }
 
     static func stripWrapperPrefixes(_ name: String) -> String {

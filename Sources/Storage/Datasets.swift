@@ -5,6 +5,13 @@ extension HDF5Group {
     /// any dataset already there and creating missing parent groups.
     public func write<T: HDF5Element>(_ path: String, _ values: [T], shape: [Int],
                                       compression: HDF5Compression = .none) throws {
+        try values.withUnsafeBufferPointer { try write(path, $0, shape: shape, compression: compression) }
+    }
+
+    /// Writes `values` from memory the caller owns (a mapped file, say) without copying them first;
+    /// otherwise as `write(_:_:shape:compression:)` with an array.
+    public func write<T: HDF5Element>(_ path: String, _ values: UnsafeBufferPointer<T>, shape: [Int],
+                                      compression: HDF5Compression = .none) throws {
         guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == values.count else {
             throw error(.invalidArgument("\(values.count) values do not fill shape \(shape)"), path)
         }
@@ -29,9 +36,7 @@ extension HDF5Group {
         guard dset >= 0 else { throw error(.callFailed("H5Dcreate2"), path) }
         defer { H5Dclose(dset) }
         if values.isEmpty { return }
-        let status = values.withUnsafeBytes {
-            H5Dwrite(dset, type, vtv_h5s_all(), vtv_h5s_all(), vtv_h5p_default(), $0.baseAddress)
-        }
+        let status = H5Dwrite(dset, type, vtv_h5s_all(), vtv_h5s_all(), vtv_h5p_default(), UnsafeRawPointer(values.baseAddress))
         guard status >= 0 else { throw error(.callFailed("H5Dwrite"), path) }
     }
 

@@ -184,6 +184,19 @@ public struct TorchTensor: Sendable {
         }
     }
 
+    /// The elements in place, when they already are what `floats()` would return: a contiguous
+    /// float32 view, 4-byte aligned in the mapped file, on a little-endian machine. Valid while the
+    /// file stays open; nil otherwise (use `floats()`). Asks the kernel to read the pages ahead.
+    public func float32InPlace() -> UnsafeBufferPointer<Float>? {
+        guard dtype == .float32, isContiguous, count > 0, count <= storage.count,
+              UInt32(1).littleEndian == 1, let start = storage.byteOffset else { return nil }
+        let first = start + storageOffset * 4
+        let base = storage.file.bytes.baseAddress! + first
+        guard Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 else { return nil }
+        storage.file.willRead(first ..< first + count * 4)
+        return UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: count)
+    }
+
     /// Releases the checkpoint pages this view's elements occupy from resident memory, once
     /// `floats()` has copied them out: a streaming reader calls it after each tensor so that
     /// memory does not grow with the checkpoint. Reading the tensor again stays correct (the
