@@ -39,7 +39,9 @@ let package = Package(
 
         .executableTarget(name: "vtv",
                           dependencies: ["Distributed", "Storage", "Model", "TorchImport", "ModelImport",
-                                         "Imaging", "Prompts", "Search", "CBLAS", "Plotting"]),
+                                         "Imaging", "Prompts", "Search", "CBLAS", "Plotting"],
+                          /// The embedded default model (DefaultModel.swift, docs/model-card.md).
+                          resources: [.copy("Resources/vtv-small.h5")]),
         /// Exercises every collective with known values; run by the tests under mpirun.
         .executableTarget(name: "MPICheck", dependencies: ["Distributed"]),
         .executableTarget(name: "TorchFuzz", dependencies: ["TorchImport"]),

@@ -1,5 +1,6 @@
 import Distributed
 import Foundation
+import Model
 
 /// `vtv demo`: the whole pipeline on the embedded default model and synthetic prompts.
 let demoCommand = Command(
@@ -9,13 +10,16 @@ let demoCommand = Command(
     Runs, in one MPI job (launch with cluster/local.sh 2 demo): synthetic prompts for collection,
     search and evaluation; collect; score; a multi-task search with the token reward; eval of one-shot
     vs zero-shot vs zero-shot with the found task vectors. Ends with DIR/README.md, a short report with
-    the figures. The embedded default is the tiny model with random weights (seed 0): it shows the
-    pipeline working end to end, not the paper's effect; its numbers are noise.
+    the figures. The embedded default model is vtv-small, a 112x112-canvas MAE-VQGAN trained on
+    synthetic prompts (tools/train, docs/model-card.md); prompts are drawn from the same synthetic
+    classes (seed 0), with scenes it never saw in training.
     """,
     options: [
+        .value("--model", "M.h5", "the model to run (default: the embedded vtv-small model)"),
         .value("--out", "DIR", "folder for every file of the run", default: "vtv-demo"),
-        .value("--iterations", "N", "search iterations", default: "40"),
+        .value("--iterations", "N", "search iterations", default: "100"),
         .value("--samples", "N", "masks per search iteration", default: "64"),
+        .value("--count", "N", "prompts per set (collection, search, evaluation)", default: "32"),
         .value("--tasks", "LIST", "tasks of the run", default: "segmentation,lowlight_enhance,inpaint,colorization"),
     ],
     distributed: true
@@ -24,7 +28,14 @@ let demoCommand = Command(
     let dir = try args.required("--out")
     let iterations = try args.int("--iterations")!, samples = try args.int("--samples")!
     let tasks = try args.required("--tasks")
+    let count = try args.int("--count")!
     guard iterations > 0, samples > 1 else { throw UsageError("--iterations must be >= 1 and --samples >= 2") }
+    guard tasks.split(separator: ",").count >= 2 else {
+        throw UsageError("--tasks needs at least two tasks: scoring candidates compares tasks")
+    }
+    guard count >= 2 else { throw UsageError("--count must be at least 2 (the search holds half of its prompts out)") }
+    let model = try args.string("--model") ?? DefaultModel.path()
+    let canvas = try ModelFile.readConfiguration(model).imageSize
     if world.isRoot { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
     try world.barrier()
     func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
@@ -41,26 +52,26 @@ let demoCommand = Command(
         timings.append((label, Date().timeIntervalSince(started)))
     }
 
-    try step("model", ["model", "init", "--config", "tiny", "--seed", "0", "--out", path("model.h5")])
-    for (role, count) in [("collect", 16), ("train", 16), ("eval", 8)] {
+    for role in ["collect", "train", "eval"] {
         try step("prompts (\(role))", ["prompts", "export", "--source", "synthetic:0", "--role", role, "--count", String(count),
-                                       "--tasks", tasks, "--out", path("prompts-\(role).h5")])
+                                       "--canvas-size", String(canvas), "--tasks", tasks, "--out", path("prompts-\(role).h5")])
     }
-    try step("collect", ["collect", "--model", path("model.h5"), "--prompts", path("prompts-collect.h5"), "--tasks", tasks,
+    try step("collect", ["collect", "--model", model, "--prompts", path("prompts-collect.h5"), "--tasks", tasks,
                          "--out", path("activations.h5")])
     try step("score", ["score", "--activations", path("activations.h5"), "--granularity", "1", "--out", path("scores.h5"),
                        "--plot", path("scores.png")])
-    try step("search", ["search", "--model", path("model.h5"), "--activations", path("activations.h5"),
+    try step("search", ["search", "--model", model, "--activations", path("activations.h5"),
                         "--prompts", path("prompts-train.h5"), "--task", "all", "--reward", "tokens",
-                        "--iterations", String(iterations), "--samples", String(samples), "--train-prompts", "8",
-                        "--eval-prompts", "8", "--eval-every", "10", "--plots", "--out", path("taskvectors.h5")])
+                        "--iterations", String(iterations), "--samples", String(samples),
+                        "--train-prompts", String(count / 2), "--eval-prompts", String(count - count / 2), "--eval-every", "10", "--plots", "--out", path("taskvectors.h5")])
     let taskList = tasks.split(separator: ",").map(String.init)
-    try step("eval", ["eval", "--model", path("model.h5"), "--prompts", path("prompts-eval.h5"), "--tasks", tasks,
+    try step("eval", ["eval", "--model", model, "--prompts", path("prompts-eval.h5"), "--tasks", tasks,
                       "--taskvectors"] + [taskList.map { path("taskvectors-\($0).h5") }.joined(separator: ",")]
              + ["--out", path("report")])
 
     if world.isRoot {
-        try writeDemoReport(dir: dir, timings: timings, ranks: world.size, iterations: iterations, samples: samples)
+        try writeDemoReport(dir: dir, model: model, embedded: args.string("--model") == nil, timings: timings,
+                            ranks: world.size, iterations: iterations, samples: samples)
         print("\ndemo finished: \(path("README.md"))")
     }
     return 0
@@ -72,17 +83,18 @@ struct DemoError: Error, CustomStringConvertible {
     var description: String { "demo step '\(step)' failed (exit status \(status)); see its message above" }
 }
 
-private func writeDemoReport(dir: String, timings: [(step: String, seconds: Double)], ranks: Int,
-                             iterations: Int, samples: Int) throws {
+private func writeDemoReport(dir: String, model: String, embedded: Bool, timings: [(step: String, seconds: Double)],
+                             ranks: Int, iterations: Int, samples: Int) throws {
     let evaluation = (try? String(contentsOfFile: (dir as NSString).appendingPathComponent("report/report.md"), encoding: .utf8))
         ?? "(no evaluation report found)"
     let total = timings.map(\.seconds).reduce(0, +)
     var text = """
     # vtv demo
 
-    > **The embedded default is the `tiny` configuration with random weights (seed 0).** No trained
-    > small model ships yet, so this run shows every step of the pipeline working end to end on real
-    > files and real MPI ranks; it does not show the paper's effect, and its metrics are noise.
+    Model: `\(model)`\(embedded
+        ? " — the embedded default, vtv-small: a 112x112-canvas MAE-VQGAN trained by `tools/train` on synthetic prompts "
+          + "of the same classes (model card: docs/model-card.md in the repository). The prompts below are scenes it never saw."
+        : " (given with --model).")
 
     Ran on \(ranks) MPI rank(s) in \(String(format: "%.0f", total)) s: synthetic prompts, `vtv collect`, `vtv score`,
     a multi-task `vtv search` (token reward, \(iterations) iterations x \(samples) masks), `vtv eval`.
@@ -114,7 +126,7 @@ private func writeDemoReport(dir: String, timings: [(step: String, seconds: Doub
 
     ![grid](report/grid.png)
 
-    Files: `model.h5`, `prompts-*.h5`, `activations.h5`, `scores.h5`, `taskvectors-<task>.h5`, `taskvectors.json`,
+    Files: `prompts-*.h5`, `activations.h5`, `scores.h5`, `taskvectors-<task>.h5`, `taskvectors.json`,
     `report/report.json`.
     """
     try text.write(toFile: (dir as NSString).appendingPathComponent("README.md"), atomically: true, encoding: .utf8)

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Measures the bar of docs/model-card.md with vtv alone (no PyTorch): one-shot vs zero-shot vs
+# zero-shot + task vectors found by `vtv search` (the paper's pixel reward unless REWARD=tokens),
+# on held-out synthetic prompts (seed 0, roles collect / train / eval: scenes the model never
+# trained on).
+#   tools/train/evaluate.sh [MODEL.h5]     # default: the embedded model; WORK=tools/train/work/eval
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$here"
+model="${1:-Sources/vtv/Resources/vtv-small.h5}"
+work="${WORK:-tools/train/work/eval}"
+ranks="${RANKS:-2}"
+iterations="${ITERATIONS:-200}"
+samples="${SAMPLES:-128}"
+reward="${REWARD:-pixel}"
+tasks=(segmentation lowlight_enhance identity inpaint colorization)
+mkdir -p "$work"
+run() { VTV_QUIET=1 cluster/local.sh "$ranks" "$@"; }
+
+run prompts export --source synthetic:0 --role collect --count 50 --canvas-size 112 --out "$work/collect.h5"
+run prompts export --source synthetic:0 --role train --count 40 --canvas-size 112 --out "$work/train.h5"
+run prompts export --source synthetic:0 --role eval --count 100 --canvas-size 112 --out "$work/eval.h5"
+run collect --model "$model" --prompts "$work/collect.h5" --tasks base --out "$work/activations.h5"
+vectors=()
+for task in "${tasks[@]}"; do
+  run search --model "$model" --activations "$work/activations.h5" --prompts "$work/train.h5" --task "$task" \
+      --reward "$reward" --iterations "$iterations" --samples "$samples" --train-prompts 10 --eval-prompts 30 \
+      --eval-every 25 --plots --out "$work/tv-$task.h5"
+  vectors+=("$work/tv-$task.h5")
+done
+run eval --model "$model" --prompts "$work/eval.h5" --tasks base \
+    --taskvectors "$(IFS=,; echo "${vectors[*]}")" --grid 4 --out "$work/report"
+echo "report: $work/report/report.md"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Trains vtv-small, the embedded default model, from nothing (docs/model-card.md), and installs it
+# as Sources/vtv/Resources/vtv-small.h5. Offline tool: needs PyTorch (pip install torch h5py) and
+# a release build of vtv. Every step is seeded and resumes from its checkpoint when re-run.
+#   tools/train/run.sh            # WORK=tools/train/work by default (ignored by git)
+set -euo pipefail
+here="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$here"
+work="${WORK:-tools/train/work}"
+mkdir -p "$work"
+vtv=.build/release/vtv
+[ -x "$vtv" ] || swift build -c release --product vtv
+
+# 1. Training canvases: role 'pretrain' of synthetic seed 0 (scenes disjoint from the collect,
+#    train and eval roles that the demo and the evaluation use; same classes).
+[ -f "$work/pretrain.h5" ] || VTV_QUIET=1 cluster/local.sh 2 prompts export --source synthetic:0 --role pretrain \
+    --count 2400 --canvas-size 112 --out "$work/pretrain.h5"
+# 2. The VQGAN tokenizer (about 20 minutes on 2 cores).
+python3 tools/train/train_vqgan.py --prompts "$work/pretrain.h5" --out "$work/vqgan.pt" --steps 2000 --seed 0
+# 3. The MAE (about an hour on 2 cores), then the released checkpoint layout.
+python3 tools/train/train_mae.py --prompts "$work/pretrain.h5" --vqgan "$work/vqgan.pt" --out "$work/mae.pt" \
+    --checkpoint "$work/checkpoint.pth" --steps "${MAE_STEPS:-2400}" --seed 0
+# 4. Our own importer turns it into a vtv model file.
+"$vtv" model convert --mae "$work/checkpoint.pth" --heads 4,4 --out "$work/vtv-small.h5"
+cp "$work/vtv-small.h5" Sources/vtv/Resources/vtv-small.h5
+echo "installed Sources/vtv/Resources/vtv-small.h5; rebuild vtv to embed it"
