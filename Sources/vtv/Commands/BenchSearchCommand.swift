@@ -63,10 +63,14 @@ let benchSearchCommand = Command(
     let communication = timed.map(\.communicationSeconds).reduce(0, +)
     let slowest = try world.allreduce(seconds, .max)
     let communicationShare = try world.allreduce(communication / max(seconds, 1e-12), .max)
+    // Compute time per rank (wall time outside collectives): their spread is what waiting costs.
+    let computeFastest = try world.allreduce(seconds - communication, .min)
+    let computeSlowest = try world.allreduce(seconds - communication, .max)
     let samples = Double(timed.count * settings.samplesPerIteration)
     world.log("bench search \(name) \(procedure) (\(settings.reward.rawValue) reward, batch \(settings.batchSize)): "
               + "\(world.size) rank(s), \(space.count) variables, "
-              + String(format: "%.2f samples/s, %.1f%% of time in communication (max over ranks), %.0f MiB peak RSS on rank 0",
-                       samples / slowest, communicationShare * 100, peakResidentMiB()))
+              + String(format: "%.2f samples/s, %.1f%% of time in communication (max over ranks), "
+                       + "compute %.2f-%.2f s per rank, %.0f MiB peak RSS on rank 0",
+                       samples / slowest, communicationShare * 100, computeFastest, computeSlowest, peakResidentMiB()))
     return 0
 }
