@@ -2,7 +2,8 @@ import Imaging
 
 /// Images in a grid under `title`: `rows[r][c]` goes in row r, column c, with `columnTitles` above
 /// the columns and `rowTitles` left of the rows. Cells are as large as the largest image (images
-/// smaller than ~100 px are enlarged by a whole factor, nearest neighbour); smaller images sit at
+/// smaller than 96 px are enlarged by the smallest whole factor that reaches 96 px, nearest
+/// neighbour, so that column titles have room); smaller images sit at
 /// the top left of their cell, and nil or missing cells are drawn as an empty gray box. Column
 /// titles wrap onto two lines and are then shortened with ".."; long row titles are shortened too. Any channel count works (gray is replicated).
 /// Throws `PlotError.rowTitleCount` when `rowTitles` is neither empty nor one per row.
@@ -51,7 +52,8 @@ struct ImageGridLayout {
     /// Column titles wrap onto at most this many lines, this far apart.
     static let maxTitleLines = 2
     static let titleLineStep = FigureStyle.lineHeight(FigureStyle.labelScale) + 2
-    /// Images with both sides below this are enlarged by a whole factor.
+    /// Images with both sides below this are enlarged by the smallest whole factor that brings
+    /// the larger side to at least this (a 55 px answer quadrant of a 112 canvas becomes 110 px).
     private static let smallSide = 96
 
     let columns: Int
@@ -72,7 +74,8 @@ struct ImageGridLayout {
         columns = max(columnTitles.count, rows.map(\.count).max() ?? 0)
         let images = rows.joined().compactMap { $0 }
         let maxWidth = images.map(\.width).max() ?? 100, maxHeight = images.map(\.height).max() ?? 100
-        scale = max(1, ImageGridLayout.smallSide / max(1, maxWidth, maxHeight))
+        let side = max(1, maxWidth, maxHeight)
+        scale = max(1, (ImageGridLayout.smallSide + side - 1) / side)
         cellWidth = max(1, maxWidth * scale)
         cellHeight = max(1, maxHeight * scale)
         columnTitleLines = columnTitles.map { [cellWidth] title in

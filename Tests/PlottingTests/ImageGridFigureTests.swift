@@ -40,6 +40,16 @@ final class ImageGridFigureTests: XCTestCase {
         XCTAssertEqual(pixel(image, x: layout.gridX + 95, y: layout.gridY + 95), RGB(90, 90, 90))
     }
 
+    func testEnlargementReachesTheSmallSideSoTitlesFit() {
+        // A 55 px answer quadrant (112 canvas) doubles to 110 px: "query" and "target" are not shortened.
+        let quadrant = Image8(width: 55, height: 55, channels: 3, filledWith: 10)
+        let layout = ImageGridLayout(title: "", columnTitles: ["query", "target"], rows: [[quadrant, quadrant]], rowTitles: [])
+        XCTAssertEqual(layout.scale, 2)
+        XCTAssertEqual(layout.columnTitleLines, [["query"], ["target"]])
+        let full = Image8(width: 111, height: 111, channels: 3, filledWith: 10)
+        XCTAssertEqual(ImageGridLayout(title: "", columnTitles: [], rows: [[full]], rowTitles: []).scale, 1)
+    }
+
     func testRowTitlesMustMatchTheRows() {
         XCTAssertThrowsError(try imageGridFigure(title: "", columnTitles: [], rows: [[nil]], rowTitles: ["a", "b"])) {
             XCTAssertEqual($0 as? PlotError, .rowTitleCount(titles: 2, rows: 1))
