@@ -4,6 +4,9 @@
 # on held-out synthetic prompts (seed 0, roles collect / train / eval: scenes the model never
 # trained on).
 #   tools/train/evaluate.sh [MODEL.h5]     # default: the embedded model; WORK=tools/train/work/eval
+# Environment: RANKS (2), ITERATIONS (200), SAMPLES (128), EVAL_EVERY (25), REWARD (pixel),
+# TASKS (all five, space-separated), e.g. the published search size for segmentation only:
+#   TASKS=segmentation ITERATIONS=500 SAMPLES=320 EVAL_EVERY=50 tools/train/evaluate.sh
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$here"
@@ -13,7 +16,8 @@ ranks="${RANKS:-2}"
 iterations="${ITERATIONS:-200}"
 samples="${SAMPLES:-128}"
 reward="${REWARD:-pixel}"
-tasks=(segmentation lowlight_enhance identity inpaint colorization)
+eval_every="${EVAL_EVERY:-25}"
+read -r -a tasks <<< "${TASKS:-segmentation lowlight_enhance identity inpaint colorization}"
 mkdir -p "$work"
 run() { VTV_QUIET=1 cluster/local.sh "$ranks" "$@"; }
 
@@ -25,9 +29,9 @@ vectors=()
 for task in "${tasks[@]}"; do
   run search --model "$model" --activations "$work/activations.h5" --prompts "$work/train.h5" --task "$task" \
       --reward "$reward" --iterations "$iterations" --samples "$samples" --train-prompts 10 --eval-prompts 30 \
-      --eval-every 25 --plots --out "$work/tv-$task.h5"
+      --eval-every "$eval_every" --plots --out "$work/tv-$task.h5"
   vectors+=("$work/tv-$task.h5")
 done
-run eval --model "$model" --prompts "$work/eval.h5" --tasks base \
+run eval --model "$model" --prompts "$work/eval.h5" --tasks "$(IFS=,; echo "${tasks[*]}")" \
     --taskvectors "$(IFS=,; echo "${vectors[*]}")" --grid 4 --out "$work/report"
 echo "report: $work/report/report.md"
