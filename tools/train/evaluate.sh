@@ -32,6 +32,6 @@ for task in "${tasks[@]}"; do
       --eval-every "$eval_every" --plots --out "$work/tv-$task.h5"
   vectors+=("$work/tv-$task.h5")
 done
-run eval --model "$model" --prompts "$work/eval.h5" --tasks "$(IFS=,; echo "${tasks[*]}")" \
+run eval --model "$model" --prompts "$work/eval.h5" \
     --taskvectors "$(IFS=,; echo "${vectors[*]}")" --grid 4 --out "$work/report"
 echo "report: $work/report/report.md"
