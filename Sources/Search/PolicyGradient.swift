@@ -1,6 +1,6 @@
-/// The REINFORCE estimator of REFERENCE.md Section 7, split so that ranks can share the work:
-/// every rank knows all losses of an iteration (they are all-gathered), computes advantages,
-/// and adds the gradient terms of its own samples; the partial gradients are then summed over ranks.
+/// The REINFORCE estimator of REFERENCE.md Section 7. Every rank knows all losses of an
+/// iteration (they are all-gathered) and can draw every mask, so every rank computes the same
+/// advantages and the same gradient, summed in sample order whatever the split of the work.
 public enum PolicyGradient {
     /// Standardized advantages (loss - mean) / (std + 1e-6) with the unbiased (N-1) standard
     /// deviation, as torch.Tensor.std computes it. With `groups` (multi-task mode) the losses are

@@ -5,11 +5,14 @@ import Model
 /// REINFORCE over patch masks (REFERENCE.md Section 7), spread over MPI ranks.
 ///
 /// Each iteration draws `samplesPerIteration` masks; sample s's mask comes from the counter-based
-/// stream keyed by (seed, iteration, s), so every rank can draw any mask and none is sent. Rank r
-/// evaluates the contiguous block `shard(N, r, size)` of samples in batched forward passes; the
-/// losses are all-gathered (float64, in sample order), every rank standardizes them, adds the
-/// gradient terms of its own samples, and the partial gradients are all-reduced (float64). All
-/// ranks then apply the same Adam step, so the policies stay identical.
+/// stream keyed by (seed, iteration, s), so every rank can draw any mask and none is sent. The
+/// samples are cut into fixed chunks of `batchSize` (`WorkChunks`), each always evaluated as one
+/// batched forward pass; rank r evaluates a contiguous block of chunks, sized in proportion to
+/// the ranks' measured speeds (`RankSpeeds`), so a slower rank gets less work. The losses are
+/// all-gathered (float64, in sample order) and every rank computes the whole policy gradient in
+/// sample order and applies the same Adam step. Neither the losses nor the gradient depend on
+/// which rank evaluated what, so the policy is bit-identical for any number of ranks and any
+/// split, and a run resumed on another number of ranks continues exactly.
 public final class ReinforceSearch {
     public let settings: SearchSettings
     public let evaluator: RewardEvaluator
@@ -71,30 +74,34 @@ public final class ReinforceSearch {
     public func run(_ state: inout SearchState, checkpointEvery: Int, checkpoint: (SearchState) throws -> Void,
                     stopRequested: () -> Bool, report: (IterationRecord, SearchState) -> Void) throws -> Outcome {
         let n = settings.samplesPerIteration
-        let mine = shard(n, rank: world.rank, of: world.size)
+        let chunks = WorkChunks(count: n, size: evaluator.batchSize)
+        var speeds = RankSpeeds(ranks: world.size)
         let groups = train.count > 1 ? (0 ..< n).map { $0 % train.count } : nil
         while state.iteration < settings.iterations {
             let started = Date()
             let iteration = state.iteration
-            let masks = mine.map { state.policy.sampleMask(seed: settings.seed, iteration: iteration, sample: $0) }
-            let items = zip(mine, masks).map { (prompt: assignment($0).prompt, mask: fullMask($1)) }
+            let shares = chunks.shares(weights: speeds.weights)
+            let mine = shares[world.rank]
+            let masks = (0 ..< n).map { state.policy.sampleMask(seed: settings.seed, iteration: iteration, sample: $0) }
+            let items = mine.map { (prompt: assignment($0).prompt, mask: fullMask(masks[$0])) }
+            let computeStart = Date()
             let localLosses = try evaluator.losses(items, reward: settings.reward)
+            let computeSeconds = Date().timeIntervalSince(computeStart)
 
             let communicationStart = Date()
             let losses = try world.allgather(localLosses)
-            var communication = Date().timeIntervalSince(communicationStart)
+            let computeTimes = try world.allgather(computeSeconds)
+            let communication = Date().timeIntervalSince(communicationStart)
+            speeds.record(samples: shares.map(\.count), seconds: computeTimes)
             let advantages = PolicyGradient.advantages(losses: losses, groups: groups)
             var gradient = [Double](repeating: 0, count: state.policy.count)
             PolicyGradient.accumulate(into: &gradient, policy: state.policy, masks: masks,
-                                      advantages: Array(advantages[mine]), totalSamples: n)
-            let reduceStart = Date()
-            try world.allreduce(&gradient, .sum)
-            communication += Date().timeIntervalSince(reduceStart)
+                                      advantages: advantages, totalSamples: n)
             PolicyGradient.addSparsityPenalty(into: &gradient, policy: state.policy, lambda: settings.sparsityPenalty)
             state.adam.update(&state.policy.logits, gradient: gradient)
             state.iteration += 1
 
-            let onCounts = try world.allreduce(Double(masks.reduce(0) { $0 + $1.filter { $0 }.count }), .sum)
+            let onCounts = Double(masks.reduce(0) { $0 + $1.filter { $0 }.count })
             let mean = losses.reduce(0, +) / Double(n)
             let std = (losses.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, n - 1))).squareRoot()
             let seconds = Date().timeIntervalSince(started)
@@ -135,7 +142,7 @@ public final class ReinforceSearch {
     /// losses are averaged within each task, then over tasks.
     public func heldOutLoss(_ mask: [Bool], reward: SearchSettings.Reward) throws -> Double {
         let prompts = heldOut.isEmpty ? train.flatMap { $0 } : heldOut
-        let mine = shard(prompts.count, rank: world.rank, of: world.size)
+        let mine = WorkChunks(count: prompts.count, size: evaluator.batchSize).share(rank: world.rank, of: world.size)
         let local = try evaluator.losses(prompts[mine].map { (prompt: $0, mask: mask) }, reward: reward)
         let losses = try world.allgather(local)
         let byTask = Dictionary(grouping: zip(prompts, losses), by: { $0.0.task })

@@ -32,7 +32,7 @@ final class ReinforceStepTests: XCTestCase {
         for (step, want) in expected.enumerated() {
             let advantages = PolicyGradient.advantages(losses: losses(step), groups: groups)
             assertClose(advantages, want.advantages, 1e-12, "advantages at step \(step)")
-            // Two "ranks" each add their share, as the distributed search does, then the sums are added.
+            // Accumulated in two parts that are then added: the estimator is a plain sum over samples.
             var first = [Double](repeating: 0, count: policy.count), second = first
             let m = masks(step)
             PolicyGradient.accumulate(into: &first, policy: policy, masks: Array(m[..<split]),

@@ -37,7 +37,7 @@ let searchCommand = Command(
         .value("--init-logit", "X", "initial policy logit", default: "-1"),
         .value("--sparsity", "LAMBDA", "penalty lambda * mean probability", default: "0"),
         .value("--mask-seed", "N", "the random key of the sampled masks", default: "0"),
-        .value("--batch", "B", "masks per forward pass on a rank", default: "8"),
+        .value("--batch", "B", "masks per forward pass, the unit of work handed to ranks", default: "8"),
         .value("--checkpoint", "C.h5", "checkpoint file (default: TV.h5 with .checkpoint.h5)"),
         .value("--checkpoint-every", "K", "iterations between checkpoints", default: "10"),
         .flag("--resume", "continue from the checkpoint file"),
@@ -148,6 +148,12 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
     world.log("search: \(taskNames.joined(separator: ",")), \(search.searched.count) of \(space.count) variables "
               + "(granularity \(settings.granularity), \(settings.stacks.rawValue)), \(settings.samplesPerIteration) masks x "
               + "\(settings.iterations) iterations, \(settings.reward.rawValue) reward, \(world.size) rank(s)")
+    let chunks = WorkChunks(count: settings.samplesPerIteration, size: settings.batchSize).chunks
+    if chunks < world.size {
+        world.log("search: warning: \(settings.samplesPerIteration) masks in batches of \(settings.batchSize) make \(chunks) "
+                  + "batches, so only \(chunks) of \(world.size) ranks get work; use --batch "
+                  + "\(max(1, settings.samplesPerIteration / world.size)) or fewer (cluster/README.md, \"Sizing a search\")")
+    }
 
     StopSignal.install()
     let progress = ProgressReporter("search", total: settings.iterations, communicator: world)
