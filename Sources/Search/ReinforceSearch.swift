@@ -23,6 +23,11 @@ public final class ReinforceSearch {
     /// The variables the policy covers (all, or one stack's), in the full numbering.
     public let searched: [Int]
     private let world: Communicator
+    /// Every rank's samples in the last iteration (contiguous, in rank order).
+    public private(set) var lastShares: [Range<Int>] = []
+    /// Called on this rank with the number of samples it just evaluated, inside the timed
+    /// compute of an iteration (fault injection uses it to simulate a slower rank).
+    public var afterEvaluating: ((Int) -> Void)?
 
     public init(settings: SearchSettings, evaluator: RewardEvaluator, train: [[SearchPrompt]], heldOut: [SearchPrompt],
                 world: Communicator) {
@@ -86,6 +91,7 @@ public final class ReinforceSearch {
             let items = mine.map { (prompt: assignment($0).prompt, mask: fullMask(masks[$0])) }
             let computeStart = Date()
             let localLosses = try evaluator.losses(items, reward: settings.reward)
+            afterEvaluating?(items.count)
             let computeSeconds = Date().timeIntervalSince(computeStart)
 
             let communicationStart = Date()
@@ -93,6 +99,7 @@ public final class ReinforceSearch {
             let computeTimes = try world.allgather(computeSeconds)
             let communication = Date().timeIntervalSince(communicationStart)
             speeds.record(samples: shares.map(\.count), seconds: computeTimes)
+            lastShares = shares
             let advantages = PolicyGradient.advantages(losses: losses, groups: groups)
             var gradient = [Double](repeating: 0, count: state.policy.count)
             PolicyGradient.accumulate(into: &gradient, policy: state.policy, masks: masks,

@@ -92,6 +92,26 @@ final class SearchCommandTests: XCTestCase {
         XCTAssertEqual(try policy("moved.h5"), try policy("moved-whole.h5"))
     }
 
+    /// Rank 1 made slower (a real sleep of 25 ms per sample inside its timed compute) is handed
+    /// fewer of the 8 batches, and the policy is still bit-identical to an even run's.
+    func testASlowerRankGetsFewerBatchesAndTheSamePolicy() throws {
+        func arguments(_ name: String) -> [String] {
+            var a = searchArguments(name, iterations: 6)
+            a[a.firstIndex(of: "--samples")! + 1] = "32"
+            return a
+        }
+        let even = try runMPI(ranks: 2, TestPaths.vtv, arguments("even.h5"), environment: ["VTV_QUIET": "1"])
+        XCTAssertEqual(even.status, 0, even.output)
+        let slowed = try runMPI(ranks: 2, TestPaths.vtv, arguments("slowed.h5"), environment: ["VTV_FAULT_SLOW": "1:25"])
+        XCTAssertEqual(slowed.status, 0, slowed.output)
+        let last = try XCTUnwrap(slowed.stderr.components(separatedBy: "\n").last { $0.contains("batches per rank ") }, slowed.output)
+        let split = last.components(separatedBy: "batches per rank ")[1].split(separator: "/").compactMap { Int($0) }
+        XCTAssertEqual(split.count, 2, last)
+        XCTAssertEqual(split.reduce(0, +), 8, last)
+        XCTAssertGreaterThan(split[0], split[1], "the slowed rank 1 should get fewer batches: \(last)")
+        XCTAssertEqual(try policy("slowed.h5"), try policy("even.h5"))
+    }
+
     func testMoreRanksThanBatchesIsWarnedAbout() throws {
         var arguments = searchArguments("few.h5", iterations: 1)
         arguments[arguments.firstIndex(of: "--samples")! + 1] = "4"

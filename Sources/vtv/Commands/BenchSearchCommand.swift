@@ -71,6 +71,7 @@ let benchSearchCommand = Command(
               + "\(world.size) rank(s), \(space.count) variables, "
               + String(format: "%.2f samples/s, %.1f%% of time in communication (max over ranks), "
                        + "compute %.2f-%.2f s per rank, %.0f MiB peak RSS on rank 0",
-                       samples / slowest, communicationShare * 100, computeFastest, computeSlowest, peakResidentMiB()))
+                       samples / slowest, communicationShare * 100, computeFastest, computeSlowest, peakResidentMiB())
+              + ", samples per rank in the last iteration " + search.lastShares.map { String($0.count) }.joined(separator: "/"))
     return 0
 }

@@ -135,6 +135,7 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
     }
 
     let search = ReinforceSearch(settings: settings, evaluator: evaluator, train: train, heldOut: heldOut, world: world)
+    search.afterEvaluating = FaultInjection.slowdown(rank: world.rank)
     let taskNames = tasks.map(\.rawValue)
     var state = search.initialState()
     if args.flag("--resume") {
@@ -167,8 +168,10 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
         stopRequested: { StopSignal.received },
         report: { record, s in
             FaultInjection.afterIteration(s.iteration, rank: world.rank)
+            let batches = search.lastShares.map { String(($0.count + settings.batchSize - 1) / settings.batchSize) }
             progress.update(s.iteration, detail: String(format: "loss %.4f ± %.4f, %.1f on, %.1f samples/s",
-                                                          record.lossMean, record.lossStd, record.patchedMean, record.samplesPerSecond))
+                                                          record.lossMean, record.lossStd, record.patchedMean, record.samplesPerSecond)
+                                + (world.size > 1 ? ", batches per rank " + batches.joined(separator: "/") : ""))
         })
     if outcome == .interrupted {
         world.log("search: stopped by a signal after iteration \(state.iteration); checkpoint \(checkpointPath); rerun with --resume")
