@@ -47,6 +47,21 @@ public struct WorkChunks: Equatable, Sendable {
         self.size = size
     }
 
+    /// The chunk size, at most `maximum`, that gives `ranks` even shares the smallest largest
+    /// share (the wall time of one round of work); among equal ones the largest size (bigger
+    /// batches run more efficiently). E.g. 320 items: 8 on 2 ranks (20 chunks each), 5 on 16
+    /// (4 each, where 8 would leave some ranks 3 chunks = 24 items), 3 on 128.
+    public static func automaticSize(count: Int, ranks: Int, maximum: Int) -> Int {
+        precondition(count >= 0 && ranks > 0 && maximum > 0)
+        var best = (size: 1, largestShare: Int.max)
+        for size in 1 ... maximum {
+            let chunks = WorkChunks(count: count, size: size)
+            let largest = chunks.items(shard(chunks.chunks, rank: 0, of: ranks)).count
+            if largest <= best.largestShare { best = (size, largest) }
+        }
+        return best.size
+    }
+
     /// Number of chunks.
     public var chunks: Int { (count + size - 1) / size }
 

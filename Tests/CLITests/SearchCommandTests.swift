@@ -112,6 +112,15 @@ final class SearchCommandTests: XCTestCase {
         XCTAssertEqual(try policy("slowed.h5"), try policy("even.h5"))
     }
 
+    func testTheDefaultBatchSplitsTheSamplesEvenlyOverTheRanks() throws {
+        var arguments = searchArguments("auto.h5", iterations: 1)
+        arguments.removeSubrange(arguments.firstIndex(of: "--batch")! ... arguments.firstIndex(of: "--batch")! + 1)
+        let r = try runMPI(ranks: 2, TestPaths.vtv, arguments)
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.stdout.contains("12 masks x 1 iterations in batches of 6"), r.output)
+        XCTAssertTrue(r.stderr.contains("batches per rank 1/1"), r.output)
+    }
+
     func testMoreRanksThanBatchesIsWarnedAbout() throws {
         var arguments = searchArguments("few.h5", iterations: 1)
         arguments[arguments.firstIndex(of: "--samples")! + 1] = "4"

@@ -56,4 +56,20 @@ final class WorkSplitTests: XCTestCase {
             for s in shares { XCTAssertEqual(s.lowerBound % 16, 0) }
         }
     }
+
+    func testTheAutomaticSizeSplitsEvenlyAndPrefersLargeBatches() {
+        XCTAssertEqual(WorkChunks.automaticSize(count: 320, ranks: 1, maximum: 8), 8)
+        XCTAssertEqual(WorkChunks.automaticSize(count: 320, ranks: 2, maximum: 8), 8)
+        XCTAssertEqual(WorkChunks.automaticSize(count: 320, ranks: 16, maximum: 8), 5, "8 would give some ranks 24")
+        XCTAssertEqual(WorkChunks.automaticSize(count: 320, ranks: 128, maximum: 8), 3)
+        XCTAssertEqual(WorkChunks.automaticSize(count: 4, ranks: 8, maximum: 8), 1)
+        XCTAssertEqual(WorkChunks.automaticSize(count: 0, ranks: 3, maximum: 8), 8)
+        // Never a larger largest share than the item-level even split allows, within one batch.
+        for ranks in 1 ... 40 {
+            let size = WorkChunks.automaticSize(count: 320, ranks: ranks, maximum: 8)
+            let chunks = WorkChunks(count: 320, size: size)
+            let largest = (0 ..< ranks).map { chunks.share(rank: $0, of: ranks).count }.max()!
+            XCTAssertLessThan(largest, shard(320, rank: 0, of: ranks).count + size, "\(ranks) ranks, size \(size)")
+        }
+    }
 }

@@ -37,7 +37,9 @@ let searchCommand = Command(
         .value("--init-logit", "X", "initial policy logit", default: "-1"),
         .value("--sparsity", "LAMBDA", "penalty lambda * mean probability", default: "0"),
         .value("--mask-seed", "N", "the random key of the sampled masks", default: "0"),
-        .value("--batch", "B", "masks per forward pass, the unit of work handed to ranks", default: "8"),
+        .value("--batch", "B|auto", "masks per forward pass, the unit of work handed to ranks; auto: the size up to 8 "
+               + "that splits --samples most evenly over the ranks (give a number for results bit-identical on any "
+               + "number of ranks)", default: "auto"),
         .value("--checkpoint", "C.h5", "checkpoint file (default: TV.h5 with .checkpoint.h5)"),
         .value("--checkpoint-every", "K", "iterations between checkpoints", default: "10"),
         .flag("--resume", "continue from the checkpoint file"),
@@ -62,7 +64,11 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
     settings.learningRate = try args.double("--lr")!
     settings.initialLogit = try args.double("--init-logit")!
     settings.sparsityPenalty = try args.double("--sparsity")!
-    settings.batchSize = try args.int("--batch")!
+    if args.string("--batch") == "auto" {
+        settings.batchSize = WorkChunks.automaticSize(count: max(settings.samplesPerIteration, 0), ranks: world.size, maximum: 8)
+    } else {
+        settings.batchSize = try args.int("--batch")!
+    }
     guard let seed = try args.int("--mask-seed"), seed >= 0 else { throw UsageError("--mask-seed must be a non-negative integer") }
     settings.seed = UInt64(seed)
     settings.reward = SearchSettings.Reward(rawValue: try args.choice("--reward", ["pixel", "tokens"])!)!
@@ -148,7 +154,8 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
     }
     world.log("search: \(taskNames.joined(separator: ",")), \(search.searched.count) of \(space.count) variables "
               + "(granularity \(settings.granularity), \(settings.stacks.rawValue)), \(settings.samplesPerIteration) masks x "
-              + "\(settings.iterations) iterations, \(settings.reward.rawValue) reward, \(world.size) rank(s)")
+              + "\(settings.iterations) iterations in batches of \(settings.batchSize), \(settings.reward.rawValue) reward, "
+              + "\(world.size) rank(s)")
     let chunks = WorkChunks(count: settings.samplesPerIteration, size: settings.batchSize).chunks
     if chunks < world.size {
         world.log("search: warning: \(settings.samplesPerIteration) masks in batches of \(settings.batchSize) make \(chunks) "
