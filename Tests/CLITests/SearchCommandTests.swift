@@ -131,7 +131,12 @@ final class SearchCommandTests: XCTestCase {
         arguments[arguments.firstIndex(of: "--samples")! + 1] = "4"
         let r = try runMPI(ranks: 2, TestPaths.vtv, arguments)
         XCTAssertEqual(r.status, 0, r.output)
-        XCTAssertTrue(r.stdout.contains("only 1 of 2 ranks get work; use --batch 2 or fewer"), r.output)
+        XCTAssertTrue(r.stdout.contains("only 1 of 2 ranks get work; use --batch 2 or fewer, or --batch auto"), r.output)
+        arguments[arguments.firstIndex(of: "--samples")! + 1] = "2"
+        arguments[arguments.firstIndex(of: "--batch")! + 1] = "1"
+        let few = try runMPI(ranks: 3, TestPaths.vtv, arguments)
+        XCTAssertEqual(few.status, 0, few.output)
+        XCTAssertTrue(few.stdout.contains("only 2 of 3 ranks get work; raise --samples to at least 3"), few.output)
     }
 
     func testSIGTERMWritesACheckpointThatResumesExactly() throws {

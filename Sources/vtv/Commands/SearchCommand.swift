@@ -158,9 +158,11 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
               + "\(world.size) rank(s)")
     let chunks = WorkChunks(count: settings.samplesPerIteration, size: settings.batchSize).chunks
     if chunks < world.size {
+        let remedy = settings.samplesPerIteration < world.size
+            ? "raise --samples to at least \(world.size)"
+            : "use --batch \(settings.samplesPerIteration / world.size) or fewer, or --batch auto"
         world.log("search: warning: \(settings.samplesPerIteration) masks in batches of \(settings.batchSize) make \(chunks) "
-                  + "batches, so only \(chunks) of \(world.size) ranks get work; use --batch "
-                  + "\(max(1, settings.samplesPerIteration / world.size)) or fewer (cluster/README.md, \"Sizing a search\")")
+                  + "batches, so only \(chunks) of \(world.size) ranks get work; \(remedy) (cluster/README.md, \"Sizing a search\")")
     }
 
     StopSignal.install()
