@@ -15,7 +15,8 @@ status=0
 swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log" || status=$?
 summary=$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -n 1 || true)
 executed=$(echo "$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')
-failed=$(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/')
+# XCTest's "failures" counts failed assertions; count failed test cases instead.
+failed=$(grep -cE "^Test Case '.*' failed" "$log" || true)
 if [ -n "$summary" ]; then
   echo "tests: $((executed - failed)) passed, $failed failed"
 fi
