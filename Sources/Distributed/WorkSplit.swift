@@ -55,8 +55,7 @@ public struct WorkChunks: Equatable, Sendable {
         precondition(count >= 0 && ranks > 0 && maximum > 0)
         var best = (size: 1, largestShare: Int.max)
         for size in 1 ... maximum {
-            let chunks = WorkChunks(count: count, size: size)
-            let largest = chunks.items(shard(chunks.chunks, rank: 0, of: ranks)).count
+            let largest = WorkChunks(count: count, size: size).share(rank: 0, of: ranks).count  // rank 0's is largest
             if largest <= best.largestShare { best = (size, largest) }
         }
         return best.size
