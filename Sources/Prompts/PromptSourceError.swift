@@ -23,7 +23,7 @@ public enum PromptSourceError: Error, CustomStringConvertible, Equatable {
             return "unknown task '\(name)'; known tasks: \(PromptTask.allCases.map(\.rawValue).joined(separator: ", ")), "
                 + "or 'base' (the five main tasks) or 'all'"
         case let .badSourceSpec(text, reason):
-            return "bad prompt source '\(text)': \(reason); expected pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED]"
+            return "bad prompt source '\(text)': \(reason); expected pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]]"
         case let .indexOutOfRange(index, count, source):
             return "prompt index \(index) is out of range: \(source) has \(count) prompt(s), 0...\(count - 1)"
         case let .missingTask(task, source, available):

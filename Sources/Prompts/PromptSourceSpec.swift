@@ -4,10 +4,11 @@ import Foundation
 /// - `pascal:VOCDIR:SPLITFILE[:FOLD]`: PASCAL-5i images under VOCDIR (the VOC2012 folder or one
 ///   containing VOCdevkit/VOC2012) with the split list SPLITFILE; an empty SPLITFILE with a FOLD means
 ///   VOCDIR/splits/fold<FOLD>.txt. FOLD (0...3) is recorded in the description. Paths may not contain ':'.
-/// - `synthetic[:SEED]`: seeded synthetic scenes (seed 0 when omitted).
+/// - `synthetic[:SEED[:BACKGROUNDS]]`: seeded synthetic scenes (seed 0 when omitted) whose
+///   backgrounds are `random` (the default) or `habitats` (`SyntheticBackgrounds`).
 public enum PromptSourceSpec: Equatable, Sendable {
     case pascal(vocRoot: String, splitFile: String, fold: Int?)
-    case synthetic(seed: UInt64?)
+    case synthetic(seed: UInt64?, backgrounds: SyntheticBackgrounds = .random)
 
     public init(parsing text: String) throws {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
@@ -30,13 +31,21 @@ public enum PromptSourceSpec: Equatable, Sendable {
             }
             self = .pascal(vocRoot: parts[1], splitFile: split, fold: fold)
         case "synthetic":
-            guard parts.count <= 2 else { throw fail("synthetic takes at most a seed") }
-            if parts.count == 2 {
-                guard let seed = UInt64(parts[1]) else { throw fail("the seed must be a non-negative integer, got '\(parts[1])'") }
-                self = .synthetic(seed: seed)
-            } else {
-                self = .synthetic(seed: nil)
+            guard parts.count <= 3 else { throw fail("synthetic takes at most a seed and a background kind") }
+            var seed: UInt64?
+            if parts.count >= 2 {
+                guard let s = UInt64(parts[1]) else { throw fail("the seed must be a non-negative integer, got '\(parts[1])'") }
+                seed = s
             }
+            var backgrounds = SyntheticBackgrounds.random
+            if parts.count == 3 {
+                guard let b = SyntheticBackgrounds(rawValue: parts[2]) else {
+                    let known = SyntheticBackgrounds.allCases.map(\.rawValue).joined(separator: " or ")
+                    throw fail("the backgrounds must be \(known), got '\(parts[2])'")
+                }
+                backgrounds = b
+            }
+            self = .synthetic(seed: seed, backgrounds: backgrounds)
         default:
             throw fail("unknown kind '\(parts[0])'")
         }
@@ -46,7 +55,8 @@ public enum PromptSourceSpec: Equatable, Sendable {
     public var description: String {
         switch self {
         case let .pascal(voc, split, fold): return "pascal:\(voc):\(split)" + (fold.map { ":\($0)" } ?? "")
-        case let .synthetic(seed): return "synthetic:\(seed ?? 0)"
+        case let .synthetic(seed, backgrounds):
+            return SyntheticPromptSource.origin(seed: seed ?? 0, backgrounds: backgrounds)
         }
     }
 
@@ -59,12 +69,13 @@ public enum PromptSourceSpec: Equatable, Sendable {
         case let .pascal(voc, split, _):
             let dataset = try Pascal5i(vocRoot: voc, splitFile: split)
             return try PascalPromptSource(dataset: dataset, role: role, seed: seed ?? 0, layout: layout, origin: description)
-        case let .synthetic(specSeed):
+        case let .synthetic(specSeed, backgrounds):
             if let specSeed, let seed, specSeed != seed {
                 throw PromptSourceError.badSourceSpec(description, reason: "it names seed \(specSeed) but --seed is \(seed)")
             }
             guard let count else { throw PromptSourceError.countRequired(source: description) }
-            return try SyntheticPromptSource(seed: specSeed ?? seed ?? 0, role: role, count: count, layout: layout)
+            return try SyntheticPromptSource(seed: specSeed ?? seed ?? 0, role: role, count: count, layout: layout,
+                                             backgrounds: backgrounds)
         }
     }
 }

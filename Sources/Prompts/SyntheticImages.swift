@@ -17,15 +17,19 @@ public struct SyntheticScene: Sendable {
 /// produces the same bytes.
 ///
 /// Scene i has main class 1 + i % classCount; each class has its own colour and texture so that a
-/// class looks alike across scenes, which makes the segmentation task meaningful.
+/// class looks alike across scenes, which makes the segmentation task meaningful. The background
+/// colours are random per scene (`SyntheticBackgrounds.random`) or drawn around two colours of the
+/// main class's habitat (`.habitats`); both worlds place the same objects in the same scenes.
 public struct SyntheticImageSource: Sendable {
     public let seed: UInt64
     public let classCount: Int
+    public let backgrounds: SyntheticBackgrounds
 
-    public init(seed: UInt64, classCount: Int = 20) {
+    public init(seed: UInt64, classCount: Int = 20, backgrounds: SyntheticBackgrounds = .random) {
         precondition(classCount >= 1 && classCount < 255, "class count must be in 1...254")
         self.seed = seed
         self.classCount = classCount
+        self.backgrounds = backgrounds
     }
 
     /// The main class of scene `index`.
@@ -66,8 +70,17 @@ public struct SyntheticImageSource: Sendable {
         var rng = SplitMix64(seed: seed).substream(UInt64(index))
         let w = Double(width), h = Double(height), scale = min(w, h)
 
-        // Background: a two-colour gradient in a random direction plus soft value noise.
-        let c0 = randomColour(&rng), c1 = randomColour(&rng)
+        // Background: a two-colour gradient in a random direction plus soft value noise. Both worlds
+        // draw the same six numbers here, so everything after them is the same scene.
+        let main = mainClass(of: index)
+        var c0 = randomColour(&rng), c1 = randomColour(&rng)
+        if backgrounds == .habitats {
+            let habitat = classLook(main).habitat
+            let jitter = SyntheticBackgrounds.habitatJitter
+            // randomColour's 30 + 200u becomes a jitter of -1...1 times habitatJitter.
+            c0 = (0..<3).map { habitat.0[$0] + jitter * ((c0[$0] - 30) / 100 - 1) }
+            c1 = (0..<3).map { habitat.1[$0] + jitter * ((c1[$0] - 30) / 100 - 1) }
+        }
         let gx = rng.nextUnit() - 0.5, gy = rng.nextUnit() - 0.5
         let backgroundTexture = Texture(kind: .clouds, cell: scale * (0.08 + 0.2 * rng.nextUnit()),
                                         amplitude: 40, key: rng.next())
@@ -83,7 +96,6 @@ public struct SyntheticImageSource: Sendable {
 
         // Objects, painted back to front; the main one is largest and painted first among them so
         // the others may occlude it a little.
-        let main = mainClass(of: index)
         let extra = rng.nextInt(below: 3)
         var objects: [(classID: Int, shape: Shape)] = [(main, randomShape(&rng, w, h, size: 0.28 + 0.15 * rng.nextUnit()))]
         for _ in 0..<extra {
@@ -133,14 +145,19 @@ public struct SyntheticImageSource: Sendable {
         let kind: Texture.Kind
         let cell: Double
         let key: UInt64
+        /// The two background colours of the class's scenes in the `.habitats` world.
+        let habitat: ([Double], [Double])
     }
 
     private func classLook(_ classID: Int) -> ClassLook {
         var rng = SplitMix64(seed: seed).substream(0xC1A5_5000 &+ UInt64(classID))
         let colour = randomColour(&rng)
         let kinds: [Texture.Kind] = [.clouds, .stripes, .spots]
-        return ClassLook(colour: colour, kind: kinds[rng.nextInt(below: kinds.count)],
-                         cell: 0.02 + 0.05 * rng.nextUnit(), key: rng.next())
+        let kind = kinds[rng.nextInt(below: kinds.count)]
+        let cell = 0.02 + 0.05 * rng.nextUnit(), key = rng.next()
+        // Drawn after the look of the random world, which therefore stays as it was.
+        let habitat = (randomColour(&rng), randomColour(&rng))
+        return ClassLook(colour: colour, kind: kind, cell: cell, key: key, habitat: habitat)
     }
 
     private func randomColour(_ rng: inout SplitMix64) -> [Double] {
@@ -157,6 +174,20 @@ public struct SyntheticImageSource: Sendable {
         default: return Shape(kind: .triangle, cx: cx, cy: cy, a: a, b: b, skew: rng.nextUnit() - 0.5)
         }
     }
+}
+
+/// How a synthetic scene's background gets its colours.
+public enum SyntheticBackgrounds: String, Sendable, CaseIterable {
+    /// Two colours drawn uniformly per scene (30...230 per channel): nothing in a grey picture or in
+    /// another scene tells them, so colorization can only guess them.
+    case random
+    /// Two colours per class (its habitat, like grass for cows and sky for planes), each channel
+    /// moved by up to ±habitatJitter per scene: a support of the same class shows them, and so does
+    /// what a model learned about the class.
+    case habitats
+
+    /// Largest per-channel offset of a scene's background colour from its class's habitat colour.
+    public static let habitatJitter = 25.0
 }
 
 /// An object outline with an approximate signed distance in pixels (negative inside).

@@ -15,19 +15,25 @@ public struct SyntheticPromptSource: PromptSource {
     public let firstScene: Int
     /// Size of the rendered scenes before they are resized to the quadrant (like VOC photographs).
     public let sceneWidth: Int, sceneHeight: Int
-    public var origin: String { "synthetic:\(images.seed)" }
+    public var origin: String { Self.origin(seed: images.seed, backgrounds: images.backgrounds) }
     public var tasks: [PromptTask] { PromptTask.allCases }
 
     public init(seed: UInt64, role: String, count: Int, layout: CanvasLayout = .published,
-                sceneWidth: Int = 500, sceneHeight: Int = 375) throws {
+                sceneWidth: Int = 500, sceneHeight: Int = 375, backgrounds: SyntheticBackgrounds = .random) throws {
         guard count >= 1 else { throw PromptSourceError.badCount(count) }
-        images = SyntheticImageSource(seed: seed)
+        images = SyntheticImageSource(seed: seed, backgrounds: backgrounds)
         self.role = role
         self.count = count
         self.layout = layout
         self.sceneWidth = sceneWidth
         self.sceneHeight = sceneHeight
         firstScene = SyntheticPromptSource.firstScene(role: role, classCount: images.classCount)
+    }
+
+    /// The source description: `synthetic:SEED`, with `:habitats` appended for that world (so files
+    /// written before the habitat world existed keep their description).
+    public static func origin(seed: UInt64, backgrounds: SyntheticBackgrounds) -> String {
+        backgrounds == .random ? "synthetic:\(seed)" : "synthetic:\(seed):\(backgrounds.rawValue)"
     }
 
     /// The first scene of `role`'s block: (FNV-1a-64 of the UTF-8 name mod 2^22) * classCount * 2^32.

@@ -19,7 +19,14 @@ final class PromptSourceTests: XCTestCase {
                        .pascal(vocRoot: "/data/VOC", splitFile: "/data/VOC/splits/fold2.txt", fold: 2))
         XCTAssertEqual(try PromptSourceSpec(parsing: "synthetic"), .synthetic(seed: nil))
         XCTAssertEqual(try PromptSourceSpec(parsing: "synthetic:7"), .synthetic(seed: 7))
+        XCTAssertEqual(try PromptSourceSpec(parsing: "synthetic:7:random"), .synthetic(seed: 7))
+        XCTAssertEqual(try PromptSourceSpec(parsing: "synthetic:7:habitats"), .synthetic(seed: 7, backgrounds: .habitats))
         XCTAssertEqual(try PromptSourceSpec(parsing: "pascal:/v:/s.txt:1").description, "pascal:/v:/s.txt:1")
+        // The random world keeps the description files had before the habitat world existed.
+        XCTAssertEqual(try PromptSourceSpec(parsing: "synthetic:7:random").description, "synthetic:7")
+        XCTAssertEqual(try PromptSourceSpec(parsing: "synthetic:7:habitats").description, "synthetic:7:habitats")
+        XCTAssertEqual(try PromptSourceSpec(parsing: "synthetic:3:habitats").open(role: "eval", count: 1, seed: nil).origin,
+                       "synthetic:3:habitats")
     }
 
     func testMalformedSourceStringsAreRejectedWithTheReason() {
@@ -28,13 +35,14 @@ final class PromptSourceTests: XCTestCase {
             "pascal:/v:/s.txt:7": "the fold must be 0, 1, 2 or 3",
             "pascal:/v:": "the split file is empty",
             "synthetic:-3": "the seed must be a non-negative integer",
-            "synthetic:1:2": "synthetic takes at most a seed",
+            "synthetic:1:2": "the backgrounds must be random or habitats, got '2'",
+            "synthetic:1:habitats:x": "synthetic takes at most a seed and a background kind",
             "imagenet:/data": "unknown kind 'imagenet'",
         ]
         for (text, reason) in cases {
             XCTAssertThrowsError(try PromptSourceSpec(parsing: text), text) { error in
                 XCTAssertTrue("\(error)".contains(reason), "\(text): \(error)")
-                XCTAssertTrue("\(error)".contains("expected pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED]"))
+                XCTAssertTrue("\(error)".contains("expected pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]]"))
             }
         }
     }

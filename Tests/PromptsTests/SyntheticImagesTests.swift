@@ -36,6 +36,38 @@ final class SyntheticImagesTests: XCTestCase {
         }
     }
 
+    func testTheHabitatWorldKeepsTheScenesAndTiesBackgroundColoursToTheClass() {
+        let random = SyntheticImageSource(seed: 4), habitats = SyntheticImageSource(seed: 4, backgrounds: .habitats)
+        let w = 96, h = 72
+        /// Mean colour of the background pixels (label 0) of scene `i`.
+        func background(_ s: SyntheticScene) -> [Double] {
+            var sum = [0.0, 0.0, 0.0], n = 0.0
+            for p in 0..<(w * h) where s.labels.pixels[p] == 0 {
+                for c in 0..<3 { sum[c] += Double(s.image.pixels[p * 3 + c]) }
+                n += 1
+            }
+            return sum.map { $0 / n }
+        }
+        func distance(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).map { abs($0 - $1) }.max()! }
+        var sameClass: [Double] = [], otherClass: [Double] = [], randomSameClass: [Double] = []
+        for i in 0..<8 {
+            let a = habitats.scene(i, width: w, height: h), r = random.scene(i, width: w, height: h)
+            // Same objects in the same places: only the background colours differ.
+            XCTAssertEqual(a.labels, r.labels, "scene \(i)")
+            XCTAssertEqual(a.mainClass, r.mainClass)
+            XCTAssertNotEqual(a.image, r.image)
+            // Scene i + 20 has the same main class, scene i + 1 another one.
+            sameClass.append(distance(background(a), background(habitats.scene(i + 20, width: w, height: h))))
+            otherClass.append(distance(background(a), background(habitats.scene(i + 1, width: w, height: h))))
+            randomSameClass.append(distance(background(r), background(random.scene(i + 20, width: w, height: h))))
+        }
+        let median = { (v: [Double]) in v.sorted()[v.count / 2] }
+        // Two jitters of at most 25 per channel, gradients and textures averaged out.
+        XCTAssertLessThan(median(sameClass), 40, "\(sameClass)")
+        XCTAssertGreaterThan(median(otherClass), median(sameClass) * 1.5, "\(otherClass) vs \(sameClass)")
+        XCTAssertGreaterThan(median(randomSameClass), median(sameClass) * 1.5, "\(randomSameClass) vs \(sameClass)")
+    }
+
     func testSyntheticPromptsPairScenesOfTheSameClassAndBuildAllTasks() throws {
         let source = SyntheticImageSource(seed: 5)
         let layout = CanvasLayout(size: 64)

@@ -3,17 +3,21 @@
 # as Sources/vtv/Resources/vtv-small.h5. Offline tool: needs PyTorch (pip install torch h5py) and
 # a release build of vtv. Every step is seeded and resumes from its checkpoint when re-run.
 #   tools/train/run.sh            # WORK=tools/train/work by default (ignored by git)
+# Environment: SOURCE (the synthetic world, default synthetic:0; e.g. synthetic:0:habitats),
+# INSTALL (1: copy the result over the embedded model; 0: leave it in WORK), MAE_STEPS (2400).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$here"
 work="${WORK:-tools/train/work}"
+source="${SOURCE:-synthetic:0}"
+install="${INSTALL:-1}"
 mkdir -p "$work"
 vtv=.build/release/vtv
 [ -x "$vtv" ] || swift build -c release --product vtv
 
 # 1. Training canvases: role 'pretrain' of synthetic seed 0 (scenes disjoint from the collect,
 #    train and eval roles that the demo and the evaluation use; same classes).
-[ -f "$work/pretrain.h5" ] || VTV_QUIET=1 cluster/local.sh 2 prompts export --source synthetic:0 --role pretrain \
+[ -f "$work/pretrain.h5" ] || VTV_QUIET=1 cluster/local.sh 2 prompts export --source "$source" --role pretrain \
     --count 2400 --canvas-size 112 --out "$work/pretrain.h5"
 # 2. The VQGAN tokenizer (about 20 minutes on 2 cores).
 python3 tools/train/train_vqgan.py --prompts "$work/pretrain.h5" --out "$work/vqgan.pt" --steps 2000 --seed 0
@@ -22,5 +26,9 @@ python3 tools/train/train_mae.py --prompts "$work/pretrain.h5" --vqgan "$work/vq
     --checkpoint "$work/checkpoint.pth" --steps "${MAE_STEPS:-2400}" --seed 0
 # 4. Our own importer turns it into a vtv model file.
 "$vtv" model convert --mae "$work/checkpoint.pth" --heads 4,4 --out "$work/vtv-small.h5"
-cp "$work/vtv-small.h5" Sources/vtv/Resources/vtv-small.h5
-echo "installed Sources/vtv/Resources/vtv-small.h5; rebuild vtv to embed it"
+if [ "$install" = 1 ]; then
+  cp "$work/vtv-small.h5" Sources/vtv/Resources/vtv-small.h5
+  echo "installed Sources/vtv/Resources/vtv-small.h5; rebuild vtv to embed it"
+else
+  echo "wrote $work/vtv-small.h5 (not installed)"
+fi
