@@ -4,7 +4,8 @@
 # on held-out synthetic prompts (seed 0, roles collect / train / eval: scenes the model never
 # trained on).
 #   tools/train/evaluate.sh [MODEL.h5]     # default: the embedded model; WORK=tools/train/work/eval
-# Environment: RANKS (2), ITERATIONS (200), SAMPLES (128), EVAL_EVERY (25), REWARD (pixel),
+# Environment: SOURCE (synthetic:0, the world the model was trained on; e.g. synthetic:0:habitats),
+# RANKS (2), ITERATIONS (200), SAMPLES (128), EVAL_EVERY (25), REWARD (pixel),
 # TASKS (all five, space-separated), e.g. the published search size for segmentation only:
 #   TASKS=segmentation ITERATIONS=500 SAMPLES=320 EVAL_EVERY=50 tools/train/evaluate.sh
 set -euo pipefail
@@ -13,6 +14,7 @@ cd "$here"
 model="${1:-Sources/vtv/Resources/vtv-small.h5}"
 work="${WORK:-tools/train/work/eval}"
 ranks="${RANKS:-2}"
+source="${SOURCE:-synthetic:0}"
 iterations="${ITERATIONS:-200}"
 samples="${SAMPLES:-128}"
 reward="${REWARD:-pixel}"
@@ -21,9 +23,9 @@ read -r -a tasks <<< "${TASKS:-segmentation lowlight_enhance identity inpaint co
 mkdir -p "$work"
 run() { VTV_QUIET=1 cluster/local.sh "$ranks" "$@"; }
 
-run prompts export --source synthetic:0 --role collect --count 50 --canvas-size 112 --out "$work/collect.h5"
-run prompts export --source synthetic:0 --role train --count 40 --canvas-size 112 --out "$work/train.h5"
-run prompts export --source synthetic:0 --role eval --count 100 --canvas-size 112 --out "$work/eval.h5"
+run prompts export --source "$source" --role collect --count 50 --canvas-size 112 --out "$work/collect.h5"
+run prompts export --source "$source" --role train --count 40 --canvas-size 112 --out "$work/train.h5"
+run prompts export --source "$source" --role eval --count 100 --canvas-size 112 --out "$work/eval.h5"
 run collect --model "$model" --prompts "$work/collect.h5" --tasks base --out "$work/activations.h5"
 vectors=()
 for task in "${tasks[@]}"; do
