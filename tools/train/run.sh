@@ -4,7 +4,8 @@
 # a release build of vtv. Every step is seeded and resumes from its checkpoint when re-run.
 #   tools/train/run.sh            # WORK=tools/train/work by default (ignored by git)
 # Environment: SOURCE (the synthetic world, default synthetic:0; e.g. synthetic:0:habitats),
-# INSTALL (1: copy the result over the embedded model; 0: leave it in WORK), MAE_STEPS (2400).
+# INSTALL (1: copy the result over the embedded model; 0: leave it in WORK), MAE_STEPS (2400),
+# MAE_BF16 (1: train the MAE in bfloat16 autocast, 1.6x faster per step on an AMX CPU; default 0).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$here"
@@ -23,7 +24,8 @@ vtv=.build/release/vtv
 python3 tools/train/train_vqgan.py --prompts "$work/pretrain.h5" --out "$work/vqgan.pt" --steps 2000 --seed 0
 # 3. The MAE (about an hour on 2 cores), then the released checkpoint layout.
 python3 tools/train/train_mae.py --prompts "$work/pretrain.h5" --vqgan "$work/vqgan.pt" --out "$work/mae.pt" \
-    --checkpoint "$work/checkpoint.pth" --steps "${MAE_STEPS:-2400}" --seed 0
+    --checkpoint "$work/checkpoint.pth" --steps "${MAE_STEPS:-2400}" --seed 0 \
+    $([ "${MAE_BF16:-0}" = 1 ] && echo --bf16)
 # 4. Our own importer turns it into a vtv model file.
 "$vtv" model convert --mae "$work/checkpoint.pth" --heads 4,4 --out "$work/vtv-small.h5"
 if [ "$install" = 1 ]; then

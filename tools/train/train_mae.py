@@ -78,7 +78,8 @@ class SmallMAE(MAE):
             x = blk(x)
         x = self.decoder_embed(self.norm(x))
         dd = x.shape[-1]
-        full = self.mask_token.expand(b, GRID * GRID, -1).clone()
+        # .to(x.dtype): under --bf16 autocast the encoder's output is bfloat16.
+        full = self.mask_token.expand(b, GRID * GRID, -1).to(x.dtype).clone()
         full = full.scatter(1, visible[:, :, None].expand(-1, -1, dd), x[:, 1:, :])
         y = torch.cat([x[:, :1, :], full], dim=1) + self.decoder_pos_embed
         for blk in self.decoder_blocks:
@@ -146,6 +147,9 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--every", type=int, default=250)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--bf16", action="store_true",
+                    help="forward and backward in bfloat16 autocast (weights, optimizer and loss stay float32); "
+                         "1.9x faster per step on this AMX CPU (2.23 -> 1.16 s for 64 one-shot canvases)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -198,9 +202,10 @@ def main():
         hidden = torch.ones(args.random_batch, GRID * GRID, dtype=torch.bool)
         hidden.scatter_(1, visible, False)
 
-        logits_q = model.forward_masked(train_c[qi], query_visible(args.query_batch))
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            logits_q = model.forward_masked(train_c[qi], query_visible(args.query_batch)).float()
+            logits_r = model.forward_masked(train_c[ri], visible).float()
         loss_q = F.cross_entropy(logits_q[:, q4, :].reshape(-1, logits_q.shape[-1]), train_t[qi][:, q4].reshape(-1))
-        logits_r = model.forward_masked(train_c[ri], visible)
         loss_r = F.cross_entropy(logits_r[hidden], train_t[ri][hidden])
         loss = (args.query_batch * loss_q + args.random_batch * loss_r) / (args.query_batch + args.random_batch)
         opt.zero_grad()
