@@ -27,13 +27,7 @@ import torch
 
 from common import VQGAN_CONFIG
 from torch_vqgan import VQGAN
-
-MEAN = np.array([0.485, 0.456, 0.406])[:, None, None]
-STD = np.array([0.229, 0.224, 0.225])[:, None, None]
-
-
-def eight_bit(x):
-    return np.clip(np.floor(x * 255), 0, 255)
+from vqgan_quality import MEAN, STD, eight_bit
 
 
 def mse(target, pred):

@@ -16,7 +16,7 @@ mkdir -p "$work"
 vtv=.build/release/vtv
 [ -x "$vtv" ] || swift build -c release --product vtv
 
-# 1. Training canvases: role 'pretrain' of synthetic seed 0 (scenes disjoint from the collect,
+# 1. Training canvases: role 'pretrain' of $SOURCE (scenes disjoint from the collect,
 #    train and eval roles that the demo and the evaluation use; same classes).
 [ -f "$work/pretrain.h5" ] || VTV_QUIET=1 cluster/local.sh 2 prompts export --source "$source" --role pretrain \
     --count 2400 --canvas-size 112 --out "$work/pretrain.h5"
