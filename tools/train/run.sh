@@ -5,7 +5,9 @@
 #   tools/train/run.sh            # WORK=tools/train/work by default (ignored by git)
 # Environment: SOURCE (the synthetic world, default synthetic:0; e.g. synthetic:0:habitats),
 # INSTALL (1: copy the result over the embedded model; 0: leave it in WORK), MAE_STEPS (2400),
-# MAE_BF16 (1: train the MAE in bfloat16 autocast, 1.6x faster per step on an AMX CPU; default 0).
+# MAE_BF16 (1: train the MAE in bfloat16 autocast, 1.6x faster per step on an AMX CPU; default 0),
+# VQGAN_FROM (a vtv model file: reuse its tokenizer instead of training one, e.g. the embedded
+# Sources/vtv/Resources/vtv-small.h5, so only the MAE is retrained against the same tokens).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$here"
@@ -20,8 +22,12 @@ vtv=.build/release/vtv
 #    train and eval roles that the demo and the evaluation use; same classes).
 [ -f "$work/pretrain.h5" ] || VTV_QUIET=1 cluster/local.sh 2 prompts export --source "$source" --role pretrain \
     --count 2400 --canvas-size 112 --out "$work/pretrain.h5"
-# 2. The VQGAN tokenizer (about 20 minutes on 2 cores).
-python3 tools/train/train_vqgan.py --prompts "$work/pretrain.h5" --out "$work/vqgan.pt" --steps 2000 --seed 0
+# 2. The VQGAN tokenizer (about 20 minutes on 2 cores), or the one of an existing model file.
+if [ -n "${VQGAN_FROM:-}" ]; then
+  [ -f "$work/vqgan.pt" ] || python3 tools/train/vqgan_from_model.py --model "$VQGAN_FROM" --out "$work/vqgan.pt"
+else
+  python3 tools/train/train_vqgan.py --prompts "$work/pretrain.h5" --out "$work/vqgan.pt" --steps 2000 --seed 0
+fi
 # 3. The MAE (about an hour on 2 cores), then the released checkpoint layout.
 python3 tools/train/train_mae.py --prompts "$work/pretrain.h5" --vqgan "$work/vqgan.pt" --out "$work/mae.pt" \
     --checkpoint "$work/checkpoint.pth" --steps "${MAE_STEPS:-2400}" --seed 0 \
