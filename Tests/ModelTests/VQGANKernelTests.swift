@@ -73,6 +73,36 @@ final class VQGANKernelTests: XCTestCase {
                                   cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1))
     }
 
+    func testConv3x3SplitsRowsBetweenWorkersWithoutSeamsAndRestoresBLASThreads() {
+        // With 3 BLAS threads the rows go to 3 workers (300 rows: several bands each; 7 rows:
+        // uneven shares of 2 and 3), each with its own band; the result must equal one worker's.
+        let saved = BLASRuntime.threads
+        defer { BLASRuntime.threads = saved }
+        for (h, w) in [(300, 30), (7, 4)] {
+            let (cIn, cOut) = (3, 5)
+            let x = random(cIn * h * w, stream: 20), weight = random(cOut * cIn * 9, stream: 21)
+            let bias = random(cOut, stream: 22), residual = random(cOut * h * w, stream: 23)
+            let taps = conv3x3Taps(weight, cOut: cOut, cIn: cIn)
+            func run(threads: Int) -> [Float] {
+                BLASRuntime.threads = threads
+                var y = residual
+                var padded = [Float](repeating: .nan, count: cIn * (h + 2) * (w + 2))
+                var band = [Float](repeating: .nan, count: conv3x3BandCount(cOut: cOut, height: h, width: w))
+                conv2d3x3(x, &y, batch: 1, cIn: cIn, cOut: cOut, height: h, width: w, taps: taps, bias: bias,
+                          accumulate: true, padded: &padded, band: &band)
+                XCTAssertEqual(BLASRuntime.threads, threads, "the convolution must restore the BLAS thread count")
+                return y
+            }
+            BLASRuntime.threads = 3
+            XCTAssertEqual(conv3x3Workers(height: h), 3)
+            let split = run(threads: 3), single = run(threads: 1)
+            let conv = directConv(x, batch: 1, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
+                                  cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1)
+            assertClose(split, zip(conv, residual).map { $0 + $1 })
+            assertClose(split, single, tolerance: 1e-6)
+        }
+    }
+
     func testConv3x3AccumulatesIntoTheOutputForResidualConnections() {
         let (cIn, cOut, h, w) = (3, 4, 5, 5)
         let x = random(cIn * h * w, stream: 7), weight = random(cOut * cIn * 9, stream: 8)

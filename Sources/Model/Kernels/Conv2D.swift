@@ -1,3 +1,5 @@
+import Dispatch
+
 /// 2D convolutions as SGEMMs over planar (channel-major) images, PyTorch's NCHW layout.
 ///
 /// A 3x3 stride-1 convolution with zero padding 1 needs no im2col: in a copy of the input with
@@ -14,9 +16,15 @@ func conv3x3BandRows(height: Int, width: Int, columns: Int = 4096) -> Int {
     max(1, min(height, columns / (width + 2)))
 }
 
-/// Floats of band workspace `conv3x3Padded` needs: [cOut, bandRows * (width+2)].
+/// Workers a 3x3 convolution of `height` rows splits its output rows between: one per BLAS
+/// thread, each running single-threaded SGEMMs on its own rows (see `conv3x3Padded`).
+func conv3x3Workers(height: Int) -> Int {
+    max(1, min(BLASRuntime.threads, height))
+}
+
+/// Floats of band workspace `conv3x3Padded` needs: one [cOut, bandRows * (width+2)] band per worker.
 func conv3x3BandCount(cOut: Int, height: Int, width: Int) -> Int {
-    cOut * conv3x3BandRows(height: height, width: width) * (width + 2)
+    cOut * conv3x3BandRows(height: height, width: width) * (width + 2) * conv3x3Workers(height: height)
 }
 
 /// PyTorch's 3x3 weight [cOut, cIn, 3, 3] rearranged per tap: [9, cOut, cIn], tap = ky*3 + kx.
@@ -57,19 +65,47 @@ func padPlanes(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
 /// padded: [cIn, height+2, width+2]; taps: [9, cOut, cIn] (see `conv3x3Taps`); bias: [cOut];
 /// y: [cOut, height, width]; band: workspace of `conv3x3BandCount` floats.
 /// With `accumulate`, y += conv(x) (a residual connection), otherwise y = conv(x).
+///
+/// With several BLAS threads, the output rows are split evenly between `conv3x3Workers`
+/// workers, each running single-threaded SGEMMs over its own rows and band: the workers share
+/// nothing but the read-only input, so they never wait for each other inside the layer, where
+/// OpenBLAS' own threading splits every small tap GEMM and hands off nine times per band.
 func conv3x3Padded(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                    cIn: Int, cOut: Int, height: Int, width: Int,
                    taps: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                    accumulate: Bool, band: UnsafeMutablePointer<Float>) {
+    let workers = conv3x3Workers(height: height)
+    let bandCount = cOut * conv3x3BandRows(height: height, width: width) * (width + 2)
+    if workers == 1 {
+        conv3x3Rows(padded, y, rows: 0..<height, cIn: cIn, cOut: cOut, height: height, width: width,
+                    taps: taps, bias: bias, accumulate: accumulate, band: band)
+        return
+    }
+    let threads = BLASRuntime.threads
+    BLASRuntime.threads = 1
+    defer { BLASRuntime.threads = threads }
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+        conv3x3Rows(padded, y, rows: (height * w / workers)..<(height * (w + 1) / workers),
+                    cIn: cIn, cOut: cOut, height: height, width: width, taps: taps, bias: bias,
+                    accumulate: accumulate, band: band + w * bandCount)
+    }
+}
+
+/// The output rows `rows` of `conv3x3Padded`, in bands of `conv3x3BandRows` rows, on the
+/// calling thread (plus BLAS' threads). band: [cOut, bandRows * (width+2)].
+private func conv3x3Rows(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Range<Int>,
+                         cIn: Int, cOut: Int, height: Int, width: Int,
+                         taps: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                         accumulate: Bool, band: UnsafeMutablePointer<Float>) {
     let pw = width + 2
     let planeStride = (height + 2) * pw
     let bandRows = conv3x3BandRows(height: height, width: width)
-    var y0 = 0
-    while y0 < height {
-        let rows = min(bandRows, height - y0)
+    var y0 = rows.lowerBound
+    while y0 < rows.upperBound {
+        let count = min(bandRows, rows.upperBound - y0)
         // The last two positions of the band are spare columns; leaving them out keeps every
         // read inside the padded image.
-        let n = rows * pw - 2
+        let n = count * pw - 2
         for k in 0..<9 {
             let (ky, kx) = (k / 3, k % 3)
             gemm(m: cOut, n: n, k: cIn,
@@ -77,15 +113,15 @@ func conv3x3Padded(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Flo
                  b: padded + (y0 + ky) * pw + kx, ldb: planeStride,
                  beta: k == 0 ? 0 : 1, c: band, ldc: n)
         }
-        parallelFor(cOut, grain: max(1, 16384 / (rows * width))) { channels in
+        parallelFor(cOut, grain: max(1, 16384 / (count * width))) { channels in
             for co in channels {
-                for r in 0..<rows {
+                for r in 0..<count {
                     addRow(band + co * n + r * pw, y + (co * height + y0 + r) * width, count: width,
                            bias: bias[co], accumulate: accumulate)
                 }
             }
         }
-        y0 += rows
+        y0 += count
     }
 }
 
