@@ -4,9 +4,10 @@ extension MAEModel {
     /// elsewhere), adds the decoder positions, keeps cls + the layout's `kept` positions (the
     /// zero-shot layout drops rows 0..<grid/2 only after the positions are added), runs the
     /// blocks, and predicts logits for every kept position with `decoder_norm` + `decoder_pred`.
-    /// Reads workspace[.encoder]; writes sample i's logits, [positions, vocabulary], into
-    /// `output` at its offset.
-    func forwardDecoder(_ samples: [MAESample], plan: BatchPlan, output: MAEOutput) {
+    /// Reads workspace[.encoder]; writes the samples' logits, [positions, vocabulary] each, one
+    /// after the other into `logits`.
+    func forwardDecoder(_ samples: [MAESample], plan: BatchPlan, workspace: MAEWorkspace,
+                        logits: UnsafeMutablePointer<Float>) {
         let c = configuration, p = parameters, w = c.decoder.width
         let embedded = workspace[.embedded], y = workspace[.decoder]
         linear(workspace[.encoder], rows: plan.encoderRows, inFeatures: c.encoder.width,
@@ -40,9 +41,7 @@ extension MAEModel {
                       bias: p.decoderNormBias, eps: c.normEps, into: scratch.normed + predicted * w)
             predicted += rows.tokens - 1
         }
-        output.storage.withUnsafeMutableBufferPointer { logits in
-            linear(scratch.normed, rows: predicted, inFeatures: w, weight: p.predictionWeight,
-                   bias: p.predictionBias, outFeatures: c.vocabulary, into: logits.baseAddress!)
-        }
+        linear(scratch.normed, rows: predicted, inFeatures: w, weight: p.predictionWeight,
+               bias: p.predictionBias, outFeatures: c.vocabulary, into: logits)
     }
 }

@@ -3,7 +3,7 @@ extension MAEModel {
     /// adds their positions, puts cls (+ position 0) first, runs the blocks and the final norm.
     /// Leaves the result in workspace[.encoder]: [encoder rows, encoder width], each sample's
     /// tokens at its `plan.encoder` rows (cls, then the layout's visible patches).
-    func forwardEncoder(_ samples: [MAESample], plan: BatchPlan) {
+    func forwardEncoder(_ samples: [MAESample], plan: BatchPlan, workspace: MAEWorkspace) {
         let c = configuration, p = parameters, w = c.encoder.width
         let patchLength = 3 * c.patchSize * c.patchSize
         let patches = workspace[.patches], x = workspace[.encoder]

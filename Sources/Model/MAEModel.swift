@@ -1,3 +1,5 @@
+import Dispatch
+
 /// One canvas to run through the MAE, with its own options.
 public struct MAESample {
     /// The prompt canvas: [3, imageSize, imageSize] row-major, values in [0, 1] (not normalized).
@@ -42,13 +44,19 @@ public enum MAEInputError: Error, CustomStringConvertible, Equatable {
 /// recorders. A sample's result does not depend on the rest of its batch: Linears treat rows
 /// independently and attention runs per sample.
 ///
-/// Not thread-safe: one model owns one workspace, sized for the largest batch it has run and
-/// reused, so repeated batches of one shape allocate no buffers. Use one model per thread.
+/// With several BLAS threads, a batch of several samples is split into contiguous chunks of about
+/// equal work, one per thread, each run with single-threaded SGEMMs on its own workspace
+/// (`BatchSplit`); results are the same as unsplit, since every row is computed the same way.
+///
+/// Not thread-safe: one model owns its workspaces (one per worker), sized for the largest batch
+/// it has run and reused, so repeated batches of one shape allocate no buffers. Use one model
+/// per thread.
 public final class MAEModel {
     public let configuration: ModelConfiguration
     let parameters: MAEParameters
     let layouts: [PromptMode: TokenLayout]
-    let workspace = MAEWorkspace()
+    /// One workspace per worker of a split batch (the first serves unsplit batches).
+    private var workspaces = [MAEWorkspace()]
 
     /// Moves the MAE tensors out of `weights` (checked against `configuration.maeTensorShapes`;
     /// tensors of other parts, such as `vae.*`, stay for the VQGAN). Each tensor is released as
@@ -76,11 +84,33 @@ public final class MAEModel {
     /// sample, positions in the layout's `kept` order (196 one-shot, 98 zero-shot).
     public func forward(_ samples: [MAESample], into output: MAEOutput) throws {
         try validate(samples)
-        let plan = workspace.plan(samples.map { layouts[$0.mode]! }, configuration: configuration)
         output.reset(positions: samples.map { layouts[$0.mode]!.predictedPositions },
                      vocabulary: configuration.vocabulary)
-        forwardEncoder(samples, plan: plan)
-        forwardDecoder(samples, plan: plan, output: output)
+        let chunks = BatchSplit.chunks(samples.map { layouts[$0.mode]! }, configuration: configuration,
+                                       workers: BLASRuntime.threads,
+                                       sharedRecorders: BatchSplit.sharesRecorders(samples))
+        while workspaces.count < chunks.count { workspaces.append(MAEWorkspace()) }
+        let spaces = workspaces, starts = chunks.map { output.offset(of: $0.lowerBound) }
+        output.storage.withUnsafeMutableBufferPointer { storage in
+            let logits = storage.baseAddress!
+            if chunks.count == 1 {
+                forwardChunk(samples, workspace: spaces[0], logits: logits)
+                return
+            }
+            let threads = BLASRuntime.threads
+            BLASRuntime.threads = 1
+            defer { BLASRuntime.threads = threads }
+            DispatchQueue.concurrentPerform(iterations: chunks.count) { w in
+                forwardChunk(Array(samples[chunks[w]]), workspace: spaces[w], logits: logits + starts[w])
+            }
+        }
+    }
+
+    /// Encoder then decoder for samples sharing one workspace; logits: [sum of positions, vocabulary].
+    private func forwardChunk(_ samples: [MAESample], workspace: MAEWorkspace, logits: UnsafeMutablePointer<Float>) {
+        let plan = workspace.plan(samples.map { layouts[$0.mode]! }, configuration: configuration)
+        forwardEncoder(samples, plan: plan, workspace: workspace)
+        forwardDecoder(samples, plan: plan, workspace: workspace, logits: logits)
     }
 
     /// Runs `samples` into a new output.

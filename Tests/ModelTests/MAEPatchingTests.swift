@@ -141,6 +141,34 @@ final class MAEPatchingTests: XCTestCase {
         XCTAssertEqual(mixed.positions(of: 1), 98)
     }
 
+    func testABatchSplitBetweenThreadsEqualsTheUnsplitBatch() throws {
+        // 3 BLAS threads: 5 mixed samples go to 3 workers with single-threaded SGEMMs each.
+        let saved = BLASRuntime.threads
+        defer { BLASRuntime.threads = saved }
+        let means = try taskMeans("inpaint")
+        let patches = PatchSet(taskVectors: try publishedPatchTargets(), means: means, mode: .zeroShot)
+        let modes: [PromptMode] = [.oneShot, .zeroShot, .zeroShot, .oneShot, .zeroShot]
+        func run(threads: Int) throws -> (MAEOutput, [HeadRecorder]) {
+            BLASRuntime.threads = threads
+            let recorders = modes.map { HeadRecorder(configuration: f.configuration, mode: $0) }
+            let samples = try modes.enumerated().map { i, mode in
+                MAESample(canvas: try f.canvas(i, "inpaint"), mode: mode, patches: i == 2 ? patches : nil,
+                          recorder: recorders[i])
+            }
+            let out = try f.model.forward(samples)
+            XCTAssertEqual(BLASRuntime.threads, threads, "the forward pass must restore the BLAS thread count")
+            return (out, recorders)
+        }
+        let (split, splitRecorders) = try run(threads: 3)
+        let (single, singleRecorders) = try run(threads: 1)
+        for i in modes.indices {
+            XCTAssertEqual(split.positions(of: i), single.positions(of: i))
+            XCTAssertLessThan(relativeError(split.logits(of: i).values, single.logits(of: i).values), 1e-5, "sample \(i)")
+            XCTAssertEqual(split.argmax(of: i), single.argmax(of: i), "sample \(i)")
+            XCTAssertLessThan(relativeError(splitRecorders[i].outputs.decoder, singleRecorders[i].outputs.decoder), 1e-5)
+        }
+    }
+
     func testAForwardPassRejectsARecorderMadeForTheOtherMode() throws {
         let recorder = HeadRecorder(configuration: f.configuration, mode: .oneShot)
         XCTAssertThrowsError(try f.model.forward([MAESample(canvas: try f.canvas(0, "identity"), mode: .zeroShot,
