@@ -24,11 +24,14 @@ let package = Package(
         // so the setjmp must live in C (apt: libpng-dev, libjpeg62-turbo-dev).
         .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
+        // Element-wise kernels cloned per instruction set (AVX-512, AVX2, baseline): Swift here
+        // is compiled for baseline x86-64, where these loops vectorize at SSE width only.
+        .target(name: "CKernels", path: "Sources/CKernels"),
 
         // Swift wrappers: the only modules that import the shims.
         .target(name: "Distributed", dependencies: ["CMPI"]),
         .target(name: "Storage", dependencies: ["CHDF5"]),
-        .target(name: "Model", dependencies: ["CBLAS", "Storage"], swiftSettings: fastMath),
+        .target(name: "Model", dependencies: ["CBLAS", "CKernels", "Storage"], swiftSettings: fastMath),
         .target(name: "TorchImport", dependencies: []),
         .target(name: "ModelImport", dependencies: ["Model", "TorchImport"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: fastMath),

@@ -40,6 +40,19 @@ final class TransformerKernelTests: XCTestCase {
         for i in x.indices { XCTAssertEqual(Double(x[i]), expected[i], accuracy: 1e-6) }
     }
 
+    func testTheClonedCGELUComputesTheSwiftFormula() {
+        // vtv_gelu runs the AVX-512, AVX2 or baseline clone of this CPU; each must give the
+        // documented formula (geluValue) up to the rounding of fused multiply-adds, including
+        // the clamped tails and a length that leaves a vector remainder.
+        var x = (-120_000...120_000).map { Float($0) * 1e-4 } + [-.infinity, .infinity, 0, -0.0]
+        let expected = x.map(geluValue)
+        x.withUnsafeMutableBufferPointer { gelu($0.baseAddress!, count: $0.count) }
+        let worst = zip(x, expected).map { abs($0 - $1) / max(1, abs($1)) }.filter { !$0.isNaN }.max()!
+        XCTAssertLessThan(worst, 1e-6)
+        XCTAssertEqual(x[x.count - 3], .infinity)
+        XCTAssertEqual(x[x.count - 2], 0)
+    }
+
     func testLayerNormMatchesTheBiasedVarianceDefinition() {
         let rows = 3, width = 37
         let x = random(rows * width, stream: 2, scale: 3), w = random(width, stream: 3), b = random(width, stream: 4)

@@ -44,6 +44,19 @@ final class VQGANKernelTests: XCTestCase {
         return y
     }
 
+    func testTheClonedCAffineAndSwishComputeTheSwiftFormulas() {
+        // vtv_affine (the GroupNorm epilogue) against swishValue, over 1001 values (a vector
+        // remainder) including large inputs where e^-v under- or overflows.
+        let x = (0...1000).map { Float($0 - 500) * 0.25 }
+        for swish in [false, true] {
+            var y = [Float](repeating: .nan, count: x.count)
+            affine(x, &y, count: x.count, scale: 0.75, shift: -0.5, swish: swish)
+            let expected = x.map { swish ? swishValue($0 * 0.75 - 0.5) : $0 * 0.75 - 0.5 }
+            let worst = zip(y, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+            XCTAssertLessThan(worst, 1e-6, "swish \(swish)")
+        }
+    }
+
     func testConv3x3WithPaddingOneMatchesADirectConvolutionOnABatch() {
         let (batch, cIn, cOut, h, w) = (2, 5, 7, 9, 6)
         let x = random(batch * cIn * h * w, stream: 1)

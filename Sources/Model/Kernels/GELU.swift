@@ -1,10 +1,16 @@
+import CKernels
+
 /// GELU in place, the exact form x * (1 + erf(x / sqrt 2)) / 2 (PyTorch's default
 /// `nn.GELU()`, not the tanh approximation). x: [count].
+/// Runs `vtv_gelu` (C, cloned for AVX-512/AVX2), the same formula as `geluValue`.
 func gelu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    for i in 0..<count {
-        let v = x[i]
-        x[i] = 0.5 * v * (1 + erfApproximation(v * 0.70710678118654752))
-    }
+    vtv_gelu(x, count)
+}
+
+/// GELU of one value with `erfApproximation`: the reference `vtv_gelu` is tested against.
+@inline(__always)
+func geluValue(_ v: Float) -> Float {
+    0.5 * v * (1 + erfApproximation(v * 0.70710678118654752))
 }
 
 /// erf(x) by the odd/even rational approximation Eigen and XLA use for float32 (numerator

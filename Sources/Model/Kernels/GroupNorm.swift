@@ -1,3 +1,5 @@
+import CKernels
+
 /// GroupNorm over each image of a batch, optionally followed by swish (the pair taming always
 /// applies before a convolution), optionally writing the result with a zero border so that it
 /// is directly the padded input `conv3x3Padded` reads (saving a copy per convolution).
@@ -71,13 +73,10 @@ private func blockSum(_ x: UnsafePointer<Float>, count: Int, _ f: (Float) -> Flo
     return total
 }
 
-/// y = x * scale + shift, then swish if asked. x, y: [count].
+/// y = x * scale + shift, then swish (`swishValue`) if asked. x, y: [count].
+/// Runs `vtv_affine` (C, cloned for AVX-512/AVX2).
 @inline(__always)
-private func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
-                    scale: Float, shift: Float, swish applySwish: Bool) {
-    if applySwish {
-        for i in 0..<count { y[i] = swishValue(x[i] * scale + shift) }
-    } else {
-        for i in 0..<count { y[i] = x[i] * scale + shift }
-    }
+func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
+            scale: Float, shift: Float, swish applySwish: Bool) {
+    vtv_affine(x, y, count, scale, shift, applySwish ? 1 : 0)
 }
