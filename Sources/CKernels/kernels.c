@@ -68,3 +68,73 @@ void vtv_gelu(float *x, size_t count) {
         x[i] = 0.5f * v * (1.0f + erf_approximation(v * 0.70710678118654752f));
     }
 }
+
+// Winograd F(2x2, 3x3) transforms; the layouts and formulas are documented in
+// Sources/Model/Kernels/Winograd.swift.
+
+VTV_CLONES
+void vtv_winograd_input(const float *padded, float *v, size_t cIn, size_t height, size_t width,
+                        size_t tileRow0, size_t tileRows, float *scratch) {
+    const size_t pw = width + 2, tilesX = width / 2, span = tilesX + 1;
+    const size_t n = tileRows * tilesX, stride = cIn * n;
+    float *e = scratch, *o = scratch + 4 * span;
+    for (size_t c = 0; c < cIn; c++) {
+        const float *plane = padded + c * (height + 2) * pw;
+        for (size_t k = 0; k < tileRows; k++) {
+            const float *r0 = plane + 2 * (tileRow0 + k) * pw, *r1 = r0 + pw, *r2 = r1 + pw, *r3 = r2 + pw;
+            float *restrict e0 = e, *restrict e1 = e + span, *restrict e2 = e + 2 * span, *restrict e3 = e + 3 * span;
+            float *restrict o0 = o, *restrict o1 = o + span, *restrict o2 = o + 2 * span, *restrict o3 = o + 3 * span;
+            for (size_t j = 0; j < span; j++) {
+                size_t a = 2 * j, b = a + 1;
+                e0[j] = r0[a] - r2[a]; o0[j] = r0[b] - r2[b];
+                e1[j] = r1[a] + r2[a]; o1[j] = r1[b] + r2[b];
+                e2[j] = r2[a] - r1[a]; o2[j] = r2[b] - r1[b];
+                e3[j] = r1[a] - r3[a]; o3[j] = r1[b] - r3[b];
+            }
+            float *out = v + c * n + k * tilesX;
+            for (size_t i = 0; i < 4; i++) {
+                const float *restrict ei = e + i * span, *restrict oi = o + i * span;
+                float *restrict d0 = out + (4 * i) * stride, *restrict d1 = d0 + stride;
+                float *restrict d2 = d1 + stride, *restrict d3 = d2 + stride;
+                for (size_t tx = 0; tx < tilesX; tx++) {
+                    d0[tx] = ei[tx] - ei[tx + 1];
+                    d1[tx] = oi[tx] + ei[tx + 1];
+                    d2[tx] = ei[tx + 1] - oi[tx];
+                    d3[tx] = oi[tx] - oi[tx + 1];
+                }
+            }
+        }
+    }
+}
+
+VTV_CLONES
+void vtv_winograd_output(const float *m, float *y, size_t cOut, size_t height, size_t width,
+                         size_t tileRow0, size_t tileRows, const float *bias, int accumulate) {
+    const size_t tilesX = width / 2, n = tileRows * tilesX, stride = cOut * n;
+    for (size_t c = 0; c < cOut; c++) {
+        const float bc = bias[c];
+        for (size_t k = 0; k < tileRows; k++) {
+            const float *p = m + c * n + k * tilesX;
+            float *restrict y0 = y + (c * height + 2 * (tileRow0 + k)) * width, *restrict y1 = y0 + width;
+            for (size_t tx = 0; tx < tilesX; tx++) {
+                const float *q = p + tx;
+                float s00 = q[0] + q[4 * stride] + q[8 * stride];
+                float s01 = q[stride] + q[5 * stride] + q[9 * stride];
+                float s02 = q[2 * stride] + q[6 * stride] + q[10 * stride];
+                float s03 = q[3 * stride] + q[7 * stride] + q[11 * stride];
+                float s10 = q[4 * stride] - q[8 * stride] - q[12 * stride];
+                float s11 = q[5 * stride] - q[9 * stride] - q[13 * stride];
+                float s12 = q[6 * stride] - q[10 * stride] - q[14 * stride];
+                float s13 = q[7 * stride] - q[11 * stride] - q[15 * stride];
+                float v00 = s00 + s01 + s02 + bc, v01 = s01 - s02 - s03 + bc;
+                float v10 = s10 + s11 + s12 + bc, v11 = s11 - s12 - s13 + bc;
+                size_t x = 2 * tx;
+                if (accumulate) {
+                    y0[x] += v00; y0[x + 1] += v01; y1[x] += v10; y1[x + 1] += v11;
+                } else {
+                    y0[x] = v00; y0[x + 1] = v01; y1[x] = v10; y1[x + 1] = v11;
+                }
+            }
+        }
+    }
+}

@@ -43,7 +43,7 @@ public final class VQGANEncoder {
                 attentions: isLowest ? try (0..<configuration.resBlocks).map {
                     try VQGANAttnBlock(weights, p + "down.\(level).attn.\($0)")
                 } : [],
-                downsample: isLowest ? nil : try Conv3x3Layer(weights, p + "down.\(level).downsample.conv"))
+                downsample: isLowest ? nil : try Conv3x3Layer(weights, p + "down.\(level).downsample.conv", stride: 2))
         }
         mid = try VQGANMidBlock(weights, p + "mid.")
         normOut = try GroupNormLayer(weights, p + "norm_out")

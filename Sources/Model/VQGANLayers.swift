@@ -32,20 +32,24 @@ struct GroupNormLayer {
     }
 }
 
-/// A 3x3 convolution. weight: PyTorch [cOut, cIn, 3, 3]; taps: the same per tap [9, cOut, cIn].
+/// A 3x3 convolution, holding its weights in the form its stride's kernel wants: stride 1 (padding
+/// 1) runs Winograd F(2x2, 3x3) (`conv3x3Winograd`, U: [16, cOut, cIn]); stride 2 (taming's
+/// `Downsample`) runs im2col + SGEMM on PyTorch's [cOut, cIn, 3, 3].
 struct Conv3x3Layer {
     let cIn: Int
     let cOut: Int
-    let weight: [Float]
-    let taps: [Float]
+    let stride: Int
+    /// Stride 1: `winogradWeights` of the checkpoint weight; stride 2: the weight itself.
+    let kernel: [Float]
     let bias: [Float]
 
-    init(_ weights: WeightStore, _ name: String) throws {
+    init(_ weights: WeightStore, _ name: String, stride: Int = 1) throws {
+        precondition(stride == 1 || stride == 2)
         let w = try weights.require(name + ".weight")
         cOut = w.shape[0]
         cIn = w.shape[1]
-        weight = w.values
-        taps = conv3x3Taps(w.values, cOut: cOut, cIn: cIn)
+        self.stride = stride
+        kernel = stride == 1 ? winogradWeights(w.values, cOut: cOut, cIn: cIn) : w.values
         bias = try weights.require(name + ".bias").values
     }
 
@@ -55,13 +59,16 @@ struct Conv3x3Layer {
                height: Int, width: Int, upsample: Bool = false, accumulate: Bool = false,
                workspace: VQGANWorkspace) {
         let padded = workspace.buffer(.padded, count: cIn * (height + 2) * (width + 2))
-        let band = workspace.buffer(.band, count: conv3x3BandCount(cOut: cOut, height: height, width: width))
-        taps.withUnsafeBufferPointer { t in
-            bias.withUnsafeBufferPointer { b in
-                conv2d3x3(x, y, batch: batch, cIn: cIn, cOut: cOut, height: height, width: width,
-                          upsample: upsample, taps: t.baseAddress!, bias: b.baseAddress!,
-                          accumulate: accumulate, padded: padded, band: band)
+        let inPixels = upsample ? (height / 2) * (width / 2) : height * width
+        for image in 0..<batch {
+            let src = x + image * cIn * inPixels
+            if upsample {
+                upsampleNearest2x(src, padded, planes: cIn, height: height / 2, width: width / 2, border: 1)
+            } else {
+                padPlanes(src, padded, planes: cIn, height: height, width: width, border: 1)
             }
+            applyPadded(padded, y + image * cOut * height * width, batch: 1, height: height, width: width,
+                        accumulate: accumulate, workspace: workspace)
         }
     }
 
@@ -69,14 +76,15 @@ struct Conv3x3Layer {
     /// padded: [batch, cIn, height+2, width+2] -> y: [batch, cOut, height, width].
     func applyPadded(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
                      height: Int, width: Int, accumulate: Bool = false, workspace: VQGANWorkspace) {
-        let band = workspace.buffer(.band, count: conv3x3BandCount(cOut: cOut, height: height, width: width))
+        precondition(stride == 1, "a stride-2 layer runs applyStride2")
+        let scratch = workspace.buffer(.band, count: winogradWorkspaceCount(cIn: cIn, cOut: cOut, height: height, width: width))
         let plane = (height + 2) * (width + 2)
-        taps.withUnsafeBufferPointer { t in
+        kernel.withUnsafeBufferPointer { u in
             bias.withUnsafeBufferPointer { b in
                 for image in 0..<batch {
-                    conv3x3Padded(padded + image * cIn * plane, y + image * cOut * height * width,
-                                  cIn: cIn, cOut: cOut, height: height, width: width,
-                                  taps: t.baseAddress!, bias: b.baseAddress!, accumulate: accumulate, band: band)
+                    conv3x3Winograd(padded + image * cIn * plane, y + image * cOut * height * width,
+                                    cIn: cIn, cOut: cOut, height: height, width: width,
+                                    u: u.baseAddress!, bias: b.baseAddress!, accumulate: accumulate, workspace: scratch)
                 }
             }
         }
@@ -86,8 +94,9 @@ struct Conv3x3Layer {
     /// x: [batch, cIn, height, width] -> y: [batch, cOut, downsampledSide(height), downsampledSide(width)].
     func applyStride2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
                       height: Int, width: Int, workspace: VQGANWorkspace) {
+        precondition(stride == 2, "a stride-1 layer runs apply or applyPadded")
         let columns = workspace.buffer(.columns, count: conv3x3Stride2ColumnCount(cIn: cIn, height: height, width: width))
-        weight.withUnsafeBufferPointer { w in
+        kernel.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
                 conv2d3x3Stride2(x, y, batch: batch, cIn: cIn, cOut: cOut, height: height, width: width,
                                  weight: w.baseAddress!, bias: b.baseAddress!, columns: columns)

@@ -57,78 +57,94 @@ final class VQGANKernelTests: XCTestCase {
         }
     }
 
-    func testConv3x3WithPaddingOneMatchesADirectConvolutionOnABatch() {
-        let (batch, cIn, cOut, h, w) = (2, 5, 7, 9, 6)
-        let x = random(batch * cIn * h * w, stream: 1)
-        let weight = random(cOut * cIn * 9, stream: 2), bias = random(cOut, stream: 3)
-        let taps = conv3x3Taps(weight, cOut: cOut, cIn: cIn)
-        var y = [Float](repeating: 0, count: batch * cOut * h * w)
+    /// Stride-1 3x3 convolution through the production path: zero-bordered copy (or the fused
+    /// nearest 2x enlargement), then Winograd F(2x2, 3x3). x: [batch, cIn, h, w] (half with
+    /// `upsample`); y: [batch, cOut, h, w], added to when `accumulate`.
+    private func winogradConv(_ x: [Float], _ y: inout [Float], batch: Int, cIn: Int, cOut: Int, h: Int, w: Int,
+                              weight: [Float], bias: [Float], accumulate: Bool = false, upsample: Bool = false) {
+        let u = winogradWeights(weight, cOut: cOut, cIn: cIn)
         var padded = [Float](repeating: .nan, count: cIn * (h + 2) * (w + 2))
-        var band = [Float](repeating: .nan, count: conv3x3BandCount(cOut: cOut, height: h, width: w))
-        conv2d3x3(x, &y, batch: batch, cIn: cIn, cOut: cOut, height: h, width: w, taps: taps, bias: bias,
-                  padded: &padded, band: &band)
-        assertClose(y, directConv(x, batch: batch, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
-                                  cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1))
-    }
-
-    func testConv3x3SplitsTallImagesIntoBandsWithoutSeams() {
-        // 300 rows of width 30 need several bands of conv3x3BandRows rows.
-        let (cIn, cOut, h, w) = (2, 3, 300, 30)
-        XCTAssertLessThan(conv3x3BandRows(height: h, width: w), h)
-        let x = random(cIn * h * w, stream: 4)
-        let weight = random(cOut * cIn * 9, stream: 5), bias = random(cOut, stream: 6)
-        var y = [Float](repeating: 0, count: cOut * h * w)
-        var padded = [Float](repeating: 0, count: cIn * (h + 2) * (w + 2))
-        var band = [Float](repeating: 0, count: conv3x3BandCount(cOut: cOut, height: h, width: w))
-        conv2d3x3(x, &y, batch: 1, cIn: cIn, cOut: cOut, height: h, width: w,
-                  taps: conv3x3Taps(weight, cOut: cOut, cIn: cIn), bias: bias, padded: &padded, band: &band)
-        assertClose(y, directConv(x, batch: 1, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
-                                  cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1))
-    }
-
-    func testConv3x3SplitsRowsBetweenWorkersWithoutSeamsAndRestoresBLASThreads() {
-        // With 3 BLAS threads the rows go to 3 workers (300 rows: several bands each; 7 rows:
-        // uneven shares of 2 and 3), each with its own band; the result must equal one worker's.
-        let saved = BLASRuntime.threads
-        defer { BLASRuntime.threads = saved }
-        for (h, w) in [(300, 30), (7, 4)] {
-            let (cIn, cOut) = (3, 5)
-            let x = random(cIn * h * w, stream: 20), weight = random(cOut * cIn * 9, stream: 21)
-            let bias = random(cOut, stream: 22), residual = random(cOut * h * w, stream: 23)
-            let taps = conv3x3Taps(weight, cOut: cOut, cIn: cIn)
-            func run(threads: Int) -> [Float] {
-                BLASRuntime.threads = threads
-                var y = residual
-                var padded = [Float](repeating: .nan, count: cIn * (h + 2) * (w + 2))
-                var band = [Float](repeating: .nan, count: conv3x3BandCount(cOut: cOut, height: h, width: w))
-                conv2d3x3(x, &y, batch: 1, cIn: cIn, cOut: cOut, height: h, width: w, taps: taps, bias: bias,
-                          accumulate: true, padded: &padded, band: &band)
-                XCTAssertEqual(BLASRuntime.threads, threads, "the convolution must restore the BLAS thread count")
-                return y
+        var scratch = [Float](repeating: .nan, count: winogradWorkspaceCount(cIn: cIn, cOut: cOut, height: h, width: w))
+        let inPixels = upsample ? (h / 2) * (w / 2) : h * w
+        for n in 0..<batch {
+            x.withUnsafeBufferPointer { src in
+                if upsample {
+                    upsampleNearest2x(src.baseAddress! + n * cIn * inPixels, &padded, planes: cIn, height: h / 2, width: w / 2, border: 1)
+                } else {
+                    padPlanes(src.baseAddress! + n * cIn * inPixels, &padded, planes: cIn, height: h, width: w, border: 1)
+                }
             }
-            BLASRuntime.threads = 3
-            XCTAssertEqual(conv3x3Workers(height: h), 3)
-            let split = run(threads: 3), single = run(threads: 1)
-            let conv = directConv(x, batch: 1, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
-                                  cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1)
-            assertClose(split, zip(conv, residual).map { $0 + $1 })
-            assertClose(split, single, tolerance: 1e-6)
+            y.withUnsafeMutableBufferPointer { out in
+                conv3x3Winograd(padded, out.baseAddress! + n * cOut * h * w, cIn: cIn, cOut: cOut, height: h, width: w,
+                                u: u, bias: bias, accumulate: accumulate, workspace: &scratch)
+            }
         }
     }
 
-    func testConv3x3AccumulatesIntoTheOutputForResidualConnections() {
-        let (cIn, cOut, h, w) = (3, 4, 5, 5)
-        let x = random(cIn * h * w, stream: 7), weight = random(cOut * cIn * 9, stream: 8)
-        let bias = random(cOut, stream: 9), residual = random(cOut * h * w, stream: 10)
-        var y = residual
-        var padded = [Float](repeating: 0, count: cIn * (h + 2) * (w + 2))
-        var band = [Float](repeating: 0, count: conv3x3BandCount(cOut: cOut, height: h, width: w))
-        conv2d3x3(x, &y, batch: 1, cIn: cIn, cOut: cOut, height: h, width: w,
-                  taps: conv3x3Taps(weight, cOut: cOut, cIn: cIn), bias: bias, accumulate: true,
-                  padded: &padded, band: &band)
+    func testWinogradConv3x3MatchesADirectConvolutionOnABatchOfEvenAndOddSizes() {
+        // Even sides take the tiled path directly; odd ones go through an even-sided copy.
+        for (h, w) in [(8, 6), (9, 6), (8, 7), (5, 5), (1, 1), (2, 3)] {
+            let (batch, cIn, cOut) = (2, 5, 7)
+            let x = random(batch * cIn * h * w, stream: 1)
+            let weight = random(cOut * cIn * 9, stream: 2), bias = random(cOut, stream: 3)
+            var y = [Float](repeating: .nan, count: batch * cOut * h * w)
+            winogradConv(x, &y, batch: batch, cIn: cIn, cOut: cOut, h: h, w: w, weight: weight, bias: bias)
+            assertClose(y, directConv(x, batch: batch, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
+                                      cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1))
+        }
+    }
+
+    func testWinogradWeightsAreGgGTransposedPerFilter() {
+        // A filter with a single 1 at (ky, kx) transforms to the outer product of G's columns.
+        let g: [[Float]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        for ky in 0..<3 {
+            for kx in 0..<3 {
+                var weight = [Float](repeating: 0, count: 9)
+                weight[ky * 3 + kx] = 1
+                let u = winogradWeights(weight, cOut: 1, cIn: 1)
+                for r in 0..<4 { for c in 0..<4 { XCTAssertEqual(u[r * 4 + c], g[r][ky] * g[c][kx]) } }
+            }
+        }
+    }
+
+    func testWinogradConv3x3SplitsTallImagesIntoBandsAndWorkersWithoutSeams() {
+        // 300 x 30 with many channels needs several bands; 3 BLAS threads give 3 workers with
+        // uneven shares of tile rows. The result must match one worker and the direct loop, and
+        // the BLAS thread count must come back.
+        let saved = BLASRuntime.threads
+        defer { BLASRuntime.threads = saved }
+        let (cIn, cOut, h, w) = (3, 300, 300, 30)
+        XCTAssertLessThan(winogradBandRows(cIn: cIn, cOut: cOut, tilesX: w / 2, tilesY: h / 2), h / 2)
+        let x = random(cIn * h * w, stream: 4)
+        let weight = random(cOut * cIn * 9, stream: 5), bias = random(cOut, stream: 6)
+        let residual = random(cOut * h * w, stream: 7)
+        func run(threads: Int) -> [Float] {
+            BLASRuntime.threads = threads
+            var y = residual
+            winogradConv(x, &y, batch: 1, cIn: cIn, cOut: cOut, h: h, w: w, weight: weight, bias: bias, accumulate: true)
+            XCTAssertEqual(BLASRuntime.threads, threads, "the convolution must restore the BLAS thread count")
+            return y
+        }
+        BLASRuntime.threads = 3
+        XCTAssertEqual(winogradWorkers(height: h), 3)
+        let split = run(threads: 3), single = run(threads: 1)
         let conv = directConv(x, batch: 1, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
                               cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1)
-        assertClose(y, zip(conv, residual).map { $0 + $1 })
+        assertClose(split, zip(conv, residual).map { $0 + $1 })
+        assertClose(split, single, tolerance: 1e-6)
+    }
+
+    func testWinogradConv3x3AccumulatesIntoTheOutputForResidualConnections() {
+        for (h, w) in [(6, 4), (5, 5)] {
+            let (cIn, cOut) = (3, 4)
+            let x = random(cIn * h * w, stream: 7), weight = random(cOut * cIn * 9, stream: 8)
+            let bias = random(cOut, stream: 9), residual = random(cOut * h * w, stream: 10)
+            var y = residual
+            winogradConv(x, &y, batch: 1, cIn: cIn, cOut: cOut, h: h, w: w, weight: weight, bias: bias, accumulate: true)
+            let conv = directConv(x, batch: 1, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
+                                  cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1)
+            assertClose(y, zip(conv, residual).map { $0 + $1 })
+        }
     }
 
     func testUpsampledConvolutionEqualsNearestEnlargementThenConvolution() {
@@ -141,10 +157,7 @@ final class VQGANKernelTests: XCTestCase {
             big[(c * 2 * h + r) * 2 * w + q] = x[(c * h + r / 2) * w + q / 2]
         } } }
         var y = [Float](repeating: 0, count: cOut * 4 * h * w)
-        var padded = [Float](repeating: 0, count: cIn * (2 * h + 2) * (2 * w + 2))
-        var band = [Float](repeating: 0, count: conv3x3BandCount(cOut: cOut, height: 2 * h, width: 2 * w))
-        conv2d3x3(x, &y, batch: 1, cIn: cIn, cOut: cOut, height: 2 * h, width: 2 * w, upsample: true,
-                  taps: conv3x3Taps(weight, cOut: cOut, cIn: cIn), bias: bias, padded: &padded, band: &band)
+        winogradConv(x, &y, batch: 1, cIn: cIn, cOut: cOut, h: 2 * h, w: 2 * w, weight: weight, bias: bias, upsample: true)
         assertClose(y, directConv(big, batch: 1, cIn: cIn, h: 2 * h, w: 2 * w, weight: weight, bias: bias,
                                   cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1))
     }

@@ -1,6 +1,6 @@
 #ifndef VTV_KERNELS_H
 #define VTV_KERNELS_H
-// Element-wise kernels that run between the SGEMMs, in C so that they are compiled for the CPU
+// Element-wise kernels (and the Winograd transforms) that run between the SGEMMs, in C so that they are compiled for the CPU
 // they run on: each function is cloned for AVX-512, AVX2+FMA and baseline x86-64, and the dynamic
 // loader picks the best clone once (GCC/Clang `target_clones`). Swift code in this package is
 // built for baseline x86-64, where the same loops vectorize only at SSE width.
@@ -15,5 +15,16 @@ void vtv_affine(const float *x, float *y, size_t count, float scale, float shift
 /// GELU in place, exact form x * (1 + erf(x / sqrt 2)) / 2 with erf by the Eigen/XLA rational
 /// approximation. x: [count].
 void vtv_gelu(float *x, size_t count);
+
+/// Winograd F(2x2, 3x3) input transform V = Bᵀ d B of tile rows tileRow0..<tileRow0+tileRows.
+/// padded: [cIn, height+2, width+2] (even height, width); v: [16, cIn, tileRows * width/2];
+/// scratch: 8 * (width/2 + 1) floats. Formulas and layouts: Sources/Model/Kernels/Winograd.swift.
+void vtv_winograd_input(const float *padded, float *v, size_t cIn, size_t height, size_t width,
+                        size_t tileRow0, size_t tileRows, float *scratch);
+
+/// Winograd F(2x2, 3x3) output transform Y = Aᵀ M A + bias (added to y when `accumulate`).
+/// m: [16, cOut, tileRows * width/2]; y: [cOut, height, width]; bias: [cOut].
+void vtv_winograd_output(const float *m, float *y, size_t cOut, size_t height, size_t width,
+                         size_t tileRow0, size_t tileRows, const float *bias, int accumulate);
 
 #endif

@@ -2,7 +2,7 @@ import CKernels
 
 /// GroupNorm over each image of a batch, optionally followed by swish (the pair taming always
 /// applies before a convolution), optionally writing the result with a zero border so that it
-/// is directly the padded input `conv3x3Padded` reads (saving a copy per convolution).
+/// is directly the padded input `conv3x3Winograd` reads (saving a copy per convolution).
 /// x: [batch, channels, height, width]; y: [batch, channels, height + 2*border, width + 2*border]
 /// (may not alias x); gamma, beta: [channels].
 /// Channels split into `groups` consecutive groups; each group of each image is normalised with

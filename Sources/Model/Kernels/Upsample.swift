@@ -1,5 +1,5 @@
 /// Nearest-neighbour 2x enlargement (PyTorch `interpolate(scale_factor=2, mode="nearest")`),
-/// written with a zero border so it can feed `conv3x3Padded` directly.
+/// written with a zero border so it can feed `conv3x3Winograd` directly.
 /// x: [planes, height, width] -> y: [planes, 2*height + 2*border, 2*width + 2*border].
 func upsampleNearest2x(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                        planes: Int, height: Int, width: Int, border: Int) {
