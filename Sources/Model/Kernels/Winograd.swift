@@ -19,23 +19,32 @@ import Dispatch
 func winogradWeights(_ weight: [Float], cOut: Int, cIn: Int) -> [Float] {
     precondition(weight.count == cOut * cIn * 9)
     var u = [Float](repeating: 0, count: 16 * cOut * cIn)
-    for co in 0..<cOut {
-        for ci in 0..<cIn {
-            let g = (0..<9).map { weight[(co * cIn + ci) * 9 + $0] }
-            // Gg: [4, 3], rows of g combined.
-            var gg = [Float](repeating: 0, count: 12)
-            for c in 0..<3 {
-                let (g0, g1, g2) = (g[c], g[3 + c], g[6 + c])
-                gg[c] = g0
-                gg[3 + c] = 0.5 * (g0 + g1 + g2)
-                gg[6 + c] = 0.5 * (g0 - g1 + g2)
-                gg[9 + c] = g2
-            }
-            // (Gg) Gᵀ: [4, 4].
-            for r in 0..<4 {
-                let (a, b, c) = (gg[3 * r], gg[3 * r + 1], gg[3 * r + 2])
-                let row = [a, 0.5 * (a + b + c), 0.5 * (a - b + c), c]
-                for k in 0..<4 { u[((r * 4 + k) * cOut + co) * cIn + ci] = row[k] }
+    weight.withUnsafeBufferPointer { w in
+        u.withUnsafeMutableBufferPointer { u in
+            for co in 0..<cOut {
+                for ci in 0..<cIn {
+                    let g = w.baseAddress! + (co * cIn + ci) * 9
+                    // Gg: [4, 3], from the rows of g: g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2.
+                    for r in 0..<4 {
+                        func combined(_ c: Int) -> Float {
+                            let (g0, g1, g2) = (g[c], g[3 + c], g[6 + c])
+                            switch r {
+                            case 0: return g0
+                            case 1: return 0.5 * (g0 + g1 + g2)
+                            case 2: return 0.5 * (g0 - g1 + g2)
+                            default: return g2
+                            }
+                        }
+                        // (Gg) Gᵀ: row r of Gg combined the same way across its three columns.
+                        let (a, b, c) = (combined(0), combined(1), combined(2))
+                        let row = (a, 0.5 * (a + b + c), 0.5 * (a - b + c), c)
+                        let base = (r * 4) * cOut * cIn + co * cIn + ci, step = cOut * cIn
+                        u[base] = row.0
+                        u[base + step] = row.1
+                        u[base + 2 * step] = row.2
+                        u[base + 3 * step] = row.3
+                    }
+                }
             }
         }
     }
