@@ -1,5 +1,3 @@
-import Dispatch
-
 /// One canvas to run through the MAE, with its own options.
 public struct MAESample {
     /// The prompt canvas: [3, imageSize, imageSize] row-major, values in [0, 1] (not normalized).
@@ -97,10 +95,7 @@ public final class MAEModel {
                 forwardChunk(samples, workspace: spaces[0], logits: logits)
                 return
             }
-            let threads = BLASRuntime.threads
-            BLASRuntime.threads = 1
-            defer { BLASRuntime.threads = threads }
-            DispatchQueue.concurrentPerform(iterations: chunks.count) { w in
+            concurrentWithSingleThreadedBLAS(chunks.count) { w in
                 forwardChunk(Array(samples[chunks[w]]), workspace: spaces[w], logits: logits + starts[w])
             }
         }

@@ -18,3 +18,16 @@ func parallelFor(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         }
     }
 }
+
+/// Runs body(0..<workers) concurrently, one call per worker, with OpenBLAS at one thread for
+/// the duration (restored afterwards): for work split into independent parts, each using
+/// single-threaded SGEMMs, instead of every SGEMM being split and joined by OpenBLAS.
+/// `body` must only write to memory its own worker owns.
+func concurrentWithSingleThreadedBLAS(_ workers: Int, _ body: (Int) -> Void) {
+    let threads = BLASRuntime.threads
+    BLASRuntime.threads = 1
+    defer { BLASRuntime.threads = threads }
+    withoutActuallyEscaping(body) { body in
+        DispatchQueue.concurrentPerform(iterations: workers, execute: body)
+    }
+}

@@ -1,5 +1,4 @@
 import CKernels
-import Dispatch
 
 /// 3x3 convolutions, stride 1, zero padding 1, by Winograd's minimal filtering F(2x2, 3x3)
 /// (Lavin & Gray 2016): every 2x2 block of output pixels comes from a 4x4 tile of the padded input,
@@ -63,12 +62,15 @@ func winogradWorkers(height: Int) -> Int {
     max(1, min(BLASRuntime.threads, (height + 1) / 2))
 }
 
+/// Floats of one worker's band buffers (V then M) for an even-sided height x width image.
+private func winogradBandFloats(cIn: Int, cOut: Int, height: Int, width: Int) -> Int {
+    16 * (cIn + cOut) * winogradBandRows(cIn: cIn, cOut: cOut, tilesX: width / 2, tilesY: height / 2) * (width / 2)
+}
+
 /// Floats of workspace `conv3x3Winograd` needs for a height x width image (odd sides included).
 func winogradWorkspaceCount(cIn: Int, cOut: Int, height: Int, width: Int) -> Int {
     let (h, w) = (height + height % 2, width + width % 2)
-    let (tilesX, tilesY) = (w / 2, h / 2)
-    let rows = winogradBandRows(cIn: cIn, cOut: cOut, tilesX: tilesX, tilesY: tilesY)
-    let bands = winogradWorkers(height: h) * 16 * (cIn + cOut) * rows * tilesX
+    let bands = winogradWorkers(height: h) * winogradBandFloats(cIn: cIn, cOut: cOut, height: h, width: w)
     // Odd sides: an even-sided padded copy of the input and the even-sided output.
     let odd = (h, w) == (height, width) ? 0 : cIn * (h + 2) * (w + 2) + cOut * h * w
     return bands + odd
@@ -90,8 +92,7 @@ func conv3x3Winograd(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<F
     // Odd sides: one more zero row/column makes them even (the convolution's zero padding is
     // exactly that row); the extra output row/column is dropped.
     let (h, w) = (height + height % 2, width + width % 2)
-    let bandsCount = winogradWorkers(height: h) * 16 * (cIn + cOut)
-        * winogradBandRows(cIn: cIn, cOut: cOut, tilesX: w / 2, tilesY: h / 2) * (w / 2)
+    let bandsCount = winogradWorkers(height: h) * winogradBandFloats(cIn: cIn, cOut: cOut, height: h, width: w)
     let even = workspace + bandsCount, out = even + cIn * (h + 2) * (w + 2)
     even.update(repeating: 0, count: cIn * (h + 2) * (w + 2))
     for c in 0..<cIn {
@@ -122,7 +123,7 @@ private func winogradEven(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePoin
                           workspace: UnsafeMutablePointer<Float>) {
     let (tilesX, tilesY) = (width / 2, height / 2)
     let bandRows = winogradBandRows(cIn: cIn, cOut: cOut, tilesX: tilesX, tilesY: tilesY)
-    let perWorker = 16 * (cIn + cOut) * bandRows * tilesX
+    let perWorker = winogradBandFloats(cIn: cIn, cOut: cOut, height: height, width: width)
     let workers = winogradWorkers(height: height)
     func run(_ rows: Range<Int>, _ scratch: UnsafeMutablePointer<Float>) {
         var t0 = rows.lowerBound
@@ -144,10 +145,7 @@ private func winogradEven(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePoin
         run(0..<tilesY, workspace)
         return
     }
-    let threads = BLASRuntime.threads
-    BLASRuntime.threads = 1
-    defer { BLASRuntime.threads = threads }
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
+    concurrentWithSingleThreadedBLAS(workers) { w in
         run((tilesY * w / workers)..<(tilesY * (w + 1) / workers), workspace + w * perWorker)
     }
 }
