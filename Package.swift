@@ -26,7 +26,8 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
         // Element-wise kernels cloned per instruction set (AVX-512, AVX2, baseline): Swift here
         // is compiled for baseline x86-64, where these loops vectorize at SSE width only.
-        .target(name: "CKernels", path: "Sources/CKernels"),
+        // Optimized in debug builds too: the tests run the MAE's products through them.
+        .target(name: "CKernels", path: "Sources/CKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // Swift wrappers: the only modules that import the shims.
         .target(name: "Distributed", dependencies: ["CMPI"]),

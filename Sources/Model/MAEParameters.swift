@@ -42,11 +42,11 @@ extension ModelConfiguration {
 /// One transformer block's parameters (checkpoint `blocks.{l}.*` or `decoder_blocks.{l}.*`).
 struct BlockParameters {
     let norm1Weight, norm1Bias: UnsafePointer<Float>       // norm1.{weight,bias}: [width]
-    let qkvWeight, qkvBias: UnsafePointer<Float>           // attn.qkv: [3 * width, width], [3 * width]
-    let projWeight, projBias: UnsafePointer<Float>         // attn.proj: [width, width], [width]
-    let norm2Weight, norm2Bias: UnsafePointer<Float>       // norm2.{weight,bias}: [width]
-    let fc1Weight, fc1Bias: UnsafePointer<Float>           // mlp.fc1: [hidden, width], [hidden]
-    let fc2Weight, fc2Bias: UnsafePointer<Float>           // mlp.fc2: [width, hidden], [width]
+    let qkvWeight: PackedWeight, qkvBias: UnsafePointer<Float>    // attn.qkv: [3 * width, width], [3 * width]
+    let projWeight: PackedWeight, projBias: UnsafePointer<Float>  // attn.proj: [width, width], [width]
+    let norm2Weight, norm2Bias: UnsafePointer<Float>              // norm2.{weight,bias}: [width]
+    let fc1Weight: PackedWeight, fc1Bias: UnsafePointer<Float>    // mlp.fc1: [hidden, width], [hidden]
+    let fc2Weight: PackedWeight, fc2Bias: UnsafePointer<Float>    // mlp.fc2: [width, hidden], [width]
 
     /// Names (after the block prefix) and shapes of a block's tensors.
     static func tensorShapes(_ s: StackConfiguration) -> [(String, [Int])] {
@@ -59,31 +59,32 @@ struct BlockParameters {
                 ("mlp.fc2.weight", [w, h]), ("mlp.fc2.bias", [w])]
     }
 
-    init(prefix: String, _ p: (String) -> UnsafePointer<Float>) {
+    init(prefix: String, _ p: (String) -> UnsafePointer<Float>, _ packed: (String) -> PackedWeight) {
         norm1Weight = p(prefix + "norm1.weight"); norm1Bias = p(prefix + "norm1.bias")
-        qkvWeight = p(prefix + "attn.qkv.weight"); qkvBias = p(prefix + "attn.qkv.bias")
-        projWeight = p(prefix + "attn.proj.weight"); projBias = p(prefix + "attn.proj.bias")
+        qkvWeight = packed(prefix + "attn.qkv.weight"); qkvBias = p(prefix + "attn.qkv.bias")
+        projWeight = packed(prefix + "attn.proj.weight"); projBias = p(prefix + "attn.proj.bias")
         norm2Weight = p(prefix + "norm2.weight"); norm2Bias = p(prefix + "norm2.bias")
-        fc1Weight = p(prefix + "mlp.fc1.weight"); fc1Bias = p(prefix + "mlp.fc1.bias")
-        fc2Weight = p(prefix + "mlp.fc2.weight"); fc2Bias = p(prefix + "mlp.fc2.bias")
+        fc1Weight = packed(prefix + "mlp.fc1.weight"); fc1Bias = p(prefix + "mlp.fc1.bias")
+        fc2Weight = packed(prefix + "mlp.fc2.weight"); fc2Bias = p(prefix + "mlp.fc2.bias")
     }
 }
 
-/// The MAE's weights in one allocation (sorted by name), with a pointer per tensor.
+/// The MAE's weights in one allocation (sorted by name), with a pointer per tensor; the Linear
+/// weights (and the patch embedding, a Linear over flattened patches) packed for `linear`.
 final class MAEParameters {
     let configuration: ModelConfiguration
     private let storage: UnsafeMutablePointer<Float>
     let count: Int
 
-    let patchWeight, patchBias: UnsafePointer<Float>       // patch_embed.proj: [width, 3*p*p], [width]
+    let patchWeight: PackedWeight, patchBias: UnsafePointer<Float>  // patch_embed.proj: [width, 3*p*p], [width]
     let clsToken, positions: UnsafePointer<Float>          // cls_token [width], pos_embed [197, width]
     let encoderBlocks: [BlockParameters]
     let normWeight, normBias: UnsafePointer<Float>         // norm: [width]
-    let decoderEmbedWeight, decoderEmbedBias: UnsafePointer<Float>  // decoder_embed: [dw, width], [dw]
+    let decoderEmbedWeight: PackedWeight, decoderEmbedBias: UnsafePointer<Float>  // decoder_embed: [dw, width], [dw]
     let maskToken, decoderPositions: UnsafePointer<Float>  // mask_token [dw], decoder_pos_embed [197, dw]
     let decoderBlocks: [BlockParameters]
     let decoderNormWeight, decoderNormBias: UnsafePointer<Float>    // decoder_norm: [dw]
-    let predictionWeight, predictionBias: UnsafePointer<Float>      // decoder_pred: [vocab, dw], [vocab]
+    let predictionWeight: PackedWeight, predictionBias: UnsafePointer<Float>      // decoder_pred: [vocab, dw], [vocab]
 
     /// Moves the MAE tensors out of `weights`, which must hold every one of them with the right
     /// shape (other tensors, such as the VQGAN's, stay). Each tensor is copied into the single
@@ -97,30 +98,51 @@ final class MAEParameters {
         var total = 0
         for name in shapes.keys.sorted() {
             offsets[name] = total
-            total += shapes[name]!.reduce(1, *)
+            if let (out, inFeatures) = Self.linearShape(name, shapes[name]!) {
+                total += PackedWeight.count(outFeatures: out, inFeatures: inFeatures)
+            } else {
+                total += shapes[name]!.reduce(1, *)
+            }
         }
         count = total
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: total)
+        var packedWeights: [String: PackedWeight] = [:]
         for (name, offset) in offsets {
             let values = weights[name]!.values
             weights[name] = nil
-            values.withUnsafeBufferPointer { (buffer + offset).update(from: $0.baseAddress!, count: $0.count) }
+            values.withUnsafeBufferPointer { values in
+                if let (out, inFeatures) = Self.linearShape(name, shapes[name]!) {
+                    packedWeights[name] = PackedWeight.pack(values.baseAddress!, outFeatures: out,
+                                                            inFeatures: inFeatures, into: buffer + offset)
+                } else {
+                    (buffer + offset).update(from: values.baseAddress!, count: values.count)
+                }
+            }
         }
         storage = buffer
         let base = UnsafePointer(buffer)
         let p = { (name: String) in base + offsets[name]! }
-        patchWeight = p("patch_embed.proj.weight"); patchBias = p("patch_embed.proj.bias")
+        let packed = { (name: String) in packedWeights[name]! }
+        patchWeight = packed("patch_embed.proj.weight"); patchBias = p("patch_embed.proj.bias")
         clsToken = p("cls_token"); positions = p("pos_embed")
-        encoderBlocks = (0..<c.encoder.depth).map { BlockParameters(prefix: "blocks.\($0).", p) }
+        encoderBlocks = (0..<c.encoder.depth).map { BlockParameters(prefix: "blocks.\($0).", p, packed) }
         normWeight = p("norm.weight"); normBias = p("norm.bias")
-        decoderEmbedWeight = p("decoder_embed.weight"); decoderEmbedBias = p("decoder_embed.bias")
+        decoderEmbedWeight = packed("decoder_embed.weight"); decoderEmbedBias = p("decoder_embed.bias")
         maskToken = p("mask_token"); decoderPositions = p("decoder_pos_embed")
-        decoderBlocks = (0..<c.decoder.depth).map { BlockParameters(prefix: "decoder_blocks.\($0).", p) }
+        decoderBlocks = (0..<c.decoder.depth).map { BlockParameters(prefix: "decoder_blocks.\($0).", p, packed) }
         decoderNormWeight = p("decoder_norm.weight"); decoderNormBias = p("decoder_norm.bias")
-        predictionWeight = p("decoder_pred.weight"); predictionBias = p("decoder_pred.bias")
+        predictionWeight = packed("decoder_pred.weight"); predictionBias = p("decoder_pred.bias")
     }
 
     deinit { storage.deallocate() }
+
+    /// (out, in) of the tensors `linear` multiplies by, which are stored packed: every `.weight`
+    /// of two or more dimensions (the Linears [out, in], and the patch embedding
+    /// [width, 3, patch, patch], a Linear over flattened patches); nil for the others.
+    static func linearShape(_ name: String, _ shape: [Int]) -> (Int, Int)? {
+        guard name.hasSuffix(".weight"), shape.count >= 2 else { return nil }
+        return (shape[0], shape.dropFirst().reduce(1, *))
+    }
 
     /// The blocks of one stack.
     func blocks(_ stack: Stack) -> [BlockParameters] { stack == .encoder ? encoderBlocks : decoderBlocks }

@@ -30,6 +30,8 @@ final class MAEWorkspace {
     private var capacity: [WorkspaceBuffer: Int] = [:]
     private var buffers: [WorkspaceBuffer: UnsafeMutablePointer<Float>] = [:]
     private(set) var current = BatchPlan()
+    /// Heads' score matrices that fit in `.scores` at once: one per BLAS thread at `plan` time.
+    private(set) var scoreSlots = 1
 
     deinit { buffers.values.forEach { $0.deallocate() } }
 
@@ -69,14 +71,15 @@ final class MAEWorkspace {
         _ = buffer(.qkv, count: rows * 3 * width)
         _ = buffer(.heads, count: rows * width)
         _ = buffer(.hidden, count: rows * max(c.encoder.mlpHidden, c.decoder.mlpHidden))
-        _ = buffer(.scores, count: longest * longest)
+        scoreSlots = max(1, BLASRuntime.threads)
+        _ = buffer(.scores, count: longest * longest * scoreSlots)
         return current
     }
 
     /// The per-block scratch buffers (valid after `plan`).
     var blockScratch: BlockScratch {
         BlockScratch(normed: buffers[.normed]!, qkv: buffers[.qkv]!, heads: buffers[.heads]!,
-                     hidden: buffers[.hidden]!, scores: buffers[.scores]!)
+                     hidden: buffers[.hidden]!, scores: buffers[.scores]!, scoreSlots: scoreSlots)
     }
 
     /// A buffer made by `plan`.

@@ -16,8 +16,10 @@ struct BlockScratch {
     let heads: UnsafeMutablePointer<Float>
     /// MLP hidden activations: [rows, mlpHidden]
     let hidden: UnsafeMutablePointer<Float>
-    /// Attention scores of one head: [tokens, tokens] for the longest sample
+    /// Attention scores of `scoreSlots` heads at once: [scoreSlots, tokens, tokens] for the
+    /// longest sample
     let scores: UnsafeMutablePointer<Float>
+    let scoreSlots: Int
 }
 
 /// One pre-norm transformer block over a ragged batch, in place on the residual stream:
@@ -32,21 +34,21 @@ func transformerBlock(_ p: BlockParameters, _ s: StackConfiguration, eps: Float,
                       headOutputs: (_ sample: Int, _ o: UnsafeMutablePointer<Float>) -> Void) {
     let w = s.width
     layerNorm(x, rows: rows, width: w, weight: p.norm1Weight, bias: p.norm1Bias, eps: eps, into: scratch.normed)
-    linear(scratch.normed, rows: rows, inFeatures: w, weight: p.qkvWeight, bias: p.qkvBias,
-           outFeatures: 3 * w, into: scratch.qkv)
+    linear(scratch.normed, rows: rows, weight: p.qkvWeight, bias: p.qkvBias,
+           into: scratch.qkv)
     for (i, sample) in samples.enumerated() {
         let o = scratch.heads + sample.offset * w
         attentionHeadOutputs(qkv: scratch.qkv + sample.offset * 3 * w, tokens: sample.tokens, width: w,
-                             heads: s.heads, scores: scratch.scores, into: o)
+                             heads: s.heads, scores: scratch.scores, scoreSlots: scratch.scoreSlots, into: o)
         headOutputs(i, o)
     }
-    linear(scratch.heads, rows: rows, inFeatures: w, weight: p.projWeight, bias: p.projBias,
-           outFeatures: w, into: x, accumulate: true)
+    linear(scratch.heads, rows: rows, weight: p.projWeight, bias: p.projBias,
+           into: x, accumulate: true)
 
     layerNorm(x, rows: rows, width: w, weight: p.norm2Weight, bias: p.norm2Bias, eps: eps, into: scratch.normed)
-    linear(scratch.normed, rows: rows, inFeatures: w, weight: p.fc1Weight, bias: p.fc1Bias,
-           outFeatures: s.mlpHidden, into: scratch.hidden)
+    linear(scratch.normed, rows: rows, weight: p.fc1Weight, bias: p.fc1Bias,
+           into: scratch.hidden)
     gelu(scratch.hidden, count: rows * s.mlpHidden)
-    linear(scratch.hidden, rows: rows, inFeatures: s.mlpHidden, weight: p.fc2Weight, bias: p.fc2Bias,
-           outFeatures: w, into: x, accumulate: true)
+    linear(scratch.hidden, rows: rows, weight: p.fc2Weight, bias: p.fc2Bias,
+           into: x, accumulate: true)
 }

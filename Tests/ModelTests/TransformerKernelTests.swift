@@ -47,8 +47,9 @@ final class TransformerKernelTests: XCTestCase {
         var x = (-120_000...120_000).map { Float($0) * 1e-4 } + [-.infinity, .infinity, 0, -0.0]
         let expected = x.map(geluValue)
         x.withUnsafeMutableBufferPointer { gelu($0.baseAddress!, count: $0.count) }
+        // Fused multiply-adds in the erf polynomials: 1.17e-6 at worst measured on AVX-512.
         let worst = zip(x, expected).map { abs($0 - $1) / max(1, abs($1)) }.filter { !$0.isNaN }.max()!
-        XCTAssertLessThan(worst, 1e-6)
+        XCTAssertLessThan(worst, 2e-6)
         XCTAssertEqual(x[x.count - 3], .infinity)
         XCTAssertEqual(x[x.count - 2], 0)
     }
@@ -84,13 +85,18 @@ final class TransformerKernelTests: XCTestCase {
     }
 
     func testLinearComputesXWTransposePlusBiasAndCanAccumulate() {
-        let rows = 5, inFeatures = 6, outFeatures = 7
+        // 37 outputs: one full panel of 32 and a partial one; 29 rows: several row tiles.
+        let rows = 29, inFeatures = 6, outFeatures = 37
         let x = random(rows * inFeatures, stream: 6), w = random(outFeatures * inFeatures, stream: 7)
         let b = random(outFeatures, stream: 8), start = random(rows * outFeatures, stream: 9)
-        var y = start
-        linear(x, rows: rows, inFeatures: inFeatures, weight: w, bias: b, outFeatures: outFeatures, into: &y, accumulate: true)
-        var z = start
-        linear(x, rows: rows, inFeatures: inFeatures, weight: w, bias: b, outFeatures: outFeatures, into: &z)
+        var packed = [Float](repeating: .nan, count: PackedWeight.count(outFeatures: outFeatures, inFeatures: inFeatures))
+        var y = start, z = start
+        packed.withUnsafeMutableBufferPointer { buffer in
+            let weight = PackedWeight.pack(w, outFeatures: outFeatures, inFeatures: inFeatures, into: buffer.baseAddress!)
+            XCTAssertEqual(weight.unpacked(), w)
+            linear(x, rows: rows, weight: weight, bias: b, into: &y, accumulate: true)
+            linear(x, rows: rows, weight: weight, bias: b, into: &z)
+        }
         for r in 0..<rows {
             for o in 0..<outFeatures {
                 var dot = Double(b[o])
@@ -127,6 +133,22 @@ final class TransformerKernelTests: XCTestCase {
                 }
             }
         }
+    }
+
+    func testHeadsSplitBetweenThreadsGiveTheSameOutputs() {
+        let tokens = 9, width = 20, heads = 5
+        let qkv = random(tokens * 3 * width, stream: 11, scale: 2)
+        var single = [Float](repeating: 0, count: tokens * width)
+        var split = single
+        var scores = [Float](repeating: 0, count: 3 * tokens * tokens)
+        attentionHeadOutputs(qkv: qkv, tokens: tokens, width: width, heads: heads, scores: &scores, into: &single)
+        let saved = BLASRuntime.threads
+        BLASRuntime.threads = 3
+        attentionHeadOutputs(qkv: qkv, tokens: tokens, width: width, heads: heads, scores: &scores, scoreSlots: 3,
+                             into: &split)
+        XCTAssertEqual(BLASRuntime.threads, 3, "the BLAS thread count is restored")
+        BLASRuntime.threads = saved
+        XCTAssertEqual(split, single)
     }
 
     func testPatchGatheringNormalizesWithImageNetStatisticsInConvWeightOrder() {

@@ -27,4 +27,24 @@ void vtv_winograd_input(const float *padded, float *v, size_t cIn, size_t height
 void vtv_winograd_output(const float *m, float *y, size_t cOut, size_t height, size_t width,
                          size_t tileRow0, size_t tileRows, const float *bias, int accumulate);
 
+/// Floats of a Linear weight [n, k] packed into 32-column panels: ceil(n / 32) * 32 * k.
+size_t vtv_packed_weight_count(size_t n, size_t k);
+
+/// Panels of a packed weight with n output features: ceil(n / 32).
+size_t vtv_packed_panels(size_t n);
+
+/// Packs a PyTorch Linear weight w [n, k] (row-major) into panels: packed[p][kk][j] =
+/// w[p * 32 + j][kk], zero where p * 32 + j >= n. packed: [vtv_packed_weight_count(n, k)].
+void vtv_pack_weight(const float *w, size_t n, size_t k, float *packed);
+
+/// The inverse of vtv_pack_weight: w [n, k] row-major.
+void vtv_unpack_weight(const float *packed, size_t n, size_t k, float *w);
+
+/// c[m, n] (leading dimension ldc) += a[m, k] (leading dimension lda) * w^T for the output columns
+/// of panels panel0..<panel1 (columns 32 * panel0 ..< min(n, 32 * panel1)), w packed by
+/// vtv_pack_weight. Single-threaded; threads split the panels. Returns 0, or -1 when the
+/// row-packing scratch (at most 768 x 256 floats) cannot be allocated.
+int vtv_packed_gemm(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
+                    size_t panel0, size_t panel1, float *c, size_t ldc);
+
 #endif

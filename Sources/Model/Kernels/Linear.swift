@@ -5,12 +5,13 @@
 /// The PyTorch Linear over a block of rows: y = x W^T + b, or y += x W^T + b when
 /// `accumulate` (a residual connection folded into the product).
 /// x: [rows, inFeatures] row-major with leading dimension `ldx` (default inFeatures);
-/// weight: [outFeatures, inFeatures] row-major (PyTorch layout); bias: [outFeatures];
+/// weight: [outFeatures, inFeatures], packed (`PackedWeight`); bias: [outFeatures];
 /// y: [rows, outFeatures] row-major with leading dimension `ldy` (default outFeatures).
-/// One SGEMM for all rows, so a batch of samples shares each weight read.
-func linear(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, ldx: Int? = nil,
-            weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, outFeatures: Int,
+/// One product for all rows, so a batch of samples shares each weight read.
+func linear(_ x: UnsafePointer<Float>, rows: Int, ldx: Int? = nil,
+            weight: PackedWeight, bias: UnsafePointer<Float>,
             into y: UnsafeMutablePointer<Float>, ldy: Int? = nil, accumulate: Bool = false) {
+    let outFeatures = weight.outFeatures
     let ldy = ldy ?? outFeatures
     if rows == 0 { return }
     for r in 0..<rows {
@@ -21,8 +22,7 @@ func linear(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, ldx: Int? = n
             row.update(from: bias, count: outFeatures)
         }
     }
-    gemm(transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-         a: x, lda: ldx ?? inFeatures, b: weight, ldb: inFeatures, beta: 1, c: y, ldc: ldy)
+    packedGEMM(x, rows: rows, ldx: ldx ?? weight.inFeatures, weight: weight, into: y, ldy: ldy)
 }
 
 /// y += x elementwise. x, y: [count].

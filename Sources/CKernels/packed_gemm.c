@@ -1,0 +1,195 @@
+// C += A W^T with W packed once into 32-column panels: the MAE's Linear layers (vtv_kernels.h).
+//
+// Why not OpenBLAS here: at the row counts of one sample (50-197 tokens) OpenBLAS repacks every
+// weight panel on every call, which serialises the weight stream from memory with the arithmetic
+// (a quarter of a batch-1 ViT-L forward). Packed once at load time, the panels stream straight
+// into the micro-kernel, and the next panel is prefetched while the current one is multiplied.
+//
+// Blocking (GotoBLAS order): K in blocks of KC, rows in blocks of MC packed tile by tile, then for
+// each panel slice [KC x 32] (32 KB, stays in L1) every row tile of the block. A row tile has at
+// most `tile_rows()` rows: 12 with AVX-512 (24 accumulators), 3 with AVX2, 2 otherwise; the rows of
+// a block are split into tiles as evenly as possible (50 rows: 5 tiles of 10).
+
+#include "vtv_kernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && !defined(VTV_NO_CLONES)
+#define VTV_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
+#else
+#define VTV_CLONES
+#endif
+
+#define PANEL 32
+#ifndef KC
+#define KC 256
+#endif
+#ifndef MC
+#define MC 768
+#endif
+#define MAX_TILE_ROWS 12
+
+// 16 floats: one AVX-512 register, two AVX2 ones. The helpers taking or returning one are always
+// inlined, so the ABI question clang warns about (-Wpsabi) never arises.
+#pragma clang diagnostic ignored "-Wpsabi"
+typedef float v16 __attribute__((vector_size(64)));
+
+static inline __attribute__((always_inline)) v16 load16(const float *p) {
+    v16 v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline __attribute__((always_inline)) void store16(float *p, v16 v) { memcpy(p, &v, sizeof v); }
+
+size_t vtv_packed_weight_count(size_t n, size_t k) { return (n + PANEL - 1) / PANEL * PANEL * k; }
+
+size_t vtv_packed_panels(size_t n) { return (n + PANEL - 1) / PANEL; }
+
+void vtv_pack_weight(const float *w, size_t n, size_t k, float *packed) {
+    size_t panels = vtv_packed_panels(n);
+    for (size_t p = 0; p < panels; p++) {
+        float *dst = packed + p * k * PANEL;
+        for (size_t j = 0; j < PANEL; j++) {
+            size_t row = p * PANEL + j;
+            if (row < n) {
+                const float *src = w + row * k;
+                for (size_t kk = 0; kk < k; kk++) dst[kk * PANEL + j] = src[kk];
+            } else {
+                for (size_t kk = 0; kk < k; kk++) dst[kk * PANEL + j] = 0;
+            }
+        }
+    }
+}
+
+void vtv_unpack_weight(const float *packed, size_t n, size_t k, float *w) {
+    for (size_t row = 0; row < n; row++) {
+        const float *src = packed + (row / PANEL) * k * PANEL + row % PANEL;
+        for (size_t kk = 0; kk < k; kk++) w[row * k + kk] = src[kk * PANEL];
+    }
+}
+
+/// The widest row tile this CPU's registers hold (see the file comment).
+static int tile_rows(void) {
+#if defined(__x86_64__)
+    static int rows = 0;
+    if (rows == 0) {
+        __builtin_cpu_init();
+        rows = __builtin_cpu_supports("avx512f") ? 12 : (__builtin_cpu_supports("avx2") ? 3 : 2);
+    }
+    return rows;
+#else
+    return 4;
+#endif
+}
+
+/// One R x 32 tile: c[R, cols] (ldc) += a[kc, R] (packed: row i of step kk at kk * R + i) times
+/// b[kc, 32]. When `prefetch` is set, one cache line of it is prefetched per step (into L2).
+static inline __attribute__((always_inline)) void
+micro_tile(const int R, size_t kc, const float *restrict a, const float *restrict b,
+           float *restrict c, size_t ldc, size_t cols, const float *prefetch) {
+#pragma clang fp contract(fast)
+    v16 lo[MAX_TILE_ROWS], hi[MAX_TILE_ROWS];
+    for (int i = 0; i < R; i++) {
+        lo[i] = (v16){0};
+        hi[i] = (v16){0};
+    }
+    if (prefetch) {
+        for (size_t kk = 0; kk < kc; kk++) {
+            __builtin_prefetch(prefetch + kk * 16, 0, 2);
+            v16 b0 = load16(b + kk * PANEL), b1 = load16(b + kk * PANEL + 16);
+            for (int i = 0; i < R; i++) {
+                float s = a[kk * R + i];
+                lo[i] += s * b0;
+                hi[i] += s * b1;
+            }
+        }
+    } else {
+        for (size_t kk = 0; kk < kc; kk++) {
+            v16 b0 = load16(b + kk * PANEL), b1 = load16(b + kk * PANEL + 16);
+            for (int i = 0; i < R; i++) {
+                float s = a[kk * R + i];
+                lo[i] += s * b0;
+                hi[i] += s * b1;
+            }
+        }
+    }
+    if (cols == PANEL) {
+        for (int i = 0; i < R; i++) {
+            float *row = c + i * ldc;
+            store16(row, load16(row) + lo[i]);
+            store16(row + 16, load16(row + 16) + hi[i]);
+        }
+    } else {
+        float t[PANEL];
+        for (int i = 0; i < R; i++) {
+            store16(t, lo[i]);
+            store16(t + 16, hi[i]);
+            for (size_t j = 0; j < cols; j++) c[i * ldc + j] += t[j];
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void
+tile(int rows, size_t kc, const float *a, const float *b, float *c, size_t ldc, size_t cols,
+     const float *prefetch) {
+    switch (rows) {
+    case 1: micro_tile(1, kc, a, b, c, ldc, cols, prefetch); break;
+    case 2: micro_tile(2, kc, a, b, c, ldc, cols, prefetch); break;
+    case 3: micro_tile(3, kc, a, b, c, ldc, cols, prefetch); break;
+    case 4: micro_tile(4, kc, a, b, c, ldc, cols, prefetch); break;
+    case 5: micro_tile(5, kc, a, b, c, ldc, cols, prefetch); break;
+    case 6: micro_tile(6, kc, a, b, c, ldc, cols, prefetch); break;
+    case 7: micro_tile(7, kc, a, b, c, ldc, cols, prefetch); break;
+    case 8: micro_tile(8, kc, a, b, c, ldc, cols, prefetch); break;
+    case 9: micro_tile(9, kc, a, b, c, ldc, cols, prefetch); break;
+    case 10: micro_tile(10, kc, a, b, c, ldc, cols, prefetch); break;
+    case 11: micro_tile(11, kc, a, b, c, ldc, cols, prefetch); break;
+    default: micro_tile(12, kc, a, b, c, ldc, cols, prefetch); break;
+    }
+}
+
+VTV_CLONES
+int vtv_packed_gemm(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
+                    size_t panel0, size_t panel1, float *c, size_t ldc) {
+    if (m == 0 || panel0 >= panel1) return 0;
+    const size_t mr = (size_t)tile_rows();
+    const size_t mcMax = m < MC ? m : MC;
+    const size_t kcMax = k < KC ? k : KC;
+    float *ap = malloc(mcMax * kcMax * sizeof(float));
+    if (!ap) return -1;
+    for (size_t k0 = 0; k0 < k; k0 += KC) {
+        const size_t kc = k - k0 < KC ? k - k0 : KC;
+        for (size_t m0 = 0; m0 < m; m0 += MC) {
+            const size_t mc = m - m0 < MC ? m - m0 : MC;
+            const size_t tiles = (mc + mr - 1) / mr;
+            const size_t base = mc / tiles, extra = mc % tiles;
+            // Pack the block's rows tile by tile: tile t's rows interleaved per step, [kc][rows].
+            float *dst = ap;
+            for (size_t t = 0, r0 = 0; t < tiles; t++) {
+                const size_t rows = base + (t < extra);
+                for (size_t kk = 0; kk < kc; kk++)
+                    for (size_t i = 0; i < rows; i++) dst[kk * rows + i] = a[(m0 + r0 + i) * lda + k0 + kk];
+                dst += kc * rows;
+                r0 += rows;
+            }
+            for (size_t p = panel0; p < panel1; p++) {
+                const float *b = packed + (p * k + k0) * PANEL;
+                const float *next = p + 1 < panel1 ? packed + ((p + 1) * k + k0) * PANEL : NULL;
+                const size_t cols = n - p * PANEL < PANEL ? n - p * PANEL : PANEL;
+                const float *tileA = ap;
+                for (size_t t = 0, r0 = 0; t < tiles; t++) {
+                    const size_t rows = base + (t < extra);
+                    // The next panel's slice is 2 * kc cache lines: the first two tiles fetch it.
+                    const float *pf = next && t < 2 ? next + t * kc * 16 : NULL;
+                    tile((int)rows, kc, tileA, b, c + (m0 + r0) * ldc + p * PANEL, ldc, cols, pf);
+                    tileA += kc * rows;
+                    r0 += rows;
+                }
+            }
+        }
+    }
+    free(ap);
+    return 0;
+}
