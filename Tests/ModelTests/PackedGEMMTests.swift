@@ -2,7 +2,7 @@ import XCTest
 @testable import Model
 
 /// The packed small-row GEMM (Sources/CKernels/packed_gemm.c, `packedGEMM`) against a Double
-/// reference, over the shapes its blocking has edges at: row tiles (12 rows with AVX-512), row
+/// reference, over the shapes its blocking has edges at: row tiles (14 rows with AVX-512), row
 /// blocks (768), K blocks (256), partial 32-column panels, leading dimensions wider than the
 /// matrices, and rows split between threads.
 final class PackedGEMMTests: XCTestCase {
@@ -46,7 +46,7 @@ final class PackedGEMMTests: XCTestCase {
     }
 
     func testOneRowAndTileEdges() {
-        for rows in [1, 2, 11, 12, 13, 25, 50] {
+        for rows in [1, 2, 3, 4, 13, 14, 15, 25, 28, 29, 50] {
             check(rows: rows, inFeatures: 40, outFeatures: 64, ldx: 40, ldy: 64, threads: 1)
         }
     }
