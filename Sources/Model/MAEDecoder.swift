@@ -10,7 +10,8 @@ extension MAEModel {
                         logits: UnsafeMutablePointer<Float>) {
         let c = configuration, p = parameters, w = c.decoder.width
         let embedded = workspace[.embedded], y = workspace[.decoder]
-        linear(workspace[.encoder], rows: plan.encoderRows, weight: p.decoderEmbedWeight, bias: p.decoderEmbedBias, into: embedded)
+        linear(workspace[.encoder], rows: plan.encoderRows, weight: p.decoderEmbedWeight,
+               bias: p.decoderEmbedBias, into: embedded)
         for (i, sample) in samples.enumerated() {
             let layout = layouts[sample.mode]!
             let source = embedded + plan.encoder[i].offset * w
@@ -40,7 +41,6 @@ extension MAEModel {
                       bias: p.decoderNormBias, eps: c.normEps, into: scratch.normed + predicted * w)
             predicted += rows.tokens - 1
         }
-        linear(scratch.normed, rows: predicted, weight: p.predictionWeight,
-               bias: p.predictionBias, into: logits)
+        linear(scratch.normed, rows: predicted, weight: p.predictionWeight, bias: p.predictionBias, into: logits)
     }
 }

@@ -19,8 +19,7 @@ extension MAEModel {
                 }
             }
         }
-        linear(patches, rows: plan.encoderRows, weight: p.patchWeight,
-               bias: p.patchBias, into: x)
+        linear(patches, rows: plan.encoderRows, weight: p.patchWeight, bias: p.patchBias, into: x)
         for (i, sample) in samples.enumerated() {
             let layout = layouts[sample.mode]!
             let cls = x + plan.encoder[i].offset * w

@@ -34,21 +34,17 @@ func transformerBlock(_ p: BlockParameters, _ s: StackConfiguration, eps: Float,
                       headOutputs: (_ sample: Int, _ o: UnsafeMutablePointer<Float>) -> Void) {
     let w = s.width
     layerNorm(x, rows: rows, width: w, weight: p.norm1Weight, bias: p.norm1Bias, eps: eps, into: scratch.normed)
-    linear(scratch.normed, rows: rows, weight: p.qkvWeight, bias: p.qkvBias,
-           into: scratch.qkv)
+    linear(scratch.normed, rows: rows, weight: p.qkvWeight, bias: p.qkvBias, into: scratch.qkv)
     for (i, sample) in samples.enumerated() {
         let o = scratch.heads + sample.offset * w
         attentionHeadOutputs(qkv: scratch.qkv + sample.offset * 3 * w, tokens: sample.tokens, width: w,
                              heads: s.heads, scores: scratch.scores, scoreSlots: scratch.scoreSlots, into: o)
         headOutputs(i, o)
     }
-    linear(scratch.heads, rows: rows, weight: p.projWeight, bias: p.projBias,
-           into: x, accumulate: true)
+    linear(scratch.heads, rows: rows, weight: p.projWeight, bias: p.projBias, into: x, accumulate: true)
 
     layerNorm(x, rows: rows, width: w, weight: p.norm2Weight, bias: p.norm2Bias, eps: eps, into: scratch.normed)
-    linear(scratch.normed, rows: rows, weight: p.fc1Weight, bias: p.fc1Bias,
-           into: scratch.hidden)
+    linear(scratch.normed, rows: rows, weight: p.fc1Weight, bias: p.fc1Bias, into: scratch.hidden)
     gelu(scratch.hidden, count: rows * s.mlpHidden)
-    linear(scratch.hidden, rows: rows, weight: p.fc2Weight, bias: p.fc2Bias,
-           into: x, accumulate: true)
+    linear(scratch.hidden, rows: rows, weight: p.fc2Weight, bias: p.fc2Bias, into: x, accumulate: true)
 }
