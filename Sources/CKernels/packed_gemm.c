@@ -81,6 +81,8 @@ static int tile_rows(void) {
 #endif
 }
 
+int vtv_packed_tile_rows(void) { return tile_rows(); }
+
 /// One R x 32 tile: c[R, cols] (ldc) += a[kc, R] (packed: row i of step kk at kk * R + i) times
 /// b[kc, 32]. When `prefetch` is set, one cache line of it is prefetched per step (into L2).
 static inline __attribute__((always_inline)) void

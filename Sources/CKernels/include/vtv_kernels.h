@@ -40,6 +40,9 @@ void vtv_pack_weight(const float *w, size_t n, size_t k, float *packed);
 /// The inverse of vtv_pack_weight: w [n, k] row-major.
 void vtv_unpack_weight(const float *packed, size_t n, size_t k, float *w);
 
+/// Rows of the packed GEMM's micro-kernel tile on this CPU: 14 (AVX-512), 3 (AVX2) or 2.
+int vtv_packed_tile_rows(void);
+
 /// c[m, n] (leading dimension ldc) += a[m, k] (leading dimension lda) * w^T for the output columns
 /// of panels panel0..<panel1 (columns 32 * panel0 ..< min(n, 32 * panel1)), w packed by
 /// vtv_pack_weight. Single-threaded; threads split the panels. Returns 0, or -1 when the

@@ -37,6 +37,16 @@ struct PackedWeight {
     var panels: Int { vtv_packed_panels(outFeatures) }
 }
 
+/// What the packed GEMM runs on this CPU, for diagnostics (`vtv doctor`).
+public enum PackedGEMMRuntime {
+    /// The micro-kernel's tile, e.g. "14x32 (AVX-512)".
+    public static var tile: String {
+        let rows = Int(vtv_packed_tile_rows())
+        let isa = rows >= 14 ? "AVX-512" : (rows == 3 ? "AVX2" : "baseline")
+        return "\(rows)x32 (\(isa))"
+    }
+}
+
 /// y[rows, outFeatures] (leading dimension ldy) += x[rows, inFeatures] (leading dimension ldx)
 /// times w^T, rows split into contiguous blocks between as many workers as OpenBLAS has threads
 /// (one worker inside `concurrentWithSingleThreadedBLAS`).
