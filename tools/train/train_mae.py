@@ -13,6 +13,14 @@ ones). The loss is the cross-entropy against the VQGAN tokens of the whole canva
 tables are the fixed sin-cos ones; linears are xavier-uniform, cls and mask tokens normal(0.02).
 AdamW (betas 0.9/0.95, weight decay 0.05), linear warm-up then cosine decay.
 
+Fine-tuning: --init MODEL.h5 starts from the MAE of a vtv model file (the embedded default, say)
+instead of a fresh initialisation; --task-weights (one per task, TASKS order) makes the Q4-masked
+samples draw some tasks more often; --soft-targets ALPHA mixes into the loss a cross-entropy
+against a spread target: softmax(-d / T) over the codebook, d the squared distance of each codebook
+vector to the VQGAN encoder's latent at that position (whose nearest vector is the token target),
+T = --soft-temperature. Where an answer is uncertain (the colours of a colorization), the argmax
+then favours tokens near every plausible latent over one guessed colour.
+
 The last --holdout prompts of the file are never trained on: every --every steps the script prints
 their Q4 token accuracy per task in one-shot and zero-shot layout, and writes a resumable
 checkpoint to --out. With --checkpoint it finally writes the released layout: a dict whose `model`
@@ -95,6 +103,43 @@ def query_visible(b):
 Q4 = [r * GRID + c for r in range(7, 14) for c in range(7, 14)]
 
 
+def mae_state_from_model(path, model):
+    """The MAE tensors of a vtv model file (`/weights/<state-dict name>`, docs/formats.md) as a
+    state dict for `model`; refuses a file whose MAE does not match, naming the first mismatch."""
+    import h5py
+    expected = {k: v for k, v in model.state_dict().items() if k not in ("mean", "std")}
+    with h5py.File(path, "r") as f:
+        w = f["weights"]
+        found = {k: w[k][()] for k in w.keys() if not k.startswith("vae.")}
+    if set(found) != set(expected):
+        raise SystemExit(f"{path}: MAE does not match tools/train's configuration "
+                         f"(missing {sorted(set(expected) - set(found))[:3]}, "
+                         f"unexpected {sorted(set(found) - set(expected))[:3]})")
+    state = dict(model.state_dict())
+    for k, want in expected.items():
+        got = torch.from_numpy(found[k])
+        if tuple(got.shape) != tuple(want.shape):
+            raise SystemExit(f"{path}: {k} has shape {tuple(got.shape)}, expected {tuple(want.shape)}")
+        state[k] = got.to(want.dtype)
+    return state
+
+
+@torch.no_grad()
+def latents(vqgan, canvases, batch=64):
+    """[N, 196, embed_dim]: the VQGAN's pre-quantization latent at every grid position."""
+    out = []
+    for i in range(0, canvases.shape[0], batch):
+        z = vqgan.quant_conv(vqgan.encoder(2 * canvases[i:i + batch] - 1))
+        out.append(z.flatten(2).transpose(1, 2))
+    return torch.cat(out)
+
+
+def spread_targets(latent, codebook, temperature):
+    """[..., vocab]: softmax(-|latent - codebook row|^2 / temperature) for latent [..., embed_dim]."""
+    d = torch.cdist(latent.reshape(-1, latent.shape[-1]), codebook) ** 2
+    return torch.softmax(-d / temperature, dim=-1).reshape(*latent.shape[:-1], -1)
+
+
 @torch.no_grad()
 def tokenize(vqgan, canvases, batch=64):
     out = []
@@ -147,6 +192,12 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--every", type=int, default=250)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--init", help="fine-tune: start from the MAE of this vtv model file")
+    ap.add_argument("--task-weights", default="1,1,1,1,1",
+                    help="relative draw weight of each task (TASKS order) for the Q4-masked samples")
+    ap.add_argument("--soft-targets", type=float, default=0.0,
+                    help="weight ALPHA of the spread-target cross-entropy in the loss (0: plain cross-entropy)")
+    ap.add_argument("--soft-temperature", type=float, default=0.3)
     ap.add_argument("--bf16", action="store_true",
                     help="forward and backward in bfloat16 autocast (weights, optimizer and loss stay float32); "
                          "1.9x faster per step on this AMX CPU (2.23 -> 1.16 s for 64 one-shot canvases)")
@@ -174,6 +225,22 @@ def main():
           f"{len(tokens.unique())} distinct tokens in use", flush=True)
 
     model = SmallMAE(MAE_CONFIG)
+    if args.init:
+        model.load_state_dict(mae_state_from_model(args.init, model))
+        print(f"initialised the MAE from {args.init}", flush=True)
+    task_weights = torch.tensor([float(w) for w in args.task_weights.split(",")])
+    if task_weights.numel() != len(TASKS) or (task_weights < 0).any() or task_weights.sum() <= 0:
+        raise SystemExit(f"--task-weights needs {len(TASKS)} non-negative weights, got {args.task_weights}")
+    draw = task_weights[tasks[:split]]
+    latent = None
+    if args.soft_targets > 0:
+        lcache = args.out + ".latents.pt"
+        if os.path.exists(lcache):
+            latent = torch.load(lcache)
+        else:
+            latent = latents(vqgan, canvases)
+            save_atomic(latent, lcache)
+        codebook = vqgan.quantize.embedding.weight.detach()
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim >= 2 and "token" not in n]
     other = [p for n, p in model.named_parameters() if p.requires_grad and not (p.ndim >= 2 and "token" not in n)]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
@@ -195,7 +262,10 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
         gen = step_generator(args.seed, step, stream=2)
-        qi = torch.randint(0, split, (args.query_batch,), generator=gen)
+        if args.task_weights == "1,1,1,1,1":  # the original draw, so earlier runs reproduce
+            qi = torch.randint(0, split, (args.query_batch,), generator=gen)
+        else:
+            qi = torch.multinomial(draw, args.query_batch, replacement=True, generator=gen)
         ri = torch.randint(0, split, (args.random_batch,), generator=gen)
         order = torch.rand(args.random_batch, GRID * GRID, generator=gen).argsort(1)
         visible = order[:, :keep].sort(1).values
@@ -207,6 +277,13 @@ def main():
             logits_r = model.forward_masked(train_c[ri], visible).float()
         loss_q = F.cross_entropy(logits_q[:, q4, :].reshape(-1, logits_q.shape[-1]), train_t[qi][:, q4].reshape(-1))
         loss_r = F.cross_entropy(logits_r[hidden], train_t[ri][hidden])
+        if latent is not None:
+            a = args.soft_targets
+            soft_q = spread_targets(latent[qi][:, q4], codebook, args.soft_temperature)
+            soft_r = spread_targets(latent[ri][hidden], codebook, args.soft_temperature)
+            loss_q = (1 - a) * loss_q + a * F.cross_entropy(
+                logits_q[:, q4, :].reshape(-1, logits_q.shape[-1]), soft_q.reshape(-1, soft_q.shape[-1]))
+            loss_r = (1 - a) * loss_r + a * F.cross_entropy(logits_r[hidden], soft_r)
         loss = (args.query_batch * loss_q + args.random_batch * loss_r) / (args.query_batch + args.random_batch)
         opt.zero_grad()
         loss.backward()
