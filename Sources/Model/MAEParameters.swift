@@ -74,6 +74,7 @@ struct BlockParameters {
 final class MAEParameters {
     let configuration: ModelConfiguration
     private let storage: UnsafeMutablePointer<Float>
+    /// Floats in `storage`: the parameter count plus the packed Linears' zero padding.
     let count: Int
 
     let patchWeight: PackedWeight, patchBias: UnsafePointer<Float>  // patch_embed.proj: [width, 3*p*p], [width]
