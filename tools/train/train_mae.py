@@ -105,7 +105,7 @@ Q4 = [r * GRID + c for r in range(7, 14) for c in range(7, 14)]
 
 def mae_state_from_model(path, model):
     """The MAE tensors of a vtv model file (`/weights/<state-dict name>`, docs/formats.md) as a
-    state dict for `model`; refuses a file whose MAE does not match, naming the first mismatch."""
+    state dict for `model`; refuses a file whose MAE does not match, naming the mismatches."""
     import h5py
     expected = {k: v for k, v in model.state_dict().items() if k not in ("mean", "std")}
     with h5py.File(path, "r") as f:
@@ -262,7 +262,7 @@ def main():
         for g in opt.param_groups:
             g["lr"] = lr
         gen = step_generator(args.seed, step, stream=2)
-        if args.task_weights == "1,1,1,1,1":  # the original draw, so earlier runs reproduce
+        if bool((task_weights == task_weights[0]).all()):  # uniform: the original draw, so earlier runs reproduce
             qi = torch.randint(0, split, (args.query_batch,), generator=gen)
         else:
             qi = torch.multinomial(draw, args.query_batch, replacement=True, generator=gen)
