@@ -94,6 +94,7 @@ micro_tile(const int R, size_t kc, const float *restrict a, const float *restric
         lo[i] = (v16){0};
         hi[i] = (v16){0};
     }
+    // Two copies of the loop keep the prefetch test out of the hot one.
     if (prefetch) {
         for (size_t kk = 0; kk < kc; kk++) {
             __builtin_prefetch(prefetch + kk * 16, 0, 2);
@@ -133,22 +134,14 @@ micro_tile(const int R, size_t kc, const float *restrict a, const float *restric
 static inline __attribute__((always_inline)) void
 tile(int rows, size_t kc, const float *a, const float *b, float *c, size_t ldc, size_t cols,
      const float *prefetch) {
+    // One specialisation per row count, so that each tile's accumulators live in registers.
+#define TILE_CASE(R) case R: micro_tile(R, kc, a, b, c, ldc, cols, prefetch); break;
     switch (rows) {
-    case 1: micro_tile(1, kc, a, b, c, ldc, cols, prefetch); break;
-    case 2: micro_tile(2, kc, a, b, c, ldc, cols, prefetch); break;
-    case 3: micro_tile(3, kc, a, b, c, ldc, cols, prefetch); break;
-    case 4: micro_tile(4, kc, a, b, c, ldc, cols, prefetch); break;
-    case 5: micro_tile(5, kc, a, b, c, ldc, cols, prefetch); break;
-    case 6: micro_tile(6, kc, a, b, c, ldc, cols, prefetch); break;
-    case 7: micro_tile(7, kc, a, b, c, ldc, cols, prefetch); break;
-    case 8: micro_tile(8, kc, a, b, c, ldc, cols, prefetch); break;
-    case 9: micro_tile(9, kc, a, b, c, ldc, cols, prefetch); break;
-    case 10: micro_tile(10, kc, a, b, c, ldc, cols, prefetch); break;
-    case 11: micro_tile(11, kc, a, b, c, ldc, cols, prefetch); break;
-    case 12: micro_tile(12, kc, a, b, c, ldc, cols, prefetch); break;
-    case 13: micro_tile(13, kc, a, b, c, ldc, cols, prefetch); break;
-    default: micro_tile(14, kc, a, b, c, ldc, cols, prefetch); break;
+    TILE_CASE(1) TILE_CASE(2) TILE_CASE(3) TILE_CASE(4) TILE_CASE(5) TILE_CASE(6) TILE_CASE(7)
+    TILE_CASE(8) TILE_CASE(9) TILE_CASE(10) TILE_CASE(11) TILE_CASE(12) TILE_CASE(13)
+    default: micro_tile(MAX_TILE_ROWS, kc, a, b, c, ldc, cols, prefetch); break;
     }
+#undef TILE_CASE
 }
 
 VTV_CLONES
