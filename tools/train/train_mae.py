@@ -18,8 +18,9 @@ instead of a fresh initialisation; --task-weights (one per task, TASKS order) ma
 samples draw some tasks more often; --soft-targets ALPHA mixes into the loss a cross-entropy
 against a spread target: softmax(-d / T) over the codebook, d the squared distance of each codebook
 vector to the VQGAN encoder's latent at that position (whose nearest vector is the token target),
-T = --soft-temperature, on the canvases of the --soft-tasks only (default all). Where an answer is uncertain (the colours of a colorization), the argmax
-then favours tokens near every plausible latent over one guessed colour.
+T = --soft-temperature, on the canvases of the --soft-tasks only (default all). Where an answer
+is uncertain (the colours of a colorization), the argmax then favours tokens near every plausible
+latent over one guessed colour.
 
 The last --holdout prompts of the file are never trained on: every --every steps the script prints
 their Q4 token accuracy per task in one-shot and zero-shot layout, and writes a resumable
@@ -289,9 +290,10 @@ def main():
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
             logits_q = model.forward_masked(train_c[qi], query_visible(args.query_batch)).float()
             logits_r = model.forward_masked(train_c[ri], visible).float()
-        loss_q = F.cross_entropy(logits_q[:, q4, :].reshape(-1, logits_q.shape[-1]), train_t[qi][:, q4].reshape(-1))
-        loss_r = F.cross_entropy(logits_r[hidden], train_t[ri][hidden])
-        if latent is not None:
+        if latent is None:
+            loss_q = F.cross_entropy(logits_q[:, q4, :].reshape(-1, logits_q.shape[-1]), train_t[qi][:, q4].reshape(-1))
+            loss_r = F.cross_entropy(logits_r[hidden], train_t[ri][hidden])
+        else:
             soft_q = spread_targets(latent[qi][:, q4], codebook, args.soft_temperature)
             soft_r = spread_targets(latent[ri][hidden], codebook, args.soft_temperature)
             # ALPHA on the canvases of --soft-tasks, 0 on the others; [B] -> one weight per position.
