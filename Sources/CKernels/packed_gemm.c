@@ -5,16 +5,27 @@
 // (a quarter of a batch-1 ViT-L forward). Packed once at load time, the panels stream straight
 // into the micro-kernel, and the next panel is prefetched while the current one is multiplied.
 //
-// Blocking (GotoBLAS order): K in blocks of KC, rows in blocks of MC packed tile by tile, then for
-// each panel slice [KC x 32] (32 KB, stays in L1) every row tile of the block. A row tile has at
-// most `tile_rows()` rows: 14 with AVX-512 (28 accumulators; 6% faster than 12 in 5 interleaved
-// rounds at 25 rows, the rows one of two threads gets for one sample), 3 with AVX2, 2 otherwise;
-// the rows of a block are split into tiles as evenly as possible (25 rows: 13 + 12).
+// Blocking (GotoBLAS order): K in blocks of KC, rows in blocks of at most MC packed tile by tile,
+// then for each panel slice [KC x 32] (128 KB, in L2 after the prefetch) every row tile of the
+// block. A row tile has at most `tile_rows()` rows: 14 with AVX-512 (28 accumulators; 6% faster
+// than 12 in 5 interleaved rounds at 25 rows, the rows one of two threads gets for one sample),
+// 3 with AVX2, 2 otherwise; the rows of a block are split into tiles as evenly as possible (25
+// rows: 13 + 12).
+//
+// KC 1024 and MC 56 (four 14-row tiles): against KC 256 and MC 768 (the first version, whose
+// panel slice stayed in L1), 14% faster at 800 rows on one thread (a batch-32 worker: C is
+// read and written once per K block, a quarter as often) and 2-3% faster at 25-100 rows, in
+// interleaved A/B runs (docs/benchmarks.md, "K blocks of 1024"). KC is the same for every row
+// count on purpose: each output is then summed in the same order whatever the rows around it,
+// so a sample's result never depends on its batch.
 
 #include "vtv_kernels.h"
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #if defined(__x86_64__) && !defined(VTV_NO_CLONES)
 #define VTV_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
@@ -23,8 +34,8 @@
 #endif
 
 #define PANEL 32
-#define KC 256
-#define MC 768
+#define KC 1024
+#define MC 56
 #define MAX_TILE_ROWS 14
 
 // 16 floats: one AVX-512 register, two AVX2 ones. The helpers taking or returning one are always
@@ -83,11 +94,23 @@ static int tile_rows(void) {
 
 int vtv_packed_tile_rows(void) { return tile_rows(); }
 
-/// One R x 32 tile: c[R, cols] (ldc) += a[kc, R] (packed: row i of step kk at kk * R + i) times
-/// b[kc, 32]. When `prefetch` is set, one cache line of it is prefetched per step (into L2).
+/// How a tile's sum over one K block meets C (the fused bias, residual and GELU of a Linear).
+typedef struct {
+    /// Added before the sum (the Linear's bias, at this panel's first column), or NULL. Only on
+    /// a row's first K block.
+    const float *bias;
+    /// Whether C's old value is read: C = C [+ bias] + sum; otherwise C = [bias +] sum.
+    int load;
+    /// GELU on the result (a row's last K block).
+    int gelu;
+} epilogue;
+
+/// One R x 32 tile: c[R, cols] (ldc) = epilogue(c, a[kc, R] (packed: row i of step kk at
+/// kk * R + i) times b[kc, 32]). When `prefetch` is set, one cache line of it is prefetched per
+/// step (into L2).
 static inline __attribute__((always_inline)) void
 micro_tile(const int R, size_t kc, const float *restrict a, const float *restrict b,
-           float *restrict c, size_t ldc, size_t cols, const float *prefetch) {
+           float *restrict c, size_t ldc, size_t cols, const float *prefetch, epilogue e) {
 #pragma clang fp contract(fast)
     v16 lo[MAX_TILE_ROWS], hi[MAX_TILE_ROWS];
     for (int i = 0; i < R; i++) {
@@ -115,41 +138,120 @@ micro_tile(const int R, size_t kc, const float *restrict a, const float *restric
             }
         }
     }
+    // The additions in the order of the unfused Linear: C = bias (or C + bias), then C += sum.
     if (cols == PANEL) {
+        const v16 bias0 = e.bias ? load16(e.bias) : (v16){0}, bias1 = e.bias ? load16(e.bias + 16) : (v16){0};
         for (int i = 0; i < R; i++) {
             float *row = c + i * ldc;
-            store16(row, load16(row) + lo[i]);
-            store16(row + 16, load16(row + 16) + hi[i]);
+            v16 x0 = lo[i], x1 = hi[i];
+            if (e.load) {
+                v16 c0 = load16(row), c1 = load16(row + 16);
+                if (e.bias) {
+                    c0 += bias0;
+                    c1 += bias1;
+                }
+                x0 = c0 + x0;
+                x1 = c1 + x1;
+            } else if (e.bias) {
+                x0 = bias0 + x0;
+                x1 = bias1 + x1;
+            }
+            store16(row, x0);
+            store16(row + 16, x1);
+            if (e.gelu) vtv_gelu(row, PANEL);
         }
     } else {
         float t[PANEL];
         for (int i = 0; i < R; i++) {
+            float *row = c + i * ldc;
             store16(t, lo[i]);
             store16(t + 16, hi[i]);
-            for (size_t j = 0; j < cols; j++) c[i * ldc + j] += t[j];
+            for (size_t j = 0; j < cols; j++) {
+                float base = e.load ? row[j] : 0;
+                if (e.bias) base = e.load ? base + e.bias[j] : e.bias[j];
+                row[j] = e.load || e.bias ? base + t[j] : t[j];
+            }
+            if (e.gelu) vtv_gelu(row, cols);
         }
     }
 }
 
 static inline __attribute__((always_inline)) void
 tile(int rows, size_t kc, const float *a, const float *b, float *c, size_t ldc, size_t cols,
-     const float *prefetch) {
+     const float *prefetch, epilogue e) {
     // One specialisation per row count, so that each tile's accumulators live in registers.
-#define TILE_CASE(R) case R: micro_tile(R, kc, a, b, c, ldc, cols, prefetch); break;
+#define TILE_CASE(R) case R: micro_tile(R, kc, a, b, c, ldc, cols, prefetch, e); break;
     switch (rows) {
     TILE_CASE(1) TILE_CASE(2) TILE_CASE(3) TILE_CASE(4) TILE_CASE(5) TILE_CASE(6) TILE_CASE(7)
     TILE_CASE(8) TILE_CASE(9) TILE_CASE(10) TILE_CASE(11) TILE_CASE(12) TILE_CASE(13)
-    default: micro_tile(MAX_TILE_ROWS, kc, a, b, c, ldc, cols, prefetch); break;
+    default: micro_tile(MAX_TILE_ROWS, kc, a, b, c, ldc, cols, prefetch, e); break;
     }
 #undef TILE_CASE
 }
 
+/// Packs one row tile for the micro-kernel: dst[kk * rows + i] = a[i * lda + kk] for i < rows,
+/// kk < kc (the tile's rows interleaved per step).
+static void pack_tile_generic(const float *a, size_t lda, size_t rows, size_t kc, float *dst) {
+    for (size_t kk = 0; kk < kc; kk++)
+        for (size_t i = 0; i < rows; i++) dst[kk * rows + i] = a[i * lda + kk];
+}
+
+#if defined(__x86_64__)
+/// pack_tile_generic for at most 16 rows with AVX-512: 16 steps at a time, the rows x 16 block
+/// loaded row by row, transposed in registers (the usual four shuffle stages) and stored one step
+/// (`rows` floats) at a time. Same values, about a tenth of the instructions.
+__attribute__((target("avx512f"))) static void pack_tile_avx512(const float *a, size_t lda, size_t rows, size_t kc,
+                                                               float *dst) {
+    const __mmask16 rowMask = (__mmask16)((1u << rows) - 1);
+    for (size_t kk = 0; kk < kc; kk += 16) {
+        const size_t steps = kc - kk < 16 ? kc - kk : 16;
+        const __mmask16 stepMask = (__mmask16)((1u << steps) - 1);
+        __m512 r[16], t[16], u[16];
+        for (size_t i = 0; i < 16; i++) r[i] = i < rows ? _mm512_maskz_loadu_ps(stepMask, a + i * lda + kk) : _mm512_setzero_ps();
+        for (int i = 0; i < 16; i += 2) {
+            t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+            t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+        }
+        for (int i = 0; i < 16; i += 4) {
+            __m512d t0 = _mm512_castps_pd(t[i]), t1 = _mm512_castps_pd(t[i + 1]);
+            __m512d t2 = _mm512_castps_pd(t[i + 2]), t3 = _mm512_castps_pd(t[i + 3]);
+            u[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));      // steps 0, 4, 8, 12 of rows i..i+3
+            u[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));  // steps 1, 5, 9, 13
+            u[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));  // steps 2, 6, 10, 14
+            u[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));  // steps 3, 7, 11, 15
+        }
+        for (int j = 0; j < 4; j++) {
+            // u[j], u[4 + j], u[8 + j], u[12 + j]: steps j, j + 4, j + 8, j + 12 of rows 0-3, 4-7, 8-11, 12-15.
+            __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88), v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xDD);
+            __m512 v2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88), v3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xDD);
+            __m512 step[4] = {_mm512_shuffle_f32x4(v0, v2, 0x88), _mm512_shuffle_f32x4(v1, v3, 0x88),
+                              _mm512_shuffle_f32x4(v0, v2, 0xDD), _mm512_shuffle_f32x4(v1, v3, 0xDD)};
+            for (size_t q = 0; q < 4; q++) {
+                const size_t s = j + 4 * q;  // step[q] holds step j + 4q of every row
+                if (s < steps) _mm512_mask_storeu_ps(dst + (kk + s) * rows, rowMask, step[q]);
+            }
+        }
+    }
+}
+#endif
+
+static void pack_tile(const float *a, size_t lda, size_t rows, size_t kc, float *dst) {
+#if defined(__x86_64__)
+    if (rows <= 16 && tile_rows() >= 14) {
+        pack_tile_avx512(a, lda, rows, kc, dst);
+        return;
+    }
+#endif
+    pack_tile_generic(a, lda, rows, kc, dst);
+}
+
 VTV_CLONES
-int vtv_packed_gemm(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
-                    size_t panel0, size_t panel1, float *c, size_t ldc) {
+int vtv_packed_linear(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
+                      size_t panel0, size_t panel1, float *c, size_t ldc, const float *bias, int accumulate,
+                      int gelu) {
     if (m == 0 || panel0 >= panel1) return 0;
     const size_t mr = (size_t)tile_rows();
-    // Row blocks of equal size, at most MC rows (800 rows: 2 x 400, not 768 + 32).
+    // Row blocks of equal size, at most MC rows (60 rows: 2 x 30, not 56 + 4).
     const size_t blocks = (m + MC - 1) / MC;
     const size_t mcMax = (m + blocks - 1) / blocks;
     const size_t kcMax = k < KC ? k : KC;
@@ -165,8 +267,7 @@ int vtv_packed_gemm(size_t m, size_t n, size_t k, const float *a, size_t lda, co
             float *dst = ap;
             for (size_t t = 0, r0 = 0; t < tiles; t++) {
                 const size_t rows = base + (t < extra);
-                for (size_t kk = 0; kk < kc; kk++)
-                    for (size_t i = 0; i < rows; i++) dst[kk * rows + i] = a[(m0 + r0 + i) * lda + k0 + kk];
+                pack_tile(a + (m0 + r0) * lda + k0, lda, rows, kc, dst);
                 dst += kc * rows;
                 r0 += rows;
             }
@@ -179,7 +280,9 @@ int vtv_packed_gemm(size_t m, size_t n, size_t k, const float *a, size_t lda, co
                     const size_t rows = base + (t < extra);
                     // The next panel's slice is 2 * kc cache lines: the first two tiles fetch it.
                     const float *pf = next && t < 2 ? next + t * kc * 16 : NULL;
-                    tile((int)rows, kc, tileA, b, c + (m0 + r0) * ldc + p * PANEL, ldc, cols, pf);
+                    const epilogue e = {k0 == 0 && bias ? bias + p * PANEL : NULL, k0 > 0 || accumulate,
+                                        gelu && k0 + kc == k};
+                    tile((int)rows, kc, tileA, b, c + (m0 + r0) * ldc + p * PANEL, ldc, cols, pf, e);
                     tileA += kc * rows;
                     r0 += rows;
                 }
@@ -188,4 +291,9 @@ int vtv_packed_gemm(size_t m, size_t n, size_t k, const float *a, size_t lda, co
     }
     free(ap);
     return 0;
+}
+
+int vtv_packed_gemm(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
+                    size_t panel0, size_t panel1, float *c, size_t ldc) {
+    return vtv_packed_linear(m, n, k, a, lda, packed, panel0, panel1, c, ldc, NULL, 1, 0);
 }

@@ -44,7 +44,6 @@ func transformerBlock(_ p: BlockParameters, _ s: StackConfiguration, eps: Float,
     linear(scratch.heads, rows: rows, weight: p.projWeight, bias: p.projBias, into: x, accumulate: true)
 
     layerNorm(x, rows: rows, width: w, weight: p.norm2Weight, bias: p.norm2Bias, eps: eps, into: scratch.normed)
-    linear(scratch.normed, rows: rows, weight: p.fc1Weight, bias: p.fc1Bias, into: scratch.hidden)
-    gelu(scratch.hidden, count: rows * s.mlpHidden)
+    linear(scratch.normed, rows: rows, weight: p.fc1Weight, bias: p.fc1Bias, into: scratch.hidden, gelu: true)
     linear(scratch.hidden, rows: rows, weight: p.fc2Weight, bias: p.fc2Bias, into: x, accumulate: true)
 }

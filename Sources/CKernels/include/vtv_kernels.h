@@ -45,9 +45,18 @@ int vtv_packed_tile_rows(void);
 
 /// c[m, n] (leading dimension ldc) += a[m, k] (leading dimension lda) * w^T for the output columns
 /// of panels panel0..<panel1 (columns 32 * panel0 ..< min(n, 32 * panel1)), w packed by
-/// vtv_pack_weight. Single-threaded; threads split the panels. Returns 0, or -1 when the
-/// row-packing scratch (at most 768 x 256 floats) cannot be allocated.
+/// vtv_pack_weight. Single-threaded; callers split the rows (or panels) between threads. Returns
+/// 0, or -1 when the row-packing scratch (at most 56 x 1024 floats) cannot be allocated.
 int vtv_packed_gemm(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
                     size_t panel0, size_t panel1, float *c, size_t ldc);
+
+/// A whole Linear layer in one pass over c, as vtv_packed_gemm otherwise:
+/// c = [c +] bias + a * w^T, then GELU (vtv_gelu) when `gelu` is non-zero. c's old value is
+/// read only when `accumulate` (a residual stream); bias: [n] or NULL. The additions happen in
+/// the order of the unfused steps (c = bias or c + bias, then c += the product), so the result is
+/// bit for bit that of filling c with the bias, vtv_packed_gemm, then vtv_gelu.
+int vtv_packed_linear(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
+                      size_t panel0, size_t panel1, float *c, size_t ldc, const float *bias, int accumulate,
+                      int gelu);
 
 #endif

@@ -3,26 +3,19 @@
 // the tests use) and never fall back to per-lane generic calls.
 
 /// The PyTorch Linear over a block of rows: y = x W^T + b, or y += x W^T + b when
-/// `accumulate` (a residual connection folded into the product).
+/// `accumulate` (a residual connection folded into the product), then GELU when `gelu`.
 /// x: [rows, inFeatures] row-major with leading dimension `ldx` (default inFeatures);
 /// weight: [outFeatures, inFeatures], packed (`PackedWeight`); bias: [outFeatures];
 /// y: [rows, outFeatures] row-major with leading dimension `ldy` (default outFeatures).
-/// One product for all rows, so a batch of samples shares each weight read.
+/// One product for all rows, so a batch of samples shares each weight read; bias, residual and
+/// GELU are applied as the product's tiles are stored (`vtv_packed_linear`), with the same
+/// result as separate passes.
 func linear(_ x: UnsafePointer<Float>, rows: Int, ldx: Int? = nil,
             weight: PackedWeight, bias: UnsafePointer<Float>,
-            into y: UnsafeMutablePointer<Float>, ldy: Int? = nil, accumulate: Bool = false) {
-    let outFeatures = weight.outFeatures
-    let ldy = ldy ?? outFeatures
+            into y: UnsafeMutablePointer<Float>, ldy: Int? = nil, accumulate: Bool = false, gelu: Bool = false) {
     if rows == 0 { return }
-    for r in 0..<rows {
-        let row = y + r * ldy
-        if accumulate {
-            addVector(bias, into: row, count: outFeatures)
-        } else {
-            row.update(from: bias, count: outFeatures)
-        }
-    }
-    packedGEMM(x, rows: rows, ldx: ldx ?? weight.inFeatures, weight: weight, into: y, ldy: ldy)
+    packedGEMM(x, rows: rows, ldx: ldx ?? weight.inFeatures, weight: weight, into: y, ldy: ldy ?? weight.outFeatures,
+               bias: bias, accumulate: accumulate, gelu: gelu)
 }
 
 /// y += x elementwise. x, y: [count].

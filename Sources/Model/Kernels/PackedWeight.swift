@@ -47,15 +47,18 @@ public enum PackedGEMMRuntime {
     }
 }
 
-/// y[rows, outFeatures] (leading dimension ldy) += x[rows, inFeatures] (leading dimension ldx)
-/// times w^T, rows split into contiguous blocks between as many workers as OpenBLAS has threads
-/// (one worker inside `concurrentWithSingleThreadedBLAS`).
+/// y[rows, outFeatures] (leading dimension ldy) = [y +] bias + x[rows, inFeatures] (leading
+/// dimension ldx) times w^T, then GELU when `gelu` (`vtv_packed_linear`); without a bias and with
+/// `accumulate`, y += x w^T. Rows split into contiguous blocks between as many workers as OpenBLAS
+/// has threads (one worker inside `concurrentWithSingleThreadedBLAS`).
 func packedGEMM(_ x: UnsafePointer<Float>, rows: Int, ldx: Int, weight w: PackedWeight,
-                into y: UnsafeMutablePointer<Float>, ldy: Int) {
+                into y: UnsafeMutablePointer<Float>, ldy: Int, bias: UnsafePointer<Float>? = nil,
+                accumulate: Bool = true, gelu: Bool = false) {
     parallelFor(rows, grain: 8) { range in
-        let status = vtv_packed_gemm(range.count, w.outFeatures, w.inFeatures, x + range.lowerBound * ldx, ldx,
-                                     w.values, 0, w.panels, y + range.lowerBound * ldy, ldy)
-        // Only the row-packing scratch (at most 768 x 256 floats) is allocated.
-        precondition(status == 0, "packed GEMM: out of memory for \(min(range.count, 768)) x 256 floats of scratch")
+        let status = vtv_packed_linear(range.count, w.outFeatures, w.inFeatures, x + range.lowerBound * ldx, ldx,
+                                       w.values, 0, w.panels, y + range.lowerBound * ldy, ldy, bias,
+                                       accumulate ? 1 : 0, gelu ? 1 : 0)
+        // Only the row-packing scratch (at most 56 x 1024 floats) is allocated.
+        precondition(status == 0, "packed GEMM: out of memory for \(min(range.count, 56)) x 1024 floats of scratch")
     }
 }
