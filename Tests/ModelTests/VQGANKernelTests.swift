@@ -111,9 +111,20 @@ final class VQGANKernelTests: XCTestCase {
         // 300 x 30 with many channels needs several bands; 3 BLAS threads give 3 workers with
         // uneven shares of tile rows. The result must match one worker and the direct loop, and
         // the BLAS thread count must come back.
+        checkBandsAndWorkers(cIn: 3, cOut: 300, h: 300, w: 30)
+    }
+
+    func testWinogradConv3x3WithFewChannelsUsesSmallerBandsWithoutSeams() {
+        // Below 128 channels bands are 8x smaller (V and M stay in L2): 96 x 64 at 24 channels
+        // already takes three bands.
+        XCTAssertEqual(winogradBandRows(cIn: 16, cOut: 24, tilesX: 32, tilesY: 48), 21)
+        XCTAssertEqual(winogradBandRows(cIn: 128, cOut: 24, tilesX: 32, tilesY: 48), 32)
+        checkBandsAndWorkers(cIn: 16, cOut: 24, h: 96, w: 64)
+    }
+
+    private func checkBandsAndWorkers(cIn: Int, cOut: Int, h: Int, w: Int) {
         let saved = BLASRuntime.threads
         defer { BLASRuntime.threads = saved }
-        let (cIn, cOut, h, w) = (3, 300, 300, 30)
         XCTAssertLessThan(winogradBandRows(cIn: cIn, cOut: cOut, tilesX: w / 2, tilesY: h / 2), h / 2)
         let x = random(cIn * h * w, stream: 4)
         let weight = random(cOut * cIn * 9, stream: 5), bias = random(cOut, stream: 6)
