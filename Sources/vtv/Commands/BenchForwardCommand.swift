@@ -13,18 +13,25 @@ let benchForwardCommand = Command(
     With --with-vqgan the process loads as the pipeline does (MAE + VQGAN encoder and decoder from
     one store) and, after each batch size's timed runs, encodes the canvases and renders the
     predictions once, untimed, so the peak RSS covers a whole zero-shot prompt batch.
+    With --vqgan encode|decode it times the VQGAN of --config's model instead, as `vtv bench vqgan`
+    does (seconds per canvas; --batch defaults to 1 there).
     """,
     options: [
         .value("--config", "NAME", "vit-large or tiny", default: "vit-large"),
         .value("--mode", "MODE", "zero-shot or one-shot", default: "zero-shot"),
-        .value("--batch", "B[,B...]", "batch sizes", default: "1,8,32"),
+        .value("--batch", "B[,B...]", "batch sizes (default: 1,8,32; with --vqgan 1)"),
         .value("--repeats", "N", "timed batches per batch size", default: "5"),
         .value("--threads", "N", "OpenBLAS threads (default: OpenBLAS' setting)"),
         .value("--seed", "N", "weight seed", default: "0"),
         .flag("--with-vqgan", "also build the VQGAN encoder and decoder and run them once per batch size (peak RSS)"),
+        .value("--vqgan", "STAGE", "time the VQGAN's encode or decode stage instead of the MAE"),
     ]
 ) { args in
     let configuration = try ModelConfiguration.preset(try args.required("--config"))
+    if let stage = try args.choice("--vqgan", ["encode", "decode"]) {
+        return try benchVQGAN(configuration.vqgan, stage: VQGANBenchmark.Stage(rawValue: stage)!,
+                              batches: try args.ints("--batch") ?? [1], args: args)
+    }
     guard let mode = PromptMode(rawValue: try args.choice("--mode", PromptMode.allCases.map(\.rawValue)) ?? "zero-shot") else {
         throw UsageError("--mode must be zero-shot or one-shot")
     }

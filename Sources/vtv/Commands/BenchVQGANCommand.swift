@@ -28,7 +28,13 @@ let benchVQGANCommand = Command(
     case "small": configuration = .small
     default: configuration = .released
     }
-    let batches = try args.ints("--batch") ?? [1]
+    return try benchVQGAN(configuration, stage: stage, batches: try args.ints("--batch") ?? [1], args: args)
+}
+
+/// Times one VQGAN stage per batch size and prints a line each (`vtv bench vqgan`, and
+/// `vtv bench forward --vqgan`); reads --repeats, --threads and --seed from `args`.
+func benchVQGAN(_ configuration: VQGANConfiguration, stage: VQGANBenchmark.Stage, batches: [Int],
+                args: ParsedArguments) throws -> Int32 {
     let repeats = try args.int("--repeats") ?? 5
     guard batches.allSatisfy({ $0 > 0 }), repeats > 0 else { throw UsageError("--batch and --repeats must be positive") }
     try applyBLASThreadsOption(args)
