@@ -53,7 +53,7 @@ func winogradWeights(_ weight: [Float], cOut: Int, cIn: Int) -> [Float] {
 /// Tile rows per band: bands of about 2^17 / max(cIn, cOut) tiles keep a band's V and M
 /// (16 x channels x tiles floats each, about 8 MB) near the cache while the GEMMs stay wide.
 /// Below 128 channels the 16 GEMMs are too shallow (K = cIn) to hide the transforms' memory
-/// traffic, and bands 8x smaller (about 1 MB: V and M stay in L2) are faster: 14% more search
+/// traffic, and bands 8x smaller (about 1 MB: V and M stay in L2) are faster: 19% more search
 /// samples per second on the 32/64-channel VQGAN of vtv-small, where the released decoder
 /// (128-512 channels) got 8-25% slower with them (docs/benchmarks.md, "Winograd bands").
 func winogradBandRows(cIn: Int, cOut: Int, tilesX: Int, tilesY: Int) -> Int {
