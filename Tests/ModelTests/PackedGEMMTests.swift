@@ -15,18 +15,25 @@ final class PackedGEMMTests: XCTestCase {
         }
     }
 
+    /// Runs `body` on w [outFeatures, inFeatures] packed, with `threads` BLAS threads (restored after).
+    private func withPacked(_ w: [Float], outFeatures: Int, inFeatures: Int, threads: Int,
+                            _ body: (PackedWeight) -> Void) {
+        var packed = [Float](repeating: .nan, count: PackedWeight.count(outFeatures: outFeatures, inFeatures: inFeatures))
+        let saved = BLASRuntime.threads
+        BLASRuntime.threads = threads
+        defer { BLASRuntime.threads = saved }
+        packed.withUnsafeMutableBufferPointer { buffer in
+            body(PackedWeight.pack(w, outFeatures: outFeatures, inFeatures: inFeatures, into: buffer.baseAddress!))
+        }
+    }
+
     /// y += x w^T through packedGEMM with `threads` workers; checks every element against Double.
     private func check(rows: Int, inFeatures: Int, outFeatures: Int, ldx: Int, ldy: Int, threads: Int,
                        file: StaticString = #filePath, line: UInt = #line) {
         let x = values(rows * ldx, seed: 1), w = values(outFeatures * inFeatures, seed: 2)
         let start = values(rows * ldy, seed: 3)
         var y = start
-        var packed = [Float](repeating: .nan, count: PackedWeight.count(outFeatures: outFeatures, inFeatures: inFeatures))
-        let saved = BLASRuntime.threads
-        BLASRuntime.threads = threads
-        defer { BLASRuntime.threads = saved }
-        packed.withUnsafeMutableBufferPointer { buffer in
-            let weight = PackedWeight.pack(w, outFeatures: outFeatures, inFeatures: inFeatures, into: buffer.baseAddress!)
+        withPacked(w, outFeatures: outFeatures, inFeatures: inFeatures, threads: threads) { weight in
             y.withUnsafeMutableBufferPointer { packedGEMM(x, rows: rows, ldx: ldx, weight: weight, into: $0.baseAddress!, ldy: ldy) }
         }
         var worst = 0.0
@@ -77,14 +84,9 @@ final class PackedGEMMTests: XCTestCase {
     func testARowsResultDoesNotDependOnTheRowsAroundIt() {
         let rows = 800, inFeatures = 1100, outFeatures = 40
         let x = values(rows * inFeatures, seed: 5), w = values(outFeatures * inFeatures, seed: 6)
-        var packed = [Float](repeating: .nan, count: PackedWeight.count(outFeatures: outFeatures, inFeatures: inFeatures))
         func product(firstRow: Int, count: Int, threads: Int) -> [Float] {
             var y = [Float](repeating: 0.25, count: count * outFeatures)
-            let saved = BLASRuntime.threads
-            BLASRuntime.threads = threads
-            defer { BLASRuntime.threads = saved }
-            packed.withUnsafeMutableBufferPointer { buffer in
-                let weight = PackedWeight.pack(w, outFeatures: outFeatures, inFeatures: inFeatures, into: buffer.baseAddress!)
+            withPacked(w, outFeatures: outFeatures, inFeatures: inFeatures, threads: threads) { weight in
                 x.withUnsafeBufferPointer { xs in
                     y.withUnsafeMutableBufferPointer {
                         packedGEMM(xs.baseAddress! + firstRow * inFeatures, rows: count, ldx: inFeatures, weight: weight,
@@ -116,12 +118,7 @@ final class PackedGEMMTests: XCTestCase {
             let ldx = inFeatures + 3, ldy = outFeatures + 5
             let x = values(rows * ldx, seed: 7), w = values(outFeatures * inFeatures, seed: 8)
             let bias = values(outFeatures, seed: 9), start = values(rows * ldy, seed: 10)
-            var packed = [Float](repeating: .nan, count: PackedWeight.count(outFeatures: outFeatures, inFeatures: inFeatures))
-            let saved = BLASRuntime.threads
-            BLASRuntime.threads = threads
-            defer { BLASRuntime.threads = saved }
-            packed.withUnsafeMutableBufferPointer { buffer in
-                let weight = PackedWeight.pack(w, outFeatures: outFeatures, inFeatures: inFeatures, into: buffer.baseAddress!)
+            withPacked(w, outFeatures: outFeatures, inFeatures: inFeatures, threads: threads) { weight in
                 for accumulate in [false, true] {
                     for withGELU in [false, true] {
                         // Separate passes: y = bias (or y + bias), y += x w^T, then GELU.
