@@ -3,8 +3,9 @@
 /// advantages and the same gradient, summed in sample order whatever the split of the work.
 public enum PolicyGradient {
     /// Standardized advantages (loss - mean) / (std + 1e-6) with the unbiased (N-1) standard
-    /// deviation, as torch.Tensor.std computes it. With `groups` (multi-task mode) the losses are
-    /// first standardized within each group (task), then the whole batch is standardized again.
+    /// deviation, as torch.Tensor.std computes it. With `groups` the losses are first standardized
+    /// within each group (the task in multi-task mode; the training prompt with the prompt baseline),
+    /// then the whole batch is standardized again.
     public static func advantages(losses: [Double], groups: [Int]? = nil) -> [Double] {
         var values = losses
         if let groups {

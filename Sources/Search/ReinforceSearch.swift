@@ -71,6 +71,22 @@ public final class ReinforceSearch {
         return (prompts[(s / train.count) % prompts.count], task)
     }
 
+    /// The groups whose losses are standardized separately before the whole batch
+    /// (`PolicyGradient.advantages`): the task of each sample in multi-task mode, the (task, training
+    /// prompt) pair with the prompt baseline, none for the paper's single-task search.
+    public func advantageGroups(samples n: Int) -> [Int]? {
+        switch settings.baseline {
+        case .batch:
+            return train.count > 1 ? (0 ..< n).map { $0 % train.count } : nil
+        case .prompt:
+            let stride = train.map(\.count).max() ?? 1
+            return (0 ..< n).map { s in
+                let task = s % train.count
+                return task * stride + (s / train.count) % train[task].count
+            }
+        }
+    }
+
     public enum Outcome: Equatable { case finished, interrupted }
 
     /// Runs iterations from `state.iteration` to `settings.iterations`, calling `checkpoint` every
@@ -81,7 +97,7 @@ public final class ReinforceSearch {
         let n = settings.samplesPerIteration
         let chunks = WorkChunks(count: n, size: evaluator.batchSize)
         var speeds = RankSpeeds(ranks: world.size)
-        let groups = train.count > 1 ? (0 ..< n).map { $0 % train.count } : nil
+        let groups = advantageGroups(samples: n)
         while state.iteration < settings.iterations {
             let started = Date()
             let iteration = state.iteration

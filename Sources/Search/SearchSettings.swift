@@ -14,6 +14,16 @@ public struct SearchSettings: Equatable, Codable {
     /// Which heads may be patched.
     public enum Stacks: String, Codable, CaseIterable { case both, encoder, decoder }
 
+    /// What a sample's loss is compared with when it becomes an advantage.
+    public enum Baseline: String, Codable, CaseIterable {
+        /// The paper: standardized over all samples of the iteration (per task first in multi-task mode).
+        case batch
+        /// Standardized first among the samples that share a training prompt, then over the batch:
+        /// how hard a prompt is no longer reads as how good a mask is (a variance reduction, not in
+        /// the paper; the expected gradient direction per prompt is unchanged).
+        case prompt
+    }
+
     public var granularity = 1
     public var initialLogit = -1.0
     public var learningRate = 0.1
@@ -25,6 +35,7 @@ public struct SearchSettings: Equatable, Codable {
     public var sparsityPenalty = 0.0
     public var reward = Reward.pixel
     public var stacks = Stacks.both
+    public var baseline = Baseline.batch
     public var seed: UInt64 = 0
     /// Samples per forward pass on one rank (does not change results).
     public var batchSize = 8
@@ -43,6 +54,9 @@ public struct SearchSettings: Equatable, Codable {
         if evalEvery < 1 { p.append("eval-every must be at least 1") }
         if batchSize < 1 { p.append("batch must be at least 1") }
         if learningRate <= 0 { p.append("learning rate must be positive") }
+        if baseline == .prompt && samplesPerIteration < 2 * trainPrompts {
+            p.append("the prompt baseline needs at least 2 samples per training prompt (samples >= 2 x train prompts)")
+        }
         return p
     }
 
@@ -54,5 +68,7 @@ public struct SearchSettings: Equatable, Codable {
         s.iterations = 0
         return "g\(s.granularity) init\(s.initialLogit) lr\(s.learningRate) n\(s.samplesPerIteration) train\(s.trainPrompts) "
             + "eval\(s.evalPrompts)/\(s.evalEvery) l\(s.sparsityPenalty) \(s.reward.rawValue) \(s.stacks.rawValue) seed\(s.seed)"
+            // Named only when not the published default, so checkpoints written before it existed still resume.
+            + (s.baseline == .batch ? "" : " baseline-\(s.baseline.rawValue)")
     }
 }

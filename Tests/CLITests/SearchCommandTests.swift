@@ -194,6 +194,36 @@ final class SearchCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("other settings"), r.output)
     }
 
+    /// `--baseline prompt` is recorded in the log and in the vectors' origin, belongs to the resume
+    /// key (a checkpoint of the paper's batch baseline does not resume under it) and changes the
+    /// policy that the same masks and losses give.
+    func testThePromptBaselineIsRecordedAndChangesThePolicy() throws {
+        let batch = try runCommand(TestPaths.vtv, searchArguments("baseline-batch.h5", iterations: 5), environment: ["VTV_QUIET": "1"])
+        XCTAssertEqual(batch.status, 0, batch.output)
+        let refused = try runCommand(TestPaths.vtv, searchArguments("baseline-batch.h5", iterations: 10) + ["--resume", "--baseline", "prompt"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("other settings"), refused.output)
+
+        let prompt = try runCommand(TestPaths.vtv, searchArguments("baseline-prompt.h5", iterations: 5) + ["--baseline", "prompt"],
+                                    environment: ["VTV_QUIET": "1"])
+        XCTAssertEqual(prompt.status, 0, prompt.output)
+        XCTAssertNotEqual(try policy("baseline-batch.h5"), try policy("baseline-prompt.h5"))
+        let log = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("baseline-prompt.json")))) as! [String: Any]
+        XCTAssertEqual((log["settings"] as! [String: Any])["baseline"] as? String, "prompt")
+        guard case .string(let origin) = try HDF5File.open(out("baseline-prompt.h5")).root.attribute("origin") else {
+            return XCTFail("no origin string")
+        }
+        XCTAssertTrue(origin.contains("prompt baseline"), origin)
+    }
+
+    func testThePromptBaselineNeedsTwoSamplesPerTrainingPrompt() throws {
+        var arguments = searchArguments("few.h5", iterations: 1) + ["--baseline", "prompt"]
+        arguments[arguments.firstIndex(of: "--samples")! + 1] = "5"
+        let r = try runCommand(TestPaths.vtv, arguments)
+        XCTAssertEqual(r.status, 2, r.output)
+        XCTAssertTrue(r.stderr.contains("at least 2 samples per training prompt"), r.output)
+    }
+
     func testActivationsFromAnotherModelAreRefused() throws {
         let other = out("other-model.h5")
         let initialize = try runCommand(TestPaths.vtv, ["model", "init", "--config", "tiny", "--seed", "3", "--out", other])
@@ -210,25 +240,35 @@ final class SearchCommandTests: XCTestCase {
     /// must find a mask whose loss closes most of the gap to the planted mask's, and whose likely
     /// variables are mostly the planted ones. Random chance would put 8 * 8/20 = 3.2 planted ones in a top 8.
     func testASearchRecoversAPlantedSetOfHeads() throws {
+        try recoverPlantedHeads(name: "recovered", baseline: "batch")
+    }
+
+    /// The same check with advantages standardized per training prompt first.
+    func testASearchWithThePromptBaselineRecoversAPlantedSetOfHeads() throws {
+        try recoverPlantedHeads(name: "recovered-prompt", baseline: "prompt")
+    }
+
+    func recoverPlantedHeads(name: String, baseline: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let planted = [1, 4, 6, 9, 12, 14, 17, 19]
         let make = try runCommand(TestPaths.vtv, ["taskvectors", "make", "--model", Self.model, "--activations", Self.activations,
                                                   "--task", "segmentation", "--granularity", "0",
-                                                  "--variables", planted.map(String.init).joined(separator: ","), "--out", out("planted.h5")])
-        XCTAssertEqual(make.status, 0, make.output)
-        var arguments = searchArguments("recovered.h5", iterations: 50)
+                                                  "--variables", planted.map(String.init).joined(separator: ","), "--out", out("\(name)-planted.h5")])
+        XCTAssertEqual(make.status, 0, make.output, file: file, line: line)
+        var arguments = searchArguments("\(name).h5", iterations: 50) + ["--baseline", baseline]
         arguments[arguments.firstIndex(of: "--samples")! + 1] = "32"
         arguments[arguments.firstIndex(of: "--eval-every")! + 1] = "10"
-        arguments += ["--granularity", "0", "--planted", out("planted.h5")]
+        arguments += ["--granularity", "0", "--planted", out("\(name)-planted.h5")]
         let r = try runMPI(ranks: 2, TestPaths.vtv, arguments, environment: ["VTV_QUIET": "1"])
-        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertEqual(r.status, 0, r.output, file: file, line: line)
 
-        let log = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("recovered.json")))) as! [String: Any]
+        let log = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("\(name).json")))) as! [String: Any]
         let plantedLoss = log["plantedLoss"] as! Double, bestLoss = log["bestLoss"] as! Double
         let startLoss = ((log["iterations"] as! [[String: Any]])[0]["lossMean"] as! Double)
         XCTAssertGreaterThan(startLoss - bestLoss, 0.5 * (startLoss - plantedLoss),
-                             "start \(startLoss), best \(bestLoss), planted \(plantedLoss)")
-        let p = try HDF5File.open(out("recovered.h5")).root.read("probabilities", as: Double.self).values
+                             "start \(startLoss), best \(bestLoss), planted \(plantedLoss)", file: file, line: line)
+        let p = try HDF5File.open(out("\(name).h5")).root.read("probabilities", as: Double.self).values
         let top = Set(p.indices.sorted { p[$0] > p[$1] }.prefix(8))
-        XCTAssertGreaterThanOrEqual(top.intersection(planted).count, 5, "top 8 by probability: \(top.sorted()), p = \(p)")
+        XCTAssertGreaterThanOrEqual(top.intersection(planted).count, 5, "top 8 by probability: \(top.sorted()), p = \(p)",
+                                     file: file, line: line)
     }
 }

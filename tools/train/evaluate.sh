@@ -6,7 +6,8 @@
 #   tools/train/evaluate.sh [MODEL.h5]     # default: the embedded model; WORK=tools/train/work/eval
 # Environment: SOURCE (synthetic:0, the world the model was trained on; e.g. synthetic:0:habitats),
 # RANKS (2), ITERATIONS (200), SAMPLES (128), EVAL_EVERY (25), REWARD (pixel), EVAL_PROMPTS (30; the
-# published code scores its held-out policies on 490 training prompts, 10..499),
+# published code scores its held-out policies on 490 training prompts, 10..499), BASELINE (batch, the
+# paper's; prompt: advantages standardized per training prompt first, `vtv search --baseline`),
 # TASKS (all five, space-separated), e.g. the published search size for segmentation only:
 #   TASKS=segmentation ITERATIONS=500 SAMPLES=320 EVAL_EVERY=50 tools/train/evaluate.sh
 set -euo pipefail
@@ -21,6 +22,8 @@ samples="${SAMPLES:-128}"
 reward="${REWARD:-pixel}"
 eval_every="${EVAL_EVERY:-25}"
 eval_prompts="${EVAL_PROMPTS:-30}"
+baseline=()
+[ -n "${BASELINE:-}" ] && baseline=(--baseline "$BASELINE")
 read -r -a tasks <<< "${TASKS:-segmentation lowlight_enhance identity inpaint colorization}"
 mkdir -p "$work"
 run() { VTV_QUIET=1 cluster/local.sh "$ranks" "$@"; }
@@ -33,7 +36,7 @@ vectors=()
 for task in "${tasks[@]}"; do
   run search --model "$model" --activations "$work/activations.h5" --prompts "$work/train.h5" --task "$task" \
       --reward "$reward" --iterations "$iterations" --samples "$samples" --train-prompts 10 --eval-prompts "$eval_prompts" \
-      --eval-every "$eval_every" --plots --out "$work/tv-$task.h5"
+      "${baseline[@]}" --eval-every "$eval_every" --plots --out "$work/tv-$task.h5"
   vectors+=("$work/tv-$task.h5")
 done
 run eval --model "$model" --prompts "$work/eval.h5" \

@@ -12,7 +12,8 @@ let searchCommand = Command(
     discussion: """
     The published procedure (REFERENCE.md Section 7) with every default a flag: a Bernoulli policy over
     the candidates of --granularity, logits starting at --init-logit, Adam, --samples masks per
-    iteration over --train-prompts prompts, standardized advantages, evaluation every --eval-every
+    iteration over --train-prompts prompts, standardized advantages (--baseline prompt: first among
+    the masks of each training prompt; not in the paper), evaluation every --eval-every
     iterations on --eval-prompts held-out prompts (the prompts after the training ones) keeping the
     best policy. --task all searches one policy for every task in the activations file.
     Masks are keyed by (--mask-seed, iteration, sample): results do not depend on the number of ranks.
@@ -36,6 +37,9 @@ let searchCommand = Command(
         .value("--lr", "X", "Adam learning rate", default: "0.1"),
         .value("--init-logit", "X", "initial policy logit", default: "-1"),
         .value("--sparsity", "LAMBDA", "penalty lambda * mean probability", default: "0"),
+        .value("--baseline", "batch|prompt", "batch: advantages standardized over the iteration's masks (the paper); "
+               + "prompt: first among the masks that share a training prompt, so a prompt's difficulty does not "
+               + "count as a mask's merit", default: "batch"),
         .value("--mask-seed", "N", "the random key of the sampled masks", default: "0"),
         .value("--batch", "B|auto", "masks per forward pass, the unit of work handed to ranks; auto: the size up to 8 "
                + "that splits --samples most evenly over the ranks (give a number for results bit-identical on any "
@@ -73,6 +77,7 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
     settings.seed = UInt64(seed)
     settings.reward = SearchSettings.Reward(rawValue: try args.choice("--reward", ["pixel", "tokens"])!)!
     settings.stacks = SearchSettings.Stacks(rawValue: try args.choice("--stacks", ["both", "encoder", "decoder"])!)!
+    settings.baseline = SearchSettings.Baseline(rawValue: try args.choice("--baseline", ["batch", "prompt"])!)!
     if let problem = settings.problems.first { throw UsageError(problem) }
     let checkpointEvery = try args.int("--checkpoint-every")!
     guard checkpointEvery >= 1 else { throw UsageError("--checkpoint-every must be at least 1") }
@@ -155,7 +160,7 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
     world.log("search: \(taskNames.joined(separator: ",")), \(search.searched.count) of \(space.count) variables "
               + "(granularity \(settings.granularity), \(settings.stacks.rawValue)), \(settings.samplesPerIteration) masks x "
               + "\(settings.iterations) iterations in batches of \(settings.batchSize), \(settings.reward.rawValue) reward, "
-              + "\(world.size) rank(s)")
+              + "\(settings.baseline.rawValue) baseline, \(world.size) rank(s)")
     let chunks = WorkChunks(count: settings.samplesPerIteration, size: settings.batchSize).chunks
     if chunks < world.size {
         let remedy = settings.samplesPerIteration < world.size
@@ -199,7 +204,9 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
     guard world.isRoot else { return 0 }
     var fullLogits = [Double](repeating: -.infinity, count: space.count)
     for (j, v) in search.searched.enumerated() { fullLogits[v] = finalLogits[j] }
-    let origin = "search: \(settings.reward.rawValue) reward, best policy at iteration \(state.bestIteration) "
+    let origin = "search: \(settings.reward.rawValue) reward"
+        + (settings.baseline == .batch ? "" : ", \(settings.baseline.rawValue) baseline")
+        + ", best policy at iteration \(state.bestIteration) "
         + "(held-out loss \(state.bestLoss)), seed \(settings.seed)"
     var written: [String] = []
     for (t, task) in tasks.enumerated() {
