@@ -29,7 +29,7 @@ final class DefaultModelTests: XCTestCase {
     /// On held-out synthetic prompts (role eval: scenes never trained on), showing the example
     /// must clearly help: the model does in-context learning. The thresholds are the model card's
     /// bar (mIoU +0.15, MSE 20% lower); the full measurement (100 prompts, every task, on the first
-    /// 8 of which segmentation is 0.71 vs 0.31 and low-light 0.72 vs 1.66) is in docs/model-card.md.
+    /// 8 of which segmentation is 0.73 vs 0.31 and low-light 0.72 vs 2.01) is in docs/model-card.md.
     func testOneShotPromptingBeatsZeroShotOnHeldOutPrompts() throws {
         let dir = try TestPaths.temporaryDirectory("vtv-default-model")
         defer { try? FileManager.default.removeItem(at: dir) }
