@@ -74,7 +74,7 @@ public final class ReinforceSearch {
     /// The groups whose losses are standardized separately before the whole batch
     /// (`PolicyGradient.advantages`): the task of each sample in multi-task mode, the (task, training
     /// prompt) pair with the prompt baseline, none for the paper's single-task search.
-    public func advantageGroups(samples n: Int) -> [Int]? {
+    func advantageGroups(samples n: Int) -> [Int]? {
         switch settings.baseline {
         case .batch:
             return train.count > 1 ? (0 ..< n).map { $0 % train.count } : nil
