@@ -40,6 +40,8 @@ python3 tools/train/train_mae.py --prompts "$work/pretrain.h5" --vqgan "$work/vq
 #    against softmax(-d / 20) over the codes' latent distances, on every task's canvases but
 #    identity's. FINETUNE=0 stops at the base model. Same arguments as tools/train/finetune.sh.
 if [ "${FINETUNE:-1}" = 1 ]; then
+  # The tokens depend only on the canvases and the VQGAN: reuse step 3's instead of encoding again.
+  [ -f "$work/mae-ft.pt.tokens.pt" ] || ln -f "$work/mae.pt.tokens.pt" "$work/mae-ft.pt.tokens.pt"
   python3 tools/train/train_mae.py --prompts "$work/pretrain.h5" --vqgan "$work/vqgan.pt" --out "$work/mae-ft.pt" \
       --checkpoint "$work/checkpoint-ft.pth" --init "$work/vtv-base.h5" --seed 0 --lr 3e-4 --warmup 50 --every 200 \
       --steps 800 --soft-targets 0.6 --soft-temperature 20 \

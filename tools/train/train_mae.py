@@ -185,7 +185,6 @@ def evaluate(model, canvases, tokens, tasks):
     return rows
 
 
-
 def cpu_has_native_bf16():
     """Whether the CPU multiplies bfloat16 natively (AMX-BF16 or AVX512-BF16), as Linux reports it.
     Elsewhere (or where /proc/cpuinfo is missing) autocast to bfloat16 is emulated and slow."""
