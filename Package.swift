@@ -31,18 +31,21 @@ let package = Package(
 
         // Swift wrappers: the only modules that import the shims.
         .target(name: "Distributed", dependencies: ["CMPI"]),
-        .target(name: "Storage", dependencies: ["CHDF5"]),
+        /// Output safety: files staged under temporaries and published whole, outputs checked
+        /// against inputs before any work, temporaries removed on signals and after crashes.
+        .target(name: "Outputs", dependencies: []),
+        .target(name: "Storage", dependencies: ["CHDF5", "Outputs"]),
         .target(name: "Model", dependencies: ["CBLAS", "CKernels", "Storage"], swiftSettings: fastMath),
         .target(name: "TorchImport", dependencies: []),
         .target(name: "ModelImport", dependencies: ["Model", "TorchImport"]),
-        .target(name: "Imaging", dependencies: ["CImageCodecs"], swiftSettings: fastMath),
+        .target(name: "Imaging", dependencies: ["CImageCodecs", "Outputs"], swiftSettings: fastMath),
         .target(name: "Prompts", dependencies: ["Imaging", "Storage"]),
         .target(name: "Plotting", dependencies: ["Imaging"]),
-        .target(name: "Search", dependencies: ["Model", "Prompts", "Distributed", "Storage", "Plotting"],
+        .target(name: "Search", dependencies: ["Model", "Prompts", "Distributed", "Storage", "Outputs", "Plotting"],
                 swiftSettings: fastMath),
 
         .executableTarget(name: "vtv",
-                          dependencies: ["Distributed", "Storage", "Model", "TorchImport", "ModelImport",
+                          dependencies: ["Distributed", "Storage", "Outputs", "Model", "TorchImport", "ModelImport",
                                          "Imaging", "Prompts", "Search", "CBLAS", "Plotting"],
                           /// The embedded default model (DefaultModel.swift, docs/model-card.md).
                           resources: [.copy("Resources/vtv-small.h5")]),
@@ -51,7 +54,8 @@ let package = Package(
         .executableTarget(name: "TorchFuzz", dependencies: ["TorchImport"]),
 
         .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport"),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
+        .testTarget(name: "OutputsTests", dependencies: ["Outputs", "TestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Outputs", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Storage"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Storage", "TestSupport"]),

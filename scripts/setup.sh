@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System libraries: MPI, HDF5, OpenBLAS, image codecs (Debian packages only).
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev libjpeg62-turbo-dev libpng-dev pkg-config)
+# iproute2 and util-linux (ip, unshare) build the simulated nodes of cluster/rehearsal.sh for the tests.
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev libjpeg62-turbo-dev libpng-dev pkg-config iproute2 util-linux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,11 +3,15 @@
 // HDF5's native type ids (H5T_NATIVE_FLOAT, ...) are macros that call H5open() and read a
 // global; access flags and H5P_DEFAULT are macros too. Swift sees them through these functions.
 #include <hdf5.h>
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
 
 static inline hid_t vtv_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t vtv_h5s_all(void) { return H5S_ALL; }
 static inline hid_t vtv_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
 static inline hid_t vtv_h5p_file_access(void) { return H5P_FILE_ACCESS; }
+static inline hid_t vtv_h5p_file_create(void) { return H5P_FILE_CREATE; }
 static inline hid_t vtv_h5p_link_create(void) { return H5P_LINK_CREATE; }
 
 static inline unsigned vtv_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
@@ -43,6 +47,42 @@ static inline int vtv_h5_version(void) {
     unsigned maj = 0, min = 0, rel = 0;
     if (H5get_libversion(&maj, &min, &rel) < 0) return -1;
     return (int)(maj * 10000 + min * 100 + rel);
+}
+
+/// The newest file format this library writes (1.10's): superblock, object headers, B-trees and
+/// heaps carry checksums, so damaged metadata is detected instead of misread.
+static inline H5F_libver_t vtv_h5f_libver_latest(void) { return H5F_LIBVER_LATEST; }
+
+static inline herr_t vtv_h5e_collect_one(unsigned n, const H5E_error2_t *entry, void *data) {
+    (void)n;
+    char *buffer = (char *)((void **)data)[0];
+    size_t size = *(size_t *)((void **)data)[1];
+    size_t used = strlen(buffer);
+    if (entry->desc && used + 3 < size) {
+        snprintf(buffer + used, size - used, "%s%s", used ? "; " : "", entry->desc);
+    }
+    return 0;
+}
+
+/// Writes the descriptions on HDF5's current error stack, innermost first, separated by "; ",
+/// into `buffer` (cut at `size`). The stack is the one left by the last failed call.
+static inline void vtv_h5e_describe(char *buffer, size_t size) {
+    if (size == 0) return;
+    buffer[0] = 0;
+    void *data[2] = { buffer, &size };
+    (void)H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, vtv_h5e_collect_one, data);
+}
+
+/// zlib's CRC-32 (the one Python's zlib.crc32 computes), continued from `crc` over `length` bytes:
+/// the whole-file checksum of vtv's files (Storage/FileChecksum.swift).
+static inline uint32_t vtv_crc32(uint32_t crc, const unsigned char *bytes, size_t length) {
+    while (length > 0) {
+        uInt step = length > (1u << 30) ? (1u << 30) : (uInt)length;
+        crc = (uint32_t)crc32((uLong)crc, bytes, step);
+        bytes += step;
+        length -= step;
+    }
+    return crc;
 }
 
 #endif

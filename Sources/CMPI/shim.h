@@ -25,4 +25,12 @@ static inline int vtv_mpi_max_library_version_string(void) { return MPI_MAX_LIBR
 static inline int vtv_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 static inline MPI_Errhandler vtv_mpi_errors_return(void) { return MPI_ERRORS_RETURN; }
 
+// MPI-3 shared memory between the ranks of a node (Sources/Distributed/NodeSharedMemory.swift).
+static inline int vtv_mpi_comm_type_shared(void) { return MPI_COMM_TYPE_SHARED; }
+static inline MPI_Info vtv_mpi_info_null(void) { return MPI_INFO_NULL; }
+static inline MPI_Win vtv_mpi_win_null(void) { return MPI_WIN_NULL; }
+static inline int vtv_mpi_mode_nocheck(void) { return MPI_MODE_NOCHECK; }
+static inline MPI_Request vtv_mpi_request_null(void) { return MPI_REQUEST_NULL; }
+static inline MPI_Status *vtv_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
+
 #endif

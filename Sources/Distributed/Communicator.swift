@@ -41,7 +41,8 @@ public final class Communicator {
     /// Whether this is rank 0, the rank that writes files and prints.
     public var isRoot: Bool { rank == 0 }
 
-    private init(handle: MPI_Comm) {
+    /// Wraps a communicator this module made (the world, or a node's ranks split from it), errors returned.
+    init(handle: MPI_Comm) {
         self.handle = handle
         var r: Int32 = 0, s: Int32 = 1
         _ = MPI_Comm_set_errhandler(handle, vtv_mpi_errors_return())
@@ -58,8 +59,16 @@ public final class Communicator {
 
     /// Ends the whole job at once (every rank), after printing `message` to stderr.
     /// Use when one rank fails where the others may be waiting in a collective.
+    /// This machine's host name (gethostname; no name service lookup).
+    static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        return gethostname(&buffer, buffer.count - 1) == 0 ? String(cString: buffer) : "unknown host"
+    }
+
     public func abort(_ message: String, code: Int32 = 1) -> Never {
-        FileHandle.standardError.write(Data("vtv (rank \(rank)/\(size)): \(message)\n".utf8))
+        // The host too: on a cluster a path that one node sees and another does not (a node-local
+        // /tmp, an unmounted share) fails on that node only.
+        FileHandle.standardError.write(Data("vtv (rank \(rank)/\(size) on \(Self.hostName)): \(message)\n".utf8))
         if size > 1 {
             _ = MPI_Abort(handle, code)
         }

@@ -25,7 +25,10 @@ public enum MPIRuntime {
         var started: Int32 = 0, finished: Int32 = 0
         _ = MPI_Initialized(&started)
         _ = MPI_Finalized(&finished)
-        if started != 0 && finished == 0 { _ = MPI_Finalize() }
+        if started != 0 && finished == 0 {
+            NodeSharedMemory.releaseAll()
+            _ = MPI_Finalize()
+        }
     }
 
     /// The MPI library's version string (e.g. "Open MPI v4.1.4, ...").

@@ -1,5 +1,6 @@
 import CImageCodecs
 import Foundation
+import Outputs
 
 /// Why an image could not be read or written. Every case names the file (or "<memory>").
 public enum ImageCodecError: Error, CustomStringConvertible, Equatable {
@@ -90,24 +91,37 @@ public enum ImageFile {
         return [UInt8](UnsafeBufferPointer(start: png, count: size))
     }
 
-    /// Writes an image as a PNG file.
+    /// Writes an image as a PNG file, published whole (`StagedFile`).
     public static func writePNG(_ image: Image8, to path: String) throws {
-        let bytes = try encodePNG(image, name: path)
+        try writePNG(bytes: try encodePNG(image, name: path), to: path)
+    }
+
+    /// Writes encoded PNG bytes to `path`, published whole (`StagedFile`).
+    public static func writePNG(bytes: [UInt8], to path: String) throws {
         do {
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw ImageCodecError.writeFailed(file: path, reason: error.localizedDescription)
+            try StagedFile.write(bytes, to: path)
+        } catch let error as OutputError {
+            if case let .writeFailed(_, reason) = error {
+                throw ImageCodecError.writeFailed(file: path, reason: reason)
+            }
+            throw error
         }
     }
 
     // MARK: - Private
 
     private static func readBytes(_ path: String) throws -> [UInt8] {
-        guard FileManager.default.fileExists(atPath: path) else {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw ImageCodecError.unreadable(file: path, reason: "no such file")
         }
+        guard !isFolder.boolValue else { throw ImageCodecError.unreadable(file: path, reason: "it is a folder") }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ImageCodecError.unreadable(file: path, reason: "the file could not be read")
+            // Foundation says only that reading failed; open(2) says why (permission denied, ...).
+            let descriptor = open(path, O_RDONLY)
+            let reason = descriptor < 0 ? String(cString: strerror(errno)) : "reading it failed"
+            if descriptor >= 0 { close(descriptor) }
+            throw ImageCodecError.unreadable(file: path, reason: reason)
         }
         return [UInt8](data)
     }

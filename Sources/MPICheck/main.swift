@@ -81,6 +81,60 @@ for count in [0, 1, 2, 5, 17, 320] {
 }
 check(world.share(of: 10) == shard(10, rank: r, of: n), "share matches shard")
 
+// Node-shared memory: every rank here runs on one host, so the node is the world.
+do {
+    let node = try NodeSharedMemory.node()
+    check(node.size == n && node.rank == r && node.builderWorldRank == 0 && node.isBuilder == (r == 0), "node ranks")
+    check(try node.agree(7) && !(n > 1 ? try node.agree(r) : false), "node agree")
+    check(try node.any(r == n - 1) && !(try node.any(false)), "node any")
+
+    // The builder alone fills; every rank then reads its bytes, at a page-aligned base.
+    let bytes = (1 << 20) + 3
+    var fills = 0
+    let block = try node.allocate(bytes: bytes) { raw in
+        fills += 1
+        for i in 0 ..< raw.count { raw[i] = UInt8(truncatingIfNeeded: i &* 7 &+ 1) }
+    }
+    check(try world.allreduce(fills, .sum) == 1 && fills == (r == 0 ? 1 : 0), "shared block filled once, by the builder")
+    check(block.count == bytes && Int(bitPattern: block.baseAddress!) % 4096 == 0, "shared block size and alignment")
+    check((0 ..< bytes).allSatisfy { block[$0] == UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }, "shared block read on every rank")
+
+    // A failing builder: its own error there, one quoting it elsewhere; the node goes on afterwards.
+    struct Planted: Error, CustomStringConvertible { var description: String { "planted failure" } }
+    do {
+        _ = try node.allocate(bytes: 4096) { _ in throw Planted() }
+        check(false, "a failing builder fails every rank")
+    } catch is Planted {
+        check(r == 0, "the builder rethrows its own error")
+    } catch NodeSharedMemoryError.builderFailed(let builder, let message) {
+        check(r != 0 && builder == 0 && message == "planted failure", "the others quote the builder's error")
+    }
+    let after = try node.allocate(bytes: 64) { raw in raw.storeBytes(of: 42, as: UInt8.self) }
+    check(after[0] == 42, "a block after a failed one")
+
+    // Sizes that differ, and more than the backing store holds, are refused on every rank before allocating.
+    if n > 1 {
+        do {
+            _ = try node.allocate(bytes: 4096 * (r + 1)) { _ in }
+            check(false, "different sizes are refused")
+        } catch NodeSharedMemoryError.sizesDiffer(let smallest, let largest) {
+            check(smallest == 4096 && largest == 4096 * n, "different sizes are refused")
+        }
+    }
+    var info = statvfs()
+    if statvfs("/dev/shm", &info) == 0 {
+        let tooMuch = Int(info.f_bavail) * Int(info.f_frsize) + (1 << 30)
+        do {
+            _ = try node.allocate(bytes: tooMuch) { _ in }
+            check(false, "a block larger than /dev/shm is refused")
+        } catch NodeSharedMemoryError.backingStoreTooSmall(let directory, _, let needed) {
+            check(directory == "/dev/shm" && needed >= tooMuch, "a block larger than /dev/shm is refused")
+        }
+    }
+} catch {
+    failures.append("rank \(r): node-shared memory threw \(error)")
+}
+
 // Report: every rank's failures go to rank 0, which prints the closing line.
 let failureText = failures.joined(separator: "\n")
 let totalPassed = (try? world.allreduce(passed, .sum)) ?? -1

@@ -56,16 +56,37 @@ public final class MAEModel {
     /// One workspace per worker of a split batch (the first serves unsplit batches).
     private var workspaces = [MAEWorkspace()]
 
-    /// Moves the MAE tensors out of `weights` (checked against `configuration.maeTensorShapes`;
-    /// tensors of other parts, such as `vae.*`, stay for the VQGAN). Each tensor is released as
-    /// soon as it is copied into the model, so a store that is the only owner of its arrays never
-    /// coexists with a second copy of the MAE: loading peaks at one model plus one tensor.
-    public init(configuration: ModelConfiguration, movingWeightsFrom weights: inout WeightStore) throws {
+    /// Binds to `weights`, built (at least) for `.mae` of a model with `configuration`; the model
+    /// owns none of their memory, so several models may share one copy.
+    public init(configuration: ModelConfiguration, weights: ModelWeights) throws {
         let problems = configuration.problems
         if !problems.isEmpty { throw ConfigurationError.invalid(problems) }
         self.configuration = configuration
-        parameters = try MAEParameters(configuration: configuration, movingFrom: &weights)
+        parameters = MAEParameters(configuration: configuration, weights: weights)
         layouts = Dictionary(uniqueKeysWithValues: PromptMode.allCases.map { ($0, TokenLayout(mode: $0, grid: configuration.grid)) })
+    }
+
+    /// Moves the MAE tensors out of `weights` (checked against `configuration.maeTensorShapes`;
+    /// tensors of other parts, such as `vae.*`, stay for the VQGAN) into weights of its own, in
+    /// process memory. Each tensor is released as soon as it is packed into the model, so a
+    /// store that is the only owner of its arrays never coexists with a second copy of the MAE:
+    /// loading peaks at one model plus one tensor.
+    public convenience init(configuration: ModelConfiguration, movingWeightsFrom weights: inout WeightStore) throws {
+        let problems = configuration.problems
+        if !problems.isEmpty { throw ConfigurationError.invalid(problems) }
+        let shapes = configuration.maeTensorShapes
+        try WeightStore(weights.tensors.filter { shapes[$0.key] != nil }).validate(against: shapes)
+        var taken: WeightStore? = WeightStore()
+        for name in shapes.keys {
+            taken![name] = weights[name]
+            weights[name] = nil
+        }
+        let own = try ModelWeights(configuration: configuration, parts: .mae, arena: PrivateWeightArena()) {
+            // The builder becomes the arrays' only owner, so it frees each tensor once packed.
+            defer { taken = nil }
+            return (taken!, "")
+        }
+        try self.init(configuration: configuration, weights: own)
     }
 
     /// Copies the MAE tensors out of `weights`, which keeps them (for callers that go on using

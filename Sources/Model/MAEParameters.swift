@@ -1,5 +1,5 @@
-/// The MAE half's checkpoint tensors (REFERENCE.md section 2, "Checkpoint names"), read into one
-/// allocation with a named pointer per tensor. Swift names on the left, checkpoint keys on the
+/// The MAE half's checkpoint tensors (REFERENCE.md section 2, "Checkpoint names"), bound from one
+/// block (`ModelWeights`) with a named pointer per tensor. Swift names on the left, checkpoint keys on the
 /// right, in one table: `tensorShapes` below.
 extension ModelConfiguration {
     /// Every MAE tensor (the transformer; no `vae.` prefix) with its PyTorch shape:
@@ -69,13 +69,13 @@ struct BlockParameters {
     }
 }
 
-/// The MAE's weights in one allocation (sorted by name), with a pointer per tensor; the Linear
-/// weights (and the patch embedding, a Linear over flattened patches) packed for `linear`.
+/// The MAE's weights as `linear` and the blocks read them: a pointer per tensor into a
+/// `ModelWeights` block, the Linear weights (and the patch embedding, a Linear over flattened
+/// patches) packed. Owns no memory of its own.
 final class MAEParameters {
     let configuration: ModelConfiguration
-    private let storage: UnsafeMutablePointer<Float>
-    /// Floats in `storage`: the parameter count plus the packed Linears' zero padding.
-    let count: Int
+    /// The block every pointer below points into.
+    let weights: ModelWeights
 
     let patchWeight: PackedWeight, patchBias: UnsafePointer<Float>  // patch_embed.proj: [width, 3*p*p], [width]
     let clsToken, positions: UnsafePointer<Float>          // cls_token [width], pos_embed [197, width]
@@ -87,43 +87,15 @@ final class MAEParameters {
     let decoderNormWeight, decoderNormBias: UnsafePointer<Float>    // decoder_norm: [dw]
     let predictionWeight: PackedWeight, predictionBias: UnsafePointer<Float>      // decoder_pred: [vocab, dw], [vocab]
 
-    /// Moves the MAE tensors out of `weights`, which must hold every one of them with the right
-    /// shape (other tensors, such as the VQGAN's, stay). Each tensor is copied into the single
-    /// allocation and removed from the store before the next, so when the store owns its arrays
-    /// loading needs the model's memory plus one tensor, not the model's twice.
-    init(configuration c: ModelConfiguration, movingFrom weights: inout WeightStore) throws {
-        let shapes = c.maeTensorShapes
-        try WeightStore(weights.tensors.filter { shapes[$0.key] != nil }).validate(against: shapes)
+    /// Binds to `weights`, which must have been built for `.mae` of a model with configuration `c`.
+    init(configuration c: ModelConfiguration, weights: ModelWeights) {
+        precondition(weights.parts.contains(.mae), "MAE parameters bound to weights built without the MAE")
+        precondition(weights.shape("pos_embed") == c.maeTensorShapes["pos_embed"]
+                     && weights.shape("decoder_pred.weight") == c.maeTensorShapes["decoder_pred.weight"],
+                     "MAE parameters bound to weights of another configuration")
         configuration = c
-        var offsets: [String: Int] = [:]
-        var total = 0
-        for name in shapes.keys.sorted() {
-            offsets[name] = total
-            if let (out, inFeatures) = Self.linearShape(name, shapes[name]!) {
-                total += PackedWeight.count(outFeatures: out, inFeatures: inFeatures)
-            } else {
-                total += shapes[name]!.reduce(1, *)
-            }
-        }
-        count = total
-        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: total)
-        var packedWeights: [String: PackedWeight] = [:]
-        for (name, offset) in offsets {
-            let values = weights[name]!.values
-            weights[name] = nil
-            values.withUnsafeBufferPointer { values in
-                if let (out, inFeatures) = Self.linearShape(name, shapes[name]!) {
-                    packedWeights[name] = PackedWeight.pack(values.baseAddress!, outFeatures: out,
-                                                            inFeatures: inFeatures, into: buffer + offset)
-                } else {
-                    (buffer + offset).update(from: values.baseAddress!, count: values.count)
-                }
-            }
-        }
-        storage = buffer
-        let base = UnsafePointer(buffer)
-        let p = { (name: String) in base + offsets[name]! }
-        let packed = { (name: String) in packedWeights[name]! }
+        self.weights = weights
+        let p = weights.plain, packed = weights.packedLinear
         patchWeight = packed("patch_embed.proj.weight"); patchBias = p("patch_embed.proj.bias")
         clsToken = p("cls_token"); positions = p("pos_embed")
         encoderBlocks = (0..<c.encoder.depth).map { BlockParameters(prefix: "blocks.\($0).", p, packed) }
@@ -133,16 +105,6 @@ final class MAEParameters {
         decoderBlocks = (0..<c.decoder.depth).map { BlockParameters(prefix: "decoder_blocks.\($0).", p, packed) }
         decoderNormWeight = p("decoder_norm.weight"); decoderNormBias = p("decoder_norm.bias")
         predictionWeight = packed("decoder_pred.weight"); predictionBias = p("decoder_pred.bias")
-    }
-
-    deinit { storage.deallocate() }
-
-    /// (out, in) of the tensors `linear` multiplies by, which are stored packed: every `.weight`
-    /// of two or more dimensions (the Linears [out, in], and the patch embedding
-    /// [width, 3, patch, patch], a Linear over flattened patches); nil for the others.
-    static func linearShape(_ name: String, _ shape: [Int]) -> (Int, Int)? {
-        guard name.hasSuffix(".weight"), shape.count >= 2 else { return nil }
-        return (shape[0], shape.dropFirst().reduce(1, *))
     }
 
     /// The blocks of one stack.

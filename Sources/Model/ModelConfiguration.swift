@@ -108,7 +108,8 @@ public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .missingAttribute(let name):
-            return "the model file's /config has no attribute '\(name)'; was it written by `vtv model init` or the fixture tools?"
+            // Read from model files and from every file that copies their configuration, so the reader names the file.
+            return "/config has no attribute '\(name)', which a model's configuration needs"
         case .wrongAttribute(let name, let found, let expected):
             return "/config attribute '\(name)' is \(found), expected \(expected)"
         case .invalid(let problems):

@@ -8,21 +8,25 @@ import Storage
 public enum ModelFile {
     /// Reads and validates a model file: the configuration, then every tensor it implies,
     /// reporting all missing, mis-shaped or unexpected tensors at once.
+    /// A file of another kind (prompts, activations...) is refused as such (`FileKind`).
     public static func read(_ path: String) throws -> (configuration: ModelConfiguration, weights: WeightStore) {
-        let file = try HDF5File.open(path)
-        let configuration = try ModelConfiguration(readingAttributesOf: "config", in: file.root)
-        let weights = try WeightStore.read(from: file.root.group("weights"))
-        try weights.validate(against: configuration.expectedTensors)
-        // Files written by other tools (the h5py fixture) carry no hash; ours must still match theirs.
-        if let stored = try? file.root.attribute("content_hash").stringValue, stored != weights.contentHash {
-            throw WeightError.inconsistent("\(path): the weights do not match the file's content_hash \(stored); the file is corrupted")
+        let file = try FileKind.model.open(path)
+        return try FileKind.model.reading(path) {
+            let configuration = try ModelConfiguration(readingAttributesOf: "config", in: file.root)
+            let weights = try WeightStore.read(from: file.root.group("weights"))
+            try weights.validate(against: configuration.expectedTensors)
+            // Files written by other tools (the h5py fixture) carry no hash; ours must still match theirs.
+            if let stored = try? file.root.attribute("content_hash").stringValue, stored != weights.contentHash {
+                throw WeightError.inconsistent("\(path): the weights do not match the file's content_hash \(stored); the file is corrupted")
+            }
+            return (configuration, weights)
         }
-        return (configuration, weights)
     }
 
     /// Reads only the configuration of a model file (no tensors).
     public static func readConfiguration(_ path: String) throws -> ModelConfiguration {
-        try ModelConfiguration(readingAttributesOf: "config", in: HDF5File.open(path).root)
+        let file = try FileKind.model.open(path)
+        return try FileKind.model.reading(path) { try ModelConfiguration(readingAttributesOf: "config", in: file.root) }
     }
 
     /// Writes a model file atomically (a temporary file renamed into place), after checking the
@@ -71,7 +75,7 @@ public enum ModelFile {
                     inFlight.signal()
                 }
                 do {
-                    try t.withValues { try group.write(name, $0, shape: t.shape) }
+                    try t.withValues { try group.write(name, $0, shape: t.shape, checksum: false) }
                 } catch {
                     queue.async { t.release() }
                     throw error

@@ -10,12 +10,12 @@ struct VQGANAttnBlock {
 
     var channels: Int { q.cIn }
 
-    init(_ weights: WeightStore, _ name: String) throws {
-        norm = try GroupNormLayer(weights, name + ".norm")
-        q = try Conv1x1Layer(weights, name + ".q")
-        k = try Conv1x1Layer(weights, name + ".k")
-        v = try Conv1x1Layer(weights, name + ".v")
-        projOut = try Conv1x1Layer(weights, name + ".proj_out")
+    init(_ weights: ModelWeights, _ name: String) {
+        norm = GroupNormLayer(weights, name + ".norm")
+        q = Conv1x1Layer(weights, name + ".q")
+        k = Conv1x1Layer(weights, name + ".k")
+        v = Conv1x1Layer(weights, name + ".v")
+        projOut = Conv1x1Layer(weights, name + ".proj_out")
     }
 
     /// In place: x: [batch, channels, height, width].

@@ -4,7 +4,8 @@
 /// residual blocks, attention at the lowest level, nearest 2x `Upsample` except at level 0)
 /// -> norm_out, swish, conv_out -> clamp to [-1, 1] -> (x + 1) / 2.
 ///
-/// Holds its weights and a workspace; not thread-safe (use one decoder per thread).
+/// Holds a workspace and reads its weights from a `ModelWeights` block, which any number of
+/// decoders may share; not thread-safe (use one decoder per thread).
 public final class VQGANDecoder {
     public let configuration: VQGANConfiguration
     /// Grids processed together through each layer; larger batches use more memory.
@@ -16,8 +17,10 @@ public final class VQGANDecoder {
         var upsample: Conv3x3Layer?
     }
 
+    /// The block every layer below points into.
+    private let weights: ModelWeights
     /// codebook: [codebookSize, embedDim].
-    private let codebook: [Float]
+    private let codebook: UnsafePointer<Float>
     private let postQuantConv: Conv1x1Layer
     private let convIn: Conv3x3Layer
     private let mid: VQGANMidBlock
@@ -27,29 +30,42 @@ public final class VQGANDecoder {
     private let convOut: Conv3x3Layer
     private let workspace = VQGANWorkspace()
 
+    /// Binds to `weights`, built (at least) for `.vqganDecoder` of this configuration with its
+    /// tensors named under `prefix`; the decoder owns none of their memory.
+    public init(configuration: VQGANConfiguration, weights: ModelWeights, prefix: String = "vae.") throws {
+        let problems = configuration.problems
+        if !problems.isEmpty { throw VQGANError.invalidConfiguration(problems) }
+        precondition(weights.parts.contains(.vqganDecoder), "a VQGAN decoder bound to weights built without it")
+        self.configuration = configuration
+        self.weights = weights
+        let p = prefix + "decoder."
+        codebook = weights.plain(prefix + "quantize.embedding.weight")
+        postQuantConv = Conv1x1Layer(weights, prefix + "post_quant_conv")
+        convIn = Conv3x3Layer(weights, p + "conv_in")
+        mid = VQGANMidBlock(weights, p + "mid.")
+        levels = (0..<configuration.levels).map { level in
+            let isLowest = level == configuration.levels - 1
+            return Level(
+                blocks: (0..<configuration.decoderResBlocks).map { VQGANResnetBlock(weights, p + "up.\(level).block.\($0)") },
+                attentions: isLowest ? (0..<configuration.decoderResBlocks).map {
+                    VQGANAttnBlock(weights, p + "up.\(level).attn.\($0)")
+                } : [],
+                upsample: level == 0 ? nil : Conv3x3Layer(weights, p + "up.\(level).upsample.conv"))
+        }
+        normOut = GroupNormLayer(weights, p + "norm_out")
+        convOut = Conv3x3Layer(weights, p + "conv_out")
+    }
+
     /// Builds the decoder from `weights` (names under `prefix`), checking every VQGAN tensor's
-    /// presence and shape first; tensors outside the VQGAN are ignored.
-    public init(configuration: VQGANConfiguration, weights: WeightStore, prefix: String = "vae.") throws {
+    /// presence and shape first; tensors outside the VQGAN are ignored. The decoder keeps its
+    /// weights (Winograd filters and all) in process memory of its own; `weights` is unchanged.
+    public convenience init(configuration: VQGANConfiguration, weights: WeightStore, prefix: String = "vae.") throws {
         let problems = configuration.problems
         if !problems.isEmpty { throw VQGANError.invalidConfiguration(problems) }
         try weights.validate(against: configuration.expectedTensors(prefix: prefix), allowExtra: true)
-        self.configuration = configuration
-        let p = prefix + "decoder."
-        codebook = try weights.require(prefix + "quantize.embedding.weight").values
-        postQuantConv = try Conv1x1Layer(weights, prefix + "post_quant_conv")
-        convIn = try Conv3x3Layer(weights, p + "conv_in")
-        mid = try VQGANMidBlock(weights, p + "mid.")
-        levels = try (0..<configuration.levels).map { level in
-            let isLowest = level == configuration.levels - 1
-            return Level(
-                blocks: try (0..<configuration.decoderResBlocks).map { try VQGANResnetBlock(weights, p + "up.\(level).block.\($0)") },
-                attentions: isLowest ? try (0..<configuration.decoderResBlocks).map {
-                    try VQGANAttnBlock(weights, p + "up.\(level).attn.\($0)")
-                } : [],
-                upsample: level == 0 ? nil : try Conv3x3Layer(weights, p + "up.\(level).upsample.conv"))
-        }
-        normOut = try GroupNormLayer(weights, p + "norm_out")
-        convOut = try Conv3x3Layer(weights, p + "conv_out")
+        let own = try ModelWeights(vqgan: configuration, prefix: prefix, parts: .vqganDecoder,
+                                   arena: PrivateWeightArena()) { (weights, "") }
+        try self.init(configuration: configuration, weights: own, prefix: prefix)
     }
 
     /// Side of the decoded image for a grid side (16 for the five-level VQGAN).
@@ -111,11 +127,9 @@ public final class VQGANDecoder {
 
         var (h, w) = (gridHeight, gridWidth)
         let positions = h * w
-        codebook.withUnsafeBufferPointer { e in
-            for image in 0..<batch {
-                codebookLookup(tokens + image * positions, positions: positions, dim: c.embedDim,
-                               codebook: e.baseAddress!, other + image * c.embedDim * positions)
-            }
+        for image in 0..<batch {
+            codebookLookup(tokens + image * positions, positions: positions, dim: c.embedDim,
+                           codebook: codebook, other + image * c.embedDim * positions)
         }
         postQuantConv.apply(other, current, batch: batch, pixels: positions)
         convIn.apply(current, other, batch: batch, height: h, width: w, workspace: workspace)

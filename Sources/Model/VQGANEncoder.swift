@@ -4,7 +4,8 @@
 /// except after the last) -> mid (block_1, attn_1, block_2) -> norm_out, swish, conv_out ->
 /// quant_conv -> nearest codebook row per position.
 ///
-/// Holds its weights and a workspace; not thread-safe (use one encoder per thread).
+/// Holds a workspace and reads its weights from a `ModelWeights` block, which any number of
+/// encoders may share; not thread-safe (use one encoder per thread).
 public final class VQGANEncoder {
     public let configuration: VQGANConfiguration
     /// Canvases processed together through each layer; larger batches use more memory.
@@ -16,6 +17,8 @@ public final class VQGANEncoder {
         var downsample: Conv3x3Layer?
     }
 
+    /// The block every layer below points into.
+    private let weights: ModelWeights
     private let convIn: Conv3x3Layer
     private let levels: [Level]
     private let mid: VQGANMidBlock
@@ -23,41 +26,47 @@ public final class VQGANEncoder {
     private let convOut: Conv3x3Layer
     private let quantConv: Conv1x1Layer
     /// codebook: [codebookSize, embedDim]; codebookNorms: [codebookSize].
-    private let codebook: [Float]
-    private let codebookNorms: [Float]
+    private let codebook: UnsafePointer<Float>
+    private let codebookNorms: UnsafePointer<Float>
     private let workspace = VQGANWorkspace()
 
+    /// Binds to `weights`, built (at least) for `.vqganEncoder` of this configuration with its
+    /// tensors named under `prefix`; the encoder owns none of their memory.
+    public init(configuration: VQGANConfiguration, weights: ModelWeights, prefix: String = "vae.") throws {
+        let problems = configuration.problems
+        if !problems.isEmpty { throw VQGANError.invalidConfiguration(problems) }
+        precondition(weights.parts.contains(.vqganEncoder), "a VQGAN encoder bound to weights built without it")
+        self.configuration = configuration
+        self.weights = weights
+        let p = prefix + "encoder."
+        convIn = Conv3x3Layer(weights, p + "conv_in")
+        levels = (0..<configuration.levels).map { level in
+            let isLowest = level == configuration.levels - 1
+            return Level(
+                blocks: (0..<configuration.resBlocks).map { VQGANResnetBlock(weights, p + "down.\(level).block.\($0)") },
+                attentions: isLowest ? (0..<configuration.resBlocks).map {
+                    VQGANAttnBlock(weights, p + "down.\(level).attn.\($0)")
+                } : [],
+                downsample: isLowest ? nil : Conv3x3Layer(weights, p + "down.\(level).downsample.conv", stride: 2))
+        }
+        mid = VQGANMidBlock(weights, p + "mid.")
+        normOut = GroupNormLayer(weights, p + "norm_out")
+        convOut = Conv3x3Layer(weights, p + "conv_out")
+        quantConv = Conv1x1Layer(weights, prefix + "quant_conv")
+        codebook = weights.plain(prefix + "quantize.embedding.weight")
+        codebookNorms = weights.squaredRowNorms(prefix + "quantize.embedding.weight")
+    }
+
     /// Builds the encoder from `weights` (names under `prefix`), checking every VQGAN tensor's
-    /// presence and shape first; tensors outside the VQGAN are ignored.
-    public init(configuration: VQGANConfiguration, weights: WeightStore, prefix: String = "vae.") throws {
+    /// presence and shape first; tensors outside the VQGAN are ignored. The encoder keeps its
+    /// weights (Winograd filters and all) in process memory of its own; `weights` is unchanged.
+    public convenience init(configuration: VQGANConfiguration, weights: WeightStore, prefix: String = "vae.") throws {
         let problems = configuration.problems
         if !problems.isEmpty { throw VQGANError.invalidConfiguration(problems) }
         try weights.validate(against: configuration.expectedTensors(prefix: prefix), allowExtra: true)
-        self.configuration = configuration
-        let p = prefix + "encoder."
-        convIn = try Conv3x3Layer(weights, p + "conv_in")
-        levels = try (0..<configuration.levels).map { level in
-            let isLowest = level == configuration.levels - 1
-            return Level(
-                blocks: try (0..<configuration.resBlocks).map { try VQGANResnetBlock(weights, p + "down.\(level).block.\($0)") },
-                attentions: isLowest ? try (0..<configuration.resBlocks).map {
-                    try VQGANAttnBlock(weights, p + "down.\(level).attn.\($0)")
-                } : [],
-                downsample: isLowest ? nil : try Conv3x3Layer(weights, p + "down.\(level).downsample.conv", stride: 2))
-        }
-        mid = try VQGANMidBlock(weights, p + "mid.")
-        normOut = try GroupNormLayer(weights, p + "norm_out")
-        convOut = try Conv3x3Layer(weights, p + "conv_out")
-        quantConv = try Conv1x1Layer(weights, prefix + "quant_conv")
-        codebook = try weights.require(prefix + "quantize.embedding.weight").values
-        var norms = [Float](repeating: 0, count: configuration.codebookSize)
-        codebook.withUnsafeBufferPointer { c in
-            norms.withUnsafeMutableBufferPointer { n in
-                Model.codebookNorms(c.baseAddress!, size: configuration.codebookSize, dim: configuration.embedDim,
-                                    n.baseAddress!)
-            }
-        }
-        codebookNorms = norms
+        let own = try ModelWeights(vqgan: configuration, prefix: prefix, parts: .vqganEncoder,
+                                   arena: PrivateWeightArena()) { (weights, "") }
+        try self.init(configuration: configuration, weights: own, prefix: prefix)
     }
 
     /// Token ids of each canvas, raster order over its (height/16) x (width/16) grid.
@@ -137,14 +146,10 @@ public final class VQGANEncoder {
         quantConv.apply(other, current, batch: batch, pixels: positions)
 
         let products = workspace.buffer(.products, count: positions * c.codebookSize)
-        codebook.withUnsafeBufferPointer { e in
-            codebookNorms.withUnsafeBufferPointer { norms in
-                for image in 0..<batch {
-                    quantizeNearest(current + image * c.embedDim * positions, positions: positions, dim: c.embedDim,
-                                    codebook: e.baseAddress!, norms: norms.baseAddress!, size: c.codebookSize,
-                                    tokens: tokens + image * positions, products: products)
-                }
-            }
+        for image in 0..<batch {
+            quantizeNearest(current + image * c.embedDim * positions, positions: positions, dim: c.embedDim,
+                            codebook: codebook, norms: codebookNorms, size: c.codebookSize,
+                            tokens: tokens + image * positions, products: products)
         }
     }
 }

@@ -1,29 +1,26 @@
-/// The VQGAN's parameterised layers, holding their weights in the form the kernels want.
-/// Each is built from the checkpoint tensors `<name>.weight` / `<name>.bias`.
+/// The VQGAN's parameterised layers, bound to their weights in the form the kernels want
+/// (`ModelWeights`: pointers into its block, which the encoder or decoder keeps alive).
+/// Each reads the checkpoint tensors `<name>.weight` / `<name>.bias`.
 
 /// GroupNorm affine parameters. gamma, beta: [channels].
 struct GroupNormLayer {
     let channels: Int
-    let gamma: [Float]
-    let beta: [Float]
+    let gamma: UnsafePointer<Float>
+    let beta: UnsafePointer<Float>
 
-    init(_ weights: WeightStore, _ name: String) throws {
-        gamma = try weights.require(name + ".weight").values
-        beta = try weights.require(name + ".bias").values
-        channels = gamma.count
+    init(_ weights: ModelWeights, _ name: String) {
+        gamma = weights.plain(name + ".weight")
+        beta = weights.plain(name + ".bias")
+        channels = weights.shape(name + ".weight")[0]
     }
 
     /// y = GroupNorm(x), followed by swish when `swish`. x: [batch, channels, height, width];
     /// y: the same with a zero border of `border` pixels (1 makes it a 3x3 convolution's padded input).
     func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
                configuration: VQGANConfiguration, swish: Bool, border: Int = 0) {
-        gamma.withUnsafeBufferPointer { g in
-            beta.withUnsafeBufferPointer { b in
-                groupNorm(x, y, batch: batch, channels: channels, height: height, width: width,
-                          groups: configuration.groups, eps: configuration.eps,
-                          gamma: g.baseAddress!, beta: b.baseAddress!, swish: swish, border: border)
-            }
-        }
+        groupNorm(x, y, batch: batch, channels: channels, height: height, width: width,
+                  groups: configuration.groups, eps: configuration.eps,
+                  gamma: gamma, beta: beta, swish: swish, border: border)
     }
 
     /// Floats of a padded (border 1) output for `batch` images of height x width.
@@ -39,18 +36,19 @@ struct Conv3x3Layer {
     let cIn: Int
     let cOut: Int
     let stride: Int
-    /// Stride 1: `winogradWeights` of the checkpoint weight; stride 2: the weight itself.
-    let kernel: [Float]
-    let bias: [Float]
+    /// Stride 1: the Winograd filters of the checkpoint weight, [16, cOut, cIn]; stride 2: the
+    /// weight itself, [cOut, cIn, 3, 3].
+    let kernel: UnsafePointer<Float>
+    let bias: UnsafePointer<Float>
 
-    init(_ weights: WeightStore, _ name: String, stride: Int = 1) throws {
+    init(_ weights: ModelWeights, _ name: String, stride: Int = 1) {
         precondition(stride == 1 || stride == 2)
-        let w = try weights.require(name + ".weight")
-        cOut = w.shape[0]
-        cIn = w.shape[1]
+        let shape = weights.shape(name + ".weight")
+        cOut = shape[0]
+        cIn = shape[1]
         self.stride = stride
-        kernel = stride == 1 ? winogradWeights(w.values, cOut: cOut, cIn: cIn) : w.values
-        bias = try weights.require(name + ".bias").values
+        kernel = stride == 1 ? weights.winograd(name + ".weight") : weights.plain(name + ".weight")
+        bias = weights.plain(name + ".bias")
     }
 
     /// Stride 1, padding 1 (optionally after a nearest 2x upsampling of x).
@@ -79,14 +77,10 @@ struct Conv3x3Layer {
         precondition(stride == 1, "a stride-2 layer runs applyStride2")
         let scratch = workspace.buffer(.band, count: winogradWorkspaceCount(cIn: cIn, cOut: cOut, height: height, width: width))
         let plane = (height + 2) * (width + 2)
-        kernel.withUnsafeBufferPointer { u in
-            bias.withUnsafeBufferPointer { b in
-                for image in 0..<batch {
-                    conv3x3Winograd(padded + image * cIn * plane, y + image * cOut * height * width,
-                                    cIn: cIn, cOut: cOut, height: height, width: width,
-                                    u: u.baseAddress!, bias: b.baseAddress!, accumulate: accumulate, workspace: scratch)
-                }
-            }
+        for image in 0..<batch {
+            conv3x3Winograd(padded + image * cIn * plane, y + image * cOut * height * width,
+                            cIn: cIn, cOut: cOut, height: height, width: width,
+                            u: kernel, bias: bias, accumulate: accumulate, workspace: scratch)
         }
     }
 
@@ -96,12 +90,8 @@ struct Conv3x3Layer {
                       height: Int, width: Int, workspace: VQGANWorkspace) {
         precondition(stride == 2, "a stride-1 layer runs apply or applyPadded")
         let columns = workspace.buffer(.columns, count: conv3x3Stride2ColumnCount(cIn: cIn, height: height, width: width))
-        kernel.withUnsafeBufferPointer { w in
-            bias.withUnsafeBufferPointer { b in
-                conv2d3x3Stride2(x, y, batch: batch, cIn: cIn, cOut: cOut, height: height, width: width,
-                                 weight: w.baseAddress!, bias: b.baseAddress!, columns: columns)
-            }
-        }
+        conv2d3x3Stride2(x, y, batch: batch, cIn: cIn, cOut: cOut, height: height, width: width,
+                         weight: kernel, bias: bias, columns: columns)
     }
 }
 
@@ -109,25 +99,21 @@ struct Conv3x3Layer {
 struct Conv1x1Layer {
     let cIn: Int
     let cOut: Int
-    let weight: [Float]
-    let bias: [Float]
+    let weight: UnsafePointer<Float>
+    let bias: UnsafePointer<Float>
 
-    init(_ weights: WeightStore, _ name: String) throws {
-        let w = try weights.require(name + ".weight")
-        cOut = w.shape[0]
-        cIn = w.shape[1]
-        weight = w.values
-        bias = try weights.require(name + ".bias").values
+    init(_ weights: ModelWeights, _ name: String) {
+        let shape = weights.shape(name + ".weight")
+        cOut = shape[0]
+        cIn = shape[1]
+        weight = weights.plain(name + ".weight")
+        bias = weights.plain(name + ".bias")
     }
 
     /// x: [batch, cIn, pixels] -> y: [batch, cOut, pixels]; with `accumulate`, y += conv(x).
     func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, pixels: Int,
                accumulate: Bool = false) {
-        weight.withUnsafeBufferPointer { w in
-            bias.withUnsafeBufferPointer { b in
-                conv2d1x1(x, y, batch: batch, cIn: cIn, cOut: cOut, pixels: pixels,
-                          weight: w.baseAddress!, bias: b.baseAddress!, accumulate: accumulate)
-            }
-        }
+        conv2d1x1(x, y, batch: batch, cIn: cIn, cOut: cOut, pixels: pixels,
+                  weight: weight, bias: bias, accumulate: accumulate)
     }
 }

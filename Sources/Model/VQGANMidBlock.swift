@@ -6,10 +6,10 @@ struct VQGANMidBlock {
     let block2: VQGANResnetBlock
 
     /// Reads `<prefix>block_1`, `<prefix>attn_1`, `<prefix>block_2` (prefix e.g. "vae.decoder.mid.").
-    init(_ weights: WeightStore, _ prefix: String) throws {
-        block1 = try VQGANResnetBlock(weights, prefix + "block_1")
-        attention = try VQGANAttnBlock(weights, prefix + "attn_1")
-        block2 = try VQGANResnetBlock(weights, prefix + "block_2")
+    init(_ weights: ModelWeights, _ prefix: String) {
+        block1 = VQGANResnetBlock(weights, prefix + "block_1")
+        attention = VQGANAttnBlock(weights, prefix + "attn_1")
+        block2 = VQGANResnetBlock(weights, prefix + "block_2")
     }
 
     /// x: [batch, channels, height, width], updated in place; spare: a buffer of the same size.

@@ -12,12 +12,12 @@ struct VQGANResnetBlock {
     var cIn: Int { conv1.cIn }
     var cOut: Int { conv1.cOut }
 
-    init(_ weights: WeightStore, _ name: String) throws {
-        norm1 = try GroupNormLayer(weights, name + ".norm1")
-        conv1 = try Conv3x3Layer(weights, name + ".conv1")
-        norm2 = try GroupNormLayer(weights, name + ".norm2")
-        conv2 = try Conv3x3Layer(weights, name + ".conv2")
-        shortcut = conv1.cIn == conv1.cOut ? nil : try Conv1x1Layer(weights, name + ".nin_shortcut")
+    init(_ weights: ModelWeights, _ name: String) {
+        norm1 = GroupNormLayer(weights, name + ".norm1")
+        conv1 = Conv3x3Layer(weights, name + ".conv1")
+        norm2 = GroupNormLayer(weights, name + ".norm2")
+        conv2 = Conv3x3Layer(weights, name + ".conv2")
+        shortcut = conv1.cIn == conv1.cOut ? nil : Conv1x1Layer(weights, name + ".nin_shortcut")
     }
 
     /// x: [batch, cIn, height, width] in `x`; the result, [batch, cOut, height, width], is left in

@@ -63,8 +63,15 @@ public struct CheckpointConversion {
             }
         }
 
+        let checkpoints = [mae] + (vqgan.map { [$0] } ?? [])
         let shapes = tensors.mapValues(\.shape)
-        let configuration = try configuration ?? Self.inferConfiguration(from: shapes, heads: heads)
+        let chosen: ModelConfiguration
+        do {
+            chosen = try configuration ?? Self.inferConfiguration(from: shapes, files: tensors.mapValues(\.file), heads: heads)
+        } catch let ConversionError.cannotInfer(_, why) {
+            throw ConversionError.cannotInfer(files: checkpoints, why)
+        }
+        let configuration = chosen
         let expected = configuration.expectedTensors
         for name in tensors.keys.sorted() where expected[name] == nil {
             ignored.append((name, "not a tensor of this model"))
@@ -81,13 +88,30 @@ public struct CheckpointConversion {
                 problems.append("tensor '\(name)' has shape \(t.shape), expected \(expected[name]!)")
             }
         }
-        if !problems.isEmpty { throw ConversionError.invalidCheckpoint(problems) }
+        if !problems.isEmpty { throw ConversionError.invalidCheckpoint(files: checkpoints, problems) }
 
         var summary = Summary(configuration: configuration)
-        for t in tensors.values {
+        // Elements of broadcast views, which the file does not store: a small crafted file could
+        // otherwise make the model file (and the memory it is written from) any size.
+        var repeated = 0
+        for (name, t) in tensors.sorted(by: { $0.key < $1.key }) {
             if t.dtype != .float32 { summary.dtypeConversions["\(t.dtype.rawValue) -> float32", default: 0] += 1 }
             summary.tensors += 1
-            summary.parameters += t.count
+            // Each count fits in Int, but stride-0 views of a crafted file can claim sizes whose sum does not.
+            let (sum, overflow) = summary.parameters.addingReportingOverflow(t.count)
+            guard !overflow else {
+                throw ConversionError.implausibleSize(file: t.file, tensor: name,
+                    "with its \(t.count) elements the model would have more than \(Int.max) parameters; the file is damaged or crafted")
+            }
+            summary.parameters = sum
+            if t.isBroadcastView {
+                guard t.count <= TorchTensor.maxBroadcastCount - repeated else {
+                    throw ConversionError.implausibleSize(file: t.file, tensor: name,
+                        "broadcast views (stride 0) of this and earlier tensors repeat stored elements into more than " +
+                        "\(TorchTensor.maxBroadcastCount) values, which released checkpoints never do; the file is damaged or crafted")
+                }
+                repeated += t.count
+            }
         }
         summary.ignored = ignored.sorted { $0.key < $1.key }
         summary.vqganSource = vqganSource
@@ -131,21 +155,30 @@ public struct CheckpointConversion {
     }
 }
 
-/// A checkpoint that cannot become a model file; every problem is listed.
+/// A checkpoint that cannot become a model file; every problem is listed, after the checkpoint
+/// files (`files`: the MAE checkpoint, then the VQGAN's if separate; empty when not known).
 public enum ConversionError: Error, CustomStringConvertible, Equatable {
-    case invalidCheckpoint([String])
-    case cannotInfer(String)
+    case invalidCheckpoint(files: [String], [String])
+    case cannotInfer(files: [String], String)
     case unreadableTensor(String, String)
+    /// A size read from `file` that no model has (0, or so large that arithmetic on it overflows).
+    case implausibleSize(file: String, tensor: String, String)
 
     public var description: String {
         switch self {
-        case .invalidCheckpoint(let problems):
-            return "the checkpoint does not fit the MAE-VQGAN model (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n  "
+        case let .invalidCheckpoint(files, problems):
+            return prefix(files) + "the checkpoint does not fit the MAE-VQGAN model (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n  "
                 + problems.joined(separator: "\n  ")
-        case .cannotInfer(let why):
-            return "cannot infer the model configuration: \(why)"
+        case let .cannotInfer(files, why):
+            return prefix(files) + "cannot infer the model configuration: \(why)"
         case let .unreadableTensor(name, why):
             return "tensor '\(name)' cannot be read: \(why)"
+        case let .implausibleSize(file, name, why):
+            return "\(file): tensor '\(name)': \(why)"
         }
+    }
+
+    private func prefix(_ files: [String]) -> String {
+        files.isEmpty ? "" : files.joined(separator: " with ") + ": "
     }
 }

@@ -23,6 +23,12 @@ public struct CanvasLayout: Equatable, Sendable {
 
     /// The published 224x224 layout.
     public static let published = CanvasLayout(size: 224)
+
+    /// The canvas sides a command accepts (`--canvas-size`). 8 leaves each quadrant 3 pixels. 4096 is a
+    /// 256 x 256 grid of the MAE's 16-pixel patches: past it one canvas's attention scores alone
+    /// (tokens squared, float32) pass 16 GiB, and as a render side (`vtv predict`) it already spreads
+    /// each of the published model's 14 x 14 tokens over more than 290 pixels.
+    public static let acceptedSizes: ClosedRange<Int> = 8 ... 4096
 }
 
 /// The top-left corner of the in-painting square, in quadrant coordinates (the same square is cut

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Storage
 
 /// A PASCAL-5i fold: VOC2012 images and labels plus a split file of `<image name>__<class>` lines.
 ///
@@ -39,7 +40,9 @@ public struct Pascal5i: Sendable {
             ? nested : vocRoot
         self.splitFile = splitFile
         guard let text = try? String(contentsOfFile: splitFile, encoding: .utf8) else {
-            throw PromptError.unreadable(file: splitFile, reason: "the split file could not be read")
+            // Why, in the system's words: Foundation's own error text is not for our users.
+            let reason = FileContent.whyUnreadable(splitFile) ?? "it is not UTF-8 text"
+            throw PromptError.unreadable(file: splitFile, reason: "the split file cannot be read: \(reason)")
         }
         var entries: [Entry] = []
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -30,14 +30,9 @@ public final class PromptsFile: PromptSource {
     /// Opens and checks a prompts file: every prompt must have its attributes and a canvas for every task.
     public init(path: String) throws {
         self.path = path
-        file = try HDF5File.open(path)
+        file = try FileKind.prompts.open(path)
         let root = file.root
         func fail(_ reason: String) -> PromptSourceError { .notAPromptsFile(path: path, reason: reason) }
-        if root.hasAttribute("format") {
-            guard case .string(PromptsFile.formatName) = try root.attribute("format") else {
-                throw fail("its 'format' attribute is not '\(PromptsFile.formatName)'")
-            }
-        }
         if root.hasAttribute("version") {
             guard case let .int(version) = try root.attribute("version"), version <= PromptsFile.formatVersion else {
                 throw fail("its 'version' is newer than this vtv reads (\(PromptsFile.formatVersion)); update vtv")

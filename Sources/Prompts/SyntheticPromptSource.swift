@@ -18,6 +18,9 @@ public struct SyntheticPromptSource: PromptSource {
     public var origin: String { Self.origin(seed: images.seed, backgrounds: images.backgrounds) }
     public var tasks: [PromptTask] { PromptTask.allCases }
 
+    /// The most prompts of one role that share no scene with another role (see the type's comment).
+    public static let largestCount = (1 << 32) - 20_000
+
     public init(seed: UInt64, role: String, count: Int, layout: CanvasLayout = .published,
                 sceneWidth: Int = 500, sceneHeight: Int = 375, backgrounds: SyntheticBackgrounds = .random) throws {
         guard count >= 1 else { throw PromptSourceError.badCount(count) }

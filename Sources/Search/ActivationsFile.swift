@@ -5,7 +5,7 @@ import Storage
 /// population variance of every head output over one-shot prompts, the prompt count and
 /// identities, and the model's configuration and content hash.
 ///
-///     /                      format="vtv-activations", version=1, model_hash
+///     /                      format="vtv-activations", version=1, model_hash, prompt_identity="content"
 ///     /config                the model configuration (attributes, as in a model file)
 ///     /tasks/<task>          count, prompts (strings)
 ///     /tasks/<task>/encoder_mean, encoder_var   float64 [encoder.depth, 148, heads, headWidth]
@@ -13,15 +13,28 @@ import Storage
 public struct ActivationsFile {
     public static let format = "vtv-activations"
 
+    /// How the prompts of `TaskStatistics.prompts` are named, which decides what merging can check.
+    public enum PromptNaming: Equatable, Sendable {
+        /// By what each prompt is made of (`PromptSource.identity(of:)`): root attribute
+        /// `prompt_identity` = "content".
+        case content
+        /// `<origin>#<index>`, as files written before `content` have it (no `prompt_identity`).
+        /// The role is not part of it, so different roles of one synthetic seed share names.
+        case originAndIndex
+    }
+
     public var configuration: ModelConfiguration
     public var modelHash: String
     /// Statistics by task name.
     public var tasks: [String: TaskStatistics]
+    public var promptNaming: PromptNaming
 
-    public init(configuration: ModelConfiguration, modelHash: String, tasks: [String: TaskStatistics]) {
+    public init(configuration: ModelConfiguration, modelHash: String, tasks: [String: TaskStatistics],
+                promptNaming: PromptNaming = .content) {
         self.configuration = configuration
         self.modelHash = modelHash
         self.tasks = tasks
+        self.promptNaming = promptNaming
     }
 
     /// Task names, sorted.
@@ -35,12 +48,14 @@ public struct ActivationsFile {
 
     /// Reads and checks an activations file.
     public init(path: String) throws {
-        let root = try HDF5File.open(path).root
-        guard (try? root.attribute("format").stringValue) == Self.format else {
-            throw SearchInputError.wrongFileKind(file: path, expected: "an activations file (vtv collect)")
-        }
+        let root = try FileKind.activations.open(path).root
+        self = try FileKind.activations.reading(path) { try ActivationsFile(reading: root) }
+    }
+
+    private init(reading root: HDF5Group) throws {
         configuration = try ModelConfiguration(readingAttributesOf: "config", in: root)
         modelHash = try root.attribute("model_hash").stringValue ?? ""
+        promptNaming = (try? root.attribute("prompt_identity").stringValue) == "content" ? .content : .originAndIndex
         let shapes = TaskStatistics.shapes(configuration)
         tasks = [:]
         for task in try root.children("tasks") {
@@ -68,6 +83,7 @@ public struct ActivationsFile {
         try root.setAttribute("format", .string(Self.format))
         try root.setAttribute("version", .int(1))
         try root.setAttribute("model_hash", .string(modelHash))
+        if promptNaming == .content { try root.setAttribute("prompt_identity", .string("content")) }
         try configuration.writeAttributes(to: "config", in: root)
         let shapes = TaskStatistics.shapes(configuration)
         for task in taskNames {
@@ -85,16 +101,22 @@ public struct ActivationsFile {
 
     /// The union of two collections of the same model: tasks present in both are merged exactly
     /// (as if collected in one run); a prompt present in both would be counted twice, so it is an error.
+    /// Collections whose prompts are named differently (`PromptNaming`) cannot be checked, so they are refused.
     public func merged(with other: ActivationsFile, names: (String, String) = ("first", "second")) throws -> ActivationsFile {
         guard other.modelHash == modelHash, other.configuration == configuration else {
-            throw SearchInputError.modelMismatch(what: "\(names.1) (model \(other.modelHash))", expected: modelHash)
+            throw SearchInputError.differentModels(files: names, hashes: (modelHash, other.modelHash))
+        }
+        guard other.promptNaming == promptNaming else {
+            let old = promptNaming == .originAndIndex ? names.0 : names.1
+            throw SearchInputError.mixedPromptNaming(files: names, old: old)
         }
         var result = self
         for (task, stats) in other.tasks {
             if let mine = tasks[task] {
                 let shared = Set(mine.prompts).intersection(stats.prompts)
                 if !shared.isEmpty {
-                    throw SearchInputError.overlappingPrompts(task: task, examples: Array(shared.sorted().prefix(3)), count: shared.count)
+                    throw SearchInputError.overlappingPrompts(files: names, task: task, examples: Array(shared.sorted().prefix(3)),
+                                                              count: shared.count, namedByContent: promptNaming == .content)
                 }
                 result.tasks[task] = mine.merged(with: stats)
             } else {

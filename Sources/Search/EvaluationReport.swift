@@ -1,4 +1,5 @@
 import Foundation
+import Outputs
 import Model
 
 /// What `vtv eval` found (`report/report.json`, keys in snake_case): per task and mode, every
@@ -197,33 +198,19 @@ public struct EvaluationReport: Codable, Equatable {
     }
 }
 
-/// Publishes a folder of files atomically: everything is written to a hidden sibling folder first,
-/// which then replaces `path` by renames, so a reader never sees a half-written report.
+/// Writes a report's files into a folder: the folder is made if missing, each file is published
+/// whole and all of them together (`Publication`), and nothing else in the folder is touched, so
+/// `--out .` or a folder holding the inputs is safe.
 public enum ReportFolder {
+    /// The names of `vtv eval`'s report files.
+    public static let evaluationFiles = ["report.json", "report.md", "grid.png"]
+
     public static func write(_ files: [String: Data], to path: String) throws {
-        let manager = FileManager.default
-        let url = URL(fileURLWithPath: path).standardizedFileURL
-        let parent = url.deletingLastPathComponent()
-        let tag = "\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        let staging = parent.appendingPathComponent(".\(url.lastPathComponent).tmp-\(tag)")
-        do {
-            try manager.createDirectory(at: staging, withIntermediateDirectories: false)
-            for (name, data) in files { try data.write(to: staging.appendingPathComponent(name)) }
-            var isFolder: ObjCBool = false
-            if manager.fileExists(atPath: url.path, isDirectory: &isFolder) {
-                guard isFolder.boolValue else {
-                    throw SearchInputError.invalid("--out \(path) is a file; give a folder for the report")
-                }
-                let old = parent.appendingPathComponent(".\(url.lastPathComponent).old-\(tag)")
-                try manager.moveItem(at: url, to: old)
-                try manager.moveItem(at: staging, to: url)
-                try? manager.removeItem(at: old)
-            } else {
-                try manager.moveItem(at: staging, to: url)
+        try OutputFolder.create(path)
+        try Publication.together {
+            for (name, data) in files.sorted(by: { $0.key < $1.key }) {
+                try StagedFile.write(data, to: OutputFolder.file(name, in: path))
             }
-        } catch {
-            try? manager.removeItem(at: staging)
-            throw error
         }
     }
 }

@@ -75,10 +75,11 @@ public struct ScoresFile {
 
     /// Reads a scores file, checking its kind and that its arrays fit its granularity.
     public init(path: String) throws {
-        let root = try HDF5File.open(path).root
-        guard (try? root.attribute("format").stringValue) == Self.format else {
-            throw SearchInputError.wrongFileKind(file: path, expected: "a scores file (vtv score)")
-        }
+        let root = try FileKind.scores.open(path).root
+        self = try FileKind.scores.reading(path) { try ScoresFile(reading: root, path: path) }
+    }
+
+    private init(reading root: HDF5Group, path: String) throws {
         configuration = try ModelConfiguration(readingAttributesOf: "config", in: root)
         modelHash = try root.attribute("model_hash").stringValue ?? ""
         let g = try root.attribute("granularity").intValue ?? -1

@@ -1,4 +1,5 @@
 import Foundation
+import Outputs
 
 /// The JSON log of a search: its settings and every iteration and evaluation.
 public struct SearchReport: Codable {
@@ -34,6 +35,6 @@ public struct SearchReport: Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try StagedFile.write(try encoder.encode(self), to: path)
     }
 }

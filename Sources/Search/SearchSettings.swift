@@ -51,9 +51,14 @@ public struct SearchSettings: Equatable, Codable {
         if iterations < 1 { p.append("iterations must be at least 1") }
         if samplesPerIteration < 2 { p.append("at least 2 samples per iteration are needed to standardize rewards") }
         if trainPrompts < 1 { p.append("at least one training prompt is needed") }
+        // Without held-out prompts the best policy would be chosen on the training prompts.
+        if evalPrompts < 1 { p.append("at least one held-out prompt is needed") }
         if evalEvery < 1 { p.append("eval-every must be at least 1") }
         if batchSize < 1 { p.append("batch must be at least 1") }
-        if learningRate <= 0 { p.append("learning rate must be positive") }
+        // `!(x > 0)` also catches nan, which every comparison fails.
+        if !(learningRate > 0) || !learningRate.isFinite { p.append("learning rate must be a positive finite number") }
+        if !initialLogit.isFinite { p.append("the initial logit must be a finite number") }
+        if !(sparsityPenalty >= 0) || !sparsityPenalty.isFinite { p.append("the sparsity penalty must be a finite number >= 0") }
         if baseline == .prompt && samplesPerIteration < 2 * trainPrompts {
             p.append("the prompt baseline needs at least 2 samples per training prompt (samples >= 2 x train prompts)")
         }

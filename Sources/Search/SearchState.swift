@@ -87,17 +87,22 @@ public enum SearchCheckpoint {
     /// Reads a checkpoint, refusing one written for other settings, another model or other tasks.
     public static func read(_ path: String, settings: SearchSettings, modelHash: String, tasks: [String],
                             variables: Int) throws -> SearchState {
-        let root = try HDF5File.open(path).root
-        guard (try? root.attribute("format").stringValue) == format else {
-            throw SearchInputError.wrongFileKind(file: path, expected: "a search checkpoint")
+        let root = try FileKind.searchCheckpoint.open(path).root
+        return try FileKind.searchCheckpoint.reading(path) {
+            try read(root, path: path, settings: settings, modelHash: modelHash, tasks: tasks, variables: variables)
         }
+    }
+
+    private static func read(_ root: HDF5Group, path: String, settings: SearchSettings, modelHash: String, tasks: [String],
+                             variables: Int) throws -> SearchState {
         let stored = try root.attribute("settings").stringValue ?? ""
         guard stored == settings.resumeKey() else {
             throw SearchInputError.invalid("\(path) was written by a search with other settings (\(stored)); "
                                            + "resume with the same flags, or start a new checkpoint")
         }
-        guard try root.attribute("model_hash").stringValue == modelHash else {
-            throw SearchInputError.modelMismatch(what: path, expected: modelHash)
+        let storedHash = try root.attribute("model_hash").stringValue ?? ""
+        guard storedHash == modelHash else {
+            throw SearchInputError.modelMismatch(file: path, kind: .searchCheckpoint, found: storedHash, expected: modelHash)
         }
         guard case .strings(let storedTasks) = try root.attribute("tasks"), storedTasks == tasks else {
             throw SearchInputError.invalid("\(path) is a search over other tasks")

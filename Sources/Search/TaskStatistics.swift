@@ -8,7 +8,7 @@ import Model
 public struct TaskStatistics: Equatable {
     public var encoder: RunningStatistics
     public var decoder: RunningStatistics
-    /// Identities of the prompts included (e.g. "P.h5#12"), in collection order.
+    /// Identities of the prompts included (`PromptSource.identity(of:)`), in collection order.
     public var prompts: [String]
 
     public init(configuration: ModelConfiguration) {

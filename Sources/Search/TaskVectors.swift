@@ -92,13 +92,16 @@ public struct TaskVectors {
 
     /// Reads a task-vectors file, checking it against the model that will apply it.
     public init(path: String, expectedModelHash: String? = nil) throws {
-        let root = try HDF5File.open(path).root
-        guard (try? root.attribute("format").stringValue) == Self.format else {
-            throw SearchInputError.wrongFileKind(file: path, expected: "a task-vectors file (vtv search or vtv taskvectors)")
+        let root = try FileKind.taskVectors.open(path).root
+        self = try FileKind.taskVectors.reading(path) {
+            try TaskVectors(reading: root, path: path, expectedModelHash: expectedModelHash)
         }
+    }
+
+    private init(reading root: HDF5Group, path: String, expectedModelHash: String?) throws {
         modelHash = try root.attribute("model_hash").stringValue ?? ""
         if let expectedModelHash, expectedModelHash != modelHash {
-            throw SearchInputError.modelMismatch(what: "\(path) (model \(modelHash))", expected: expectedModelHash)
+            throw SearchInputError.modelMismatch(file: path, kind: .taskVectors, found: modelHash, expected: expectedModelHash)
         }
         configuration = try ModelConfiguration(readingAttributesOf: "config", in: root)
         task = try root.attribute("task").stringValue ?? ""

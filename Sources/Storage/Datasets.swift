@@ -4,14 +4,21 @@ extension HDF5Group {
     /// Writes `values` (row-major for `shape`; `[]` is a scalar) as a dataset at `path`, replacing
     /// any dataset already there and creating missing parent groups.
     public func write<T: HDF5Element>(_ path: String, _ values: [T], shape: [Int],
-                                      compression: HDF5Compression = .none) throws {
-        try values.withUnsafeBufferPointer { try write(path, $0, shape: shape, compression: compression) }
+                                      compression: HDF5Compression = .none, checksum: Bool = true) throws {
+        try values.withUnsafeBufferPointer {
+            try write(path, $0, shape: shape, compression: compression, checksum: checksum)
+        }
     }
 
     /// Writes `values` from memory the caller owns (a mapped file, say) without copying them first;
     /// otherwise as `write(_:_:shape:compression:)` with an array.
+    ///
+    /// With `checksum` (the default) a non-empty, non-scalar dataset is stored in chunks of at most
+    /// 4 MiB (or the compression's rows) each with HDF5's Fletcher32 checksum, verified by HDF5 on
+    /// every read: a damaged value is refused as corruption instead of read. (The model file opts
+    /// out: its content hash covers every weight.)
     public func write<T: HDF5Element>(_ path: String, _ values: UnsafeBufferPointer<T>, shape: [Int],
-                                      compression: HDF5Compression = .none) throws {
+                                      compression: HDF5Compression = .none, checksum: Bool = true) throws {
         guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == values.count else {
             throw error(.invalidArgument("\(values.count) values do not fill shape \(shape)"), path)
         }
@@ -23,13 +30,24 @@ extension HDF5Group {
         let dcpl = H5Pcreate(vtv_h5p_dataset_create())
         guard dcpl >= 0 else { throw error(.callFailed("H5Pcreate(dataset)"), path) }
         defer { H5Pclose(dcpl) }
-        if case let .gzip(level, rows) = compression, !shape.isEmpty, !shape.contains(0) {
+        let chunked = !shape.isEmpty && !shape.contains(0)
+        if chunked, case let .gzip(level, rows) = compression {
             var chunk = shape.map { hsize_t($0) }
             chunk[0] = hsize_t(max(1, min(rows, shape[0])))
             guard H5Pset_chunk(dcpl, Int32(shape.count), &chunk) >= 0,
                   H5Pset_deflate(dcpl, UInt32(max(0, min(9, level)))) >= 0 else {
                 throw error(.callFailed("H5Pset_chunk/H5Pset_deflate"), path)
             }
+        } else if chunked && checksum {
+            var chunk = shape.map { hsize_t($0) }
+            let rowBytes = shape.dropFirst().reduce(MemoryLayout<T>.stride, *)
+            chunk[0] = hsize_t(max(1, min(shape[0], (4 << 20) / max(1, rowBytes))))
+            guard H5Pset_chunk(dcpl, Int32(shape.count), &chunk) >= 0 else {
+                throw error(.callFailed("H5Pset_chunk"), path)
+            }
+        }
+        if chunked && checksum {
+            guard H5Pset_fletcher32(dcpl) >= 0 else { throw error(.callFailed("H5Pset_fletcher32"), path) }
         }
         let type = T.hdf5Kind.nativeType
         let dset = H5Dcreate2(id, path, type, space.id, lcpl.id, dcpl, vtv_h5p_default())

@@ -27,8 +27,11 @@ public final class HDF5Group {
         return name == "/" ? "/" + path : name + "/" + path
     }
 
+    /// The error to throw for `path`; a failed call is first classified from HDF5's error stack
+    /// (a full disk, a lock, a failed checksum), which is why this must run right after the call.
     func error(_ kind: HDF5Error.Kind, _ path: String) -> HDF5Error {
-        HDF5Error(kind, file: file.path, object: absolute(path))
+        if case .callFailed = kind { return HDF5Error.fromStack(default: kind, file: file.path, object: absolute(path)) }
+        return HDF5Error(kind, file: file.path, object: absolute(path))
     }
 
     // MARK: Navigation

@@ -69,4 +69,21 @@ public final class TorchCheckpoint: Sendable {
             throw TorchImportError(.notATensor, file: path, "'\(name)' in \(location) is \(value.summary), expected a tensor")
         }
     }
+
+    /// The number of elements of `tensors` together. Each tensor's count fits in `Int` (the
+    /// reader checks that), but stride-0 views store nothing for their elements, so a crafted
+    /// file can make the sum pass `Int.max`: that throws `.implausibleSize` naming the tensor.
+    public func elementCount(of tensors: [(name: String, tensor: TorchTensor)]) throws -> Int {
+        var total = 0
+        for (name, tensor) in tensors {
+            let (sum, overflow) = total.addingReportingOverflow(tensor.count)
+            guard !overflow else {
+                throw TorchImportError(.implausibleSize, file: path,
+                    "with '\(name)' (\(tensor.count) elements, a view of \(tensor.shape) with strides \(tensor.strides)) " +
+                    "the tensors hold more than \(Int.max) elements, which no saved model has; the file is damaged or crafted")
+            }
+            total = sum
+        }
+        return total
+    }
 }

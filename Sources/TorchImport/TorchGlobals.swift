@@ -13,7 +13,9 @@
 ///   `OrderedDict([(k, v), ...])` followed by SETITEMS, then a BUILD of its `_metadata`, dropped.
 /// Any other global is recorded as an opaque object (argparse `Namespace`, numpy scalars, ...).
 extension Unpickler {
-    mutating func call(_ callable: Node, arguments: [Node]) throws -> Node {
+    /// `depth`: how many `_rebuild_from_type` calls this one is nested in; each interprets the
+    /// next from its arguments, so a crafted chain would otherwise recurse once per level.
+    mutating func call(_ callable: Node, arguments: [Node], depth: Int = 0) throws -> Node {
         guard case .global(let module, let name) = callable else {
             return opaque("<call of \(describe(callable))>", arguments)
         }
@@ -25,7 +27,10 @@ extension Unpickler {
             return .leaf(.tensor(try expectTensor(data, "the data of \(module).\(name)")))
         case ("torch._tensor", "_rebuild_from_type_v2"), ("torch._tensor", "_rebuild_from_type"):
             guard arguments.count >= 3 else { throw malformed("\(name) needs (func, type, args, ...)") }
-            let tensor = try call(arguments[0], arguments: try tupleItems(arguments[2], "\(name) arguments"))
+            guard depth < Self.maxRebuildNesting else {
+                throw malformed("\(name) nested more than \(Self.maxRebuildNesting) levels deep")
+            }
+            let tensor = try call(arguments[0], arguments: try tupleItems(arguments[2], "\(name) arguments"), depth: depth + 1)
             return .leaf(.tensor(try expectTensor(tensor, "the result of \(module).\(name)")))
         case ("collections", "OrderedDict"):
             let dict = make(.dict)
@@ -54,6 +59,9 @@ extension Unpickler {
             return opaque("\(module).\(name)", arguments)
         }
     }
+
+    /// Nested `_rebuild_from_type` calls beyond this are refused (torch.save writes one).
+    static let maxRebuildNesting = 16
 
     mutating func opaque(_ type: String, _ arguments: [Node]) -> Node {
         let node = make(.object(type: type))

@@ -29,6 +29,9 @@ public struct TorchImportError: Error, CustomStringConvertible, Equatable {
         case storageOutOfBounds
         /// No state dict: the top level is not a dict, or holds neither `model` nor `state_dict`.
         case noStateDict
+        /// Sizes no saved tensor can have: element counts whose sum passes `Int.max`, which only
+        /// stride-0 views of a crafted or damaged file can claim.
+        case implausibleSize
     }
 
     public let kind: Kind
@@ -57,6 +60,7 @@ public struct TorchImportError: Error, CustomStringConvertible, Equatable {
         case .notATensor: what = "not a tensor"
         case .storageOutOfBounds: what = "storage out of bounds"
         case .noStateDict: what = "no state dict"
+        case .implausibleSize: what = "implausible size"
         }
         return "\(file): \(what): \(detail)"
     }

@@ -74,7 +74,12 @@ public struct TorchTensor: Sendable {
     public let storageOffset: Int
     /// Product of `shape` (1 for a scalar).
     public let count: Int
+    /// Storage index of the view's last element (meaningful only when `count > 0`).
+    private let lastIndex: Int
     let storage: TorchStorage
+
+    /// The checkpoint file the tensor's elements are in, for messages.
+    public var file: String { storage.file.path }
 
     /// Validates the view against its storage: every element it can address must exist.
     init(storage: TorchStorage, offset: Int, shape: [Int], strides: [Int]) throws {
@@ -106,6 +111,7 @@ public struct TorchTensor: Sendable {
         self.strides = strides
         storageOffset = offset
         self.count = count
+        lastIndex = last
         self.storage = storage
     }
 
@@ -114,13 +120,22 @@ public struct TorchTensor: Sendable {
         try self.init(storage: storage, offset: 0, shape: [storage.count], strides: [1])
     }
 
-    static let maxBroadcastCount = 1 << 26
+    /// The most elements `floats()` expands a broadcast view to (2^26, 256 MB of floats).
+    public static let maxBroadcastCount = 1 << 26
+
+    /// Whether the view has more elements than its storage holds (a stride 0 repeats stored
+    /// elements): nothing in the file bounds its size, as the stored bytes bound other views'.
+    public var isBroadcastView: Bool { count > storage.count }
 
     /// Whether the elements are laid out row-major without gaps (size-1 dimensions ignored).
+    /// An empty view is contiguous, as in PyTorch; its other sizes are unbounded by the file
+    /// (nothing is stored for them), so their product is never formed.
     public var isContiguous: Bool {
+        guard count > 0 else { return true }
         var expected = 1
         for (size, stride) in zip(shape, strides).reversed() where size != 1 {
             if stride != expected { return false }
+            // Cannot overflow: with no size 0, each partial product is at most `count`.
             expected *= size
         }
         return true
@@ -137,7 +152,7 @@ public struct TorchTensor: Sendable {
         guard count > 0 else { return [] }
         // Only a stride-0 (broadcast) view addresses more elements than its storage holds;
         // bound what such a view may expand to so that a corrupt size cannot exhaust memory.
-        if count > storage.count, count > Self.maxBroadcastCount {
+        if isBroadcastView, count > Self.maxBroadcastCount {
             throw TorchImportError(.unsupported, file: storage.file.path,
                 "a broadcast view of \(count) elements over storage '\(storage.key)' of \(storage.count); refusing to expand it")
         }
@@ -203,10 +218,8 @@ public struct TorchTensor: Sendable {
     /// pages are faulted back in from the file).
     public func releaseMappedPages() {
         guard let start = storage.byteOffset, count > 0 else { return }
-        var last = storageOffset
-        for (size, stride) in zip(shape, strides) { last += (size - 1) * stride }
         let width = dtype.byteWidth
-        storage.file.doneReading(start + storageOffset * width ..< start + (last + 1) * width)
+        storage.file.doneReading(start + storageOffset * width ..< start + (lastIndex + 1) * width)
     }
 
     /// out: [count] row-major; base: element [0, 0, ...] of this view; width: bytes per element.

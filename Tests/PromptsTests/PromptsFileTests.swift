@@ -133,7 +133,7 @@ final class PromptsFileTests: XCTestCase {
         try h5.root.write("weights/w", [Float(1)], shape: [1])
         try h5.commit()
         XCTAssertThrowsError(try PromptsFile(path: path("other.h5"))) {
-            XCTAssertEqual($0 as? PromptSourceError, .notAPromptsFile(path: path("other.h5"), reason: "it has no /prompts group"))
+            XCTAssertEqual($0 as? FileKindError, .notVTV(path: path("other.h5"), expected: .prompts, reason: "it has no /prompts group"))
         }
     }
 

@@ -80,15 +80,16 @@ final class EvaluationStatisticsTests: XCTestCase {
         XCTAssertEqual(report.modes, [.oneShot, .zeroShot])
     }
 
-    func testTheReportFolderReplacesAnOldOneAndLeavesNoStagingFolder() throws {
+    func testTheReportFolderReplacesItsOwnFilesAndKeepsEverythingElse() throws {
         let parent = FileManager.default.temporaryDirectory.appendingPathComponent("vtv-report-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: parent) }
         let out = parent.appendingPathComponent("report").path
-        try ReportFolder.write(["a.txt": Data("old".utf8), "stale.txt": Data()], to: out)
+        try ReportFolder.write(["a.txt": Data("old".utf8), "mine.txt": Data("user".utf8)], to: out)
         try ReportFolder.write(["a.txt": Data("new".utf8)], to: out)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: parent.path), ["report"])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), ["a.txt"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out).sorted(), ["a.txt", "mine.txt"])
         XCTAssertEqual(try String(contentsOfFile: out + "/a.txt", encoding: .utf8), "new")
+        XCTAssertEqual(try String(contentsOfFile: out + "/mine.txt", encoding: .utf8), "user")
     }
 }

@@ -44,12 +44,19 @@ with h5py.File(a_path, "r") as a:
     c = a["config"].attrs
     expect((c["enc_dim"], c["enc_depth"], c["enc_heads"], c["dec_dim"], c["dec_depth"], c["dec_heads"]) == (64, 3, 4, 32, 2, 4),
            "config attributes")
+    expect(a.attrs.get("prompt_identity") == "content", f"prompt_identity {a.attrs.get('prompt_identity')!r}")
     expect(sorted(a["tasks"].keys()) == TASKS, f"tasks {list(a['tasks'].keys())}")
     means, variances = {}, {}
     for task in TASKS:
         g = a["tasks"][task]
         expect(g.attrs["count"] == 3, f"{task} count {g.attrs['count']}")
-        expect(len(g.attrs["prompts"]) == 3 and all(str(p).endswith(f"#{i}") for i, p in enumerate(g.attrs["prompts"])),
+        # Prompts are named by what they are made of (docs/formats.md): fixture prompts 0-2.
+        def identity_tail(i):
+            rec = fixture["prompts"][str(i)].attrs
+            cls = f" class={int(rec['class'])}" if "class" in rec else ""
+            row, col = (int(x) for x in rec["inpaint_square_hw"])
+            return f" query={rec['query']} support={rec['support']}{cls} square={row},{col}"
+        expect(len(g.attrs["prompts"]) == 3 and all(str(p).endswith(identity_tail(i)) for i, p in enumerate(g.attrs["prompts"])),
                f"{task} prompts {g.attrs['prompts']!r}")
         for stack, shape in [("encoder", (3, 148, 4, 16)), ("decoder", (2, 197, 4, 8))]:
             m = dataset(g, f"{stack}_mean", np.float64, shape)

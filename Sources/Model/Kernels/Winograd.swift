@@ -17,37 +17,39 @@ import CKernels
 /// PyTorch's 3x3 weight [cOut, cIn, 3, 3] -> U = G g Gᵀ per filter, laid out [16, cOut, cIn].
 func winogradWeights(_ weight: [Float], cOut: Int, cIn: Int) -> [Float] {
     precondition(weight.count == cOut * cIn * 9)
-    var u = [Float](repeating: 0, count: 16 * cOut * cIn)
-    weight.withUnsafeBufferPointer { w in
-        u.withUnsafeMutableBufferPointer { u in
-            for co in 0..<cOut {
-                for ci in 0..<cIn {
-                    let g = w.baseAddress! + (co * cIn + ci) * 9
-                    // Gg: [4, 3], from the rows of g: g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2.
-                    for r in 0..<4 {
-                        func combined(_ c: Int) -> Float {
-                            let (g0, g1, g2) = (g[c], g[3 + c], g[6 + c])
-                            switch r {
-                            case 0: return g0
-                            case 1: return 0.5 * (g0 + g1 + g2)
-                            case 2: return 0.5 * (g0 - g1 + g2)
-                            default: return g2
-                            }
-                        }
-                        // (Gg) Gᵀ: row r of Gg combined the same way across its three columns.
-                        let (a, b, c) = (combined(0), combined(1), combined(2))
-                        let row = (a, 0.5 * (a + b + c), 0.5 * (a - b + c), c)
-                        let base = (r * 4) * cOut * cIn + co * cIn + ci, step = cOut * cIn
-                        u[base] = row.0
-                        u[base + step] = row.1
-                        u[base + 2 * step] = row.2
-                        u[base + 3 * step] = row.3
+    return [Float](unsafeUninitializedCapacity: 16 * cOut * cIn) { u, count in
+        weight.withUnsafeBufferPointer { winogradWeights($0.baseAddress!, cOut: cOut, cIn: cIn, into: u.baseAddress!) }
+        count = 16 * cOut * cIn
+    }
+}
+
+/// `winogradWeights` into memory the caller owns: w: [cOut, cIn, 3, 3] -> u: [16, cOut, cIn].
+func winogradWeights(_ w: UnsafePointer<Float>, cOut: Int, cIn: Int, into u: UnsafeMutablePointer<Float>) {
+    for co in 0..<cOut {
+        for ci in 0..<cIn {
+            let g = w + (co * cIn + ci) * 9
+            // Gg: [4, 3], from the rows of g: g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2.
+            for r in 0..<4 {
+                func combined(_ c: Int) -> Float {
+                    let (g0, g1, g2) = (g[c], g[3 + c], g[6 + c])
+                    switch r {
+                    case 0: return g0
+                    case 1: return 0.5 * (g0 + g1 + g2)
+                    case 2: return 0.5 * (g0 - g1 + g2)
+                    default: return g2
                     }
                 }
+                // (Gg) Gᵀ: row r of Gg combined the same way across its three columns.
+                let (a, b, c) = (combined(0), combined(1), combined(2))
+                let row = (a, 0.5 * (a + b + c), 0.5 * (a - b + c), c)
+                let base = (r * 4) * cOut * cIn + co * cIn + ci, step = cOut * cIn
+                u[base] = row.0
+                u[base + step] = row.1
+                u[base + 2 * step] = row.2
+                u[base + 3 * step] = row.3
             }
         }
     }
-    return u
 }
 
 /// Tile rows per band: bands of about 2^17 / max(cIn, cOut) tiles keep a band's V and M

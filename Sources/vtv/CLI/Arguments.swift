@@ -105,10 +105,42 @@ struct ParsedArguments {
         return v
     }
 
-    /// The value parsed as a number, with a specific error if it is not one.
+    /// The value parsed as an integer in `range`; outside it, a usage error naming the option, the
+    /// accepted range and `why` (when given). Every integer option states its range this way, so no
+    /// zero, negative or absurd count reaches the code that trusts it.
+    func int(_ name: String, in range: ClosedRange<Int>, why: String? = nil) throws -> Int? {
+        guard let v = try int(name) else { return nil }
+        guard range.contains(v) else { throw OptionRange.integers(range).error(name, got: "\(v)", why: why) }
+        return v
+    }
+
+    /// The value parsed as an integer of at least `minimum` (see `int(_:in:why:)`).
+    func int(_ name: String, atLeast minimum: Int, why: String? = nil) throws -> Int? {
+        try int(name, in: minimum ... .max, why: why)
+    }
+
+    /// The value parsed as a finite number, with a specific error otherwise: no option means nan or
+    /// infinity (Swift's `Double("nan")` would accept them, and one nan logit poisons a whole search).
     func double(_ name: String) throws -> Double? {
         guard let text = values[name] else { return nil }
         guard let v = Double(text) else { throw UsageError("\(name) expects a number, got '\(text)'") }
+        guard v.isFinite else { throw UsageError("\(name) expects a finite number, got '\(text)'") }
+        return v
+    }
+
+    /// The value parsed as a finite number in `range` (see `int(_:in:why:)`).
+    func double(_ name: String, in range: ClosedRange<Double>, why: String? = nil) throws -> Double? {
+        guard let v = try double(name) else { return nil }
+        guard range.contains(v) else { throw OptionRange.numbers(range).error(name, got: OptionRange.number(v), why: why) }
+        return v
+    }
+
+    /// The value parsed as a finite number greater than `lower` and at most `upper`: for rates and
+    /// durations, where zero means nothing happens.
+    func double(_ name: String, above lower: Double, atMost upper: Double = .greatestFiniteMagnitude,
+                why: String? = nil) throws -> Double? {
+        guard let v = try double(name) else { return nil }
+        guard v > lower, v <= upper else { throw OptionRange.above(lower, atMost: upper).error(name, got: OptionRange.number(v), why: why) }
         return v
     }
 
@@ -123,9 +155,30 @@ struct ParsedArguments {
         }
     }
 
+    /// A comma-separated list of integers, each in `range` (see `int(_:in:why:)`).
+    func ints(_ name: String, in range: ClosedRange<Int>, why: String? = nil) throws -> [Int]? {
+        guard let list = try ints(name) else { return nil }
+        if let bad = list.first(where: { !range.contains($0) }) {
+            throw OptionRange.integers(range).error(name, got: "\(bad)", why: why)
+        }
+        return list
+    }
+
     /// A comma-separated list of words.
     func list(_ name: String) -> [String]? {
         values[name].map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+    }
+
+    /// A comma-separated list of file paths, in which `\,` stands for a comma inside a path and `\\`
+    /// for a backslash (`--taskvectors 'a\,b.h5,c.h5'` is `a,b.h5` and `c.h5`). Spaces around each
+    /// path are ignored and empty items dropped, as in `list`. Build such a value with `PathList.joined`.
+    func paths(_ name: String) throws -> [String]? {
+        guard let text = values[name] else { return nil }
+        do {
+            return try PathList.split(text).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        } catch let error as PathList.Malformed {
+            throw UsageError("\(name): \(error)")
+        }
     }
 
     /// One of the allowed words, with a specific error otherwise.

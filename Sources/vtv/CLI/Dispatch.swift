@@ -1,5 +1,6 @@
 import Distributed
 import Foundation
+import Outputs
 
 /// vtv's version, printed by `vtv --version`.
 let vtvVersion = "0.1.0"
@@ -45,7 +46,11 @@ func dispatch(_ arguments: [String]) -> Int32 {
         if parsed.positional.count < command.positional.count {
             throw UsageError("'\(command.name)' needs \(command.positional[parsed.positional.count])")
         }
-        return try command.run(parsed)
+        // Output folders and collisions with inputs are checked before any work, on the rank that writes.
+        if MPIJob.launchRank == 0 { try CommandFiles.plan(command, parsed).check() }
+        // A command on one rank publishes its outputs together or not at all; distributed commands
+        // group their final outputs themselves (the search's checkpoints must appear as they are made).
+        return try command.distributed ? command.run(parsed) : Publication.together { try command.run(parsed) }
     } catch let error as UsageError {
         printError("\(error.message)\n\(command.usage)\nrun 'vtv \(command.name) --help' for details")
         return 2
@@ -59,9 +64,9 @@ func dispatch(_ arguments: [String]) -> Int32 {
 /// collective. (Other commands run on rank 0 alone and never start MPI.)
 func reportFailure(_ error: Error, distributed: Bool) -> Int32 {
     if distributed && MPIJob.isLaunchedWithSeveralRanks {
-        Communicator.world.abort("error: \(error)")
+        Communicator.world.abort("error: \(failureText(error))")
     }
-    printError("error: \(error)")
+    printError("error: \(failureText(error))")
     return 1
 }
 

@@ -11,9 +11,9 @@ let promptSelectionOptions: [OptionSpec] = [
     .value("--source", "SPEC", "generate prompts instead: pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]]"),
     .value("--role", "R", "only prompts with this role (collect, train, eval...); labels generated prompts "
            + "(required with --source)"),
-    .value("--count", "N", "use the first N selected prompts (default: all; required for synthetic sources)"),
-    .value("--seed", "N", "with --source: seed of the support draws and in-painting squares (default 0)"),
-    .value("--canvas-size", "S", "with --source: canvas side in pixels (default: the model's canvas)"),
+    .value("--count", "N", "use the first N selected prompts, N >= 1 (default: all; required for synthetic sources)"),
+    .value("--seed", "N", "with --source: seed of the support draws and in-painting squares, N >= 0 (default 0)"),
+    .value("--canvas-size", "S", "with --source: canvas side in pixels, \(canvasSizeRange) (default: the model's canvas)"),
 ]
 
 /// Opens the prompts named by `promptSelectionOptions` and selects them by role and count.
@@ -22,8 +22,7 @@ let promptSelectionOptions: [OptionSpec] = [
 /// pass their model's canvas.
 func openPromptSelection(_ args: ParsedArguments, tasks: [PromptTask] = [], canvasSize: Int) throws -> PromptSelection {
     let role = args.string("--role")
-    let count = try args.int("--count")
-    if let count, count < 1 { throw UsageError("--count must be at least 1, got \(count)") }
+    let count = try args.int("--count", atLeast: 1)
     let source: any PromptSource
     switch (args.string("--prompts"), args.string("--source")) {
     case let (path?, nil):
@@ -51,16 +50,32 @@ func openGeneratedSource(_ text: String, role: String, count: Int?, args: Parsed
     } catch let error as PromptSourceError {
         throw UsageError("--source: \(error)")
     }
-    let seed = try args.int("--seed")
-    if let seed, seed < 0 { throw UsageError("--seed must be non-negative, got \(seed)") }
+    let seed = try args.int("--seed", atLeast: 0)
+    if let count, case .synthetic = spec {
+        guard count <= SyntheticPromptSource.largestCount else {
+            throw OptionRange.integers(1 ... SyntheticPromptSource.largestCount)
+                .error("--count", got: "\(count)", why: "beyond it the roles of a synthetic source share scenes")
+        }
+        // Selecting the prompts lists their indices before any is built.
+        var budget = MemoryBudget()
+        budget.add("--count", count, count: count, of: MemoryCost.promptIndex, for: "the indices of the selected prompts")
+        try budget.check(limit: try MemoryBudget.agreedLimit(.world))
+    }
     return try spec.open(role: role, count: count, seed: seed.map(UInt64.init), layout: try canvasLayout(args, default: canvasSize))
 }
 
-/// The layout from `--canvas-size` (`fallback` when absent).
+/// The accepted `--canvas-size` values, as help texts show them.
+let canvasSizeRange = "\(CanvasLayout.acceptedSizes.lowerBound)...\(CanvasLayout.acceptedSizes.upperBound)"
+
+/// The layout from `--canvas-size` (`fallback` when absent), which must lie in `CanvasLayout.acceptedSizes`.
 func canvasLayout(_ args: ParsedArguments, default fallback: Int = 224) throws -> CanvasLayout {
-    let size = try args.int("--canvas-size") ?? fallback
-    guard size >= 8 else { throw UsageError("--canvas-size must be at least 8, got \(size)") }
-    return CanvasLayout(size: size)
+    CanvasLayout(size: try canvasSize(args) ?? fallback)
+}
+
+/// `--canvas-size`, refused outside `CanvasLayout.acceptedSizes` (the reason is documented there).
+func canvasSize(_ args: ParsedArguments) throws -> Int? {
+    try args.int("--canvas-size", in: CanvasLayout.acceptedSizes,
+                 why: "from quadrants of 3 pixels to a 256 x 256 grid of 16-pixel patches")
 }
 
 /// A task list option (`--tasks segmentation,inpaint`, `base` or `all`); unknown names are usage errors.

@@ -18,8 +18,10 @@ let activationsMergeCommand = Command(
     guard args.positional.count >= 2 else { throw UsageError("'activations merge' needs at least two files to merge") }
     let out = try args.required("--out")
     var merged = try ActivationsFile(path: args.positional[0])
-    for path in args.positional.dropFirst() {
-        merged = try merged.merged(with: try ActivationsFile(path: path), names: (args.positional[0], path))
+    for (i, path) in args.positional.enumerated().dropFirst() {
+        // The files merged so far, so that an overlap names every file it may lie in.
+        let sofar = args.positional[..<i].joined(separator: " + ")
+        merged = try merged.merged(with: try ActivationsFile(path: path), names: (sofar, path))
     }
     try merged.write(to: out)
     let counts = merged.taskNames.map { "\($0) \(merged.tasks[$0]!.count)" }.joined(separator: ", ")

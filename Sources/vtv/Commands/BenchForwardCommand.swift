@@ -19,10 +19,10 @@ let benchForwardCommand = Command(
     options: [
         .value("--config", "NAME", "vit-large or tiny", default: "vit-large"),
         .value("--mode", "MODE", "zero-shot or one-shot", default: "zero-shot"),
-        .value("--batch", "B[,B...]", "batch sizes (default: 1,8,32; with --vqgan 1)"),
-        .value("--repeats", "N", "timed batches per batch size", default: "5"),
-        .value("--threads", "N", "OpenBLAS threads (default: OpenBLAS' setting)"),
-        .value("--seed", "N", "weight seed", default: "0"),
+        .value("--batch", "B[,B...]", "batch sizes, each at least 1 (default: 1,8,32; with --vqgan 1)"),
+        .value("--repeats", "N", "timed batches per batch size, at least 1", default: "5"),
+        .value("--threads", "N", "OpenBLAS threads, 1...\(largestBLASThreads) (default: OpenBLAS' setting)"),
+        .value("--seed", "N", "weight seed, N >= 0", default: "0"),
         .flag("--with-vqgan", "also build the VQGAN encoder and decoder and run them once per batch size (peak RSS)"),
         .value("--vqgan", "STAGE", "time the VQGAN's encode or decode stage instead of the MAE"),
     ]
@@ -30,22 +30,33 @@ let benchForwardCommand = Command(
     let configuration = try ModelConfiguration.preset(try args.required("--config"))
     if let stage = try args.choice("--vqgan", ["encode", "decode"]) {
         return try benchVQGAN(configuration.vqgan, stage: VQGANBenchmark.Stage(rawValue: stage)!,
-                              batches: try args.ints("--batch") ?? [1], args: args)
+                              batches: try args.ints("--batch", in: 1 ... .max) ?? [1], args: args)
     }
     guard let mode = PromptMode(rawValue: try args.choice("--mode", PromptMode.allCases.map(\.rawValue)) ?? "zero-shot") else {
         throw UsageError("--mode must be zero-shot or one-shot")
     }
-    let batches = try args.ints("--batch") ?? [1, 8, 32]
-    let repeats = try args.int("--repeats") ?? 5
-    guard batches.allSatisfy({ $0 > 0 }), repeats > 0 else { throw UsageError("--batch and --repeats must be positive") }
+    let batches = try args.ints("--batch", in: 1 ... .max) ?? [1, 8, 32]
+    guard let largest = batches.max() else { throw UsageError("--batch lists no batch size") }
+    let repeats = try args.int("--repeats", atLeast: 1)!
     try applyBLASThreadsOption(args)
-    let seed = UInt64(try args.int("--seed") ?? 0)
+    let seed = UInt64(try args.int("--seed", atLeast: 0)!)
     let withVQGAN = args.flag("--with-vqgan")
-    var weights = withVQGAN ? configuration.initialWeights(seed: seed) : configuration.initialMAEWeights(seed: seed)
-    let model = try MAEModel(configuration: configuration, movingWeightsFrom: &weights)
+    // The largest batch's random canvases and forward pass (and its encoding and decoding with --with-vqgan).
+    var budget = MemoryBudget()
+    budget.add("--batch", largest, count: largest,
+               of: MemoryCost.forwardSample(configuration) + MemoryCost.canvas(side: configuration.imageSize)
+                   + (withVQGAN ? MemoryCost.decodedImage(side: configuration.imageSize) : 0),
+               for: "the largest batch's canvases and forward pass")
+    try budget.check()
+    // One block for every part, as the pipeline loads a model; each drawn tensor is freed once derived.
+    var drawn: WeightStore? = withVQGAN ? configuration.initialWeights(seed: seed) : configuration.initialMAEWeights(seed: seed)
+    let weights = try ModelWeights(configuration: configuration, parts: withVQGAN ? .all : .mae, arena: PrivateWeightArena()) {
+        defer { drawn = nil }
+        return (drawn!, "")
+    }
+    let model = try MAEModel(configuration: configuration, weights: weights)
     let vqgan = withVQGAN ? (encoder: try VQGANEncoder(configuration: configuration.vqgan, weights: weights),
                              decoder: try VQGANDecoder(configuration: configuration.vqgan, weights: weights)) : nil
-    weights = WeightStore()
     let flops = configuration.forwardFLOPs(mode)
     print("vtv \(try args.required("--config")) \(mode.rawValue): \(String(format: "%.2f", flops / 1e9)) GFLOP/sample, "
           + "OpenBLAS \(BLASRuntime.threads) thread(s), core \(BLASRuntime.coreName)")

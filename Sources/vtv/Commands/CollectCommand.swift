@@ -17,29 +17,38 @@ let collectCommand = Command(
     options: [
         .value("--model", "M.h5", "the model file", required: true),
         .value("--tasks", "LIST", "comma-separated tasks, 'base' (the five) or 'all'", default: "base"),
-        .value("--batch", "B", "prompts per forward pass", default: "8"),
+        .value("--batch", "B", "prompts per forward pass, at least 1", default: "8"),
         .value("--out", "A.h5", "the activations file to write", required: true),
     ] + promptSelectionOptions,
     distributed: true
 ) { args in
     let world = Communicator.world
-    let batch = try args.int("--batch") ?? 8
-    guard batch > 0 else { throw UsageError("--batch must be at least 1") }
+    let batch = try args.int("--batch", atLeast: 1)!
     let tasks = try parseTasks(args)
-    let model = try LoadedModel(path: try args.required("--model"))
+    let model = try LoadedModel(path: try args.required("--model"), parts: .mae,
+                                sharing: try WeightSharing.forDistributedCommand())
     let selection = try openPromptSelection(args, tasks: tasks, canvasSize: model.configuration.imageSize)
     try model.checkCanvas(selection)
+    // Each sample of a batch records every head output of both stacks before they are accumulated.
+    var budget = MemoryBudget()
+    let c = model.configuration
+    let largestShare = (selection.indices.count + world.size - 1) / world.size
+    budget.add("--batch", batch, count: min(batch, largestShare), of: MemoryCost.forwardSample(c) + MemoryCost.recordedSample(c),
+               for: "one batch of forward passes and their recorded head outputs")
+    try budget.check(limit: try MemoryBudget.agreedLimit(world))
     let collector = ActivationCollector(model: try model.mae(), batchSize: batch)
     let mine = Array(selection.share(of: world))
     world.log("collect: \(selection.indices.count) prompts x \(tasks.count) tasks on \(world.size) rank(s), batch \(batch)")
 
+    // Names by content, so that collections of other roles or sources merge unless they share a prompt.
+    let identities = Dictionary(uniqueKeysWithValues: try mine.map { ($0, try selection.source.identity(of: $0)) })
     var statistics: [String: TaskStatistics] = [:]
     let progress = ProgressReporter("collect", total: mine.count * tasks.count, communicator: world)
     let started = Date()
     for (t, task) in tasks.enumerated() {
         let local = try collector.collect(
             mine, canvas: { try selection.source.canvas($0, task: task).values },
-            identity: { promptIdentity(selection.source, $0) },
+            identity: { identities[$0]! },
             progress: { progress.update(t * mine.count + $0, detail: task.rawValue) })
         statistics[task.rawValue] = try local.combined(over: world)
     }

@@ -1,6 +1,8 @@
 import Distributed
 import Foundation
+import Outputs
 import Model
+import Search
 
 /// `vtv demo`: the whole pipeline on the embedded default model and synthetic prompts.
 let demoCommand = Command(
@@ -17,28 +19,37 @@ let demoCommand = Command(
     options: [
         .value("--model", "M.h5", "the model to run (default: the embedded vtv-small model)"),
         .value("--out", "DIR", "folder for every file of the run", default: "vtv-demo"),
-        .value("--iterations", "N", "search iterations", default: "100"),
-        .value("--samples", "N", "masks per search iteration", default: "64"),
-        .value("--count", "N", "prompts per set (collection, search, evaluation)", default: "32"),
+        .value("--iterations", "N", "search iterations, at least 1", default: "100"),
+        .value("--samples", "N", "masks per search iteration, at least 2", default: "64"),
+        .value("--count", "N", "prompts per set (collection, search, evaluation), at least 2", default: "32"),
         .value("--tasks", "LIST", "tasks of the run", default: "segmentation,lowlight_enhance,inpaint,colorization"),
     ],
     distributed: true
 ) { args in
     let world = Communicator.world
     let dir = try args.required("--out")
-    let iterations = try args.int("--iterations")!, samples = try args.int("--samples")!
+    let iterations = try args.int("--iterations", atLeast: 1)!
+    let samples = try args.int("--samples", atLeast: 2, why: "the losses of an iteration's masks are standardized into advantages")!
     let tasks = try args.required("--tasks")
-    let count = try args.int("--count")!
-    guard iterations > 0, samples > 1 else { throw UsageError("--iterations must be >= 1 and --samples >= 2") }
+    let count = try args.int("--count", atLeast: 2, why: "the search holds half of its prompts out")!
     guard tasks.split(separator: ",").count >= 2 else {
         throw UsageError("--tasks needs at least two tasks: scoring candidates compares tasks")
     }
-    guard count >= 2 else { throw UsageError("--count must be at least 2 (the search holds half of its prompts out)") }
     let model = try args.string("--model") ?? DefaultModel.path()
-    let canvas = try ModelFile.readConfiguration(model).imageSize
-    if world.isRoot { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    let configuration = try ModelFile.readConfiguration(model)
+    let canvas = configuration.imageSize
+    // The search step is the demo's largest; refusing it here spares the steps before it.
+    var settings = SearchSettings()
+    (settings.iterations, settings.samplesPerIteration, settings.reward) = (iterations, samples, .tokens)
+    settings.batchSize = WorkChunks.automaticSize(count: samples, ranks: world.size, maximum: 8)
+    try searchMemoryBudget(settings, configuration: configuration,
+                           variables: PatchVariables(configuration: configuration, granularity: .headGroup).count,
+                           trainPrompts: count / 2, heldOutPrompts: count - count / 2, tasks: tasks.split(separator: ",").count,
+                           promptsOption: "--count")
+        .check(limit: try MemoryBudget.agreedLimit(world))
+    if world.isRoot { try OutputFolder.create(dir) }
     try world.barrier()
-    func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
+    func path(_ name: String) -> String { OutputFolder.file(name, in: dir) }
 
     var timings: [(step: String, seconds: Double)] = []
     /// Runs one vtv command in this job; every rank takes part, then all wait for rank 0's files.
@@ -66,7 +77,7 @@ let demoCommand = Command(
                         "--train-prompts", String(count / 2), "--eval-prompts", String(count - count / 2), "--eval-every", "10", "--plots", "--out", path("taskvectors.h5")])
     let taskList = tasks.split(separator: ",").map(String.init)
     try step("eval", ["eval", "--model", model, "--prompts", path("prompts-eval.h5"), "--tasks", tasks,
-                      "--taskvectors"] + [taskList.map { path("taskvectors-\($0).h5") }.joined(separator: ",")]
+                      "--taskvectors", PathList.joined(taskList.map { path("taskvectors-\($0).h5") })]
              + ["--out", path("report")])
 
     if world.isRoot {
@@ -85,7 +96,7 @@ struct DemoError: Error, CustomStringConvertible {
 
 private func writeDemoReport(dir: String, model: String, embedded: Bool, timings: [(step: String, seconds: Double)],
                              ranks: Int, iterations: Int, samples: Int) throws {
-    let evaluation = (try? String(contentsOfFile: (dir as NSString).appendingPathComponent("report/report.md"), encoding: .utf8))
+    let evaluation = (try? String(contentsOfFile: OutputFolder.file("report/report.md", in: dir), encoding: .utf8))
         ?? "(no evaluation report found)"
     let total = timings.map(\.seconds).reduce(0, +)
     var text = """
@@ -129,5 +140,5 @@ private func writeDemoReport(dir: String, model: String, embedded: Bool, timings
     Files: `prompts-*.h5`, `activations.h5`, `scores.h5`, `taskvectors-<task>.h5`, `taskvectors.json`,
     `report/report.json`.
     """
-    try text.write(toFile: (dir as NSString).appendingPathComponent("README.md"), atomically: true, encoding: .utf8)
+    try StagedFile.write(Array(text.utf8), to: OutputFolder.file("README.md", in: dir))
 }

@@ -14,16 +14,16 @@ let doctorCommand = Command(
     """,
     options: [
         .flag("--check-mpi", "all-reduce, gather and broadcast known values and verify them"),
-        .value("--blas-threads", "N[,N...]", "OpenBLAS thread counts to probe SGEMM with (default: current setting)"),
-        .value("--probe-seconds", "S", "seconds per SGEMM probe", default: "0.5"),
+        .value("--blas-threads", "N[,N...]", "OpenBLAS thread counts to probe SGEMM with, each 1...\(largestBLASThreads) "
+               + "(default: current setting)"),
+        .value("--probe-seconds", "S", "seconds per SGEMM probe, more than 0 and at most 600", default: "0.5"),
     ],
     distributed: true
 ) { args in
     let world = Communicator.world
-    let seconds = try args.double("--probe-seconds") ?? 0.5
+    let seconds = try args.double("--probe-seconds", above: 0, atMost: 600)!
     let originalThreads = BLASRuntime.threads
-    let threadCounts = try args.ints("--blas-threads") ?? [originalThreads]
-    if let bad = threadCounts.first(where: { $0 < 1 }) { throw UsageError("--blas-threads must be >= 1, got \(bad)") }
+    let threadCounts = try args.ints("--blas-threads", in: 1 ... largestBLASThreads) ?? [originalThreads]
 
     var report = """
     rank \(world.rank)/\(world.size) on \(MPIRuntime.processorName) (pid \(getpid()))

@@ -20,20 +20,22 @@ let evalCommand = Command(
     --top-k K: the K variables of highest taskness (from --scores S.h5, or computed from --activations
     over all its tasks) with each task's means from --activations A.h5.
     Prompts are split across MPI ranks in contiguous blocks and gathered in prompt order, so the report's
-    metrics do not depend on the number of ranks. Rank 0 writes DIR/report.json (every number, per-prompt
+    metrics do not depend on the number of ranks (with one BLAS thread per rank). Rank 0 writes DIR/report.json (every number, per-prompt
     metrics), DIR/report.md (the table, FLOPs, timing) and DIR/grid.png (the first --grid prompts of each
-    task: query, the three predictions and the target), replacing DIR atomically.
+    task: query, the three predictions and the target) into DIR (made if missing), each file whole and
+    all three together; nothing else in DIR is touched.
     """,
     options: [
         .value("--model", "M.h5", "the model file", required: true),
         .value("--tasks", "LIST", "tasks to evaluate (default: the tasks of the --taskvectors files, else 'base')"),
-        .value("--taskvectors", "TV.h5,...", "task-vectors files, comma-separated, one per task"),
-        .value("--top-k", "K", "instead of files: patch the K variables of highest taskness"),
+        .value("--taskvectors", "TV.h5,...", "task-vectors files, comma-separated, one per task (write a comma inside "
+               + "a path as \\, and a backslash as \\\\)"),
+        .value("--top-k", "K", "instead of files: patch the K variables of highest taskness (K >= 1)"),
         .value("--scores", "S.h5", "with --top-k: taskness scores (default: computed from --activations)"),
         .value("--activations", "A.h5", "with --top-k: the task means to patch (vtv collect)"),
         .value("--granularity", "G", "variables' granularity: checked against the files; with --top-k and no "
                + "--scores the one scored (default 1)"),
-        .value("--batch", "B", "prompts per forward pass", default: "8"),
+        .value("--batch", "B", "prompts per forward pass, at least 1", default: "8"),
         .value("--grid", "N", "prompts per task shown in grid.png (0: no figure)", default: "4"),
         .value("--out", "DIR", "the report folder to write", required: true),
     ] + promptSelectionOptions,
@@ -50,12 +52,10 @@ private struct ResolvedTaskVectors {
 }
 
 private func resolveTaskVectors(_ args: ParsedArguments, model: LoadedModel) throws -> ResolvedTaskVectors {
-    let granularity = try args.int("--granularity").map { g -> PatchVariables.Granularity in
-        guard let value = PatchVariables.Granularity(rawValue: g) else { throw UsageError("--granularity must be 0, 1 or 2, got \(g)") }
-        return value
-    }
-    let topK = try args.int("--top-k")
-    switch (args.list("--taskvectors"), topK) {
+    let granularity = try args.int("--granularity", in: 0 ... 2, why: "0 heads, 1 head x token group, 2 head x token")
+        .map { PatchVariables.Granularity(rawValue: $0)! }
+    let topK = try args.int("--top-k", atLeast: 1)
+    switch (try args.paths("--taskvectors"), topK) {
     case (.some, .some):
         throw UsageError("give either --taskvectors or --top-k, not both")
     case let (paths?, nil):
@@ -86,7 +86,7 @@ private func resolveTaskVectors(_ args: ParsedArguments, model: LoadedModel) thr
         if let scoresPath = args.string("--scores") {
             let scores = try ScoresFile(path: scoresPath)
             guard scores.modelHash == model.hash else {
-                throw SearchInputError.modelMismatch(what: "\(scoresPath) (model \(scores.modelHash))", expected: model.hash)
+                throw SearchInputError.modelMismatch(file: scoresPath, kind: .scores, found: scores.modelHash, expected: model.hash)
             }
             if let granularity, granularity != scores.granularity {
                 throw SearchInputError.granularityMismatch(file: scoresPath, found: scores.granularity.rawValue,
@@ -113,24 +113,26 @@ private func resolveTaskVectors(_ args: ParsedArguments, model: LoadedModel) thr
 
 private func runEvalCommand(_ args: ParsedArguments) throws -> Int32 {
     let world = Communicator.world
-    let batch = try args.int("--batch")!
-    guard batch >= 1 else { throw UsageError("--batch must be at least 1, got \(batch)") }
-    let gridCount = try args.int("--grid")!
-    guard gridCount >= 0 else { throw UsageError("--grid must be 0 or more, got \(gridCount)") }
+    let batch = try args.int("--batch", atLeast: 1)!
+    let gridCount = try args.int("--grid", atLeast: 0)!
     let out = try args.required("--out")
     var isFolder: ObjCBool = false
     if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder), !isFolder.boolValue {
         throw UsageError("--out \(out) is a file; give a folder for the report")
     }
 
-    let model = try LoadedModel(path: try args.required("--model"))
+    let model = try LoadedModel(path: try args.required("--model"), parts: [.mae, .vqganDecoder],
+                                sharing: try WeightSharing.forDistributedCommand())
     let resolved = try resolveTaskVectors(args, model: model)
     let tasks = resolved.tasks
     let selection = try openPromptSelection(args, tasks: tasks, canvasSize: model.configuration.imageSize)
     try model.checkCanvas(selection)
     let modes: [EvaluationMode] = resolved.vectors.isEmpty ? [.oneShot, .zeroShot] : EvaluationMode.allCases
+    try evalMemoryBudget(model.configuration, batch: batch, prompts: selection.indices.count, ranks: world.size,
+                         grid: gridCount, tasks: tasks.count, modes: modes.count)
+        .check(limit: try MemoryBudget.agreedLimit(world))
     let evaluator = PromptEvaluator(model: try model.mae(),
-                                    decoder: try VQGANDecoder(configuration: model.configuration.vqgan, weights: model.weights),
+                                    decoder: try model.vqganDecoder(),
                                     batchSize: batch)
     let side = model.configuration.imageSize
     let layout = CanvasLayout(size: side)
@@ -207,7 +209,7 @@ private func runEvalCommand(_ args: ParsedArguments) throws -> Int32 {
     let report = EvaluationReport(
         model: .init(path: model.path, hash: model.hash),
         prompts: .init(origin: selection.source.origin, role: selection.role, indices: selection.indices,
-                       names: selection.indices.map { promptIdentity(selection.source, $0) }),
+                       names: selection.indices.map { promptName(selection.source, $0) }),
         ranks: world.size, batch: batch, flops: .init(configuration: model.configuration), tasks: taskResults)
     var files = ["report.json": try report.jsonData(), "report.md": Data(report.markdown().utf8)]
     if gridCount > 0 {
@@ -235,4 +237,23 @@ private func runEvalCommand(_ args: ParsedArguments) throws -> Int32 {
     print("wrote \(out)/report.json, report.md" + (gridCount > 0 ? ", grid.png" : "")
           + String(format: "; zero-shot + TV uses %.1f%% fewer FLOPs than one-shot", report.flops.reductionVersusOneShot * 100))
     return 0
+}
+
+/// What an evaluation holds at once: one batch of forward passes and VQGAN decodes; a rank's share
+/// of the prompts of one task as canvases, targets and predictions; on rank 0 the figure's crops of
+/// every rank.
+private func evalMemoryBudget(_ c: ModelConfiguration, batch: Int, prompts: Int, ranks: Int, grid: Int,
+                              tasks: Int, modes: Int) -> MemoryBudget {
+    var budget = MemoryBudget()
+    let largestShare = (prompts + ranks - 1) / ranks
+    budget.add("--batch", batch, count: min(batch, largestShare),
+               of: MemoryCost.forwardSample(c) + MemoryCost.decodedImage(side: c.imageSize),
+               for: "one batch of forward passes and decodes")
+    let side = Double(c.imageSize)
+    budget.add("--count", prompts, count: largestShare, of: MemoryCost.canvas(side: c.imageSize) + 6 * side * side,
+               for: "one task's canvases, targets and predictions on one rank")
+    let quadrant = Double(CanvasLayout(size: c.imageSize).quadrant)
+    budget.add("--grid", grid, count: min(grid, prompts), of: Double(tasks * modes) * 3 * quadrant * quadrant,
+               for: "the answer quadrants shown in grid.png")
+    return budget
 }

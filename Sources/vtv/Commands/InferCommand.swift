@@ -23,7 +23,7 @@ let inferCommand = Command(
     options: [
         .value("--model", "M.h5", "the model file", required: true),
         .value("--prompts", "P.h5", "the prompts file", required: true),
-        .value("--index", "I", "prompt index", required: true),
+        .value("--index", "I", "prompt index, 0...count-1", required: true),
         .value("--task", "T", "task name (e.g. segmentation)", required: true),
         .value("--mode", "MODE", "one-shot, zero-shot or patched", default: "one-shot"),
         .value("--activations", "A.h5", "patched: task means from vtv collect (with --patch-variables)"),
@@ -41,12 +41,12 @@ let inferCommand = Command(
     guard let task = PromptTask(rawValue: taskName) else {
         throw UsageError("unknown task '\(taskName)'; one of " + PromptTask.allCases.map(\.rawValue).joined(separator: ", "))
     }
-    guard let index = try args.int("--index") else { throw UsageError("--index expects an integer") }
+    guard let index = try args.int("--index", atLeast: 0) else { throw UsageError("--index expects an integer") }
     let patchOptions = ["--activations", "--granularity", "--patch-variables", "--taskvectors"]
     if modeName != "patched", let given = patchOptions.first(where: { args.string($0) != nil }) {
         throw UsageError("\(given) applies to --mode patched")
     }
-    let model = try LoadedModel(path: try args.required("--model"))
+    let model = try LoadedModel(path: try args.required("--model"), parts: .all)
     let configuration = model.configuration
     let prompts = try PromptsFile(path: try args.required("--prompts"))
     let canvas = try prompts.canvases(index, tasks: [task])[0]
@@ -59,9 +59,9 @@ let inferCommand = Command(
     let output = try mae.forward([MAESample(canvas: canvas.values, mode: mode, patches: patch?.patchSet())])
     let tokens = output.argmax(of: 0)
     let grid = try Rendering.tokenGrid(predicted: tokens, mode: mode, grid: configuration.grid)
-    let decoder = try VQGANDecoder(configuration: configuration.vqgan, weights: model.weights)
+    let decoder = try model.vqganDecoder()
     let side = configuration.imageSize
-    let canvasTokens = try VQGANEncoder(configuration: configuration.vqgan, weights: model.weights)
+    let canvasTokens = try model.vqganEncoder()
         .tokens(canvases: canvas.values, count: 1, height: side, width: side)
     let image = try Rendering.render(predicted: tokens, count: 1, mode: mode, grid: configuration.grid, decoder: decoder,
                                      canvasHeight: side, canvasWidth: side)[0]

@@ -25,8 +25,8 @@ let modelConvertCommand = Command(
     let choice = try args.required("--config")
     let configuration: ModelConfiguration? = choice == "auto" ? nil : try ModelConfiguration.preset(choice)
     var heads: (encoder: Int, decoder: Int)?
-    if let h = try args.ints("--heads") {
-        guard h.count == 2, h.allSatisfy({ $0 > 0 }) else { throw UsageError("--heads expects two positive counts, e.g. 16,16") }
+    if let h = try args.ints("--heads", in: 1 ... .max) {
+        guard h.count == 2 else { throw UsageError("--heads expects two positive counts, e.g. 16,16") }
         heads = (h[0], h[1])
     }
     let started = Date()

@@ -13,13 +13,13 @@ let modelInitCommand = Command(
     """,
     options: [
         .value("--config", "NAME", "vit-large or tiny", required: true),
-        .value("--seed", "N", "random seed", default: "0"),
+        .value("--seed", "N", "random seed, N >= 0", default: "0"),
         .value("--out", "M.h5", "the model file to write", required: true),
     ]
 ) { args in
     let name = try args.required("--config")
     let configuration = try ModelConfiguration.preset(name)
-    guard let seed = try args.int("--seed"), seed >= 0 else { throw UsageError("--seed must be a non-negative integer") }
+    let seed = try args.int("--seed", atLeast: 0)!
     let out = try args.required("--out")
     let weights = configuration.initialWeights(seed: UInt64(seed))
     try ModelFile.write(configuration: configuration, weights: weights, to: out)

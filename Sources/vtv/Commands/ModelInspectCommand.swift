@@ -15,14 +15,12 @@ let modelInspectCommand = Command(
         print("top level: " + entries.map { "\($0.key.stringValue ?? $0.key.summary): \($0.value.kind)" }.joined(separator: ", "))
     }
     let tensors = try checkpoint.stateDict()
-    var parameters = 0
     let width = tensors.map(\.name.count).max() ?? 0
     for (name, t) in tensors {
-        parameters += t.count
         print("  " + name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
               + "\(t.dtype.rawValue) \(t.shape)" + (t.isContiguous ? "" : " (non-contiguous view)"))
     }
-    print("\(tensors.count) tensors, \(parameters) elements")
+    print("\(tensors.count) tensors, \(try checkpoint.elementCount(of: tensors)) elements")
     return 0
 }
 

@@ -22,25 +22,31 @@ let predictCommand = Command(
         .value("--taskvectors", "TV.h5", "the task vectors to apply (vtv search)", required: true),
         .value("--image", "IMAGE", "a JPEG or PNG file: the task's input", required: true),
         .value("--out", "OUT.png", "the PNG to write", required: true),
-        .value("--canvas-size", "S", "side of the rendered canvas (default: the model's image size)"),
+        .value("--canvas-size", "S", "side of the rendered canvas, \(canvasSizeRange) (default: the model's image size)"),
         .flag("--full", "write the whole canvas (query and answer) instead of the answer quadrant"),
     ]
 ) { args in
-    let model = try LoadedModel(path: try args.required("--model"))
+    let requestedSize = try canvasSize(args)
+    if let requestedSize {
+        // The decoded canvas resized to the side, the answer (or the whole canvas) as 8-bit RGB, and its PNG.
+        var budget = MemoryBudget()
+        budget.add("--canvas-size", requestedSize, count: requestedSize * requestedSize, of: 9, for: "the rendered canvas")
+        try budget.check()
+    }
+    let model = try LoadedModel(path: try args.required("--model"), parts: [.mae, .vqganDecoder])
     let vectorsPath = try args.required("--taskvectors")
     let vectors = try TaskVectors(path: vectorsPath, expectedModelHash: model.hash)
     let imagePath = try args.required("--image")
     let image = try ImageFile.read(imagePath)
     let side = model.configuration.imageSize
-    let size = try args.int("--canvas-size") ?? side
-    guard size >= 8 else { throw UsageError("--canvas-size must be at least 8, got \(size)") }
+    let size = requestedSize ?? side
     let out = try args.required("--out")
 
     let layout = CanvasLayout(size: side)
     let query = try QuadrantImage(name: imagePath, image: image, side: layout.quadrant)
     let canvas = CanvasQuadrants.zeroShotCanvas(query: query, layout: layout)
     let evaluator = PromptEvaluator(model: try model.mae(),
-                                    decoder: try VQGANDecoder(configuration: model.configuration.vqgan, weights: model.weights),
+                                    decoder: try model.vqganDecoder(),
                                     batchSize: 1)
     let rendered = try evaluator.predictions(canvases: [canvas], mode: .zeroShot, patches: vectors.patchSet(),
                                              renderSide: size)[0]
@@ -64,11 +70,7 @@ let predictCommand = Command(
         result = answer
     }
     let bytes = try ImageFile.encodePNG(result, name: out)
-    do {
-        try Data(bytes).write(to: URL(fileURLWithPath: out), options: .atomic)
-    } catch {
-        throw ImageCodecError.writeFailed(file: out, reason: error.localizedDescription)
-    }
+    try ImageFile.writePNG(bytes: bytes, to: out)
     print("\(vectors.task) task vectors (\(vectors.targets.count) head outputs) on \(imagePath): wrote \(out) "
           + "(\(result.width)x\(result.height)\(args.flag("--full") ? ", full canvas" : ", answer quadrant"))")
     return 0

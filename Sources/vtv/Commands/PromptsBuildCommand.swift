@@ -20,16 +20,14 @@ let promptsBuildCommand = Command(
         .value("--square", "ROW,COL", "in-painting square corner within the quadrant (default: centred)"),
         .value("--tasks", "LIST", "tasks to store: names separated by commas, base or all", default: "base"),
         .value("--role", "R", "role stored with the prompt (collect, train, eval...)"),
-        .value("--canvas-size", "S", "canvas side in pixels (default 224)"),
+        .value("--canvas-size", "S", "canvas side in pixels, \(canvasSizeRange) (default 224)"),
         .value("--out", "P.h5", "the prompts file to write", required: true),
     ]
 ) { args in
     guard MPIJob.launchRank == 0 else { return 0 }
     let tasks = try parseTasks(args)
     let layout = try canvasLayout(args)
-    guard let classID = try args.int("--class"), (1...254).contains(classID) else {
-        throw UsageError("--class must be a label value in 1...254")
-    }
+    let classID = try args.int("--class", in: 1 ... 254, why: "a VOC label value; 0 is background and 255 the boundary")!
     let square: InpaintSquare
     if let corner = try args.ints("--square") {
         let last = layout.quadrant - layout.holeSide

@@ -19,19 +19,24 @@ let promptsExportCommand = Command(
     options: [
         .value("--source", "SPEC", "pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]]", required: true),
         .value("--role", "R", "role stored with every prompt (collect, train, eval...)", required: true),
-        .value("--count", "N", "number of prompts (default: the whole split; required for synthetic)"),
+        .value("--count", "N", "number of prompts, N >= 1 (default: the whole split; required for synthetic)"),
         .value("--tasks", "LIST", "tasks to store: names separated by commas, base or all", default: "base"),
-        .value("--seed", "N", "seed of the support draws and in-painting squares (default 0)"),
-        .value("--canvas-size", "S", "canvas side in pixels (default 224)"),
+        .value("--seed", "N", "seed of the support draws and in-painting squares, N >= 0 (default 0)"),
+        .value("--canvas-size", "S", "canvas side in pixels, \(canvasSizeRange) (default 224)"),
         .value("--out", "P.h5", "the prompts file to write", required: true),
     ],
     distributed: true
 ) { args in
     let tasks = try parseTasks(args)
     let role = try args.required("--role")
-    let count = try args.int("--count")
-    if let count, count < 1 { throw UsageError("--count must be at least 1, got \(count)") }
+    let count = try args.int("--count", atLeast: 1)
     let source = try openGeneratedSource(try args.required("--source"), role: role, count: count, args: args)
+    // In each round rank 0 holds one prompt of every rank, all tasks.
+    var budget = MemoryBudget()
+    let world = Communicator.world
+    budget.add("--canvas-size", source.layout.size, count: world.size * tasks.count,
+               of: 2 * MemoryCost.canvas(side: source.layout.size), for: "one round of prompts from \(world.size) rank(s)")
+    try budget.check(limit: try MemoryBudget.agreedLimit(world))
     let selection = try PromptSelection(source: source, role: role, count: count)
     // The seed that drew the prompts: the synthetic source's own, or the PASCAL draw seed.
     let drawSeed = try args.int("--seed") ?? 0

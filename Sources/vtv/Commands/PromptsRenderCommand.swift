@@ -21,16 +21,12 @@ let promptsRenderCommand = Command(
     guard MPIJob.launchRank == 0 else { return 0 }
     let task = try parseTasks(args, "--task", default: "")
     guard task.count == 1 else { throw UsageError("--task names one task, got \(task.count)") }
-    guard let index = try args.int("--index") else { throw UsageError("'prompts render' needs --index I") }
+    guard let index = try args.int("--index", atLeast: 0) else { throw UsageError("'prompts render' needs --index I") }
     let file = try PromptsFile(path: try args.required("--prompts"))
     let canvas = try file.canvas(index, task: task[0])
     let out = try args.required("--out")
     let bytes = try ImageFile.encodePNG(canvasImage(canvas), name: out)
-    do {
-        try Data(bytes).write(to: URL(fileURLWithPath: out), options: .atomic)
-    } catch {
-        throw ImageCodecError.writeFailed(file: out, reason: error.localizedDescription)
-    }
+    try ImageFile.writePNG(bytes: bytes, to: out)
     print("wrote \(task[0].rawValue) canvas of prompt \(index) (\(canvas.layout.size)x\(canvas.layout.size)) to \(out)")
     return 0
 }

@@ -22,11 +22,11 @@ let scoreCommand = Command(
         .value("--granularity", "G", "0 (heads), 1 (head x token group) or 2 (head x token)", default: "1"),
         .value("--out", "S.h5", "the scores file to write", required: true),
         .value("--plot", "S.png", "also draw the scores as a heatmap PNG"),
-        .value("--top", "N", "how many of the best candidates to print", default: "20"),
+        .value("--top", "N", "how many of the best candidates to print (0: none)", default: "20"),
     ]
 ) { args in
     let granularity = try parseGranularity(args)
-    guard let top = try args.int("--top"), top >= 0 else { throw UsageError("--top must be a non-negative integer") }
+    let top = try args.int("--top", atLeast: 0)!
     let path = try args.required("--activations")
     let activations = try ActivationsFile(path: path)
     var tasks: [String] = []

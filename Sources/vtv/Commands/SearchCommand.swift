@@ -1,6 +1,7 @@
 import Distributed
 import Imaging
 import Foundation
+import Outputs
 import Model
 import Prompts
 import Search
@@ -29,24 +30,27 @@ let searchCommand = Command(
         .value("--reward", "pixel|tokens", "pixel: VQGAN-decoded IoU/MSE (the paper); tokens: cross-entropy on Q4 tokens", default: "pixel"),
         .value("--granularity", "G", "0 (heads), 1 (head x token group) or 2 (head x token)", default: "1"),
         .value("--stacks", "both|encoder|decoder", "restrict the search to one stack", default: "both"),
-        .value("--iterations", "N", "policy updates", default: "500"),
-        .value("--samples", "N", "masks per iteration", default: "320"),
-        .value("--train-prompts", "N", "training prompts per task", default: "10"),
-        .value("--eval-prompts", "N", "held-out prompts per task for the periodic evaluation", default: "20"),
-        .value("--eval-every", "N", "iterations between evaluations", default: "50"),
-        .value("--lr", "X", "Adam learning rate", default: "0.1"),
-        .value("--init-logit", "X", "initial policy logit", default: "-1"),
-        .value("--sparsity", "LAMBDA", "penalty lambda * mean probability", default: "0"),
+        .value("--iterations", "N", "policy updates, at least 1", default: "500"),
+        .value("--samples", "N", "masks per iteration, at least 2", default: "320"),
+        .value("--train-prompts", "N", "training prompts per task, at least 1", default: "10"),
+        .value("--eval-prompts", "N", "held-out prompts per task for the periodic evaluation, at least 1 (the prompts after the "
+               + "training ones; the prompts must hold at least one)", default: "20"),
+        .value("--eval-every", "N", "iterations between evaluations, at least 1", default: "50"),
+        .value("--lr", "X", "Adam learning rate, more than 0 and at most \(OptionRange.number(searchLargestLearningRate))",
+               default: "0.1"),
+        .value("--init-logit", "X", "initial policy logit, in -\(OptionRange.number(searchLargestLogit))..."
+               + "\(OptionRange.number(searchLargestLogit))", default: "-1"),
+        .value("--sparsity", "LAMBDA", "penalty lambda * mean probability, lambda >= 0", default: "0"),
         .value("--baseline", "batch|prompt", "batch: advantages standardized over the iteration's masks (the paper); "
                + "prompt: first among the masks that share a training prompt, so a prompt's difficulty does not "
                + "count as a mask's merit", default: "batch"),
-        .value("--mask-seed", "N", "the random key of the sampled masks", default: "0"),
-        .value("--batch", "B|auto", "masks per forward pass, the unit of work handed to ranks; auto: the size up to 8 "
+        .value("--mask-seed", "N", "the random key of the sampled masks, N >= 0", default: "0"),
+        .value("--batch", "B|auto", "masks per forward pass (B >= 1), the unit of work handed to ranks; auto: the size up to 8 "
                + "that splits --samples most evenly over the ranks (give a number for results bit-identical on any "
                + "number of ranks)", default: "auto"),
         .value("--checkpoint", "C.h5", "checkpoint file (default: TV.h5 with .checkpoint.h5)"),
-        .value("--checkpoint-every", "K", "iterations between checkpoints", default: "10"),
-        .flag("--resume", "continue from the checkpoint file"),
+        .value("--checkpoint-every", "K", "iterations between checkpoints, at least 1", default: "10"),
+        .flag("--resume", "continue from the checkpoint file (--iterations must be at least the iterations it has run)"),
         .flag("--plots", "also write reward-curve and probability-heatmap PNGs next to TV.h5"),
         .value("--planted", "TV.h5", "score against the predictions of the model patched with these task vectors instead of "
                + "the prompts' answers: a planted answer the search should recover (a check of the search itself)"),
@@ -58,37 +62,17 @@ let searchCommand = Command(
 
 private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
     let world = Communicator.world
-    var settings = SearchSettings()
-    settings.granularity = try args.int("--granularity")!
-    settings.iterations = try args.int("--iterations")!
-    settings.samplesPerIteration = try args.int("--samples")!
-    settings.trainPrompts = try args.int("--train-prompts")!
-    settings.evalPrompts = try args.int("--eval-prompts")!
-    settings.evalEvery = try args.int("--eval-every")!
-    settings.learningRate = try args.double("--lr")!
-    settings.initialLogit = try args.double("--init-logit")!
-    settings.sparsityPenalty = try args.double("--sparsity")!
-    if args.string("--batch") == "auto" {
-        settings.batchSize = WorkChunks.automaticSize(count: max(settings.samplesPerIteration, 0), ranks: world.size, maximum: 8)
-    } else {
-        settings.batchSize = try args.int("--batch")!
-    }
-    guard let seed = try args.int("--mask-seed"), seed >= 0 else { throw UsageError("--mask-seed must be a non-negative integer") }
-    settings.seed = UInt64(seed)
-    settings.reward = SearchSettings.Reward(rawValue: try args.choice("--reward", ["pixel", "tokens"])!)!
-    settings.stacks = SearchSettings.Stacks(rawValue: try args.choice("--stacks", ["both", "encoder", "decoder"])!)!
-    settings.baseline = SearchSettings.Baseline(rawValue: try args.choice("--baseline", ["batch", "prompt"])!)!
-    if let problem = settings.problems.first { throw UsageError(problem) }
-    let checkpointEvery = try args.int("--checkpoint-every")!
-    guard checkpointEvery >= 1 else { throw UsageError("--checkpoint-every must be at least 1") }
+    let settings = try searchSettings(args, ranks: world.size)
+    let checkpointEvery = try args.int("--checkpoint-every", atLeast: 1)!
 
-    let out = try args.required("--out")
-    let checkpointPath = args.string("--checkpoint") ?? (out.hasSuffix(".h5") ? String(out.dropLast(3)) : out) + ".checkpoint.h5"
-    let model = try LoadedModel(path: try args.required("--model"))
+    let checkpointPath = try SearchOutputs(args).checkpoint
+    let model = try LoadedModel(path: try args.required("--model"), parts: .all,
+                                sharing: try WeightSharing.forDistributedCommand())
     let activationsPath = try args.required("--activations")
     let activations = try ActivationsFile(path: activationsPath)
     guard activations.modelHash == model.hash else {
-        throw SearchInputError.modelMismatch(what: "\(activationsPath) (model \(activations.modelHash))", expected: model.hash)
+        throw SearchInputError.modelMismatch(file: activationsPath, kind: .activations, found: activations.modelHash,
+                                             expected: model.hash)
     }
     let taskName = try args.required("--task")
     let tasks: [PromptTask] = try taskName == "all"
@@ -104,17 +88,26 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
     }
     let trainIndices = Array(selection.indices.prefix(settings.trainPrompts))
     let heldOutIndices = Array(selection.indices.dropFirst(settings.trainPrompts).prefix(settings.evalPrompts))
+    guard !heldOutIndices.isEmpty else {
+        throw UsageError("the prompts hold \(selection.indices.count) prompt(s), all of them training prompts (--train-prompts "
+                         + "\(settings.trainPrompts)); the held-out evaluation needs at least one more: give more prompts or "
+                         + "lower --train-prompts")
+    }
     if selection.indices.count < needed {
         world.log("search: note: only \(heldOutIndices.count) held-out prompt(s) after the \(settings.trainPrompts) training ones")
     }
+    try searchMemoryBudget(settings, configuration: model.configuration,
+                           variables: PatchVariables(configuration: model.configuration, granularity: settings.patchGranularity).count,
+                           trainPrompts: trainIndices.count, heldOutPrompts: heldOutIndices.count, tasks: tasks.count)
+        .check(limit: try MemoryBudget.agreedLimit(world))
 
     let mae = try model.mae()
     let space = PatchVariables(configuration: model.configuration, granularity: settings.patchGranularity)
     // The decoder is needed for the pixel reward, and to report the final mask under both rewards.
-    let decoder = try VQGANDecoder(configuration: model.configuration.vqgan, weights: model.weights)
+    let decoder = try model.vqganDecoder()
     let evaluator = RewardEvaluator(model: mae, decoder: decoder, space: space, batchSize: settings.batchSize)
     let builder = SearchPromptBuilder(configuration: model.configuration,
-                                      encoder: try VQGANEncoder(configuration: model.configuration.vqgan, weights: model.weights),
+                                      encoder: try model.vqganEncoder(),
                                       evaluator: evaluator)
     var train: [[SearchPrompt]] = []
     var heldOut: [SearchPrompt] = []
@@ -124,7 +117,7 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
         means.append(taskMeans)
         func build(_ indices: [Int]) throws -> [SearchPrompt] {
             try builder.prompts(canvases: indices.map { try selection.source.canvas($0, task: task) },
-                                names: indices.map { promptIdentity(selection.source, $0) }, task: task, taskIndex: t,
+                                names: indices.map { promptName(selection.source, $0) }, task: task, taskIndex: t,
                                 means: taskMeans)
         }
         train.append(try build(trainIndices))
@@ -155,6 +148,12 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
         }
         state = try SearchCheckpoint.read(checkpointPath, settings: settings, modelHash: model.hash, tasks: taskNames,
                                           variables: search.searched.count)
+        // The loop would not run and the checkpoint's best policy, perhaps found after --iterations, would be written.
+        guard state.iteration <= settings.iterations else {
+            throw UsageError("--resume: \(checkpointPath) has already run \(state.iteration) iterations, more than --iterations "
+                             + "\(settings.iterations); give --iterations \(state.iteration) or more to continue it "
+                             + "(exactly \(state.iteration) writes its results as they are)")
+        }
         world.log("search: resuming from \(checkpointPath) after iteration \(state.iteration)")
     }
     world.log("search: \(taskNames.joined(separator: ",")), \(search.searched.count) of \(space.count) variables "
@@ -208,27 +207,26 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
         + (settings.baseline == .batch ? "" : ", \(settings.baseline.rawValue) baseline")
         + ", best policy at iteration \(state.bestIteration) "
         + "(held-out loss \(state.bestLoss)), seed \(settings.seed)"
-    var written: [String] = []
-    for (t, task) in tasks.enumerated() {
-        let path = tasks.count == 1 ? out : (out.hasSuffix(".h5") ? String(out.dropLast(3)) : out) + "-\(task.rawValue).h5"
-        try TaskVectors(task: task.rawValue, variables: variables, granularity: settings.patchGranularity, means: means[t],
-                        modelHash: model.hash, origin: origin, probabilities: probabilities, policyLogits: fullLogits)
-            .write(to: path)
-        written.append(path)
+    let outputs = try SearchOutputs(args, tasks: taskNames)
+    try Publication.together {
+        for (t, task) in tasks.enumerated() {
+            try TaskVectors(task: task.rawValue, variables: variables, granularity: settings.patchGranularity, means: means[t],
+                            modelHash: model.hash, origin: origin, probabilities: probabilities, policyLogits: fullLogits)
+                .write(to: outputs.taskVectors[t])
+        }
+        try SearchReport(settings: settings, tasks: taskNames, state: state, variables: variables, ranks: world.size,
+                         plantedLoss: plantedLoss, finalLosses: finalLosses)
+            .writeJSON(to: outputs.json)
+        if args.flag("--plots") {
+            let what = taskNames.count == 1 ? taskNames[0] : "\(taskNames.count) tasks"
+            try ImageFile.writePNG(SearchFigures.lossCurve(state, title: "search loss: \(what), \(settings.reward.rawValue) reward"),
+                                   to: outputs.plots[0])
+            try ImageFile.writePNG(SearchFigures.probabilities(probabilities, space: space,
+                                                               title: "policy probabilities (best, iteration \(state.bestIteration))"),
+                                   to: outputs.plots[1])
+        }
     }
-    try SearchReport(settings: settings, tasks: taskNames, state: state, variables: variables, ranks: world.size,
-                     plantedLoss: plantedLoss, finalLosses: finalLosses)
-        .writeJSON(to: (out.hasSuffix(".h5") ? String(out.dropLast(3)) : out) + ".json")
-    if args.flag("--plots") {
-        let stem = out.hasSuffix(".h5") ? String(out.dropLast(3)) : out
-        let what = taskNames.count == 1 ? taskNames[0] : "\(taskNames.count) tasks"
-        try ImageFile.writePNG(SearchFigures.lossCurve(state, title: "search loss: \(what), \(settings.reward.rawValue) reward"),
-                               to: stem + "-loss.png")
-        try ImageFile.writePNG(SearchFigures.probabilities(probabilities, space: space,
-                                                           title: "policy probabilities (best, iteration \(state.bestIteration))"),
-                               to: stem + "-probabilities.png")
-        written += [stem + "-loss.png", stem + "-probabilities.png"]
-    }
+    let written = outputs.taskVectors + outputs.plots
     print("wrote \(written.joined(separator: ", ")): \(variables.count) variables with p > 0.5 "
           + "(best held-out loss \(String(format: "%.5f", state.bestLoss)) at iteration \(state.bestIteration))")
     print("the chosen variables on the held-out prompts: pixel loss (-IoU or MSE) "

@@ -19,13 +19,13 @@ let taskVectorsMakeCommand = Command(
         .value("--task", "T", "the task whose means become the vectors", required: true),
         .value("--granularity", "G", "0 (heads), 1 (head x token group) or 2 (head x token)", default: "1"),
         .value("--variables", "LIST", "comma-separated variables to patch"),
-        .value("--top-k", "K", "patch the K best-scored variables of --scores"),
+        .value("--top-k", "K", "patch the K best-scored variables of --scores (1 to the number of candidates)"),
         .value("--scores", "S.h5", "the scores file --top-k ranks by (vtv score)"),
         .value("--out", "TV.h5", "the task-vectors file to write", required: true),
     ]
 ) { args in
     let granularity = try parseGranularity(args)
-    let model = try LoadedModel(path: try args.required("--model"))
+    let model = try LoadedModel(path: try args.required("--model"), parts: [])
     let space = PatchVariables(configuration: model.configuration, granularity: granularity)
     let variables: [Int], origin: String
     switch (args.string("--variables"), args.string("--top-k"), args.string("--scores")) {
@@ -33,10 +33,12 @@ let taskVectorsMakeCommand = Command(
         variables = try parseVariables(args, "--variables", space: space)
         origin = "listed"
     case let (nil, .some, scoresPath?):
-        guard let k = try args.int("--top-k"), k >= 1 else { throw UsageError("--top-k must be a positive integer") }
+        // Beyond the candidates `top` would silently give fewer variables than asked for.
+        let k = try args.int("--top-k", in: 1 ... space.count,
+                             why: "the candidates of granularity \(granularity.rawValue) for this model")!
         let scores = try ScoresFile(path: scoresPath)
         guard scores.modelHash == model.hash else {
-            throw SearchInputError.modelMismatch(what: "\(scoresPath) (model \(scores.modelHash))", expected: model.hash)
+            throw SearchInputError.modelMismatch(file: scoresPath, kind: .scores, found: scores.modelHash, expected: model.hash)
         }
         guard scores.granularity == granularity else {
             throw SearchInputError.granularityMismatch(file: scoresPath, found: scores.granularity.rawValue,

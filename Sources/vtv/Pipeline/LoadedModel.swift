@@ -3,35 +3,92 @@ import Model
 import Prompts
 
 /// A model file loaded for the pipeline commands: the configuration, its content hash and the
-/// weights, with the MAE built on demand.
+/// weights of the parts the command runs (`ModelWeights`), from which the MAE and the VQGAN
+/// encoder and decoder are bound on demand.
 ///
-/// Memory: the MAE is built by moving its tensors out of `weights` (`MAEModel(configuration:
-/// movingWeightsFrom:)`), so the file's MAE tensors and the model's copy never coexist; after
-/// `mae()` the store holds only the VQGAN's tensors (`vae.*`), whose arrays the VQGAN encoder and
-/// decoder share rather than copy. ViT-L + VQGAN thus stays near one copy of the weights.
+/// Memory: the file's tensors are released one by one as they are derived into the weights'
+/// block, so the file's copy and the model's never coexist, and the models bound to the block
+/// own none of it. With `WeightSharing.perNode` the block is one read-only copy for the ranks of
+/// the node (built by its first rank; the others read only the configuration); it then holds
+/// every part, and stays for the life of the process, reused by every later load of the same
+/// file (`vtv demo` runs several stages in one process).
 final class LoadedModel {
     let path: String
     let configuration: ModelConfiguration
     let hash: String
-    /// The file's tensors not yet moved into a model: everything until `mae()`, then the VQGAN's.
-    private(set) var weights: WeightStore
+    /// The parts of the model, in the form the kernels read.
+    let weights: ModelWeights
     private var builtMAE: MAEModel?
 
-    init(path: String) throws {
-        let (configuration, weights) = try ModelFile.read(path)
+    /// Reads the model at `path` with the weights of `parts` (none: the configuration and hash
+    /// only), kept as `sharing` says. With `.perNode`, every rank of the node must make this call
+    /// at the same point (it is a collective over the node).
+    init(path: String, parts: ModelParts, sharing: WeightSharing = .perProcess) throws {
+        let configuration = try ModelFile.readConfiguration(path)
         self.path = path
         self.configuration = configuration
-        self.weights = weights
+        switch sharing {
+        case .perProcess:
+            weights = try Self.build(path, configuration: configuration, parts: parts, arena: PrivateWeightArena())
+        case .perNode(let node):
+            let key = try Self.fileKey(path)
+            let cached = Self.nodeShared[key]
+            // Ranks that disagree here would call the collective build a different number of times.
+            guard try node.agree(cached == nil ? 0 : 1) else {
+                throw WeightError.inconsistent("\(path) changed while the ranks of this node were loading it; run again once it is written")
+            }
+            if let cached {
+                weights = cached
+            } else {
+                weights = try Self.build(path, configuration: configuration, parts: .all,
+                                         arena: WeightSharing.perNode(node).arena)
+                Self.nodeShared[key] = weights
+            }
+        }
         hash = weights.contentHash
     }
 
-    /// The MAE, built on the first call from the weights (which then release its tensors) and
-    /// the same model afterwards.
+    /// The weights of `parts`, read from the file by whichever process builds them (every process
+    /// for a private arena; the node's first rank for a shared one).
+    private static func build(_ path: String, configuration: ModelConfiguration, parts: ModelParts,
+                              arena: any WeightArena) throws -> ModelWeights {
+        try ModelWeights(configuration: configuration, parts: parts, arena: arena) {
+            let (found, weights) = try ModelFile.read(path)
+            guard found == configuration else {
+                throw WeightError.inconsistent("\(path) changed while it was being loaded; run again once it is written")
+            }
+            return (weights, weights.contentHash)
+        }
+    }
+
+    /// Node-shared weights by file (see the class comment).
+    private static var nodeShared: [String: ModelWeights] = [:]
+
+    /// The file behind `path`, as it is now: device, inode, size and modification time.
+    private static func fileKey(_ path: String) throws -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw WeightError.inconsistent("\(path) changed while it was being loaded (\(String(cString: strerror(errno)))); run again once it is written")
+        }
+        return "\(info.st_dev):\(info.st_ino):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    }
+
+    /// The MAE, bound on the first call and the same model afterwards (it owns its workspaces).
     func mae() throws -> MAEModel {
         if let builtMAE { return builtMAE }
-        let model = try MAEModel(configuration: configuration, movingWeightsFrom: &weights)
+        let model = try MAEModel(configuration: configuration, weights: weights)
         builtMAE = model
         return model
+    }
+
+    /// A new VQGAN encoder over the shared weights (each owns a workspace; one per thread).
+    func vqganEncoder() throws -> VQGANEncoder {
+        try VQGANEncoder(configuration: configuration.vqgan, weights: weights)
+    }
+
+    /// A new VQGAN decoder over the shared weights (each owns a workspace; one per thread).
+    func vqganDecoder() throws -> VQGANDecoder {
+        try VQGANDecoder(configuration: configuration.vqgan, weights: weights)
     }
 
     /// Prompts must be built for this model's canvas size.
@@ -44,5 +101,6 @@ final class LoadedModel {
     }
 }
 
-/// "origin#index": how a prompt is named in activations and reports.
-func promptIdentity(_ source: any PromptSource, _ index: Int) -> String { "\(source.origin)#\(index)" }
+/// "origin#index": how reports name a prompt, next to the role they record. Not unique across
+/// roles of one synthetic source, so activations files name prompts by `PromptSource.identity(of:)`.
+func promptName(_ source: any PromptSource, _ index: Int) -> String { "\(source.origin)#\(index)" }

@@ -27,7 +27,7 @@ extension LoadedModel {
     func activations(_ path: String) throws -> ActivationsFile {
         let file = try ActivationsFile(path: path)
         guard file.modelHash == hash else {
-            throw SearchInputError.modelMismatch(what: "\(path) (model \(file.modelHash))", expected: hash)
+            throw SearchInputError.modelMismatch(file: path, kind: .activations, found: file.modelHash, expected: hash)
         }
         return file
     }

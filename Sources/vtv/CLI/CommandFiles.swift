@@ -1,0 +1,45 @@
+import Outputs
+import Search
+
+/// The files a command reads and writes, as `dispatch` checks them before the command starts
+/// (`OutputPlan`): outputs never replace an input, never collide with each other, and go into
+/// folders that exist and are writable. Options are read by their names, which mean the same in
+/// every command; what a command writes beyond its named options is listed here too.
+enum CommandFiles {
+    /// Options whose values are files a command reads.
+    static let inputOptions = ["--model", "--prompts", "--activations", "--scores", "--mae", "--vqgan", "--image", "--planted"]
+    /// Options whose values are comma-separated lists of files a command reads.
+    static let inputListOptions = ["--taskvectors"]
+    /// Options whose values are files a command writes.
+    static let outputOptions = ["--out", "--png", "--plot"]
+    /// Commands whose positional arguments are input files.
+    static let positionalInputs: Set<String> = ["model inspect", "model info", "activations info", "activations merge",
+                                                "prompts info"]
+
+    static func plan(_ command: Command, _ args: ParsedArguments) throws -> OutputPlan {
+        var plan = OutputPlan()
+        let names = Set(command.options.map(\.name))
+        for option in inputOptions where names.contains(option) { plan.input(args.string(option), option: option) }
+        for option in inputListOptions where names.contains(option) {
+            for path in args.list(option) ?? [] where !path.isEmpty { plan.input(path, option: option) }
+        }
+        if positionalInputs.contains(command.name) {
+            for path in args.positional { plan.input(path, option: "the input") }
+        }
+        switch command.name {
+        case "eval":
+            plan.outputFolder(try args.required("--out"), option: "--out", files: ReportFolder.evaluationFiles)
+        case "demo":
+            plan.outputFolder(try args.required("--out"), option: "--out", files: ["README.md"])
+        case "search":
+            let outputs = try SearchOutputs(args)
+            for path in outputs.taskVectors { plan.output(path, option: "--out") }
+            plan.output(outputs.json, option: "--out (its report)")
+            for path in outputs.plots { plan.output(path, option: "--plots") }
+            plan.output(outputs.checkpoint, option: args.string("--checkpoint") == nil ? "--out (its checkpoint)" : "--checkpoint")
+        default:
+            for option in outputOptions where names.contains(option) { plan.output(args.string(option), option: option) }
+        }
+        return plan
+    }
+}

@@ -1,0 +1,68 @@
+import Distributed
+import Model
+import Search
+
+/// `vtv search`'s settings from its options, each refused outside the values that mean something
+/// (the ranges are the help texts'). `ranks` sizes `--batch auto`.
+func searchSettings(_ args: ParsedArguments, ranks: Int) throws -> SearchSettings {
+    var settings = SearchSettings()
+    settings.granularity = try args.int("--granularity", in: 0 ... 2, why: "0 heads, 1 head x token group, 2 head x token")!
+    settings.iterations = try args.int("--iterations", atLeast: 1)!
+    settings.samplesPerIteration = try args.int("--samples", atLeast: 2,
+                                                why: "the losses of an iteration's masks are standardized into advantages")!
+    settings.trainPrompts = try args.int("--train-prompts", atLeast: 1)!
+    settings.evalPrompts = try args.int("--eval-prompts", atLeast: 1,
+                                        why: "held-out prompts choose the best policy; chosen on the training prompts, "
+                                            + "it would be the one that fits them best")!
+    settings.evalEvery = try args.int("--eval-every", atLeast: 1)!
+    settings.learningRate = try args.double("--lr", above: 0, atMost: searchLargestLearningRate,
+                                            why: "Adam moves each logit by about the learning rate per step")!
+    settings.initialLogit = try args.double("--init-logit", in: -searchLargestLogit ... searchLargestLogit,
+                                            why: "beyond, every probability is within 1e-13 of 0 or 1 and the policy "
+                                                + "cannot move")!
+    settings.sparsityPenalty = try args.double("--sparsity", in: 0 ... .greatestFiniteMagnitude,
+                                               why: "a penalty on the mean probability; below 0 it would reward patching")!
+    if args.string("--batch") == "auto" {
+        settings.batchSize = WorkChunks.automaticSize(count: settings.samplesPerIteration, ranks: ranks, maximum: 8)
+    } else {
+        settings.batchSize = try args.int("--batch", atLeast: 1)!
+    }
+    settings.seed = UInt64(try args.int("--mask-seed", atLeast: 0)!)
+    settings.reward = SearchSettings.Reward(rawValue: try args.choice("--reward", ["pixel", "tokens"])!)!
+    settings.stacks = SearchSettings.Stacks(rawValue: try args.choice("--stacks", ["both", "encoder", "decoder"])!)!
+    settings.baseline = SearchSettings.Baseline(rawValue: try args.choice("--baseline", ["batch", "prompt"])!)!
+    if let problem = settings.problems.first { throw UsageError(problem) }
+    return settings
+}
+
+/// The largest `--lr`: one Adam step then moves a logit by up to 100, far past saturation already.
+let searchLargestLearningRate = 100.0
+/// The largest `--init-logit` magnitude: sigmoid(30) = 1 - 9e-14.
+let searchLargestLogit = 30.0
+
+/// What a search of `settings` holds at once, for `MemoryBudget.check`: the masks of one iteration
+/// over `variables` candidates, one batch of forward passes (with their VQGAN decodes under the pixel
+/// reward), the canvases of `trainPrompts` and `heldOutPrompts` prompts of each of `tasks` tasks, and
+/// the history of every iteration. A command whose prompt counts come from another option (`vtv demo
+/// --count`) names it as `promptsOption`.
+func searchMemoryBudget(_ settings: SearchSettings, configuration c: ModelConfiguration, variables: Int,
+                        trainPrompts: Int, heldOutPrompts: Int, tasks: Int, promptsOption: String? = nil) -> MemoryBudget {
+    var budget = MemoryBudget()
+    budget.add("--samples", settings.samplesPerIteration, count: settings.samplesPerIteration,
+               of: MemoryCost.searchMask(variables: variables), for: "the masks of one iteration (\(variables) candidates each)")
+    let decode = settings.reward == .pixel ? MemoryCost.decodedImage(side: c.imageSize) : 0
+    // A batch never holds more than the masks of an iteration (nor the held-out prompts).
+    budget.add("--batch", settings.batchSize, count: min(settings.batchSize, max(settings.samplesPerIteration, heldOutPrompts)),
+               of: MemoryCost.forwardSample(c) + decode, for: "one batch of forward passes")
+    let perPrompt = Double(tasks) * MemoryCost.canvas(side: c.imageSize)
+    if let promptsOption {
+        let prompts = trainPrompts + heldOutPrompts
+        budget.add(promptsOption, prompts, count: prompts, of: perPrompt, for: "the search prompts' canvases")
+    } else {
+        budget.add("--train-prompts", trainPrompts, count: trainPrompts, of: perPrompt, for: "the training prompts' canvases")
+        budget.add("--eval-prompts", heldOutPrompts, count: heldOutPrompts, of: perPrompt, for: "the held-out prompts' canvases")
+    }
+    budget.add("--iterations", settings.iterations, count: settings.iterations, of: MemoryCost.iterationRecord,
+               for: "the history of every iteration")
+    return budget
+}
