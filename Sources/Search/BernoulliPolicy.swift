@@ -38,6 +38,16 @@ public struct BernoulliPolicy: Equatable {
         }
     }
 
+    /// `sampleMask(seed:iteration:sample:)` with the probabilities computed once for many masks:
+    /// the same bits, without an exp per variable per mask.
+    public func sampleMask(seed: UInt64, iteration: Int, sample: Int, probabilities: [Double]) -> [Bool] {
+        precondition(probabilities.count == count)
+        let stream = SplitMix64(seed: seed).substream(UInt64(iteration)).substream(UInt64(sample))
+        return probabilities.withUnsafeBufferPointer { p in
+            (0 ..< count).map { v in Double(stream.value(at: UInt64(v)) >> 11) * 0x1.0p-53 < p[v] }
+        }
+    }
+
     /// The most likely mask: variables with p > 0.5.
     public var greedyMask: [Bool] { (0 ..< count).map { probability($0) > 0.5 } }
 

@@ -9,10 +9,12 @@ import Model
 /// samples are cut into fixed chunks of `batchSize` (`WorkChunks`), each always evaluated as one
 /// batched forward pass; rank r evaluates a contiguous block of chunks, sized in proportion to
 /// the ranks' measured speeds (`RankSpeeds`), so a slower rank gets less work. The losses are
-/// all-gathered (float64, in sample order) and every rank computes the whole policy gradient in
-/// sample order and applies the same Adam step. Neither the losses nor the gradient depend on
-/// which rank evaluated what, so the policy is bit-identical for any number of ranks and any
-/// split, and a run resumed on another number of ranks continues exactly.
+/// all-gathered (float64, in sample order, N numbers), so every rank computes the same advantages;
+/// each rank then draws only its own samples' masks and adds their terms of the policy gradient in
+/// exact fixed point (`FixedPointGradient`), one integer all-reduce sums them, and every rank applies
+/// the same Adam step. Integer sums do not depend on which rank added what, so the policy is
+/// bit-identical for any number of ranks and any split, a run resumed on another number of ranks
+/// continues exactly, and the work per rank beyond its forward passes falls with the rank count.
 public final class ReinforceSearch {
     public let settings: SearchSettings
     public let evaluator: RewardEvaluator
@@ -103,8 +105,11 @@ public final class ReinforceSearch {
             let iteration = state.iteration
             let shares = chunks.shares(weights: speeds.weights)
             let mine = shares[world.rank]
-            let masks = (0 ..< n).map { state.policy.sampleMask(seed: settings.seed, iteration: iteration, sample: $0) }
-            let items = mine.map { (prompt: assignment($0).prompt, mask: fullMask(masks[$0])) }
+            let probabilities = state.policy.probabilities
+            let masks = mine.map {
+                state.policy.sampleMask(seed: settings.seed, iteration: iteration, sample: $0, probabilities: probabilities)
+            }
+            let items = zip(mine, masks).map { (prompt: assignment($0).prompt, mask: fullMask($1)) }
             let computeStart = Date()
             let localLosses = try evaluator.losses(items, reward: settings.reward)
             afterEvaluating?(items.count)
@@ -116,15 +121,23 @@ public final class ReinforceSearch {
             let communication = Date().timeIntervalSince(communicationStart)
             speeds.record(samples: shares.map(\.count), seconds: computeTimes)
             lastShares = shares
+            if let bad = losses.firstIndex(where: { !$0.isFinite }) {
+                throw SearchInputError.invalid("iteration \(iteration): the loss of sample \(bad) is \(losses[bad]); "
+                                               + "the policy cannot be updated (check the model and prompts for damage)")
+            }
             let advantages = PolicyGradient.advantages(losses: losses, groups: groups)
-            var gradient = [Double](repeating: 0, count: state.policy.count)
-            PolicyGradient.accumulate(into: &gradient, policy: state.policy, masks: masks,
-                                      advantages: advantages, totalSamples: n)
+            var terms = FixedPointGradient(variables: state.policy.count, advantages: advantages)
+            for (s, mask) in zip(mine, masks) { terms.add(sample: s, mask: mask) }
+            var sums = terms.sums
+            var onCount = [masks.reduce(0) { $0 + $1.filter { $0 }.count }]
+            try world.allreduce(&sums, .sum)
+            try world.allreduce(&onCount, .sum)
+            var gradient = terms.gradient(totalSums: sums, probabilities: probabilities, totalSamples: n)
             PolicyGradient.addSparsityPenalty(into: &gradient, policy: state.policy, lambda: settings.sparsityPenalty)
             state.adam.update(&state.policy.logits, gradient: gradient)
             state.iteration += 1
 
-            let onCounts = Double(masks.reduce(0) { $0 + $1.filter { $0 }.count })
+            let onCounts = Double(onCount[0])
             let mean = losses.reduce(0, +) / Double(n)
             let std = (losses.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, n - 1))).squareRoot()
             let seconds = Date().timeIntervalSince(started)

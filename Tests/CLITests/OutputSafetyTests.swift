@@ -211,6 +211,9 @@ final class OutputSafetyTests: XCTestCase {
             "\(v) taskvectors make --model \(fixture) --activations \(a) --task segmentation --variables 1,2 --out S.h5",
             "\(v) prompts export --source synthetic:0 --role eval --count 3 --out S.h5",
             "\(v) collect --model \(fixture) --prompts \(fixture) --count 1 --out S.h5",
+            // The search's checkpoint rewrite, after its first iteration.
+            "\(v) search --model \(fixture) --activations \(a) --prompts \(fixture) --task segmentation --reward tokens "
+                + "--iterations 2 --samples 2 --train-prompts 2 --eval-prompts 1 --checkpoint-every 1 --out T.h5 --checkpoint S.h5",
         ]
         for command in commands {
             // A previous file, then a filler that takes every block left: the new file cannot be written.

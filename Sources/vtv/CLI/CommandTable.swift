@@ -21,5 +21,6 @@ let commandTable: [Command] = [
     inferCommand,
     benchForwardCommand,
     benchSearchCommand,
+    benchSearchOverheadCommand,
     benchVQGANCommand,
 ]

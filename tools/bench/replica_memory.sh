@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# One copy of the weights per node (issue #20): what N ranks on one machine hold between them, and
+# how long they take to start, with the weights shared by the node's ranks (the default) and with a
+# private copy each (VTV_PRIVATE_WEIGHTS=1).
+#
+# The work: `vtv bench search --model M.h5 --procedure published`, ViT-L + the released VQGAN (random
+# weights, `vtv model init --config vit-large`, made once), one mask per rank per iteration, each
+# decoded by the VQGAN: every rank loads the model as the pipeline does, builds prompts with the
+# VQGAN encoder, runs MAE forwards and the VQGAN decoder, so all derived buffers are in use.
+# Memory is the sum over the ranks of PSS (/proc/PID/smaps_rollup: a page shared by k processes
+# counts 1/k in each, so the sum counts it once; RSS would count it k times), sampled every 0.2 s:
+#   ready:   the sum at the first sample after the ranks report the model ready (weights, runtime);
+#   working: the largest sum from then to the end (adds every rank's workspaces and prompts);
+#   peak:    the largest sum over the whole run (includes loading).
+# Start-up is what `bench search` reports: the slowest rank's time from its process start to its
+# model being ready for the first forward pass.
+#
+#   tools/bench/replica_memory.sh [ROUNDS]            # default 1 round
+#   RANKS="1 2 4 8" PRIVATE_RANKS="1 2 4" tools/bench/replica_memory.sh 3
+# PRIVATE_RANKS: the rank counts also run with private copies; each private ViT-L rank holds about
+# 2.2 GB, so leave out what this machine's memory cannot hold. Needs a release build.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds="${1:-1}"
+ranks_list="${RANKS:-1 2 4 8}"
+private_list="${PRIVATE_RANKS:-1 2 4}"
+vtv=.build/release/vtv
+work="${WORK:-/tmp/vtv-replica-memory}"
+[ -x "$vtv" ] || swift build -c release --product vtv
+mkdir -p "$work"
+model="$work/vitl.h5"
+[ -f "$model" ] || "$vtv" model init --config vit-large --seed 0 --out "$model"
+root_flags=()
+[ "$(id -u)" -eq 0 ] && root_flags=(--allow-run-as-root)
+
+# Sum of the "$1:" field (kB) of smaps_rollup over the PIDs given, in MiB.
+sum_field() {
+  local field="$1" total=0 kb; shift
+  for pid in "$@"; do
+    kb=$(awk -v f="$field:" '$1 == f { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || true)
+    total=$((total + ${kb:-0}))
+  done
+  echo $((total / 1024))
+}
+
+# One run: prints "ranks weights start-up ready working peak rss-working".
+measure() {
+  local ranks="$1" sharing="$2" log="$work/run.log"
+  local env=()
+  [ "$sharing" = private ] && env=(-x VTV_PRIVATE_WEIGHTS=1)
+  local samples=$(( ranks < 2 ? 2 : ranks ))
+  mpirun "${root_flags[@]}" -np "$ranks" --oversubscribe --bind-to none -x OPENBLAS_NUM_THREADS=1 "${env[@]}" \
+    "$vtv" bench search --model "$model" --procedure published --samples "$samples" --iterations 1 >"$log" 2>&1 &
+  local launcher=$! ready="" working=0 peak=0 rss=0 pss pids
+  while kill -0 "$launcher" 2>/dev/null; do
+    pids=$(pgrep -P "$launcher" -x vtv || true)
+    if [ -n "$pids" ]; then
+      # shellcheck disable=SC2086
+      pss=$(sum_field Pss $pids)
+      [ "$pss" -gt "$peak" ] && peak=$pss
+      if grep -q "model ready" "$log"; then
+        [ -z "$ready" ] && ready=$pss
+        if [ "$pss" -gt "$working" ]; then
+          working=$pss
+          # shellcheck disable=SC2086
+          rss=$(sum_field Rss $pids)
+        fi
+      fi
+    fi
+    sleep 0.2
+  done
+  wait "$launcher" || { cat "$log"; exit 1; }
+  local startup
+  startup=$(sed -n 's/.*model ready after \([0-9.]*\) s.*/\1/p' "$log")
+  printf "%5d  %-7s  %8s  %9s  %11s  %8s  %15s\n" "$ranks" "$sharing" "$startup" "${ready:-?}" "$working" "$peak" "$rss"
+}
+
+echo "ranks  weights  start-up  ready MiB  working MiB  peak MiB  RSS working MiB   ($(date +%H:%M), $(nproc) cores)"
+for round in $(seq "$rounds"); do
+  for ranks in $ranks_list; do
+    measure "$ranks" shared
+    case " $private_list " in *" $ranks "*) measure "$ranks" private ;; esac
+  done
+done
