@@ -40,6 +40,20 @@ static void jpeg_warn(j_common_ptr cinfo, int level) {
     if (level < 0) cinfo->err->num_warnings++;
 }
 
+/// Pillow refuses images of more than twice its MAX_IMAGE_PIXELS (89,478,485) as decompression
+/// bombs; so does vtv, before allocating or decoding anything (a 30000 x 30000 header in a small
+/// file would otherwise take gigabytes and minutes).
+#define VTV_MAX_PIXELS 178956970ULL
+
+static int too_many_pixels(unsigned long width, unsigned long height, char *message, size_t capacity) {
+    if ((unsigned long long)width * (unsigned long long)height <= VTV_MAX_PIXELS) return 0;
+    char text[200];
+    snprintf(text, sizeof text, "%lu x %lu pixels is more than the %llu that Pillow (and vtv) accept",
+             width, height, VTV_MAX_PIXELS);
+    set_message(message, capacity, text);
+    return 1;
+}
+
 int vtv_decode_jpeg(const unsigned char *data, size_t size, vtv_decoded_image *out,
                     char *message, size_t message_capacity) {
     struct jpeg_decompress_struct cinfo;
@@ -59,6 +73,10 @@ int vtv_decode_jpeg(const unsigned char *data, size_t size, vtv_decoded_image *o
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
+    if (too_many_pixels(cinfo.image_width, cinfo.image_height, message, message_capacity)) {
+        jpeg_destroy_decompress(&cinfo);
+        return VTV_CODEC_UNSUPPORTED;
+    }
 
     int channels;
     switch (cinfo.jpeg_color_space) {
@@ -180,6 +198,10 @@ int vtv_decode_png(const unsigned char *data, size_t size, int mode, vtv_decoded
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
 
+    if (too_many_pixels(png_get_image_width(png, info), png_get_image_height(png, info), message, message_capacity)) {
+        status = VTV_CODEC_UNSUPPORTED;
+        goto done;
+    }
     int width = (int)png_get_image_width(png, info);
     int height = (int)png_get_image_height(png, info);
     int channels = png_get_channels(png, info);

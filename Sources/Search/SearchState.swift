@@ -119,15 +119,38 @@ public enum SearchCheckpoint {
             state.bestLogits = try root.read("best_logits", as: Double.self, shape: [variables]).values
             state.bestMask = try root.read("best_mask", as: UInt8.self, shape: [variables]).values.map { $0 != 0 }
         }
-        let h = try root.read("history", as: Double.self).values
-        state.history = stride(from: 0, to: h.count, by: 8).map {
-            IterationRecord(iteration: Int(h[$0]), lossMean: h[$0 + 1], lossStd: h[$0 + 2], patchedMean: h[$0 + 3],
-                            expectedPatched: h[$0 + 4], seconds: h[$0 + 5], samplesPerSecond: h[$0 + 6],
-                            communicationSeconds: h[$0 + 7])
+        // Counts and iteration numbers are stored as float64: check them before converting, so a
+        // damaged or hand-edited checkpoint is refused with a message instead of trapping.
+        func count(_ value: Double, _ what: String) throws -> Int {
+            guard value.isFinite, value == value.rounded(), value >= -1, value <= Double(Int32.max) else {
+                throw SearchInputError.invalid("\(path): \(what) is \(value), not a count; the checkpoint is damaged")
+            }
+            return Int(value)
         }
-        let e = try root.read("evaluations", as: Double.self).values
-        state.evaluations = stride(from: 0, to: e.count, by: 3).map {
-            EvaluationRecord(iteration: Int(e[$0]), loss: e[$0 + 1], patched: Int(e[$0 + 2]))
+        func records(_ name: String, width: Int) throws -> [Double] {
+            let array = try root.read(name, as: Double.self)
+            guard array.shape.count == 2, array.shape[1] == width else {
+                throw SearchInputError.invalid("\(path): '\(name)' has shape \(array.shape), expected [records, \(width)]; "
+                                               + "the checkpoint is damaged")
+            }
+            return array.values
+        }
+        let h = try records("history", width: 8)
+        state.history = try stride(from: 0, to: h.count, by: 8).map {
+            IterationRecord(iteration: try count(h[$0], "a history record's iteration"), lossMean: h[$0 + 1], lossStd: h[$0 + 2],
+                            patchedMean: h[$0 + 3], expectedPatched: h[$0 + 4], seconds: h[$0 + 5],
+                            samplesPerSecond: h[$0 + 6], communicationSeconds: h[$0 + 7])
+        }
+        let e = try records("evaluations", width: 3)
+        state.evaluations = try stride(from: 0, to: e.count, by: 3).map {
+            EvaluationRecord(iteration: try count(e[$0], "an evaluation's iteration"), loss: e[$0 + 1],
+                             patched: try count(e[$0 + 2], "an evaluation's patched count"))
+        }
+        guard state.iteration >= 0, state.adam.step >= 0,
+              state.policy.logits.allSatisfy(\.isFinite), state.adam.firstMoment.allSatisfy(\.isFinite),
+              state.adam.secondMoment.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw SearchInputError.invalid("\(path): the policy or optimizer state holds negative counts or non-finite "
+                                           + "values; the checkpoint is damaged")
         }
         return state
     }

@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 
 extension HDF5Group {
     /// Writes `values` (row-major for `shape`; `[]` is a scalar) as a dataset at `path`, replacing
@@ -83,7 +84,7 @@ extension HDF5Group {
         if let expected, expected != shape {
             throw error(.wrongShape(expected: expected, found: shape), path)
         }
-        var values = [T](repeating: T.zero, count: shape.reduce(1, *))
+        var values = [T](repeating: T.zero, count: try elementCount(shape, of: T.self, path))
         if values.isEmpty { return HDF5Array(shape: shape, values: values) }
         let status = values.withUnsafeMutableBytes {
             H5Dread(dset, T.hdf5Kind.nativeType, vtv_h5s_all(), vtv_h5s_all(), vtv_h5p_default(), $0.baseAddress)
@@ -113,6 +114,25 @@ extension HDF5Group {
         let dset = H5Dopen2(id, path, vtv_h5p_default())
         guard dset >= 0 else { throw error(.wrongType(expected: "a dataset", found: "a group"), path) }
         return dset
+    }
+
+    /// The number of elements of `shape`, refused before any allocation when the product overflows
+    /// or the values would not fit in this machine's memory (a damaged or hostile dataspace).
+    private func elementCount<T>(_ shape: [Int], of _: T.Type, _ path: String) throws -> Int {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard !overflow, dimension >= 0 else {
+                throw error(.invalidArgument("shape \(shape) has more elements than can be counted"), path)
+            }
+            count = product
+        }
+        let memory = Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
+        let bytes = Double(count) * Double(MemoryLayout<T>.stride)
+        guard memory <= 0 || bytes <= memory else {
+            throw error(.invalidArgument("shape \(shape) needs \(Int(bytes / 1e9)) GB, more than this machine's memory"), path)
+        }
+        return count
     }
 
     private func storedKind(_ dset: hid_t, _ path: String) throws -> HDF5ElementKind {

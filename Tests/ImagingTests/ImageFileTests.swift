@@ -86,6 +86,21 @@ final class ImageFileTests: XCTestCase {
         }
     }
 
+    func testAJPEGWhoseHeaderClaimsMorePixelsThanPillowAcceptsIsRefusedBeforeDecoding() throws {
+        // The start-of-frame segment (0xFFC0 or 0xFFC2) holds height and width after its length and precision.
+        var bytes = try PillowFixtures.bytes("decode_baseline.jpg")
+        let sof = (0 ..< bytes.count - 9).first { bytes[$0] == 0xFF && (bytes[$0 + 1] == 0xC0 || bytes[$0 + 1] == 0xC2) }!
+        bytes.replaceSubrange(sof + 5 ..< sof + 9, with: [0x75, 0x30, 0x75, 0x30])  // 30000 x 30000
+        let started = Date()
+        XCTAssertThrowsError(try ImageFile.decode(bytes, name: "bomb.jpg")) { error in
+            guard case ImageCodecError.unsupported(file: "bomb.jpg", format: "JPEG", let detail) = error else {
+                return XCTFail("unexpected \(error)")
+            }
+            XCTAssertTrue(detail.contains("30000 x 30000"), detail)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1, "refused from the header, not after decoding")
+    }
+
     func testCorruptPNGThrowsCorruptErrorNamingTheFile() throws {
         var bytes = try PillowFixtures.bytes("src_small.png")
         bytes[bytes.count / 2] ^= 0xFF  // breaks the IDAT CRC

@@ -123,3 +123,24 @@ final class IntegrityTests: XCTestCase {
         XCTAssertNil(HDF5Error.classify("object 'x' doesn't exist"))
     }
 }
+
+/// Sizes read from a file are checked before anything is allocated: a dataspace of more values
+/// than the machine's memory (here made by h5py, which stores no data for an unwritten chunked
+/// dataset) is refused with a message, where a plain read would abort on the allocation.
+final class HostileShapeTests: XCTestCase {
+    func testADatasetLargerThanMemoryIsRefusedBeforeAllocating() throws {
+        guard let python = which("python3") else { return XCTFail("python3 with h5py is needed to write the file") }
+        let directory = try TestPaths.temporaryDirectory("hostile-shape")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("huge.h5").path
+        let made = try runCommand(python, ["-c", """
+            import h5py, sys
+            with h5py.File(sys.argv[1], "w") as f:
+                f.create_dataset("x", shape=(1 << 40, 1 << 20), dtype="f4", chunks=(1, 1024))
+            """, path])
+        XCTAssertEqual(made.status, 0, made.output)
+        XCTAssertThrowsError(try HDF5File.open(path).root.read("x", as: Float.self)) { error in
+            XCTAssertTrue("\(error)".contains("more than this machine's memory"), "\(error)")
+        }
+    }
+}
