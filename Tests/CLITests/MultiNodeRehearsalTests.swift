@@ -58,6 +58,16 @@ final class MultiNodeRehearsalTests: XCTestCase {
         try HDF5File.open(path).root.readConverting(dataset, as: Double.self).values
     }
 
+    /// Collections agree up to float64 rounding (means combined from all-reduced sums).
+    func assertSameStatistics(_ a: String, _ b: String, _ datasets: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+        for dataset in datasets {
+            let x = try read(a, dataset), y = try read(b, dataset)
+            XCTAssertEqual(x.count, y.count, dataset, file: file, line: line)
+            let scale = y.map(abs).max()!
+            XCTAssertLessThanOrEqual(zip(x, y).map { abs($0 - $1) }.max()!, 1e-12 * scale, dataset, file: file, line: line)
+        }
+    }
+
     func testEveryRankRunsOnItsOwnNodeAndAllCollectivesAgree() throws {
         let c = try cluster
         let r = try c.mpirun(ranks: 6, perNode: 2, ["doctor", "--check-mpi"])
@@ -76,12 +86,7 @@ final class MultiNodeRehearsalTests: XCTestCase {
         let one = try runCommand(c.vtv, ["collect", "--model", c.path("fixture.h5"), "--prompts", c.path("fixture.h5"),
                                          "--tasks", "segmentation,inpaint", "--out", c.path("one.h5")], environment: quiet)
         XCTAssertEqual(one.status, 0, one.output)
-        for dataset in ["tasks/segmentation/encoder_mean", "tasks/inpaint/decoder_var"] {
-            let a = try read(c.path("nodes.h5"), dataset), b = try read(c.path("one.h5"), dataset)
-            XCTAssertEqual(a.count, b.count)
-            let scale = b.map(abs).max()!
-            XCTAssertLessThanOrEqual(zip(a, b).map { abs($0 - $1) }.max()!, 1e-12 * scale, dataset)
-        }
+        try assertSameStatistics(c.path("nodes.h5"), c.path("one.h5"), ["tasks/segmentation/encoder_mean", "tasks/inpaint/decoder_var"])
     }
 
     /// Two collections made on two nodes, each into its own node-private /tmp, carried to the shared
@@ -102,11 +107,8 @@ final class MultiNodeRehearsalTests: XCTestCase {
         let whole = try runCommand(c.vtv, ["collect", "--model", c.path("fixture.h5"), "--prompts", c.path("fixture.h5"),
                                            "--tasks", "segmentation", "--out", c.path("whole.h5")], environment: quiet)
         XCTAssertEqual(whole.status, 0, whole.output)
-        for dataset in ["tasks/segmentation/encoder_mean", "tasks/segmentation/decoder_var"] {
-            let a = try read(c.path("merged.h5"), dataset), b = try read(c.path("whole.h5"), dataset)
-            let scale = b.map(abs).max()!
-            XCTAssertLessThanOrEqual(zip(a, b).map { abs($0 - $1) }.max()!, 1e-12 * scale, dataset)
-        }
+        try assertSameStatistics(c.path("merged.h5"), c.path("whole.h5"),
+                                 ["tasks/segmentation/encoder_mean", "tasks/segmentation/decoder_var"])
     }
 
     func testSearchOnThreeNodesOfTwoRanksIsBitIdenticalToOneRank() throws {

@@ -142,8 +142,8 @@ final class OutputSafetyTests: XCTestCase {
 
     // MARK: Signals and crashes leave no temporaries
 
-    func testSIGTERMDuringPromptsExportLeavesNoTemporary() throws {
-        let folder = path("sigterm")
+    /// A long `prompts export` into `folder`, returned once its temporary is there.
+    func exportWritingInto(_ folder: String) throws -> Process {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestPaths.vtv)
@@ -152,10 +152,15 @@ final class OutputSafetyTests: XCTestCase {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Wait until the export has its temporary open, then stop it.
         let deadline = Date().addingTimeInterval(30)
         while try temporaries(in: folder).isEmpty && Date() < deadline && process.isRunning { usleep(20_000) }
         XCTAssertFalse(try temporaries(in: folder).isEmpty, "the export never started writing")
+        return process
+    }
+
+    func testSIGTERMDuringPromptsExportLeavesNoTemporary() throws {
+        let folder = path("sigterm")
+        let process = try exportWritingInto(folder)
         process.terminate()
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .uncaughtSignal)
@@ -165,16 +170,7 @@ final class OutputSafetyTests: XCTestCase {
 
     func testTemporariesOfAKilledProcessAreRemovedByTheNextWriteThere() throws {
         let folder = path("sigkill")
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestPaths.vtv)
-        process.arguments = ["prompts", "export", "--source", "synthetic:0", "--role", "collect", "--count", "400",
-                             "--out", folder + "/p.h5"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        while try temporaries(in: folder).isEmpty && Date() < deadline && process.isRunning { usleep(20_000) }
+        let process = try exportWritingInto(folder)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let left = try temporaries(in: folder)
