@@ -33,4 +33,7 @@ static inline int vtv_mpi_mode_nocheck(void) { return MPI_MODE_NOCHECK; }
 static inline MPI_Request vtv_mpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline MPI_Status *vtv_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
 
+// Point-to-point progress messages between the groups of a sweep (Sources/Distributed/ProgressMailbox.swift).
+static inline int vtv_mpi_any_source(void) { return MPI_ANY_SOURCE; }
+
 #endif

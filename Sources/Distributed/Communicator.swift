@@ -52,6 +52,22 @@ public final class Communicator {
         size = Int(s)
     }
 
+    /// The ranks of this communicator that pass the same `color`, ranked by `key` (ties by rank here):
+    /// `MPI_Comm_split`, a collective every rank of this communicator must call. `vtv sweep` splits
+    /// the world into groups that each run one search. The new communicator lives until the job
+    /// ends (freeing one is collective, and a job makes only a few).
+    public func split(color: Int, key: Int) throws -> Communicator {
+        guard color >= 0, color <= Int(Int32.max), key >= 0, key <= Int(Int32.max) else {
+            throw MPIError(call: "MPI_Comm_split", code: -1, message: "color \(color) and key \(key) must lie in 0...\(Int32.max)")
+        }
+        var group: MPI_Comm? = vtv_mpi_comm_null()
+        try check(MPI_Comm_split(handle, Int32(color), Int32(key), &group), "MPI_Comm_split")
+        guard let group else {
+            throw MPIError(call: "MPI_Comm_split", code: -1, message: "no communicator came back")
+        }
+        return Communicator(handle: group)
+    }
+
     /// Blocks until every rank has reached this call.
     public func barrier() throws {
         try check(MPI_Barrier(handle), "MPI_Barrier")

@@ -1,4 +1,5 @@
 import Outputs
+import Prompts
 import Search
 
 /// The files a command reads and writes, as `dispatch` checks them before the command starts
@@ -37,6 +38,14 @@ enum CommandFiles {
             plan.output(outputs.json, option: "--out (its report)")
             for path in outputs.plots { plan.output(path, option: "--plots") }
             plan.output(outputs.checkpoint, option: args.string("--checkpoint") == nil ? "--out (its checkpoint)" : "--checkpoint")
+        case "sweep":
+            // Every file --task all could write: the activations are read only once the checks pass.
+            let tasks = args.list("--task") == ["all"] ? PromptTask.allCases.map(\.rawValue) : args.list("--task") ?? []
+            var files = SweepSummary.files
+            for run in try sweepRuns(args, tasks: tasks) {
+                files += [run.name + ".h5", run.name + ".json", run.name + ".checkpoint.h5"]
+            }
+            plan.outputFolder(try args.required("--out"), option: "--out", files: files)
         default:
             for option in outputOptions where names.contains(option) { plan.output(args.string(option), option: option) }
         }

@@ -14,6 +14,7 @@ let commandTable: [Command] = [
     scoreCommand,
     taskVectorsMakeCommand,
     searchCommand,
+    sweepCommand,
     evalCommand,
     predictCommand,
     modelInitCommand,

@@ -6,7 +6,25 @@ import Search
 /// (the ranges are the help texts'). `ranks` sizes `--batch auto`.
 func searchSettings(_ args: ParsedArguments, ranks: Int) throws -> SearchSettings {
     var settings = SearchSettings()
-    settings.granularity = try args.int("--granularity", in: 0 ... 2, why: "0 heads, 1 head x token group, 2 head x token")!
+    settings.granularity = try args.int("--granularity", in: 0 ... 2, why: searchGranularityMeaning)!
+    try readSharedSearchSettings(args, into: &settings)
+    if args.string("--batch") == "auto" {
+        settings.batchSize = WorkChunks.automaticSize(count: settings.samplesPerIteration, ranks: ranks, maximum: 8)
+    } else {
+        settings.batchSize = try args.int("--batch", atLeast: 1)!
+    }
+    settings.seed = UInt64(try args.int("--mask-seed", atLeast: 0)!)
+    settings.reward = SearchSettings.Reward(rawValue: try args.choice("--reward", ["pixel", "tokens"])!)!
+    settings.stacks = SearchSettings.Stacks(rawValue: try args.choice("--stacks", ["both", "encoder", "decoder"])!)!
+    if let problem = settings.problems.first { throw UsageError(problem) }
+    return settings
+}
+
+let searchGranularityMeaning = "0 heads, 1 head x token group, 2 head x token"
+
+/// The settings `vtv search` and `vtv sweep` read alike: everything but the granularity, mask seed,
+/// reward, stacks and batch (which a sweep takes as lists, or per group).
+func readSharedSearchSettings(_ args: ParsedArguments, into settings: inout SearchSettings) throws {
     settings.iterations = try args.int("--iterations", atLeast: 1)!
     settings.samplesPerIteration = try args.int("--samples", atLeast: 2,
                                                 why: "the losses of an iteration's masks are standardized into advantages")!
@@ -22,17 +40,7 @@ func searchSettings(_ args: ParsedArguments, ranks: Int) throws -> SearchSetting
                                                 + "cannot move")!
     settings.sparsityPenalty = try args.double("--sparsity", in: 0 ... .greatestFiniteMagnitude,
                                                why: "a penalty on the mean probability; below 0 it would reward patching")!
-    if args.string("--batch") == "auto" {
-        settings.batchSize = WorkChunks.automaticSize(count: settings.samplesPerIteration, ranks: ranks, maximum: 8)
-    } else {
-        settings.batchSize = try args.int("--batch", atLeast: 1)!
-    }
-    settings.seed = UInt64(try args.int("--mask-seed", atLeast: 0)!)
-    settings.reward = SearchSettings.Reward(rawValue: try args.choice("--reward", ["pixel", "tokens"])!)!
-    settings.stacks = SearchSettings.Stacks(rawValue: try args.choice("--stacks", ["both", "encoder", "decoder"])!)!
     settings.baseline = SearchSettings.Baseline(rawValue: try args.choice("--baseline", ["batch", "prompt"])!)!
-    if let problem = settings.problems.first { throw UsageError(problem) }
-    return settings
 }
 
 /// The largest `--lr`: one Adam step then moves a logit by up to 100, far past saturation already.

@@ -5,7 +5,7 @@ import Prompts
 /// (--checkpoint, or TV.checkpoint.h5).
 struct SearchOutputs {
     let stem: String
-    let taskVectors: [String]
+    private(set) var taskVectors: [String]
     let json: String
     let plots: [String]
     let checkpoint: String
@@ -13,18 +13,30 @@ struct SearchOutputs {
     /// `tasks`: the searched tasks, in order (`taskVectors[t]` is task t's file); nil for the plan
     /// made before the activations are read, which then names every file --task all could write.
     init(_ args: ParsedArguments, tasks: [String]? = nil) throws {
-        let out = try args.required("--out")
+        self.init(out: try args.required("--out"), task: try args.required("--task"), tasks: tasks, plots: args.flag("--plots"),
+                  checkpoint: args.string("--checkpoint"))
+    }
+
+    /// The files of a search writing `out` for `task` (a --task value); `tasks` as above.
+    init(out: String, task: String, tasks: [String]? = nil, plots: Bool = false, checkpoint: String? = nil) {
         let stem = out.hasSuffix(".h5") ? String(out.dropLast(3)) : out
         self.stem = stem
         if let tasks {
             taskVectors = tasks.count == 1 ? [out] : tasks.map { "\(stem)-\($0).h5" }
-        } else if try args.required("--task") == "all" {
+        } else if task == "all" {
             taskVectors = [out] + PromptTask.allCases.map { "\(stem)-\($0.rawValue).h5" }
         } else {
             taskVectors = [out]
         }
         json = stem + ".json"
-        plots = args.flag("--plots") ? [stem + "-loss.png", stem + "-probabilities.png"] : []
-        checkpoint = args.string("--checkpoint") ?? stem + ".checkpoint.h5"
+        self.plots = plots ? [stem + "-loss.png", stem + "-probabilities.png"] : []
+        self.checkpoint = checkpoint ?? stem + ".checkpoint.h5"
+    }
+
+    /// The same files once the searched tasks are known (`taskVectors[t]` is task t's file).
+    func resolved(tasks: [String]) -> SearchOutputs {
+        var copy = self
+        copy.taskVectors = tasks.count == 1 ? [taskVectors[0]] : tasks.map { "\(stem)-\($0).h5" }
+        return copy
     }
 }

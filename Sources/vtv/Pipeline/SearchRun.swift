@@ -1,0 +1,223 @@
+import Distributed
+import Foundation
+import Imaging
+import Model
+import Outputs
+import Prompts
+import Search
+
+/// One search, as `vtv search` parses it and as `vtv sweep` makes it once per run: the settings,
+/// what it reads besides the model and prompts, and the files it writes.
+struct SearchJob {
+    var settings: SearchSettings
+    /// A --task value: one task, a comma-separated list (one policy for all), or "all".
+    var task: String
+    var activations: String
+    /// Task vectors whose predictions replace the prompts' answers (`--planted`), if any.
+    var planted: String?
+    var checkpointEvery: Int
+    var resume: Bool
+    var outputs: SearchOutputs
+}
+
+/// How a search speaks. `vtv search` prints its log lines and a progress bar on rank 0; in a sweep
+/// the runs stay silent and world rank 0 prints one line for all of them (`afterIteration`).
+struct SearchVoice {
+    var speaks: Bool
+    /// Called on every rank of the search after each iteration, with the iterations done.
+    var afterIteration: (Int) -> Void = { _ in }
+
+    static let command = SearchVoice(speaks: true)
+}
+
+/// What a search came to, on every rank of its communicator.
+struct SearchRunResult {
+    /// False when a signal stopped it (its checkpoint holds the last iteration).
+    var finished: Bool
+    var iteration: Int
+    var bestIteration: Int
+    var bestLoss: Double
+    /// Variables with probability > 0.5 of the best policy.
+    var variables: [Int]
+    /// The chosen variables' held-out loss under each reward ("pixel", "tokens").
+    var finalLosses: [String: Double]
+    /// The files written (task vectors and plots; the JSON report besides).
+    var outputs: SearchOutputs
+}
+
+/// Runs `job` on the ranks of `communicator`, every one of which must call this with the same
+/// arguments: REINFORCE over which head outputs of `model` to patch, on the prompts `openPrompts`
+/// selects for the searched tasks (given the tasks and the model's canvas size). Rank 0 of
+/// `communicator` writes the checkpoints and the outputs. The result depends on the job alone,
+/// not on the communicator's size (`ReinforceSearch`), so a search in a sweep's group writes
+/// what it would write alone.
+func runSearch(_ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask], Int) throws -> PromptSelection,
+               communicator: Communicator, voice: SearchVoice = .command) throws -> SearchRunResult {
+    let settings = job.settings
+    func log(_ message: @autoclosure () -> String) { if voice.speaks { communicator.log(message()) } }
+    let activations = try ActivationsFile(path: job.activations)
+    guard activations.modelHash == model.hash else {
+        throw SearchInputError.modelMismatch(file: job.activations, kind: .activations, found: activations.modelHash,
+                                             expected: model.hash)
+    }
+    let tasks: [PromptTask] = try job.task == "all"
+        ? activations.taskNames.compactMap(PromptTask.init(rawValue:))
+        : PromptTask.parseList(job.task)
+    for task in tasks { _ = try activations.statistics(task.rawValue, file: job.activations) }
+
+    let selection = try openPrompts(tasks, model.configuration.imageSize)
+    try model.checkCanvas(selection)
+    let needed = settings.trainPrompts + settings.evalPrompts
+    guard selection.indices.count >= settings.trainPrompts else {
+        throw UsageError("the prompts hold \(selection.indices.count) prompt(s); --train-prompts needs \(settings.trainPrompts)")
+    }
+    let trainIndices = Array(selection.indices.prefix(settings.trainPrompts))
+    let heldOutIndices = Array(selection.indices.dropFirst(settings.trainPrompts).prefix(settings.evalPrompts))
+    guard !heldOutIndices.isEmpty else {
+        throw UsageError("the prompts hold \(selection.indices.count) prompt(s), all of them training prompts (--train-prompts "
+                         + "\(settings.trainPrompts)); the held-out evaluation needs at least one more: give more prompts or "
+                         + "lower --train-prompts")
+    }
+    if selection.indices.count < needed {
+        log("search: note: only \(heldOutIndices.count) held-out prompt(s) after the \(settings.trainPrompts) training ones")
+    }
+    try searchMemoryBudget(settings, configuration: model.configuration,
+                           variables: PatchVariables(configuration: model.configuration, granularity: settings.patchGranularity).count,
+                           trainPrompts: trainIndices.count, heldOutPrompts: heldOutIndices.count, tasks: tasks.count)
+        .check(limit: try MemoryBudget.agreedLimit(communicator))
+
+    let mae = try model.mae()
+    let space = PatchVariables(configuration: model.configuration, granularity: settings.patchGranularity)
+    // The decoder is needed for the pixel reward, and to report the final mask under both rewards.
+    let decoder = try model.vqganDecoder()
+    let evaluator = RewardEvaluator(model: mae, decoder: decoder, space: space, batchSize: settings.batchSize)
+    let builder = SearchPromptBuilder(configuration: model.configuration,
+                                      encoder: try model.vqganEncoder(),
+                                      evaluator: evaluator)
+    var train: [[SearchPrompt]] = []
+    var heldOut: [SearchPrompt] = []
+    var means: [HeadOutputs] = []
+    for (t, task) in tasks.enumerated() {
+        let taskMeans = try activations.statistics(task.rawValue).means(configuration: model.configuration)
+        means.append(taskMeans)
+        func build(_ indices: [Int]) throws -> [SearchPrompt] {
+            try builder.prompts(canvases: indices.map { try selection.source.canvas($0, task: task) },
+                                names: indices.map { promptName(selection.source, $0) }, task: task, taskIndex: t,
+                                means: taskMeans)
+        }
+        train.append(try build(trainIndices))
+        heldOut += try build(heldOutIndices)
+    }
+
+    var plantedLoss: Double?
+    if let planted = job.planted {
+        let vectors = try TaskVectors(path: planted, expectedModelHash: model.hash)
+        let patches = vectors.patchSet()
+        train = try train.map { try builder.retargeted($0, patches: patches, model: mae, decoder: decoder) }
+        heldOut = try builder.retargeted(heldOut, patches: patches, model: mae, decoder: decoder)
+        log("search: planted targets from \(planted) (\(vectors.variables.count) variables: \(vectors.variables))")
+        var plantedMask = [Bool](repeating: false, count: space.count)
+        for v in vectors.variables where v < space.count { plantedMask[v] = true }
+        let loss = try ReinforceSearch(settings: settings, evaluator: evaluator, train: train, heldOut: heldOut, world: communicator)
+            .heldOutLoss(plantedMask, reward: settings.reward)
+        plantedLoss = loss
+        log("search: the planted mask's held-out loss is \(loss)")
+    }
+
+    let search = ReinforceSearch(settings: settings, evaluator: evaluator, train: train, heldOut: heldOut, world: communicator)
+    // Fault injection names ranks of the job (world ranks), wherever the search runs.
+    search.afterEvaluating = FaultInjection.slowdown(rank: MPIJob.launchRank)
+    let taskNames = tasks.map(\.rawValue)
+    let checkpointPath = job.outputs.checkpoint
+    var state = search.initialState()
+    if job.resume {
+        guard FileManager.default.fileExists(atPath: checkpointPath) else {
+            throw UsageError("--resume: no checkpoint at \(checkpointPath)")
+        }
+        state = try SearchCheckpoint.read(checkpointPath, settings: settings, modelHash: model.hash, tasks: taskNames,
+                                          variables: search.searched.count)
+        // The loop would not run and the checkpoint's best policy, perhaps found after --iterations, would be written.
+        guard state.iteration <= settings.iterations else {
+            throw UsageError("--resume: \(checkpointPath) has already run \(state.iteration) iterations, more than --iterations "
+                             + "\(settings.iterations); give --iterations \(state.iteration) or more to continue it "
+                             + "(exactly \(state.iteration) writes its results as they are)")
+        }
+        log("search: resuming from \(checkpointPath) after iteration \(state.iteration)")
+    }
+    let ranks = communicator.size
+    log("search: \(taskNames.joined(separator: ",")), \(search.searched.count) of \(space.count) variables "
+        + "(granularity \(settings.granularity), \(settings.stacks.rawValue)), \(settings.samplesPerIteration) masks x "
+        + "\(settings.iterations) iterations in batches of \(settings.batchSize), \(settings.reward.rawValue) reward, "
+        + "\(settings.baseline.rawValue) baseline, \(ranks) rank(s)")
+    let chunks = WorkChunks(count: settings.samplesPerIteration, size: settings.batchSize).chunks
+    if chunks < ranks {
+        let remedy = settings.samplesPerIteration < ranks
+            ? "raise --samples to at least \(ranks)"
+            : "use --batch \(settings.samplesPerIteration / ranks) or fewer, or --batch auto"
+        log("search: warning: \(settings.samplesPerIteration) masks in batches of \(settings.batchSize) make \(chunks) "
+            + "batches, so only \(chunks) of \(ranks) ranks get work; \(remedy) (cluster/README.md, \"Sizing a search\")")
+    }
+
+    StopSignal.install()
+    let progress = voice.speaks ? ProgressReporter("search", total: settings.iterations, communicator: communicator) : nil
+    let outcome = try search.run(
+        &state, checkpointEvery: job.checkpointEvery,
+        checkpoint: { s in
+            if communicator.isRoot {
+                try SearchCheckpoint.write(s, settings: settings, modelHash: model.hash, tasks: taskNames, to: checkpointPath)
+            }
+        },
+        stopRequested: { StopSignal.received },
+        report: { record, s in
+            FaultInjection.afterIteration(s.iteration, rank: MPIJob.launchRank)
+            voice.afterIteration(s.iteration)
+            guard let progress else { return }
+            let batches = search.lastShares.map { String(($0.count + settings.batchSize - 1) / settings.batchSize) }
+            progress.update(s.iteration, detail: String(format: "loss %.4f ± %.4f, %.1f on, %.1f samples/s",
+                                                          record.lossMean, record.lossStd, record.patchedMean, record.samplesPerSecond)
+                                + (ranks > 1 ? ", batches per rank " + batches.joined(separator: "/") : ""))
+        })
+    let outputs = job.outputs.resolved(tasks: taskNames)
+    guard outcome != .interrupted else {
+        return SearchRunResult(finished: false, iteration: state.iteration, bestIteration: state.bestIteration,
+                               bestLoss: state.bestLoss, variables: [], finalLosses: [:], outputs: outputs)
+    }
+    let finalLogits = state.bestLogits ?? state.policy.logits
+    let bestPolicy = BernoulliPolicy(logits: finalLogits)
+    let probabilities = search.fullProbabilities(bestPolicy)
+    let variables = probabilities.indices.filter { probabilities[$0] > 0.5 }
+    // The chosen variables, scored on the held-out prompts under both rewards (every rank takes part).
+    let chosen = probabilities.map { $0 > 0.5 }
+    var finalLosses: [String: Double] = [:]
+    for reward in SearchSettings.Reward.allCases {
+        finalLosses[reward.rawValue] = try search.heldOutLoss(chosen, reward: reward)
+    }
+    let result = SearchRunResult(finished: true, iteration: state.iteration, bestIteration: state.bestIteration,
+                                 bestLoss: state.bestLoss, variables: variables, finalLosses: finalLosses, outputs: outputs)
+    guard communicator.isRoot else { return result }
+    var fullLogits = [Double](repeating: -.infinity, count: space.count)
+    for (j, v) in search.searched.enumerated() { fullLogits[v] = finalLogits[j] }
+    let origin = "search: \(settings.reward.rawValue) reward"
+        + (settings.baseline == .batch ? "" : ", \(settings.baseline.rawValue) baseline")
+        + ", best policy at iteration \(state.bestIteration) "
+        + "(held-out loss \(state.bestLoss)), seed \(settings.seed)"
+    try Publication.together {
+        for (t, task) in tasks.enumerated() {
+            try TaskVectors(task: task.rawValue, variables: variables, granularity: settings.patchGranularity, means: means[t],
+                            modelHash: model.hash, origin: origin, probabilities: probabilities, policyLogits: fullLogits)
+                .write(to: outputs.taskVectors[t])
+        }
+        try SearchReport(settings: settings, tasks: taskNames, state: state, variables: variables, ranks: ranks,
+                         plantedLoss: plantedLoss, finalLosses: finalLosses)
+            .writeJSON(to: outputs.json)
+        if !outputs.plots.isEmpty {
+            let what = taskNames.count == 1 ? taskNames[0] : "\(taskNames.count) tasks"
+            try ImageFile.writePNG(SearchFigures.lossCurve(state, title: "search loss: \(what), \(settings.reward.rawValue) reward"),
+                                   to: outputs.plots[0])
+            try ImageFile.writePNG(SearchFigures.probabilities(probabilities, space: space,
+                                                               title: "policy probabilities (best, iteration \(state.bestIteration))"),
+                                   to: outputs.plots[1])
+        }
+    }
+    return result
+}
