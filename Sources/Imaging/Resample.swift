@@ -1,10 +1,13 @@
 // Resizing with the exact semantics of Pillow's `Image.resize` (libImaging/Resample.c), so that
 // prompt canvases match the published pipeline, which resizes PIL images via torchvision.
 //
-// The algorithm: separable convolution, horizontal pass first, then vertical; a pass is skipped
-// when that dimension keeps its size. For output sample i the source centre is (i + 0.5) * scale
-// with scale = inSize / outSize; when shrinking (scale > 1) the filter is stretched by `scale`
-// (antialiasing), so its support is `filter.support * max(scale, 1)`. Taps span
+// The algorithm: separable convolution, one horizontal and one vertical pass; a pass is skipped
+// when that dimension keeps its size. The order matters (each 8-bit pass rounds and clips): Pillow
+// 13 runs the vertical pass first when the height shrinks by more than twice as many pixels as the
+// width (`ResamplePassOrder`), and the horizontal pass first otherwise.
+// For output sample i the source centre is (i + 0.5) * scale with scale = inSize / outSize; when
+// shrinking (scale > 1) the filter is stretched by `scale` (antialiasing), so its support is
+// `filter.support * max(scale, 1)`. Taps span
 // [trunc(centre - support + 0.5), trunc(centre + support + 0.5)) clipped to the image, each
 // weighted by filter((j - centre + 0.5) / max(scale, 1)) and normalised to sum 1.
 // In 8-bit mode the weights become fixed point with 22 fractional bits (32 - 8 - 2), rounded half
@@ -36,6 +39,24 @@ public enum ResampleFilter: Sendable {
             if x < 2 { return (((x - 5) * x + 8) * x - 4) * a }
             return 0
         }
+    }
+}
+
+/// Which 1-D pass Pillow's `ImagingResampleInner` (libImaging/Resample.c) runs first.
+///
+/// Pillow 13.0 (python-pillow/Pillow#9549) runs the vertical pass first when
+/// `inHeight - outHeight > 0 && inHeight - outHeight > 2 * (inWidth - outWidth)` (sizes in pixels, not
+/// ratios), to make the horizontal pass cheaper; otherwise the horizontal pass runs first, on only the
+/// input rows the vertical pass will read. Pillow 12 and earlier always ran the horizontal pass first;
+/// the two orders differ by up to 15 levels (of 255) near hard edges, each 8-bit pass rounding and
+/// clipping, e.g. on a 240 x 500 portrait resized to 111 x 111 (Tests/Fixtures/pil/sweep).
+enum ResamplePassOrder: Equatable {
+    case horizontalFirst
+    case verticalFirst
+
+    init(inWidth: Int, inHeight: Int, outWidth: Int, outHeight: Int) {
+        let heightLoss = inHeight - outHeight, widthLoss = inWidth - outWidth
+        self = heightLoss > 0 && heightLoss > 2 * widthLoss ? .verticalFirst : .horizontalFirst
     }
 }
 
@@ -161,39 +182,52 @@ private func resampleColumns8(_ src: UnsafeBufferPointer<UInt8>, width: Int, cha
 }
 
 extension Image8 {
-    /// This image resized to `width` x `height` exactly as Pillow's `Image.resize((width, height), filter)`
-    /// on an 'L' or 'RGB' image (8-bit fixed point, horizontal pass first, antialiased when shrinking).
-    /// Channels are filtered independently: unlike Pillow, alpha is not premultiplied, so call `rgb()`
-    /// first for images with alpha.
+    /// This image resized to `width` x `height` exactly as Pillow 13's `Image.resize((width, height), filter)`
+    /// on an 'L' or 'RGB' image (8-bit fixed point, antialiased when shrinking, passes in Pillow's order:
+    /// `ResamplePassOrder`). Channels are filtered independently: unlike Pillow, alpha is not
+    /// premultiplied, so call `rgb()` first for images with alpha.
     public func resized(width outWidth: Int, height outHeight: Int, filter: ResampleFilter = .bicubic) -> Image8 {
         precondition(outWidth > 0 && outHeight > 0 && width > 0 && height > 0, "resize of an empty image")
         if outWidth == width && outHeight == height { return self }
         let vertical = ResampleTaps(inSize: height, outSize: outHeight, filter: filter)
-        var current = self
-        var rowOffset = 0
-        if outWidth != width {
-            let horizontal = ResampleTaps(inSize: width, outSize: outWidth, filter: filter)
+        let horizontal = ResampleTaps(inSize: width, outSize: outWidth, filter: filter)
+        switch ResamplePassOrder(inWidth: width, inHeight: height, outWidth: outWidth, outHeight: outHeight) {
+        case .verticalFirst:
+            let shorter = verticalPass(vertical, rowOffset: 0)
+            return outWidth != width ? shorter.horizontalPass(horizontal, rows: 0..<outHeight) : shorter
+        case .horizontalFirst:
+            guard outWidth != width else { return verticalPass(vertical, rowOffset: 0) }
             // Only the input rows the vertical pass will read are filtered horizontally.
             let rows = outHeight != height ? vertical.inputRange : 0..<height
-            var out = [UInt8](repeating: 0, count: rows.count * outWidth * channels)
-            pixels.withUnsafeBufferPointer { src in
-                out.withUnsafeMutableBufferPointer { dst in
-                    resampleRows8(src, srcWidth: width, channels: channels, firstRow: rows.lowerBound,
-                                  rows: rows.count, taps: horizontal, dst)
-                }
-            }
-            current = Image8(width: outWidth, height: rows.count, channels: channels, pixels: out)
-            rowOffset = rows.lowerBound
+            let narrower = horizontalPass(horizontal, rows: rows)
+            return outHeight != height ? narrower.verticalPass(vertical, rowOffset: rows.lowerBound) : narrower
         }
-        guard outHeight != height else { return current }
-        var out = [UInt8](repeating: 0, count: outWidth * outHeight * channels)
-        current.pixels.withUnsafeBufferPointer { src in
+    }
+
+    /// Rows `rows` of this image filtered horizontally: [rows.count, taps.start.count, channels].
+    private func horizontalPass(_ taps: ResampleTaps, rows: Range<Int>) -> Image8 {
+        let outWidth = taps.start.count
+        var out = [UInt8](repeating: 0, count: rows.count * outWidth * channels)
+        pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                resampleColumns8(src, width: outWidth, channels: channels, rowOffset: rowOffset,
-                                 taps: vertical, dst)
+                resampleRows8(src, srcWidth: width, channels: channels, firstRow: rows.lowerBound,
+                              rows: rows.count, taps: taps, dst)
             }
         }
-        return Image8(width: outWidth, height: outHeight, channels: channels, pixels: out)
+        return Image8(width: outWidth, height: rows.count, channels: channels, pixels: out)
+    }
+
+    /// This image filtered vertically, its row 0 being input row `rowOffset` of `taps`:
+    /// [taps.start.count, width, channels].
+    private func verticalPass(_ taps: ResampleTaps, rowOffset: Int) -> Image8 {
+        let outHeight = taps.start.count
+        var out = [UInt8](repeating: 0, count: width * outHeight * channels)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                resampleColumns8(src, width: width, channels: channels, rowOffset: rowOffset, taps: taps, dst)
+            }
+        }
+        return Image8(width: width, height: outHeight, channels: channels, pixels: out)
     }
 }
 
@@ -211,45 +245,56 @@ public struct FloatPlane: Equatable, Sendable {
         self.values = values
     }
 
-    /// Resized as Pillow resizes an 'F' image: double-precision sums of normalised weights,
-    /// float32 storage after each pass, horizontal pass first, no clipping.
+    /// Resized as Pillow 13 resizes an 'F' image: double-precision sums of normalised weights,
+    /// float32 storage after each pass, no clipping, passes in Pillow's order (`ResamplePassOrder`).
     public func resized(width outWidth: Int, height outHeight: Int, filter: ResampleFilter = .bicubic) -> FloatPlane {
         precondition(outWidth > 0 && outHeight > 0 && width > 0 && height > 0, "resize of an empty image")
         if outWidth == width && outHeight == height { return self }
         let vertical = ResampleTaps(inSize: height, outSize: outHeight, filter: filter)
-        var current = values
-        var currentWidth = width
-        var rowOffset = 0
-        if outWidth != width {
-            let h = ResampleTaps(inSize: width, outSize: outWidth, filter: filter)
+        let horizontal = ResampleTaps(inSize: width, outSize: outWidth, filter: filter)
+        switch ResamplePassOrder(inWidth: width, inHeight: height, outWidth: outWidth, outHeight: outHeight) {
+        case .verticalFirst:
+            let shorter = verticalPass(vertical, rowOffset: 0)
+            return outWidth != width ? shorter.horizontalPass(horizontal, rows: 0..<outHeight) : shorter
+        case .horizontalFirst:
+            guard outWidth != width else { return verticalPass(vertical, rowOffset: 0) }
             let rows = outHeight != height ? vertical.inputRange : 0..<height
-            var out = [Float](repeating: 0, count: rows.count * outWidth)
-            for y in 0..<rows.count {
-                let base = (rows.lowerBound + y) * width
-                for x in 0..<outWidth {
-                    var sum = 0.0
-                    for j in 0..<h.count[x] {
-                        sum += Double(values[base + h.start[x] + j]) * h.weights[x * h.taps + j]
-                    }
-                    out[y * outWidth + x] = Float(sum)
-                }
-            }
-            current = out
-            currentWidth = outWidth
-            rowOffset = rows.lowerBound
+            let narrower = horizontalPass(horizontal, rows: rows)
+            return outHeight != height ? narrower.verticalPass(vertical, rowOffset: rows.lowerBound) : narrower
         }
-        guard outHeight != height else { return FloatPlane(width: outWidth, height: outHeight, values: current) }
-        var out = [Float](repeating: 0, count: outWidth * outHeight)
-        for y in 0..<outHeight {
-            let lo = vertical.start[y] - rowOffset
-            for x in 0..<currentWidth {
+    }
+
+    /// Rows `rows` filtered horizontally: [rows.count, taps.start.count].
+    private func horizontalPass(_ taps: ResampleTaps, rows: Range<Int>) -> FloatPlane {
+        let outWidth = taps.start.count
+        var out = [Float](repeating: 0, count: rows.count * outWidth)
+        for y in 0..<rows.count {
+            let base = (rows.lowerBound + y) * width
+            for x in 0..<outWidth {
                 var sum = 0.0
-                for j in 0..<vertical.count[y] {
-                    sum += Double(current[(lo + j) * currentWidth + x]) * vertical.weights[y * vertical.taps + j]
+                for j in 0..<taps.count[x] {
+                    sum += Double(values[base + taps.start[x] + j]) * taps.weights[x * taps.taps + j]
                 }
                 out[y * outWidth + x] = Float(sum)
             }
         }
-        return FloatPlane(width: outWidth, height: outHeight, values: out)
+        return FloatPlane(width: outWidth, height: rows.count, values: out)
+    }
+
+    /// Filtered vertically, row 0 being input row `rowOffset` of `taps`: [taps.start.count, width].
+    private func verticalPass(_ taps: ResampleTaps, rowOffset: Int) -> FloatPlane {
+        let outHeight = taps.start.count
+        var out = [Float](repeating: 0, count: width * outHeight)
+        for y in 0..<outHeight {
+            let lo = taps.start[y] - rowOffset
+            for x in 0..<width {
+                var sum = 0.0
+                for j in 0..<taps.count[y] {
+                    sum += Double(values[(lo + j) * width + x]) * taps.weights[y * taps.taps + j]
+                }
+                out[y * width + x] = Float(sum)
+            }
+        }
+        return FloatPlane(width: width, height: outHeight, values: out)
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Imaging
+@testable import Imaging
 import TestSupport
 import XCTest
 
@@ -85,6 +85,23 @@ final class PillowResizeTests: XCTestCase {
         // floor((587 + 114) / 1000) would give 0. Values from Pillow's Convert.c definition (L24).
         let image = Image8(width: 3, height: 1, channels: 3, pixels: [1, 0, 0, 0, 1, 1, 255, 255, 255])
         XCTAssertEqual(image.luma().pixels, [0, 1, 255])
+    }
+
+    func testPillowRunsTheVerticalPassFirstOnlyWhenTheHeightLosesMoreThanTwiceTheWidthsPixels() {
+        // The rule of Pillow 13.0's ImagingResampleInner (libImaging/Resample.c, python-pillow/Pillow#9549):
+        // vertical first iff inH - outH > 0 and inH - outH > 2 * (inW - outW). The sweep in
+        // PillowSweepTests checks the consequences on 8,820 cases.
+        func order(_ inW: Int, _ inH: Int, _ outW: Int, _ outH: Int) -> ResamplePassOrder {
+            ResamplePassOrder(inWidth: inW, inHeight: inH, outWidth: outW, outHeight: outH)
+        }
+        XCTAssertEqual(order(240, 500, 111, 111), .verticalFirst)    // 389 > 2 * 129
+        XCTAssertEqual(order(375, 500, 111, 111), .horizontalFirst)  // 389 < 2 * 264
+        XCTAssertEqual(order(500, 375, 111, 111), .horizontalFirst)
+        XCTAssertEqual(order(10, 60, 55, 55), .verticalFirst)        // the width grows: 5 > -90
+        XCTAssertEqual(order(121, 131, 111, 111), .horizontalFirst)  // 20 == 2 * 10: not more
+        XCTAssertEqual(order(120, 131, 111, 111), .verticalFirst)    // 20 > 2 * 9
+        XCTAssertEqual(order(30, 40, 111, 111), .horizontalFirst)    // growing
+        XCTAssertEqual(order(64, 64, 64, 31), .verticalFirst)        // only the vertical pass runs anyway
     }
 
     func testResizingToTheSameSizeReturnsTheImageUnchanged() throws {
