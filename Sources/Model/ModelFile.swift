@@ -13,7 +13,7 @@ public enum ModelFile {
         let file = try FileKind.model.open(path)
         return try FileKind.model.reading(path) {
             let configuration = try ModelConfiguration(readingAttributesOf: "config", in: file.root)
-            let weights = try WeightStore.read(from: file.root.group("weights"))
+            let weights = try WeightStore.read(from: file.root.group("weights"), expected: configuration.expectedTensors)
             try weights.validate(against: configuration.expectedTensors)
             // Files written by other tools (the h5py fixture) carry no hash; ours must still match theirs.
             if let stored = try? file.root.attribute("content_hash").stringValue, stored != weights.contentHash {

@@ -71,6 +71,10 @@ public struct VQGANConfiguration: Equatable, Codable, Sendable {
     /// Problems that make the configuration unusable, in words (empty when valid).
     public var problems: [String] {
         var found: [String] = []
+        let sizes = [ch, resBlocks, zChannels, embedDim, codebookSize, inChannels, outChannels, groups] + chMult
+        if sizes.contains(where: { $0 > 1 << 20 }) || chMult.count > 16 {
+            return ["a VQGAN size is implausibly large (every size at most 2^20, at most 16 levels): \(sizes)"]
+        }
         if ch <= 0 || resBlocks <= 0 || zChannels <= 0 || embedDim <= 0 || codebookSize <= 0
             || inChannels <= 0 || outChannels <= 0 || groups <= 0 {
             found.append("every VQGAN size must be positive")

@@ -69,7 +69,17 @@ public struct WeightStore {
     }
 
     /// Reads every dataset under `group` (e.g. `/weights`) as float32, converting other numeric types.
-    public static func read(from group: HDF5Group) throws -> WeightStore {
+    /// With `expected` (name to shape), stored shapes are checked first, before any values are
+    /// read, so a damaged file cannot make the reader allocate what its dataspace claims.
+    public static func read(from group: HDF5Group, expected: [String: [Int]]? = nil) throws -> WeightStore {
+        if let expected {
+            let misShaped = try group.children().sorted().compactMap { name -> (name: String, expected: [Int], found: [Int])? in
+                guard let shape = expected[name] else { return nil }
+                let found = try group.shape(of: name)
+                return found == shape ? nil : (name, shape, found)
+            }
+            if !misShaped.isEmpty { throw WeightError.misShaped(misShaped) }
+        }
         var store = WeightStore()
         for name in try group.children() {
             let array = try group.readConverting(name, as: Float.self)
