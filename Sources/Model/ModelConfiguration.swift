@@ -1,7 +1,7 @@
 import Storage
 
 /// One stack of pre-norm transformer blocks (the MAE encoder or decoder).
-public struct StackConfiguration: Equatable, Sendable {
+public struct StackConfiguration: Equatable, Codable, Sendable {
     /// Token width D.
     public var width: Int
     /// Number of blocks (layers l = 0 ..< depth).
@@ -25,7 +25,7 @@ public struct StackConfiguration: Equatable, Sendable {
 /// The whole MAE-VQGAN model's shape: the MAE transformer (REFERENCE.md section 2) and its VQGAN.
 /// Stored in a model file as attributes of `/config`, under the fixture's names
 /// (`image_size`, `enc_dim`, `vq_ch_mult`, ...; see `attributeNames`).
-public struct ModelConfiguration: Equatable, Sendable {
+public struct ModelConfiguration: Equatable, Codable, Sendable {
     /// Canvas side in pixels (224).
     public var imageSize: Int
     /// Patch side in pixels (16); the token grid is `imageSize / patchSize` per side.
@@ -74,6 +74,14 @@ public struct ModelConfiguration: Equatable, Sendable {
     /// Problems that make the configuration unusable, in words (empty when valid).
     public var problems: [String] {
         var found: [String] = []
+        // Bounds far above any real model, so that a damaged or hostile /config cannot make the
+        // arithmetic on it overflow or its allocations exceed memory.
+        let sizes = [imageSize, patchSize, encoder.width, encoder.depth, encoder.heads, encoder.mlpHidden,
+                     decoder.width, decoder.depth, decoder.heads, decoder.mlpHidden, vocabulary]
+        if imageSize > 4096 || sizes.contains(where: { $0 > 1 << 20 }) {
+            return ["a size in /config is implausibly large (image_size at most 4096, every other size at most 2^20): "
+                    + "\(sizes)"]
+        }
         if imageSize <= 0 || patchSize <= 0 || imageSize % patchSize != 0 {
             found.append("image_size \(imageSize) must be a positive multiple of patch_size \(patchSize)")
         } else if grid % 2 != 0 {
