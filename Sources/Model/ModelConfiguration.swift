@@ -101,7 +101,7 @@ public struct ModelConfiguration: Equatable, Codable, Sendable {
         if vqgan.downsampling != patchSize {
             found.append("the VQGAN downsamples by \(vqgan.downsampling), not by patch_size \(patchSize)")
         }
-        if normEps <= 0 { found.append("norm_eps must be positive") }
+        if !(normEps.isFinite && normEps > 0) { found.append("norm_eps must be a positive number") }
         return found + vqgan.problems
     }
 }
@@ -163,6 +163,14 @@ extension ModelConfiguration {
             }
             return v
         }
+        /// A number read from the file that must be a whole count: checked before converting to Int,
+        /// which traps on NaN, infinities and values beyond Int's range.
+        func count(_ value: Double, _ name: String) throws -> Int {
+            guard value.isFinite, value == value.rounded(), abs(value) <= Double(1 << 40) else {
+                throw ConfigurationError.wrongAttribute(name: name, found: String(value), expected: "a whole number of plausible size")
+            }
+            return Int(value)
+        }
         guard group.hasAttribute("vq_ch_mult", of: path) else { throw ConfigurationError.missingAttribute("vq_ch_mult") }
         let multAttribute = try group.attribute("vq_ch_mult", of: path)
         guard let chMult = multAttribute.intsValue else {
@@ -170,19 +178,26 @@ extension ModelConfiguration {
                                                     expected: "a list of integers")
         }
         let ratio = try optionalDouble("mlp_ratio", 4)
+        guard ratio.isFinite, ratio > 0, ratio <= 1024 else {
+            throw ConfigurationError.wrongAttribute(name: "mlp_ratio", found: String(ratio), expected: "a number in (0, 1024]")
+        }
         let encoderWidth = try int("enc_dim"), decoderWidth = try int("dec_dim")
+        let plausible = -(1 << 40) ... 1 << 40
+        guard plausible.contains(encoderWidth), plausible.contains(decoderWidth) else {
+            throw ConfigurationError.invalid(["enc_dim \(encoderWidth) or dec_dim \(decoderWidth) is implausibly large"])
+        }
         let vocabulary = try int("vocab")
         let vqgan = VQGANConfiguration(
             ch: try int("vq_ch"), chMult: chMult, resBlocks: try int("vq_res_blocks"),
             zChannels: try int("vq_z"), embedDim: try int("vq_embed"), codebookSize: vocabulary,
-            groups: Int(try optionalDouble("vq_groups", 32)), eps: Float(try optionalDouble("vq_eps", 1e-6)))
+            groups: try count(try optionalDouble("vq_groups", 32), "vq_groups"), eps: Float(try optionalDouble("vq_eps", 1e-6)))
         self.init(imageSize: try int("image_size"), patchSize: try int("patch_size"),
                   encoder: StackConfiguration(width: encoderWidth, depth: try int("enc_depth"),
                                               heads: try int("enc_heads"),
-                                              mlpHidden: Int((Double(encoderWidth) * ratio).rounded())),
+                                              mlpHidden: try count((Double(encoderWidth) * ratio).rounded(), "mlp_ratio")),
                   decoder: StackConfiguration(width: decoderWidth, depth: try int("dec_depth"),
                                               heads: try int("dec_heads"),
-                                              mlpHidden: Int((Double(decoderWidth) * ratio).rounded())),
+                                              mlpHidden: try count((Double(decoderWidth) * ratio).rounded(), "mlp_ratio")),
                   vocabulary: vocabulary, normEps: Float(try optionalDouble("norm_eps", 1e-6)), vqgan: vqgan)
         let problems = self.problems
         if !problems.isEmpty { throw ConfigurationError.invalid(problems) }

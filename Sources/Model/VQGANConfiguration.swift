@@ -81,7 +81,9 @@ public struct VQGANConfiguration: Equatable, Codable, Sendable {
         }
         if chMult.isEmpty || chMult.contains(where: { $0 <= 0 }) {
             found.append("ch_mult \(chMult) must be a non-empty list of positive multipliers")
+            return found
         }
+        if !(eps.isFinite && eps > 0) { found.append("vq_eps \(eps) must be a positive number") }
         let widths = [ch] + chMult.map { ch * $0 }
         if groups > 0, let bad = widths.first(where: { $0 % groups != 0 }) {
             found.append("channel count \(bad) is not divisible by \(groups) GroupNorm groups")

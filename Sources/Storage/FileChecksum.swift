@@ -48,7 +48,14 @@ enum FileChecksum {
             throw HDF5Error(.locked, file: path)
         }
         var block = [UInt8](repeating: 0, count: 20)
-        guard pread(descriptor, &block, block.count, 0) == block.count, Array(block[0 ..< 8]) == marker else { return }
+        guard pread(descriptor, &block, block.count, 0) == block.count else { return }
+        // A marker off by a byte or three is a damaged vtv file, not a foreign one (whose first
+        // bytes are HDF5's signature or zeros, eight bytes away from it).
+        let differing = zip(block[0 ..< 8], marker).filter { $0 != $1 }.count
+        if (1 ... 3).contains(differing) {
+            throw HDF5Error(.corrupted("its checksum header is damaged"), file: path)
+        }
+        guard differing == 0 else { return }
         let storedLength = block[8 ..< 16].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let storedCRC = block[16 ..< 20].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         let (length, crc) = try checksum(descriptor, path: path)

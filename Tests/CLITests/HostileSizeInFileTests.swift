@@ -39,6 +39,31 @@ final class HostileSizeInFileTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("'blocks.0.attn.qkv.bias' has shape [1099511627776], expected [192]"), r.stderr)
     }
 
+    /// The campaign's attribute sweep, in small: every /config attribute of a model set in turn to
+    /// hostile values; `model info` must refuse each with a message, never trap.
+    func testEveryConfigurationAttributeSetToAHostileValueIsRefused() throws {
+        let model = path("m.h5")
+        let made = try runCommand(TestPaths.vtv, ["model", "init", "--config", "tiny", "--seed", "1", "--out", model])
+        XCTAssertEqual(made.status, 0, made.output)
+        let names = try HDF5File.open(model).root.attributeNames(of: "config")
+        XCTAssertGreaterThan(names.count, 10)
+        let values: [HDF5Attribute] = [.double(.nan), .double(-.infinity), .double(1e300), .int(1 << 62), .int(Int.min), .int(0),
+                                       .ints([Int.min])]
+        for name in names {
+            for value in values {
+                let edited = path("edited.h5")
+                try? FileManager.default.removeItem(atPath: edited)
+                try FileManager.default.copyItem(atPath: model, toPath: edited)
+                let file = try HDF5File.open(edited, writable: true)
+                try file.root.setAttribute(name, value, on: "config")
+                try file.commit()
+                let r = try runCommand(TestPaths.vtv, ["model", "info", edited])
+                XCTAssertTrue(r.status == 0 || r.status == 1, "\(name) = \(value): status \(r.status)\n\(r.stderr)")
+                XCTAssertFalse(r.stderr.contains("Fatal error") || r.stderr.contains("crashed"), "\(name) = \(value): \(r.stderr)")
+            }
+        }
+    }
+
     func testAConfigurationClaimingAHugeCanvasIsRefused() throws {
         let fixture = TestPaths.fixtureH5
         for step in [["collect", "--model", fixture, "--prompts", fixture, "--count", "1", "--tasks", "segmentation,inpaint",

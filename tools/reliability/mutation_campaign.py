@@ -2,30 +2,51 @@
 """Mutation campaign over every file kind vtv reads (issue #25; docs/reliability.md).
 
 Makes one valid file of each kind with the release `vtv` binary on the tiny model, then for each
-kind applies N seeded, structure-aware mutations (truncations at random and structural offsets,
-bit flips in metadata and in dataset data, swapped datasets, datasets rewritten with wrong
-dtypes, shapes or values, attributes deleted or changed, groups removed, pickle ints rewritten,
-image headers with impossible sizes...) and runs every vtv reader of that kind on each mutant
-with a timeout. Each run is classified:
+kind applies N seeded mutations and runs every vtv reader of that kind on each mutant (or
+--readers of them, drawn at random) with a timeout. vtv's HDF5 files carry integrity checks
+(docs/formats.md, "Integrity and safe writing": a whole-file CRC-32 in the 512-byte user block,
+Fletcher32 on datasets, the root attribute `attributes_checksum`), so HDF5 mutants come in layers:
+
+  raw     byte-level damage (truncations at random and structural offsets, bit flips in the
+          stamp, the superblock, object headers and dataset data, zeroed runs, inserted bytes, an
+          h5py edit left unsealed): must be refused as "corrupted", never accepted
+  sealed  structure-aware edits made with h5py (swapped, retyped, reshaped, huge or removed
+          datasets, NaN/extreme values, attributes deleted or changed, groups removed, objects
+          added), then re-sealed: `attributes_checksum` recomputed (unless the edit was to that
+          attribute) and the user-block CRC restamped, so the checks pass and vtv's own readers'
+          validation is what is exercised; accepting one is not damage (the file is consistent)
+  other   the whole file replaced by a seed of another kind
+
+PyTorch checkpoints and images have no vtv checksum; their mutations (truncations, header flips,
+pickle edits, impossible image sizes, data flips...) are all applied raw. Each run is classified:
 
   ok      exit 0
   error   exit 1 or 2 with a `vtv: ` message on stderr (a clean refusal); of these, "noisy" counts
           those whose stderr also holds a library's own text (an HDF5 error stack, a codec warning),
-          "unnamed" those whose message does not name the damaged file
-  CRASH   killed by a signal, a Swift runtime trap, or an exit without a `vtv: ` message
+          "unnamed" those whose message does not name the damaged file, "not corrupted" the raw
+          HDF5 mutants refused with a message that does not say "corrupted"
+  CRASH   killed by a signal, a Swift runtime trap, or an exit without a `vtv: ` message (each run's
+          address space is limited, --memory-limit: an allocation for a size read from a file that
+          passes vtv's checks aborts at once instead of taking the shared machine's memory)
   HANG    still running at --timeout
-  silent  (a subset of ok) exit 0 on a mutant whose stored data bytes were flipped: damage
-          accepted without a word; must be 0 for the HDF5 kinds once their data is checksummed
+  silent  (a subset of ok) HDF5 kinds: exit 0 on a raw mutant whose bytes after the user block
+          changed (must be 0); torch and image: exit 0 on a flip of stored data bytes
   WROTE-INPUT  the reader changed its input file (it may only read it)
 
-Crashing, hanging and input-writing mutants are kept under OUT/kept/ with a replay.sh; the seed
-files they need are under OUT/seed/. Every run is a line of OUT/results.jsonl; the summary table
-is printed and written to OUT/summary.md.
+Crashing, hanging, silent (HDF5) and input-writing mutants are kept under OUT/kept/ with a
+replay.sh; the seed files they need are under OUT/seed/. Every run is a line of
+OUT/results.jsonl; the summary table is printed and written to OUT/summary.md.
 
 Needs Python 3 with numpy and h5py (no PyTorch); not run in CI. From the package root:
   swift build -c release --product vtv
   python3 tools/reliability/mutation_campaign.py --per-kind 1000 --out /tmp/vtv-campaign
-Options: --kinds model,prompts,...  --seed S  --workers 2  --timeout 60  --vtv PATH
+Options: --kinds model,prompts,...  --seed S  --workers 2  --timeout 60  --memory-limit 4 (GiB, ulimit -v)
+  --readers N  --vtv PATH
+  python3 tools/reliability/mutation_campaign.py --check-seal FILE.h5...  (checks the Python
+  attributes_checksum and CRC against files vtv wrote; the campaign does this on its seeds)
+  python3 tools/reliability/mutation_campaign.py --seal FILE.h5...  (re-seals files edited with h5py)
+  python3 tools/reliability/mutation_campaign.py --sweep-attributes  (every group attribute of the HDF5
+  seeds set in turn to NaN, inf, 2^62, a string... and re-sealed, instead of random mutants)
 """
 import argparse
 import concurrent.futures
@@ -192,6 +213,117 @@ HDF5_KINDS = {"model", "prompts", "activations", "scores", "taskvectors", "check
 REWRITES_INPUT = {"search --resume"}
 
 # ----------------------------------------------------------------------------------------------
+# Sealing: vtv's integrity checks, recomputed in Python (docs/formats.md, "Integrity and safe
+# writing"), so that structure-aware edits reach vtv's readers past the checksums.
+
+USER_BLOCK = 512
+STAMP = b"VTVSUM01"
+STAMP_END = 20  # marker, uint64 length, uint32 CRC; the rest of the user block is not checked
+CHECKSUM = "attributes_checksum"
+FNV_OFFSET, FNV_PRIME, MASK64 = 0xcbf29ce484222325, 0x100000001b3, (1 << 64) - 1
+
+
+def _fnv_add(h, text):
+    """Adds a string to the FNV-1a hash: its UTF-8 bytes, then one zero byte."""
+    for byte in text.encode("utf-8") + b"\0":
+        h = ((h ^ byte) * FNV_PRIME) & MASK64
+    return h
+
+
+def _double_bits(values):
+    """Swift's String(d.bitPattern, radix: 16) of each double: lowercase hex, no leading zeros."""
+    return ",".join(format(int(v), "x") for v in np.asarray(values, dtype="<f8").reshape(-1).view("<u8"))
+
+
+def canonical_attribute(obj, name):
+    """The canonical form of one attribute (AttributeChecksum.canonical), read as vtv reads it:
+    integers as int64, floats as float64, strings as text; no shape is a scalar."""
+    aid = obj.attrs.get_id(name)
+    type_id = aid.get_type()
+    kind = type_id.get_class()
+    scalar = len(aid.shape) == 0
+    if kind == h5py.h5t.INTEGER:
+        values = np.zeros(aid.shape, dtype=np.int64)
+        aid.read(values, mtype=h5py.h5t.NATIVE_INT64)
+        return f"i:{int(values)}" if scalar else "I:" + ",".join(str(int(v)) for v in values.reshape(-1))
+    if kind == h5py.h5t.FLOAT:
+        values = np.zeros(aid.shape, dtype=np.float64)
+        aid.read(values, mtype=h5py.h5t.NATIVE_DOUBLE)
+        return ("d:" if scalar else "D:") + _double_bits(values)
+    if kind == h5py.h5t.STRING:
+        variable = type_id.is_variable_str()
+
+        def text(value):  # vtv: C strings end at a zero byte; fixed-length ones are trimmed
+            if isinstance(value, bytes):
+                value = value.split(b"\0", 1)[0].decode("utf-8", "replace")
+            value = str(value).split("\0", 1)[0]
+            return value if variable else value.strip(" \t")
+        value = obj.attrs[name]
+        if scalar:
+            return "s:" + text(value.item() if isinstance(value, np.ndarray) else value)
+        return "S:" + "\0".join(text(v) for v in np.asarray(value, dtype=object).reshape(-1))
+    raise ValueError(f"attribute {name!r} has a type vtv does not read (class {kind})")
+
+
+def attributes_checksum(f):
+    """vtv's `attributes_checksum` of an open h5py file (Sources/Storage/AttributeChecksum.swift):
+    64-bit FNV-1a over the root "/" then its children by name, depth first, each object's path
+    followed by its attribute names in order and their canonical values (the root's own
+    `attributes_checksum` left out); the int64 with the hash's bit pattern."""
+    h = FNV_OFFSET
+
+    def visit(obj, path):
+        nonlocal h
+        h = _fnv_add(h, path)
+        for name in sorted(obj.attrs.keys()):
+            if path == "/" and name == CHECKSUM:
+                continue
+            h = _fnv_add(h, name)
+            h = _fnv_add(h, canonical_attribute(obj, name))
+        if isinstance(obj, h5py.Group):
+            for child in sorted(obj.keys()):
+                visit(obj[child], ("/" if path == "/" else path + "/") + child)
+    visit(f, "/")
+    return h - (1 << 64) if h >= 1 << 63 else h
+
+
+def stamp_crc(data):
+    """The file with its user block's stamp rewritten: `VTVSUM01`, uint64 LE length of the rest,
+    uint32 LE zlib.crc32 of the rest (FileChecksum.swift)."""
+    return STAMP + struct.pack("<QI", len(data) - USER_BLOCK, zlib.crc32(data[USER_BLOCK:]) & 0xFFFFFFFF) + data[STAMP_END:]
+
+
+def seal_file(path):
+    """Re-seals a vtv file edited in place (by h5py): recomputes `attributes_checksum` (when the
+    file has one), then, with h5py closed, the user block's CRC (when it has the stamp)."""
+    with h5py.File(path, "r+") as f:
+        if CHECKSUM in f.attrs:
+            f.attrs[CHECKSUM] = np.int64(attributes_checksum(f))
+    data = open(path, "rb").read()
+    if data.startswith(STAMP):
+        open(path, "r+b").write(stamp_crc(data)[:STAMP_END])
+
+
+def check_seal(path):
+    """Checks this module's attributes_checksum and CRC against a file vtv wrote; returns a
+    list of mismatches (empty when both agree with the stored values)."""
+    problems = []
+    with h5py.File(path, "r") as f:
+        if CHECKSUM in f.attrs:
+            stored, mine = int(f.attrs[CHECKSUM]), attributes_checksum(f)
+            if stored != mine:
+                problems.append(f"{path}: attributes_checksum {mine} where vtv stored {stored}")
+        else:
+            problems.append(f"{path}: no {CHECKSUM}")
+    data = open(path, "rb").read()
+    if not data.startswith(STAMP):
+        problems.append(f"{path}: no {STAMP.decode()} stamp")
+    elif stamp_crc(data) != data:
+        problems.append(f"{path}: the recomputed stamp differs from vtv's")
+    return problems
+
+
+# ----------------------------------------------------------------------------------------------
 # Mutations. Each takes (bytes of the seed, path of the seed, rng) and returns
 # (mutant bytes, description dict); "data_flip": True marks a flip of stored data bytes.
 
@@ -212,42 +344,46 @@ def interesting_int(rng):
 
 
 class HDF5Map:
-    """Where things are in a seed HDF5 file: data extents per dataset, object header addresses,
+    """Where things are in a seed HDF5 file: data extents per dataset (absolute file offsets),
+    object header offsets (HDF5 addresses are relative to the superblock, after the user block),
     datasets, groups and attributes (read once with h5py)."""
 
     def __init__(self, path):
         self.extents = []      # (dataset, offset, size)
-        self.headers = []      # (name, address)
+        self.headers = []      # (name, offset)
         self.datasets = []     # (name, shape, dtype)
         self.groups = []
         self.attributes = []   # (object name, attribute name)
         with h5py.File(path, "r") as f:
-            self.headers.append(("/", h5py.h5o.get_info(f.id).addr))
+            self.base = f.id.get_create_plist().get_userblock()
+            self.headers.append(("/", self.base + h5py.h5o.get_info(f.id).addr))
             for a in f.attrs:
                 self.attributes.append(("/", a))
 
             def visit(name, obj):
-                self.headers.append((name, h5py.h5o.get_info(obj.id).addr))
+                self.headers.append((name, self.base + h5py.h5o.get_info(obj.id).addr))
                 for a in obj.attrs:
                     self.attributes.append((name, a))
                 if isinstance(obj, h5py.Dataset):
                     self.datasets.append((name, obj.shape, obj.dtype))
                     if obj.chunks is None:
-                        offset = obj.id.get_offset()
+                        offset = obj.id.get_offset()  # absolute: includes the user block
                         size = obj.id.get_storage_size()
                         if offset is not None and size > 0:
                             self.extents.append((name, offset, size))
                     else:
                         for i in range(obj.id.get_num_chunks()):
-                            info = obj.id.get_chunk_info(i)
+                            info = obj.id.get_chunk_info(i)  # absolute, as get_offset
                             if info.size > 0:
                                 self.extents.append((name, info.byte_offset, info.size))
                 else:
                     self.groups.append(name)
             f.visititems(visit)
         self.size = os.path.getsize(path)
-        covered = sorted((o, o + n) for _, o, n in self.extents)
-        self.metadata = []  # byte ranges holding no dataset data
+        # Byte ranges holding no dataset data; the user block's unchecked padding (after the
+        # stamp) is left out: HDF5 and vtv both ignore it.
+        covered = sorted([(o, o + n) for _, o, n in self.extents] + [(STAMP_END, self.base)] * (self.base > STAMP_END))
+        self.metadata = []
         at = 0
         for start, end in covered:
             if start > at:
@@ -259,9 +395,11 @@ class HDF5Map:
     def metadata_offset(self, rng):
         if rng.random() < 0.5 and self.headers:
             _, address = rng.choice(self.headers)
-            return min(self.size - 1, max(0, address + rng.randrange(-16, 128)))
+            return min(self.size - 1, max(self.base, address + rng.randrange(-16, 128)))
         if rng.random() < 0.2:
-            return rng.randrange(min(96, self.size))  # the superblock
+            return self.base + rng.randrange(min(96, self.size - self.base))  # the superblock
+        if rng.random() < 0.05:
+            return rng.randrange(min(STAMP_END, self.size))  # the stamp: marker, length, CRC
         start, end = rng.choice(self.metadata)
         return rng.randrange(start, end)
 
@@ -277,14 +415,33 @@ def hdf5_map(path):
         return _maps[path]
 
 
-def h5_edit(data, rng, edit):
-    """Applies `edit(file, rng) -> description` to a copy of the file with h5py."""
+def h5_edit(data, rng, edit, seal=True):
+    """Applies `edit(file, rng) -> description` to a copy of the file with h5py and, with `seal`,
+    re-seals it: `attributes_checksum` recomputed (unless the edit was to that attribute: then it
+    stays as edited) and, after h5py has closed the file (mode 'r+' rewrites bytes of its own),
+    the user block's CRC restamped. An edit that cannot apply to this file raises `Skip`."""
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "m.h5")
         open(path, "wb").write(data)
         with h5py.File(path, "r+") as f:
             description = edit(f, rng)
-        return open(path, "rb").read(), description
+            if "skipped" in description:
+                raise Skip(description["skipped"])
+            if seal:
+                edited = description.get("object") == "/" and description.get("attribute") == CHECKSUM
+                if CHECKSUM in f.attrs and not edited:
+                    f.attrs[CHECKSUM] = np.int64(attributes_checksum(f))
+                    description["sealed"] = "attributes_checksum and CRC"
+                else:
+                    description["sealed"] = "CRC (attributes_checksum as edited)" if edited else "CRC"
+        mutant = open(path, "rb").read()
+        if seal and mutant.startswith(STAMP):
+            mutant = stamp_crc(mutant)
+        return mutant, description
+
+
+class Skip(Exception):
+    """An edit that does not apply to this file (another is drawn)."""
 
 
 def all_datasets(f):
@@ -299,10 +456,18 @@ def all_objects(f):
     return found
 
 
-def replace_dataset(f, name, array):
+def replace_dataset(f, name, array, **options):
+    """Rewrites dataset `name` with `array` (or with `options` alone: shape, dtype, chunks),
+    keeping its attributes and, where the new one can have it, its Fletcher32 filter."""
     attrs = dict(f[name].attrs)
+    fletcher32 = f[name].fletcher32
     del f[name]
-    f.create_dataset(name, data=array)
+    if options:
+        f.create_dataset(name, fletcher32=fletcher32, **options)
+    else:
+        array = np.asarray(array)
+        checked = fletcher32 and array.ndim > 0 and array.size > 0 and array.dtype.kind in "fiub"
+        f.create_dataset(name, data=array, fletcher32=checked)
     for k, v in attrs.items():
         f[name].attrs[k] = v
 
@@ -366,6 +531,28 @@ def edit_shape(f, rng):
     return {"op": "dataset shape", "dataset": name, "how": how, "from": list(values.shape), "to": list(np.shape(array))}
 
 
+def edit_huge_shape(f, rng):
+    name = rng.choice(all_datasets(f))
+    d = f[name]
+    dtype = d.dtype if d.dtype.kind in "fiub" else np.dtype("float32")
+    before = list(d.shape)
+    shape = list(d.shape) or [1]
+    axis = rng.randrange(len(shape) + 1)
+    huge = rng.choice([2**31, 2**32 + 1, 2**40, 2**48])
+    if axis == len(shape):
+        shape.insert(0, huge)
+    else:
+        shape[axis] = huge
+    # The total must stay under 2^63 bytes for HDF5; no chunk is written, so the file stays small.
+    while int(np.prod(shape, dtype=object)) * dtype.itemsize >= 2**62:
+        shape[shape.index(max(shape))] //= 1024
+    chunks = tuple(max(1, min(s, 64)) for s in shape)
+    # A zero dimension takes a chunk of 1 only when the dataset may grow along it.
+    maxshape = tuple(None if s == 0 else s for s in shape)
+    replace_dataset(f, name, None, shape=tuple(shape), dtype=dtype, chunks=chunks, maxshape=maxshape)
+    return {"op": "dataset huge shape", "dataset": name, "from": before, "to": shape}
+
+
 def edit_values(f, rng):
     name = rng.choice(all_datasets(f))
     values = np.array(f[name][()])
@@ -408,7 +595,7 @@ def edit_attribute_change(f, rng):
         new = rng.choice([np.float64("nan"), np.float64("inf"), np.float64(-1.5), np.float64(1e300)])
     elif choice == 2:
         new = rng.choice(["", "vtv-model", "vtv-prompts", "vtv-activations", "vtv-scores", "vtv-taskvectors",
-                          "vtv-search-checkpoint", "x" * 10000, "\u00e9\u0000z", "0123456789abcdef"])
+                          "vtv-search-checkpoint", "x" * 10000, "\u00e9\u2028z", "0123456789abcdef"])
     elif choice == 3:
         new = np.array([interesting_int(rng) for _ in range(rng.randrange(0, 7))], dtype=np.int64)
     elif choice == 4:
@@ -443,19 +630,64 @@ def edit_extra(f, rng):
     return {"op": "add object", "object": name}
 
 
-H5_EDITS = [edit_swap, edit_dtype, edit_shape, edit_values, edit_attribute_delete, edit_attribute_change,
-            edit_remove, edit_extra]
+H5_EDITS = [edit_swap, edit_dtype, edit_shape, edit_huge_shape, edit_values, edit_attribute_delete,
+            edit_attribute_change, edit_remove, edit_extra]
+
+
+# The attribute sweep (--sweep-attributes): every attribute of every group of each HDF5 seed (the
+# root's and /config's included, `attributes_checksum` left out) set in turn to each of these
+# values, re-sealed. Random edits reach a given attribute with a given value rarely; a reader's
+# configuration and settings checks are where hostile numbers go first.
+SWEEP_VALUES = [("nan", np.float64("nan")), ("inf", np.float64("inf")), ("-inf", np.float64("-inf")),
+                ("1e300", np.float64(1e300)), ("0.5", np.float64(0.5)), ("-1", np.int64(-1)), ("0", np.int64(0)),
+                ("2^62", np.int64(2**62)), ("-2^63", np.int64(-2**63)), ("string", "x"),
+                ("empty ints", np.array([], dtype=np.int64)), ("3 ints", np.array([1, 2, 3], dtype=np.int64))]
+
+
+def attribute_sweep(seed_dir, kind):
+    """[(seed name, object, attribute, value name)] of the sweep over `kind`'s HDF5 seeds."""
+    items = []
+    for seed_name, _ in KINDS[kind]:
+        with h5py.File(os.path.join(seed_dir, seed_name), "r") as f:
+            groups = ["/"]
+            f.visititems(lambda n, o: groups.append(n) if isinstance(o, h5py.Group) else None)
+            for group in groups:
+                for attribute in sorted(f[group].attrs):
+                    if group == "/" and attribute == CHECKSUM:
+                        continue
+                    items += [(seed_name, group, attribute, value) for value, _ in SWEEP_VALUES]
+    return items
+
+
+def sweep_mutant(data, item):
+    _, group, attribute, value_name = item
+    value = dict(SWEEP_VALUES)[value_name]
+
+    def edit(f, rng):
+        f[group].attrs[attribute] = value
+        return {"op": "attribute sweep", "object": group, "attribute": attribute, "to": value_name}
+    mutant, description = h5_edit(data, None, edit)
+    description["layer"] = "sealed"
+    return mutant, description
 
 
 def mutate_hdf5(data, path, rng, seeds):
+    """A raw, sealed or other-file mutant of an HDF5 seed; the description's "layer" says which."""
+    mutant, description = mutate_hdf5_op(data, path, rng, seeds)
+    description.setdefault("layer", "raw")
+    return mutant, description
+
+
+def mutate_hdf5_op(data, path, rng, seeds):
     m = hdf5_map(path)
     op = rng.choices(["truncate", "truncate structural", "flip metadata", "flip data", "zero run", "insert bytes",
-                      "h5py edit", "other kind"], weights=[8, 8, 18, 20, 6, 4, 32, 4])[0]
+                      "h5py edit, unsealed", "h5py edit", "other kind"], weights=[6, 6, 12, 12, 4, 3, 4, 49, 4])[0]
     if op == "truncate":
         at = rng.randrange(len(data))
         return data[:at], {"op": op, "at": at}
     if op == "truncate structural":
-        points = [0, 8, 48, 96] + [a + d for _, a in m.headers for d in (0, 4, 16)] + \
+        points = [0, 8, 16, STAMP_END] + [m.base + d for d in (0, 8, 48, 96)] + \
+                 [a + d for _, a in m.headers for d in (0, 4, 16)] + \
                  [o + d for _, o, n in m.extents for d in (0, n // 2, n - 1)] + [len(data) - 1]
         at = max(0, min(len(data) - 1, rng.choice(points)))
         return data[:at], {"op": op, "at": at}
@@ -477,9 +709,19 @@ def mutate_hdf5(data, path, rng, seeds):
         return data[:at] + blob + data[at:], {"op": op, "at": at, "bytes": len(blob)}
     if op == "other kind":
         other = rng.choice(seeds)
-        return open(other, "rb").read(), {"op": op, "file": os.path.basename(other)}
-    edit = rng.choice(H5_EDITS)
-    return h5_edit(data, rng, edit)
+        return open(other, "rb").read(), {"op": op, "file": os.path.basename(other), "layer": "other"}
+    sealed = op == "h5py edit"
+    for _ in range(20):  # draw another edit when one does not apply (e.g. one dataset to swap)
+        edit = rng.choice(H5_EDITS)
+        try:
+            mutant, description = h5_edit(data, rng, edit, seal=sealed)
+        except Skip:
+            continue
+        description["layer"] = "sealed" if sealed else "raw"
+        if not sealed:
+            description["op"] += ", unsealed"
+        return mutant, description
+    raise Skip("no edit applies")
 
 
 # --- PyTorch checkpoints ------------------------------------------------------------------------
@@ -647,7 +889,7 @@ def mutate_legacy_checkpoint(data, rng):
 def mutate_torch(data, path, rng, seeds):
     if rng.random() < 0.03:
         other = rng.choice(seeds)
-        return open(other, "rb").read(), {"op": "other kind", "file": os.path.basename(other)}
+        return open(other, "rb").read(), {"op": "other kind", "file": os.path.basename(other), "layer": "other"}
     if data[:2] == b"PK":
         return mutate_zip_checkpoint(data, rng)
     return mutate_legacy_checkpoint(data, rng)
@@ -759,7 +1001,7 @@ def mutate_jpeg(data, rng):
 def mutate_image(data, path, rng, seeds):
     if rng.random() < 0.03:
         other = rng.choice(seeds)
-        return open(other, "rb").read(), {"op": "other kind", "file": os.path.basename(other)}
+        return open(other, "rb").read(), {"op": "other kind", "file": os.path.basename(other), "layer": "other"}
     if data[:4] == b"\x89PNG":
         return mutate_png(data, rng)
     return mutate_jpeg(data, rng)
@@ -799,9 +1041,17 @@ def noisy(stderr):
     return any(LIBRARY_TEXT.search(line) for line in stderr.splitlines() if not line.startswith("vtv: "))
 
 
-def run_reader(vtv, args, timeout, cwd):
+def limited(vtv, args, memory_limit):
+    """The command line running vtv with its address space limited to `memory_limit` GiB (0: none),
+    through sh's ulimit (preexec_fn is not safe in a threaded program)."""
+    if not memory_limit:
+        return [vtv] + args
+    return ["/bin/sh", "-c", f'ulimit -v {int(memory_limit * 1024 * 1024)} && exec "$0" "$@"', vtv] + args
+
+
+def run_reader(vtv, args, timeout, cwd, memory_limit=0):
     started = time.time()
-    process = subprocess.Popen([vtv] + args, env=ENV, cwd=cwd, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(limited(vtv, args, memory_limit), env=ENV, cwd=cwd, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, start_new_session=True)
     try:
         _, err = process.communicate(timeout=timeout)
@@ -833,13 +1083,20 @@ def prepare_voc(directory, seed_name, mutant):
 
 def one_mutant(config, kind, index):
     rng = random.Random(f"{config.seed}/{kind}/{index}")
-    seed_name, readers = rng.choice(KINDS[kind])
+    if config.sweep:
+        item = config.sweep[kind][index]
+        seed_name, readers = item[0], dict(KINDS[kind])[item[0]]
+    else:
+        seed_name, readers = rng.choice(KINDS[kind])
     seed_path = os.path.join(config.seed_dir, seed_name)
     others = [os.path.join(config.seed_dir, n) for n in ("M.h5", "P.h5", "A.h5", "S.h5", "TV.h5", "C.h5",
                                                           "checkpoint.pth", "img.png") if n != seed_name]
     data = open(seed_path, "rb").read()
     try:
-        mutant, description = MUTATORS[kind](data, seed_path, rng, others)
+        if config.sweep:
+            mutant, description = sweep_mutant(data, item)
+        else:
+            mutant, description = MUTATORS[kind](data, seed_path, rng, others)
     except Exception as error:  # a mutation this seed cannot take: record, do not run
         return [{"kind": kind, "index": index, "seed": seed_name, "skipped": f"mutation failed: {error!r}"}]
     description = {k: (v if isinstance(v, (int, float, str, bool, list)) else repr(v)) for k, v in description.items()}
@@ -851,9 +1108,16 @@ def one_mutant(config, kind, index):
     if kind == "image" and seed_name in ("img.jpg", "label.png"):
         prepare_voc(directory, seed_name, mutant_path)
     changed = mutant != data
+    layer = description.get("layer", "raw")
+    # Raw damage to an HDF5 file: a change after the user block (the stamp alone may change too:
+    # a file whose marker is gone is read unverified, as a file from h5py).
+    damaged = kind in HDF5_KINDS and layer == "raw" and mutant[USER_BLOCK:] != data[USER_BLOCK:]
     results, keep = [], False
     before = hashlib.sha1(mutant).hexdigest()
-    for reader, template in readers.items():
+    chosen = list(readers.items())
+    if config.readers and len(chosen) > config.readers:
+        chosen = rng.sample(chosen, config.readers)
+    for reader, template in chosen:
         if reader == "prompts build" and not os.path.exists(os.path.join(directory, "voc")):
             continue
         target = mutant_path
@@ -862,13 +1126,15 @@ def one_mutant(config, kind, index):
             shutil.copy(mutant_path, target)
         args = [a.replace("{mut}", target).replace("{dir}", directory).replace("{seed}", config.seed_dir)
                 for a in template]
-        rc, err, timed_out, seconds = run_reader(config.vtv, args, config.timeout, directory)
+        rc, err, timed_out, seconds = run_reader(config.vtv, args, config.timeout, directory, config.memory_limit)
         outcome = classify(rc, err, timed_out)
         result = {"kind": kind, "index": index, "seed": seed_name, "reader": reader, "mutation": description,
-                  "changed": changed, "outcome": outcome, "rc": rc, "seconds": round(seconds, 2),
+                  "layer": layer, "changed": changed, "outcome": outcome, "rc": rc, "seconds": round(seconds, 2),
                   "stderr": err[-600:]}
-        if outcome == "ok" and description.get("data_flip"):
+        if outcome == "ok" and (damaged if kind in HDF5_KINDS else description.get("data_flip")):
             result["silent"] = True
+        if outcome == "error" and damaged and "corrupted" not in err:
+            result["not_corrupted"] = True
         if outcome == "error" and noisy(err):
             result["noisy"] = True
         # prompts build reaches the mutant through the VOC folder's name for it.
@@ -878,7 +1144,7 @@ def one_mutant(config, kind, index):
         if reader not in REWRITES_INPUT and digest(mutant_path) != before:
             result["wrote_input"] = True
             open(mutant_path, "wb").write(mutant)
-        if outcome in ("crash", "hang") or result.get("wrote_input"):
+        if outcome in ("crash", "hang") or result.get("wrote_input") or (damaged and result.get("silent")):
             keep = True
             save_replay(config, kind, index, seed_name, reader, template, mutant, description, result)
         results.append(result)
@@ -903,44 +1169,59 @@ def save_replay(config, kind, index, seed_name, reader, template, mutant, descri
                f'"$work/voc/VOCdevkit/VOC2012/"\n'
                f'cp "$here/{name}" "$work/voc/VOCdevkit/VOC2012/{target}"\n')
     script = ("#!/bin/sh\n# " + json.dumps(description) + "\n"
-              'here=$(cd "$(dirname "$0")" && pwd)\nseed="$here/../../seed"\nwork=$(mktemp -d)\n' + voc +
+              'here=$(cd "$(dirname "$0")" && pwd)\nseed="$here/../../seed"\nwork=$(mktemp -d)\n' + voc
+              + (f"# The campaign's limit on the address space (a reader allocating for a size read from the\n"
+                 f"# file aborts at once instead of taking the machine's memory); remove it to see the unbounded run.\n"
+                 f"ulimit -v {int(config.memory_limit * 1024 * 1024)}\n" if config.memory_limit else "") +
               f'cd "$work" && "${{VTV:-{config.vtv}}}" ' + " ".join(args) + "\n")
     path = os.path.join(folder, "replay.sh")
     open(path, "w").write(script)
     os.chmod(path, 0o755)
 
 
-COLUMNS = ["mutants", "runs", "ok", "errors", "noisy", "unnamed", "crashes", "hangs", "silent", "wrote input"]
+COLUMNS = ["mutants", "raw", "sealed", "runs", "ok", "errors", "not corrupted", "noisy", "unnamed", "crashes",
+           "hangs", "silent", "wrote input"]
+LAYER_COLUMNS = ["mutants", "runs", "ok", "errors", "crashes", "hangs", "silent"]
+OUTCOME_COLUMN = {"ok": "ok", "error": "errors", "crash": "crashes", "hang": "hangs"}
 
 
 def summarize(results, kinds):
-    table, readers = {}, {}
+    table, readers, layers = {}, {}, {}
     for r in results:
         if "outcome" not in r:
             continue
-        for key, bucket in ((r["kind"], table), ((r["kind"], r["reader"]), readers)):
-            row = bucket.setdefault(key, dict.fromkeys(COLUMNS, 0) | {"_mutants": set()})
+        for key, bucket in ((r["kind"], table), ((r["kind"], r["reader"]), readers), ((r["kind"], r["layer"]), layers)):
+            row = bucket.setdefault(key, dict.fromkeys(COLUMNS, 0) | {"_mutants": set(), "_raw": set(), "_sealed": set()})
             row["_mutants"].add(r["index"])
+            if r["layer"] in ("raw", "sealed"):
+                row["_" + r["layer"]].add(r["index"])
             row["runs"] += 1
-            row[{"ok": "ok", "error": "errors", "crash": "crashes", "hang": "hangs"}[r["outcome"]]] += 1
+            row[OUTCOME_COLUMN[r["outcome"]]] += 1
             row["silent"] += bool(r.get("silent"))
             row["wrote input"] += bool(r.get("wrote_input"))
             row["noisy"] += bool(r.get("noisy"))
             row["unnamed"] += bool(r.get("unnamed"))
+            row["not corrupted"] += bool(r.get("not_corrupted"))
+    for bucket in (table, readers, layers):
+        for row in bucket.values():
+            row["mutants"], row["raw"], row["sealed"] = (len(row["_mutants"]), len(row["_raw"]), len(row["_sealed"]))
     lines = ["| kind | " + " | ".join(COLUMNS) + " |", "|---|" + "---:|" * len(COLUMNS)]
     total = dict.fromkeys(COLUMNS, 0)
     for kind in kinds:
         row = table.get(kind)
         if not row:
             continue
-        row["mutants"] = len(row["_mutants"])
         lines.append(f"| {kind} | " + " | ".join(str(row[c]) for c in COLUMNS) + " |")
         for c in COLUMNS:
             total[c] += row[c]
     lines.append("| **all** | " + " | ".join(f"**{total[c]}**" for c in COLUMNS) + " |")
-    lines += ["", "| kind / reader | " + " | ".join(COLUMNS[1:]) + " |", "|---|" + "---:|" * (len(COLUMNS) - 1)]
+    lines += ["", "| kind / layer | " + " | ".join(LAYER_COLUMNS) + " |", "|---|" + "---:|" * len(LAYER_COLUMNS)]
+    order = {"raw": 0, "sealed": 1, "other": 2}
+    for (kind, layer), row in sorted(layers.items(), key=lambda x: (kinds.index(x[0][0]), order[x[0][1]])):
+        lines.append(f"| {kind} / {layer} | " + " | ".join(str(row[c]) for c in LAYER_COLUMNS) + " |")
+    lines += ["", "| kind / reader | " + " | ".join(COLUMNS[3:]) + " |", "|---|" + "---:|" * (len(COLUMNS) - 3)]
     for (kind, reader), row in sorted(readers.items(), key=lambda x: (kinds.index(x[0][0]), x[0][1])):
-        lines.append(f"| {kind} / {reader} | " + " | ".join(str(row[c]) for c in COLUMNS[1:]) + " |")
+        lines.append(f"| {kind} / {reader} | " + " | ".join(str(row[c]) for c in COLUMNS[3:]) + " |")
     return "\n".join(lines)
 
 
@@ -953,7 +1234,30 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=60, help="seconds before a run counts as a hang")
     parser.add_argument("--out", default="vtv-campaign", help="results, kept mutants and seeds (default ./vtv-campaign)")
+    parser.add_argument("--memory-limit", type=float, default=4,
+                        help="GiB of address space each vtv run may use (ulimit -v; 0: no limit; default 4): a reader "
+                             "that allocates for a size read from a file aborts at once (a crash) instead of "
+                             "taking the machine's memory")
+    parser.add_argument("--readers", type=int, default=0,
+                        help="run at most this many of a kind's readers per mutant, drawn at random (default: all)")
+    parser.add_argument("--sweep-attributes", action="store_true",
+                        help="instead of random mutants: every attribute of every group of the HDF5 kinds' seeds set "
+                             "in turn to each of " + ", ".join(n for n, _ in SWEEP_VALUES) + ", re-sealed "
+                             "(--per-kind is ignored)")
+    parser.add_argument("--check-seal", nargs="+", metavar="FILE",
+                        help="only check this script's attributes_checksum and CRC against files vtv wrote")
+    parser.add_argument("--seal", nargs="+", metavar="FILE",
+                        help="only re-seal these vtv files after an edit with h5py (attributes_checksum, then the CRC), "
+                             "as the campaign does: to make a reproducer or a test file")
     config = parser.parse_args()
+    if config.seal:
+        for path in config.seal:
+            seal_file(path)
+        return 0
+    if config.check_seal:
+        problems = [p for path in config.check_seal for p in check_seal(path)]
+        print("\n".join(problems) or f"attributes_checksum and CRC agree with vtv's on {len(config.check_seal)} files")
+        return 1 if problems else 0
     kinds = [k for k in config.kinds.split(",") if k]
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
@@ -964,18 +1268,37 @@ def main():
     config.work = os.path.join(config.out, "work")
     os.makedirs(config.work, exist_ok=True)
     make_seeds(config.vtv, config.seed_dir)
+    # Sealing must agree with vtv before any sealed mutant means anything.
+    problems = [p for name in sorted(os.listdir(config.seed_dir)) if name.endswith(".h5")
+                for p in check_seal(os.path.join(config.seed_dir, name))]
+    if problems:
+        sys.exit("this script's seal disagrees with vtv's:\n" + "\n".join(problems))
 
-    jobs = [(kind, i) for i in range(config.per_kind) for kind in kinds]
+    config.sweep = None
+    if config.sweep_attributes:
+        kinds = [k for k in kinds if k in HDF5_KINDS]
+        config.sweep = {k: attribute_sweep(config.seed_dir, k) for k in kinds}
+        jobs = [(kind, i) for kind in kinds for i in range(len(config.sweep[kind]))]
+    else:
+        jobs = [(kind, i) for i in range(config.per_kind) for kind in kinds]
     results, done, started = [], 0, time.time()
     log = open(os.path.join(config.out, "results.jsonl"), "w")
     with concurrent.futures.ThreadPoolExecutor(config.workers) as pool:
-        futures = [pool.submit(one_mutant, config, kind, i) for kind, i in jobs]
+        futures = {pool.submit(one_mutant, config, kind, i): (kind, i) for kind, i in jobs}
         for future in concurrent.futures.as_completed(futures):
-            for r in future.result():
+            try:
+                found = future.result()
+            except Exception as error:  # a fault of this script: say so, keep going
+                kind, i = futures[future]
+                print(f"  CAMPAIGN ERROR: {kind} #{i}: {error!r}", flush=True)
+                found = [{"kind": kind, "index": i, "skipped": f"campaign error: {error!r}"}]
+            for r in found:
                 results.append(r)
                 log.write(json.dumps(r) + "\n")
-                if r.get("outcome") in ("crash", "hang") or r.get("wrote_input"):
-                    print(f"  {r['outcome'].upper()}{' WROTE-INPUT' if r.get('wrote_input') else ''}: "
+                if r.get("outcome") in ("crash", "hang") or r.get("wrote_input") or \
+                        (r.get("silent") and r["kind"] in HDF5_KINDS):
+                    what = "SILENT" if r["outcome"] == "ok" else r["outcome"].upper()
+                    print(f"  {what}{' WROTE-INPUT' if r.get('wrote_input') else ''}: "
                           f"{r['kind']} #{r['index']} ({r['seed']}) {r['reader']}: {json.dumps(r['mutation'])[:200]}",
                           flush=True)
             done += 1
@@ -985,14 +1308,19 @@ def main():
     shutil.rmtree(config.work, ignore_errors=True)
     summary = summarize(results, kinds)
     skipped = sum(1 for r in results if "skipped" in r)
-    header = (f"vtv mutation campaign: {config.per_kind} mutants per kind, seed {config.seed}, "
-              f"timeout {config.timeout:g} s, {time.time() - started:.0f} s"
-              + (f"; {skipped} mutations could not be applied" if skipped else ""))
+    size = ("the attribute sweep" if config.sweep else f"{config.per_kind} mutants per kind")
+    header = (f"vtv mutation campaign, {time.strftime('%Y-%m-%d %H:%M')}: {size}, "
+              f"seed {config.seed}, timeout {config.timeout:g} s, memory limit {config.memory_limit:g} GiB, readers per mutant "
+              f"{config.readers or 'all'}, {time.time() - started:.0f} s"
+              + (f"; {skipped} mutations could not be applied" if skipped else "")
+              + f"\n\ncommand: {' '.join(sys.argv)}\nvtv: {config.vtv} (sha1 {digest(config.vtv)[:12]})")
     open(os.path.join(config.out, "summary.md"), "w").write(header + "\n\n" + summary + "\n")
     print("\n" + header + "\n\n" + summary)
-    bad = sum(1 for r in results if r.get("outcome") in ("crash", "hang") or r.get("wrote_input"))
+    bad = sum(1 for r in results if r.get("outcome") in ("crash", "hang") or r.get("wrote_input")
+              or (r.get("silent") and r["kind"] in HDF5_KINDS))
     if bad:
-        print(f"\n{bad} runs crashed, hung or wrote their input; replay them from {config.out}/kept/*/replay.sh")
+        print(f"\n{bad} runs crashed, hung, wrote their input or accepted raw damage to an HDF5 file; "
+              f"replay them from {config.out}/kept/*/replay.sh")
     return 1 if bad else 0
 
 
