@@ -101,11 +101,14 @@ up() {
     echo "node$k slots=64" >> "$state/hostfile"
   done
   # The remote-launch agent: OpenMPI calls it as `agent HOST COMMAND...` the way it calls ssh; like
-  # sshd it runs the command with a shell, a clean environment and the node's namespaces.
+  # sshd it runs the command with a shell, a clean environment and the node's namespaces. It runs
+  # inside node1, whose /tmp is its own: it calls a copy of this script kept in the state folder
+  # (the checkout may live under /tmp).
+  cp "$0" "$state/rehearsal.sh"
   cat > "$state/agent" <<AGENT
 #!/bin/sh
 host="\$1"; shift
-exec "$(cd "$(dirname "$0")" && pwd)/rehearsal.sh" on "$name" "\$host" \\
+exec "$state/rehearsal.sh" on "$name" "\$host" \\
   env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME="\${HOME:-/root}" sh -c "\$*"
 AGENT
   chmod +x "$state/agent"
