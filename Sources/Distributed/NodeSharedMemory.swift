@@ -142,9 +142,9 @@ public final class NodeSharedMemory {
             }
             try communicator.check(MPI_Win_sync(win), "MPI_Win_sync")
         }
-        let message = try waitForBuilder(failure.map { "\($0)" })
+        let heard = try hearFromBuilder(isBuilder ? (failure.map { .failure($0) } ?? .success([])) : nil)
         try communicator.check(MPI_Win_sync(win), "MPI_Win_sync")
-        if let message {
+        if case .failure(let message) = heard {
             try communicator.check(MPI_Win_unlock_all(win), "MPI_Win_unlock_all")
             var doomed: MPI_Win? = win
             try communicator.check(MPI_Win_free(&doomed), "MPI_Win_free")
@@ -154,22 +154,47 @@ public final class NodeSharedMemory {
         return UnsafeRawBufferPointer(start: start, count: bytes)
     }
 
-    /// The builder's outcome on every rank: nil when it filled the block, else its error's text.
-    /// A non-blocking broadcast polled with growing sleeps: a blocking one would spin the waiting
-    /// ranks on the cores the builder needs (several ranks per core is common on a small node).
-    private func waitForBuilder(_ failure: String?) throws -> String? {
-        // [0]: 0 success, 1 failure; [1...8]: the message's length (little-endian); then the message.
-        let capacity = 2048
-        var buffer = [UInt8](repeating: 0, count: 9 + capacity)
-        if isBuilder, let failure {
-            let text = Array(failure.utf8.prefix(capacity))
-            buffer[0] = 1
-            withUnsafeBytes(of: UInt64(text.count).littleEndian) { for (i, b) in $0.enumerated() { buffer[1 + i] = b } }
-            buffer.replaceSubrange(9 ..< 9 + text.count, with: text)
+    /// What the builder makes of `produce`, on every rank of the node: the builder runs it and
+    /// sends the bytes; the others wait for them (sleeping) and return them. When `produce` throws,
+    /// the builder rethrows its error and the others throw `builderFailed` quoting it. A
+    /// collective over the node (e.g. so that one rank reads a file the others need a little of).
+    public func fromBuilder(_ produce: () throws -> [UInt8]) throws -> [UInt8] {
+        var outcome: Result<[UInt8], Error>?
+        if isBuilder {
+            do { outcome = .success(try produce()) } catch { outcome = .failure(error) }
         }
-        try buffer.withUnsafeMutableBytes { bytes in
+        switch try hearFromBuilder(outcome) {
+        case .success(let bytes):
+            return bytes
+        case .failure(let message):
+            if case .failure(let error)? = outcome { throw error }
+            throw NodeSharedMemoryError.builderFailed(worldRank: builderWorldRank, message: message)
+        }
+    }
+
+    private enum Heard {
+        case success([UInt8])
+        /// The builder's error, as it describes itself.
+        case failure(String)
+    }
+
+    /// The builder's outcome (`outcome`, nil on the other ranks) on every rank: its bytes, or its
+    /// error's text. The header goes by a non-blocking broadcast polled with growing sleeps: a
+    /// blocking one would spin the waiting ranks on the cores the builder needs (several ranks
+    /// per core is common on a small node); the builder has finished when the bytes follow.
+    private func hearFromBuilder(_ outcome: Result<[UInt8], Error>?) throws -> Heard {
+        var bytes: [UInt8] = []
+        // [0]: 0 success, 1 failure; [1 ..< 9]: the length of what follows, little-endian.
+        var header = [UInt8](repeating: 0, count: 9)
+        switch outcome {
+        case .success(let payload)?: bytes = payload
+        case .failure(let error)?: bytes = Array("\(error)".utf8); header[0] = 1
+        case nil: break
+        }
+        withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { for (i, b) in $0.enumerated() { header[1 + i] = b } }
+        try header.withUnsafeMutableBytes { buffer in
             var request: MPI_Request? = vtv_mpi_request_null()
-            try communicator.check(MPI_Ibcast(bytes.baseAddress, Int32(bytes.count), vtv_mpi_uint8(), 0, communicator.handle,
+            try communicator.check(MPI_Ibcast(buffer.baseAddress, Int32(buffer.count), vtv_mpi_uint8(), 0, communicator.handle,
                                               &request), "MPI_Ibcast")
             var done: Int32 = 0
             var pause: UInt32 = 50
@@ -180,10 +205,10 @@ public final class NodeSharedMemory {
                 pause = min(pause * 2, 5000)
             }
         }
-        guard buffer[0] == 1 else { return nil }
         var length: UInt64 = 0
-        withUnsafeMutableBytes(of: &length) { for i in 0 ..< 8 { $0[i] = buffer[1 + i] } }
-        return String(decoding: buffer[9 ..< 9 + Int(UInt64(littleEndian: length))], as: UTF8.self)
+        withUnsafeMutableBytes(of: &length) { for i in 0 ..< 8 { $0[i] = header[1 + i] } }
+        if Int(UInt64(littleEndian: length)) > 0 { try communicator.broadcast(&bytes, root: 0) }
+        return header[0] == 0 ? .success(bytes) : .failure(String(decoding: bytes, as: UTF8.self))
     }
 
     /// Where OpenMPI 4 puts the files behind shared-memory windows (its `osc_sm_backing_directory`,

@@ -1,7 +1,8 @@
 import Distributed
 import Foundation
 
-// Exercises every collective of `Communicator` with values each rank can predict, and prints
+// Exercises every collective of `Communicator`, and the memory and bytes a node's ranks share
+// (`NodeSharedMemory`), with values each rank can predict, and prints
 // one line per failed check plus a closing "N passed, N failed" line on rank 0.
 // The test suite runs it under `mpirun -np 1/2/3`.
 
@@ -111,6 +112,19 @@ do {
     }
     let after = try node.allocate(bytes: 64) { raw in raw.storeBytes(of: 42, as: UInt8.self) }
     check(after[0] == 42, "a block after a failed one")
+
+    // Bytes only the builder can make reach every rank; its failure too.
+    check(try node.fromBuilder { r == 0 ? Array("made by rank 0".utf8) : [] } == Array("made by rank 0".utf8),
+          "bytes from the builder")
+    check(try node.fromBuilder { [] } == [], "no bytes from the builder")
+    do {
+        _ = try node.fromBuilder { throw Planted() }
+        check(false, "a failing producer fails every rank")
+    } catch is Planted {
+        check(r == 0, "the builder rethrows its producer's error")
+    } catch NodeSharedMemoryError.builderFailed(_, let message) {
+        check(r != 0 && message == "planted failure", "the others quote the producer's error")
+    }
 
     // Sizes that differ, and more than the backing store holds, are refused on every rank before allocating.
     if n > 1 {

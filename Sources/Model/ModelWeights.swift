@@ -35,6 +35,8 @@ public final class ModelWeights: @unchecked Sendable {
         let shape: [Int]
         /// Where its form starts in the block, in floats.
         let offset: Int
+        /// Floats its form occupies; zeros follow up to the next 64-byte line.
+        let count: Int
     }
     private let entries: [WeightKey: Entry]
     private let block: WeightBlock
@@ -77,8 +79,9 @@ public final class ModelWeights: @unchecked Sendable {
         var total = Self.headerFloats
         for key in keys {
             let shape = forms[key]!
-            entries[key] = Entry(shape: shape, offset: total)
-            total += Self.aligned(key.form.count(shape: shape))
+            let count = key.form.count(shape: shape)
+            entries[key] = Entry(shape: shape, offset: total, count: count)
+            total += Self.aligned(count)
         }
         self.parts = parts
         self.entries = entries
@@ -90,7 +93,9 @@ public final class ModelWeights: @unchecked Sendable {
             for (key, shape) in forms { shapes[key.name] = shape }
             try WeightStore(store.tensors.filter { shapes[$0.key] != nil }).validate(against: shapes)
             let base = block.baseAddress!
-            base.update(repeating: 0, count: total)
+            // Only the header and the gaps are zeroed here: a page is touched (made resident) when
+            // its tensor is written, after the tensors before it have been released.
+            base.update(repeating: 0, count: Self.headerFloats)
             let header = UnsafeMutableRawPointer(base).assumingMemoryBound(to: UInt8.self)
             header[0] = UInt8(hash.utf8.count)
             for (i, byte) in hash.utf8.enumerated() { header[1 + i] = byte }
@@ -101,7 +106,9 @@ public final class ModelWeights: @unchecked Sendable {
                 store[name] = nil
                 tensor.values.withUnsafeBufferPointer { values in
                     for key in formsOf[name]! {
-                        key.form.derive(values.baseAddress!, shape: tensor.shape, into: base + entries[key]!.offset)
+                        let entry = entries[key]!
+                        key.form.derive(values.baseAddress!, shape: tensor.shape, into: base + entry.offset)
+                        (base + entry.offset + entry.count).update(repeating: 0, count: Self.aligned(entry.count) - entry.count)
                     }
                 }
             }

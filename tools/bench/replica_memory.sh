@@ -17,15 +17,18 @@
 #
 #   tools/bench/replica_memory.sh [ROUNDS]            # default 1 round
 #   RANKS="1 2 4 8" PRIVATE_RANKS="1 2 4" tools/bench/replica_memory.sh 3
+#   PROCEDURE=tokens ...   # shorter runs for start-up timing: batched token reward, the decoder never runs
 # PRIVATE_RANKS: the rank counts also run with private copies; each private ViT-L rank holds about
 # 2.2 GB, so leave out what this machine's memory cannot hold. Needs a release build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds="${1:-1}"
-ranks_list="${RANKS:-1 2 4 8}"
-private_list="${PRIVATE_RANKS:-1 2 4}"
+ranks_list="${RANKS-1 2 4 8}"
+private_list="${PRIVATE_RANKS-1 2 4}"
 vtv=.build/release/vtv
-work="${WORK:-/tmp/vtv-replica-memory}"
+procedure=(--procedure published)
+[ "${PROCEDURE:-published}" = tokens ] && procedure=(--procedure batched --reward tokens --batch 1)
+work="${REPLICA_DIR:-/tmp/vtv-replica-memory}"
 [ -x "$vtv" ] || swift build -c release --product vtv
 mkdir -p "$work"
 model="$work/vitl.h5"
@@ -50,10 +53,11 @@ measure() {
   [ "$sharing" = private ] && env=(-x VTV_PRIVATE_WEIGHTS=1)
   local samples=$(( ranks < 2 ? 2 : ranks ))
   mpirun "${root_flags[@]}" -np "$ranks" --oversubscribe --bind-to none -x OPENBLAS_NUM_THREADS=1 "${env[@]}" \
-    "$vtv" bench search --model "$model" --procedure published --samples "$samples" --iterations 1 >"$log" 2>&1 &
+    "$vtv" bench search --model "$model" "${procedure[@]}" --samples "$samples" --iterations 1 >"$log" 2>&1 &
   local launcher=$! ready="" working=0 peak=0 rss=0 pss pids
   while kill -0 "$launcher" 2>/dev/null; do
-    pids=$(pgrep -P "$launcher" -x vtv || true)
+    # The ranks are mpirun's children (named "exe" once vtv has re-executed itself for OpenBLAS).
+    pids=$(pgrep -P "$launcher" || true)
     if [ -n "$pids" ]; then
       # shellcheck disable=SC2086
       pss=$(sum_field Pss $pids)

@@ -33,7 +33,6 @@ let benchSearchCommand = Command(
     let world = Communicator.world
     let modelPath = args.string("--model")
     let name = try modelPath ?? args.required("--config")
-    let configuration = try modelPath.map(ModelFile.readConfiguration) ?? ModelConfiguration.preset(name)
     let procedure = try args.choice("--procedure", ["batched", "published"])!
     var settings = SearchSettings()
     settings.iterations = try args.int("--iterations", atLeast: 1)!
@@ -45,14 +44,18 @@ let benchSearchCommand = Command(
     settings.batchSize = procedure == "published" ? 1 : try args.int("--batch", atLeast: 1)!
     if let problem = settings.problems.first { throw UsageError(problem) }
     let seed = UInt64(try args.int("--seed", atLeast: 0)!)
+    let sharing = try WeightSharing.forDistributedCommand()
+    // Loaded before the budget: with shared weights only the node's first rank opens the file
+    // (opening reads all of it), and the others learn its configuration from that rank.
+    let loaded = try modelPath.map { try LoadedModel(path: $0, parts: .all, sharing: sharing) }
+    let configuration = try loaded?.configuration ?? ModelConfiguration.preset(name)
     try searchMemoryBudget(settings, configuration: configuration,
                            variables: PatchVariables(configuration: configuration, granularity: settings.patchGranularity).count,
                            trainPrompts: settings.trainPrompts, heldOutPrompts: 0, tasks: 1)
         .check(limit: try MemoryBudget.agreedLimit(world))
     settings.iterations += 1  // the warm-up iteration; the budget bounds the count far below Int.max
 
-    let sharing = try WeightSharing.forDistributedCommand()
-    let weights = try modelPath.map { try LoadedModel(path: $0, parts: .all, sharing: sharing).weights }
+    let weights = try loaded?.weights
         ?? ModelWeights(configuration: configuration, parts: .all, arena: sharing.arena) {
             (configuration.initialWeights(seed: seed), "")
         }

@@ -11,7 +11,7 @@ import Prompts
 /// own none of it. With `WeightSharing.perNode` the block is one read-only copy for the ranks of
 /// the node (built by its first rank; the others read only the configuration); it then holds
 /// every part, and stays for the life of the process, reused by every later load of the same
-/// file (`vtv demo` runs several stages in one process).
+/// file (`vtv demo` runs several stages in one process); only the node's first rank reads the file.
 final class LoadedModel {
     let path: String
     let configuration: ModelConfiguration
@@ -24,11 +24,10 @@ final class LoadedModel {
     /// only), kept as `sharing` says. With `.perNode`, every rank of the node must make this call
     /// at the same point (it is a collective over the node).
     init(path: String, parts: ModelParts, sharing: WeightSharing = .perProcess) throws {
-        let configuration = try ModelFile.readConfiguration(path)
         self.path = path
-        self.configuration = configuration
         switch sharing {
         case .perProcess:
+            configuration = try ModelFile.readConfiguration(path)
             weights = try Self.build(path, configuration: configuration, parts: parts, arena: PrivateWeightArena())
         case .perNode(let node):
             let key = try Self.fileKey(path)
@@ -38,11 +37,15 @@ final class LoadedModel {
                 throw WeightError.inconsistent("\(path) changed while the ranks of this node were loading it; run again once it is written")
             }
             if let cached {
-                weights = cached
+                (configuration, weights) = cached
             } else {
+                // Only the builder opens the file (opening checks every byte of it): the others
+                // receive its configuration, which sizes the shared block, and then the block.
+                let encoded = try node.fromBuilder { Array(try JSONEncoder().encode(try ModelFile.readConfiguration(path))) }
+                configuration = try JSONDecoder().decode(ModelConfiguration.self, from: Data(encoded))
                 weights = try Self.build(path, configuration: configuration, parts: .all,
                                          arena: WeightSharing.perNode(node).arena)
-                Self.nodeShared[key] = weights
+                Self.nodeShared[key] = (configuration, weights)
             }
         }
         hash = weights.contentHash
@@ -62,15 +65,19 @@ final class LoadedModel {
     }
 
     /// Node-shared weights by file (see the class comment).
-    private static var nodeShared: [String: ModelWeights] = [:]
+    private static var nodeShared: [String: (ModelConfiguration, ModelWeights)] = [:]
 
     /// The file behind `path`, as it is now: device, inode, size and modification time.
     private static func fileKey(_ path: String) throws -> String {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw WeightError.inconsistent("\(path) changed while it was being loaded (\(String(cString: strerror(errno)))); run again once it is written")
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw WeightError.inconsistent("\(path) changed while it was being loaded (\(error.localizedDescription)); run again once it is written")
         }
-        return "\(info.st_dev):\(info.st_ino):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return [attributes[.systemNumber], attributes[.systemFileNumber], attributes[.size]]
+            .map { "\($0 ?? "?")" }.joined(separator: ":") + ":\(modified)"
     }
 
     /// The MAE, bound on the first call and the same model afterwards (it owns its workspaces).
