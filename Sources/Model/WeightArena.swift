@@ -1,5 +1,3 @@
-import Foundation
-
 /// Where a model keeps what it derives from its weights for its whole life: packed Linear panels,
 /// Winograd filters, biases, norms, the codebook (`ModelWeights`, one block for all of them).
 ///

@@ -36,14 +36,15 @@ model="$work/vitl.h5"
 root_flags=()
 [ "$(id -u)" -eq 0 ] && root_flags=(--allow-run-as-root)
 
-# Sum of the "$1:" field (kB) of smaps_rollup over the PIDs given, in MiB.
-sum_field() {
-  local field="$1" total=0 kb; shift
+# PSS and RSS (smaps_rollup, kB) summed over the PIDs given, in MiB: "pss rss".
+sum_memory() {
+  local pss=0 rss=0 fields
   for pid in "$@"; do
-    kb=$(awk -v f="$field:" '$1 == f { print $2 }' "/proc/$pid/smaps_rollup" 2>/dev/null || true)
-    total=$((total + ${kb:-0}))
+    fields=$(awk '$1 == "Pss:" { p = $2 } $1 == "Rss:" { r = $2 } END { print p + 0, r + 0 }' \
+      "/proc/$pid/smaps_rollup" 2>/dev/null || echo "0 0")
+    pss=$((pss + ${fields% *})); rss=$((rss + ${fields#* }))
   done
-  echo $((total / 1024))
+  echo $((pss / 1024)) $((rss / 1024))
 }
 
 # One run: prints "ranks weights start-up ready working peak rss-working".
@@ -54,21 +55,17 @@ measure() {
   local samples=$(( ranks < 2 ? 2 : ranks ))
   mpirun "${root_flags[@]}" -np "$ranks" --oversubscribe --bind-to none -x OPENBLAS_NUM_THREADS=1 "${env[@]}" \
     "$vtv" bench search --model "$model" "${procedure[@]}" --samples "$samples" --iterations 1 >"$log" 2>&1 &
-  local launcher=$! ready="" working=0 peak=0 rss=0 pss pids
+  local launcher=$! ready="" working=0 peak=0 rss=0 pss now_rss pids
   while kill -0 "$launcher" 2>/dev/null; do
     # The ranks are mpirun's children (named "exe" once vtv has re-executed itself for OpenBLAS).
     pids=$(pgrep -P "$launcher" || true)
     if [ -n "$pids" ]; then
       # shellcheck disable=SC2086
-      pss=$(sum_field Pss $pids)
+      read -r pss now_rss < <(sum_memory $pids)
       [ "$pss" -gt "$peak" ] && peak=$pss
       if grep -q "model ready" "$log"; then
         [ -z "$ready" ] && ready=$pss
-        if [ "$pss" -gt "$working" ]; then
-          working=$pss
-          # shellcheck disable=SC2086
-          rss=$(sum_field Rss $pids)
-        fi
+        if [ "$pss" -gt "$working" ]; then working=$pss; rss=$now_rss; fi
       fi
     fi
     sleep 0.2

@@ -9,9 +9,9 @@ import Prompts
 /// Memory: the file's tensors are released one by one as they are derived into the weights'
 /// block, so the file's copy and the model's never coexist, and the models bound to the block
 /// own none of it. With `WeightSharing.perNode` the block is one read-only copy for the ranks of
-/// the node (built by its first rank; the others read only the configuration); it then holds
-/// every part, and stays for the life of the process, reused by every later load of the same
-/// file (`vtv demo` runs several stages in one process); only the node's first rank reads the file.
+/// the node, built by its first rank, the only one that opens the file; it then holds every part,
+/// and stays for the life of the process, reused by every later load of the same file (`vtv demo`
+/// runs several stages in one process).
 final class LoadedModel {
     let path: String
     let configuration: ModelConfiguration
