@@ -1,4 +1,4 @@
-/// The MAE half's checkpoint tensors (REFERENCE.md section 2, "Checkpoint names"), bound from one
+/// The MAE half's checkpoint tensors (named as in the released checkpoint's state dict), bound from one
 /// block (`ModelWeights`) with a named pointer per tensor. Swift names on the left, checkpoint keys on the
 /// right, in one table: `tensorShapes` below.
 extension ModelConfiguration {

@@ -1,4 +1,4 @@
-/// The policy gradient of REFERENCE.md Section 7 summed exactly, so that ranks can each add their
+/// The REINFORCE policy gradient of the search (`PolicyGradient`) summed exactly, so that ranks can each add their
 /// own samples and one integer all-reduce combines them: integer addition is associative, so the
 /// sum, and with it the policy, is bit-identical on any number of ranks and any split of the
 /// samples, while each rank draws and adds only the masks it evaluated.
