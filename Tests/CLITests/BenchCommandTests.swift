@@ -32,4 +32,17 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("--vqgan must be one of encode, decode"), r.output)
     }
+
+    func testSearchOverheadReportsBothMethodsAndTheirCollectivesOnTwoRanks() throws {
+        let r = try runMPI(ranks: 2, TestPaths.vtv, ["bench", "search-overhead", "--config", "tiny", "--granularity", "1",
+                                                     "--samples", "16", "--iterations", "2", "--method", "both"])
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.stdout.contains("16 samples per iteration on 2 rank(s), 2 iteration(s)"), r.output)
+        for method in ["gathered", "reduced"] {
+            let lines = r.stdout.split(separator: "\n").filter { $0.hasPrefix("  \(method): ") }
+            XCTAssertEqual(lines.count, 1, "rank 0 alone reports each method once: \(r.output)")
+            XCTAssertTrue(lines.first?.contains("ms per sample a rank evaluates") == true
+                          && lines.first?.contains("ms of it in collectives") == true, r.output)
+        }
+    }
 }

@@ -121,6 +121,35 @@ final class MultiNodeRehearsalTests: XCTestCase {
         XCTAssertEqual(try read(c.path("nodes.h5"), "probabilities"), try read(c.path("one.h5"), "probabilities"))
     }
 
+    /// One copy of the derived weights per node (each node's first rank builds it in a shared
+    /// window its other rank maps) against a private copy per rank: the pixel reward, so every sample
+    /// uses the MAE's packed panels and the VQGAN decoder's Winograd filters from the shared block.
+    func testSharedAndPrivateWeightsOnThreeNodesOfTwoRanksAreBitIdentical() throws {
+        let c = try cluster
+        func arguments(_ name: String) -> [String] {
+            ["search", "--model", c.path("fixture.h5"), "--activations", c.path("a.h5"), "--prompts", c.path("fixture.h5"),
+             "--task", "segmentation", "--train-prompts", "3", "--eval-prompts", "2", "--iterations", "1",
+             "--samples", "6", "--eval-every", "1", "--reward", "pixel", "--mask-seed", "3", "--batch", "1",
+             "--out", c.path(name)]
+        }
+        let shared = try c.mpirun(ranks: 6, perNode: 2, arguments("shared.h5"), environment: exact)
+        XCTAssertEqual(shared.status, 0, shared.output)
+        let own = try c.mpirun(ranks: 6, perNode: 2, arguments("private.h5"),
+                               environment: exact.merging(["VTV_PRIVATE_WEIGHTS": "1"]) { $1 })
+        XCTAssertEqual(own.status, 0, own.output)
+        for dataset in ["probabilities", "policy_logits"] {
+            XCTAssertEqual(try read(c.path("shared.h5"), dataset).map(\.bitPattern),
+                           try read(c.path("private.h5"), dataset).map(\.bitPattern), dataset)
+        }
+        let bench = ["bench", "search", "--config", "tiny", "--iterations", "1", "--samples", "6", "--batch", "1"]
+        let perNode = try c.mpirun(ranks: 6, perNode: 2, bench, environment: quiet)
+        XCTAssertEqual(perNode.status, 0, perNode.output)
+        XCTAssertTrue(perNode.output.contains("one copy of the weights per node"), perNode.output)
+        let perRank = try c.mpirun(ranks: 6, perNode: 2, bench, environment: quiet.merging(["VTV_PRIVATE_WEIGHTS": "1"]) { $1 })
+        XCTAssertEqual(perRank.status, 0, perRank.output)
+        XCTAssertTrue(perRank.output.contains("one copy of the weights per rank"), perRank.output)
+    }
+
     func testEvalAcrossNodesEqualsOneRank() throws {
         let c = try cluster
         let arguments = ["eval", "--model", c.path("fixture.h5"), "--prompts", c.path("fixture.h5"), "--tasks", "segmentation,inpaint",

@@ -11,7 +11,9 @@ let benchSearchOverheadCommand = Command(
     discussion: """
     Runs --iterations REINFORCE updates of a policy over the variables of --config at --granularity
     with synthetic losses (no model, no forward pass), and reports each rank's seconds per iteration
-    (median over iterations, then the slowest rank) and per sample that rank evaluates.
+    (median over iterations, then the slowest rank) and per sample that rank evaluates, and of that
+    the seconds spent in the two collectives (the losses' all-gather and, for --method reduced, the
+    gradient sums' all-reduce; the slowest rank's median): across nodes this is the network's share.
     --method reduced is the search's: each rank draws its own samples' masks and adds their gradient
     terms in exact fixed point, summed by one integer all-reduce. --method gathered is the one before
     it: every rank draws all masks and sums the whole gradient from all-gathered losses. both runs the
@@ -50,11 +52,15 @@ let benchSearchOverheadCommand = Command(
         var policy = BernoulliPolicy(variables: variables, initialLogit: -1)
         var adam = Adam(parameters: variables, learningRate: 0.1)
         var seconds: [Double] = []
+        var collectiveSeconds: [Double] = []
         for iteration in 0 ..< iterations {
             // Losses as a forward pass would give them: a fixed function of the sample.
             let localLosses = mine.map { s in Double(SplitMix64(seed: 17).substream(UInt64(iteration)).value(at: UInt64(s)) >> 11) * 0x1.0p-53 }
             let started = Date()
+            var inCollectives = 0.0
+            var collectiveStarted = Date()
             let losses = try world.allgather(localLosses)
+            inCollectives += Date().timeIntervalSince(collectiveStarted)
             let advantages = PolicyGradient.advantages(losses: losses)
             var gradient: [Double]
             if method == "gathered" {
@@ -66,16 +72,20 @@ let benchSearchOverheadCommand = Command(
                 var terms = FixedPointGradient(variables: variables, advantages: advantages)
                 for s in mine { terms.add(sample: s, mask: policy.sampleMask(seed: 1, iteration: iteration, sample: s, probabilities: p)) }
                 var sums = terms.sums
+                collectiveStarted = Date()
                 try world.allreduce(&sums, .sum)
+                inCollectives += Date().timeIntervalSince(collectiveStarted)
                 gradient = terms.gradient(totalSums: sums, probabilities: p, totalSamples: n)
             }
             adam.update(&policy.logits, gradient: gradient)
             seconds.append(Date().timeIntervalSince(started))
+            collectiveSeconds.append(inCollectives)
         }
-        let median = seconds.sorted()[seconds.count / 2]
-        let slowest = try world.allreduce(median, .max)
+        let slowest = try world.allreduce(seconds.sorted()[seconds.count / 2], .max)
+        let slowestCollectives = try world.allreduce(collectiveSeconds.sorted()[collectiveSeconds.count / 2], .max)
         let perSample = slowest / Double(max(1, shard(n, rank: 0, of: world.size).count))
-        world.log(String(format: "  %@: %.4f s per iteration (slowest rank), %.3f ms per sample a rank evaluates", method, slowest, perSample * 1000))
+        world.log(String(format: "  %@: %.4f s per iteration (slowest rank), %.3f ms per sample a rank evaluates, "
+                                 + "%.2f ms of it in collectives", method, slowest, perSample * 1000, slowestCollectives * 1000))
     }
     return 0
 }
