@@ -15,11 +15,11 @@ Every number below is a measurement quoted in docs/scaling.md; change them for a
 import argparse
 import math
 
-# Per-sample costs on one core, seconds (docs/scaling.md, "Per-sample costs").
-# Quiet-machine references (docs/benchmarks.md, 2026-12-05/06: 2-thread ms/sample x 2 threads).
-FORWARD_B8 = 0.248      # ViT-L zero-shot forward, batch 8 (123.9 ms/sample at 2 threads)
-FORWARD_B1 = 0.325      # batch 1 (162.3 ms/sample at 2 threads): 1.31x the batch-8 cost per sample
-DECODE = 1.344          # released VQGAN decode, one canvas (0.672 s at 2 threads)
+# Per-sample costs on one core, seconds (docs/scaling.md, "Per-sample costs"): one BLAS thread,
+# quiet machine (2026-12-06 18:10, load average 0.8), medians of two rounds of validate.sh.
+FORWARD_B8 = 0.270      # ViT-L zero-shot forward, batch 8 (258.5 and 280.9 ms/sample)
+FORWARD_B1 = 0.353      # batch 1: 1.31x the batch-8 cost per sample (docs/benchmarks.md, 2 threads)
+DECODE = 1.063          # released VQGAN decode, one canvas (1.037 and 1.088 s)
 OVERHEAD_PER_SAMPLE = {1: 0.008e-3, 2: 0.19e-3}   # bench search-overhead, s per sample a rank evaluates
 OVERHEAD_FIXED = 0.003  # s per iteration (advantages, Adam step, speed all-gather bookkeeping)
 MODEL_LOAD = 10.0       # s: ViT-L + VQGAN from a shared filesystem (assumed; 1 s for vtv-small here)
@@ -110,19 +110,32 @@ def protocol_time(nodes, tasks=5, seeds=1, collect_prompts=100, eval_prompts=100
 
 
 # Measured points (docs/scaling.md, "Checking the model"): (label, ranks, predicted s, measured s).
-# Filled in from the runs of tools/scaling/validate.sh; predictions from the 1-rank costs of the same session.
+# From tools/scaling/validate.sh on a quiet machine (2026-12-06 18:10-18:12, load average 0.8-1.2);
+# vtv-small predictions from the same run's 1-rank per-sample costs (bench search, 192 samples).
+SMALL_TOKENS = (1 / 191.16, 1 / 218.02)     # s per sample, rounds 1 and 2
+SMALL_PIXEL = (1 / 37.37, 1 / 31.78)
+SMALL_PIXEL_MEDIAN = 2 / (37.37 + 31.78)
 MEASURED = [
     ("ViT-L tokens 2r (quiet, archived)", 2, 56.9, 61.1),
     ("ViT-L tokens 2r 3x32 (quiet, archived)", 2, 15.05, 16.99),
-    ("small tokens 2r r1", 2, 2.37, 2.76),
-    ("small tokens 2r r2", 2, 0.834, 1.157),
-    ("small pixel 2r r1", 2, 6.58, 11.18),
-    ("small pixel 2r r2", 2, 4.95, 9.80),
-    ("small search 1r r1", 1, 14.9, 20.43),
-    ("small search 1r r2", 1, 16.1, 25.01),
-    ("sweep 2x1r (1-rank cost)", 2, 14.9, 34.06),
-    ("sweep 2x1r (2-rank cost)", 2, 34.3, 34.06),
+    ("small tokens 2r r1", 2, 192 * SMALL_TOKENS[0] / 2, 192 / 373.80),
+    ("small tokens 2r r2", 2, 192 * SMALL_TOKENS[1] / 2, 192 / 434.34),
+    ("small pixel 2r r1", 2, 192 * SMALL_PIXEL[0] / 2, 192 / 74.01),
+    ("small pixel 2r r2", 2, 192 * SMALL_PIXEL[1] / 2, 192 / 64.10),
+    ("small search 1r", 1, None, 8.32),
+    ("sweep 2 searches 2r", 2, None, 10.27),
 ]
+
+
+def small_search_prediction(cost=SMALL_PIXEL_MEDIAN):
+    """The vtv-small pixel search of validate.sh (48 samples x 6 iterations, batch 8, 4 held-out
+    prompts every 3) on one rank, model ready in 0.4 s; a sweep of such searches on one rank each
+    is predicted to take the same."""
+    return search_time(samples=48, iterations=6, reward="pixel", ranks=1, batch=8, eval_prompts=4,
+                       eval_every=3, load=0.4, b8=cost, b1=cost, decode=0.0)[0]
+
+
+MEASURED = [(l, r, small_search_prediction() if p is None else p, m) for l, r, p, m in MEASURED]
 
 
 def tables():
@@ -162,7 +175,7 @@ def plot(path):
             b.annotate(label, (p, m), fontsize=7, xytext=(4, -10), textcoords="offset points")
         b.set_xscale("log"); b.set_yscale("log")
     b.set_xlabel("predicted (s)"); b.set_ylabel("measured (s)")
-    b.set_title("measured vs predicted, 2-core VM (vtv-small loaded; ViT-L archived quiet)"); b.grid(True, which="both", alpha=0.3); b.legend(fontsize=8)
+    b.set_title("measured vs predicted, 2-core VM, quiet"); b.grid(True, which="both", alpha=0.3); b.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -172,5 +185,8 @@ if __name__ == "__main__":
     ap.add_argument("--plot")
     args = ap.parse_args()
     print(tables())
+    print("\n| point | ranks | predicted (s) | measured (s) | error |\n|---|---|---|---|---|")
+    for label, ranks, p, m in MEASURED:
+        print(f"| {label} | {ranks} | {p:.2f} | {m:.2f} | {100 * (m - p) / p:+.0f}% |")
     if args.plot:
         plot(args.plot)
