@@ -12,8 +12,10 @@ let benchSearchOverheadCommand = Command(
     Runs --iterations REINFORCE updates of a policy over the variables of --config at --granularity
     with synthetic losses (no model, no forward pass), and reports each rank's seconds per iteration
     (median over iterations, then the slowest rank) and per sample that rank evaluates, and of that
-    the seconds spent in the two collectives (the losses' all-gather and, for --method reduced, the
-    gradient sums' all-reduce; the slowest rank's median): across nodes this is the network's share.
+    the time spent in the two collectives (the losses' all-gather and, for --method reduced, the
+    gradient sums' all-reduce; the slowest rank's median): across nodes, the network's share. The
+    ranks meet at a barrier before each collective, not counted, so the figures are the work and the
+    transfers themselves, not waiting for a rank the operating system had descheduled.
     --method reduced is the search's: each rank draws its own samples' masks and adds their gradient
     terms in exact fixed point, summed by one integer all-reduce. --method gathered is the one before
     it: every rank draws all masks and sums the whole gradient from all-gathered losses. both runs the
@@ -56,11 +58,18 @@ let benchSearchOverheadCommand = Command(
         for iteration in 0 ..< iterations {
             // Losses as a forward pass would give them: a fixed function of the sample.
             let localLosses = mine.map { s in Double(SplitMix64(seed: 17).substream(UInt64(iteration)).value(at: UInt64(s)) >> 11) * 0x1.0p-53 }
+            var inCollectives = 0.0, inBarriers = 0.0
+            /// Runs one collective after a barrier, adding its own time to `inCollectives`.
+            func timed<R>(_ collective: () throws -> R) throws -> R {
+                let arrived = Date()
+                try world.barrier()
+                let released = Date()
+                inBarriers += released.timeIntervalSince(arrived)
+                defer { inCollectives += Date().timeIntervalSince(released) }
+                return try collective()
+            }
             let started = Date()
-            var inCollectives = 0.0
-            var collectiveStarted = Date()
-            let losses = try world.allgather(localLosses)
-            inCollectives += Date().timeIntervalSince(collectiveStarted)
+            let losses = try timed { try world.allgather(localLosses) }
             let advantages = PolicyGradient.advantages(losses: losses)
             var gradient: [Double]
             if method == "gathered" {
@@ -72,13 +81,11 @@ let benchSearchOverheadCommand = Command(
                 var terms = FixedPointGradient(variables: variables, advantages: advantages)
                 for s in mine { terms.add(sample: s, mask: policy.sampleMask(seed: 1, iteration: iteration, sample: s, probabilities: p)) }
                 var sums = terms.sums
-                collectiveStarted = Date()
-                try world.allreduce(&sums, .sum)
-                inCollectives += Date().timeIntervalSince(collectiveStarted)
+                try timed { try world.allreduce(&sums, .sum) }
                 gradient = terms.gradient(totalSums: sums, probabilities: p, totalSamples: n)
             }
             adam.update(&policy.logits, gradient: gradient)
-            seconds.append(Date().timeIntervalSince(started))
+            seconds.append(Date().timeIntervalSince(started) - inBarriers)
             collectiveSeconds.append(inCollectives)
         }
         let slowest = try world.allreduce(seconds.sorted()[seconds.count / 2], .max)
