@@ -64,7 +64,7 @@ def collectives(ranks, samples, granularity, network="25GbE", nodes=1):
 
 
 def search_time(samples=320, iterations=500, reward="pixel", granularity=1, ranks=1, batch=None,
-                eval_prompts=20, eval_every=50, nodes=1, network="25GbE", load=MODEL_LOAD,
+                eval_prompts=490, eval_every=50, nodes=1, network="25GbE", load=MODEL_LOAD,
                 b8=FORWARD_B8, b1=FORWARD_B1, decode=DECODE):
     if batch is None:
         batch, per_rank = auto_batch(samples, ranks)
@@ -82,9 +82,11 @@ def search_time(samples=320, iterations=500, reward="pixel", granularity=1, rank
     return iterations * it + ev + load, dict(batch=batch, per_rank=per_rank, iteration=it)
 
 
-def collect_time(prompts, ranks, b8=FORWARD_B8):
-    """Task means: one one-shot forward per prompt (one-shot ~ zero-shot cost), batch 8."""
-    return math.ceil(prompts / ranks) * b8
+def collect_time(prompts, ranks, pool=0, b8=FORWARD_B8, decode=DECODE):
+    """Task means: one one-shot forward per collected prompt (one-shot ~ zero-shot cost), batch 8;
+    curated (`collect --select-best`), first a one-shot prediction and its pixel metric (forward and
+    decode) for each of `pool` candidate prompts."""
+    return math.ceil(pool / ranks) * (b8 + decode) + math.ceil(prompts / ranks) * b8
 
 
 def eval_time(prompts, ranks, conditions=3, b8=FORWARD_B8, decode=DECODE):
@@ -93,12 +95,13 @@ def eval_time(prompts, ranks, conditions=3, b8=FORWARD_B8, decode=DECODE):
     return math.ceil(prompts * conditions / ranks) * (b8 + decode)
 
 
-def protocol_time(nodes, tasks=5, seeds=1, collect_prompts=100, eval_prompts=1000, network="25GbE", **kw):
-    """The paper's protocol: collect 100 prompts x 5 tasks; one published-size search per task (a
-    sweep: the ranks split into `tasks` equal groups); evaluate `eval_prompts` per task x 3 conditions."""
+def protocol_time(nodes, tasks=5, seeds=1, collect_prompts=100, pool=3000, eval_prompts=4000, network="25GbE", **kw):
+    """The paper's protocol: curated task means (3,000 one-shot episodes scored per task, the best 100
+    collected); one published-size search per task (a sweep: the ranks split into `tasks` equal
+    groups); evaluate 4 folds x 1,000 episodes per task under 3 conditions."""
     ranks = nodes * CORES_PER_NODE
     searches = tasks * seeds
-    t_collect = collect_time(collect_prompts * tasks, ranks) + MODEL_LOAD
+    t_collect = collect_time(collect_prompts * tasks, ranks, pool=pool * tasks) + MODEL_LOAD
     if ranks >= searches:
         group = ranks // searches
         t_search, _ = search_time(ranks=group, nodes=max(1, math.ceil(group / CORES_PER_NODE)), network=network, **kw)
