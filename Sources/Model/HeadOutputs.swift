@@ -4,7 +4,7 @@ public enum Stack: Int, CaseIterable, Sendable {
     case decoder = 1
 }
 
-/// Head outputs o[l, t, h] (REFERENCE.md section 5) of one forward pass, or a mean of several:
+/// Head outputs o[l, t, h] (docs/paper.md#head-outputs) of one forward pass, or a mean of several:
 /// for every layer l, token t and head h, the head's attention output (headWidth features)
 /// before the `attn.proj` Linear.
 ///

@@ -42,8 +42,8 @@ extension ModelConfiguration {
     }
 }
 
-/// MAE's fixed 2D sin-cos position table, [1 + grid*grid, width] row-major (REFERENCE.md
-/// section 2): row 0 (cls) is zeros; row 1 + (r*grid + c) holds the column c in its first
+/// MAE's fixed 2D sin-cos position table, [1 + grid*grid, width] row-major
+/// (docs/paper.md#model): row 0 (cls) is zeros; row 1 + (r*grid + c) holds the column c in its first
 /// width/2 channels and the row r in the last width/2, each half being [sin(p w_k) for k] then
 /// [cos(p w_k) for k] with w_k = 1 / 10000^(k / (width/4)), k < width/4. Computed in Double and
 /// rounded once, as the original computes it in float64 with numpy.

@@ -38,7 +38,7 @@ public enum MAEInputError: Error, CustomStringConvertible, Equatable {
 }
 
 /// The MAE of MAE-VQGAN: canvas -> logits over the VQGAN codebook for the predicted positions
-/// (REFERENCE.md sections 2 and 4), for a batch of samples that may mix modes, patch sets and
+/// (docs/paper.md#model, docs/paper.md#token-layouts), for a batch of samples that may mix modes, patch sets and
 /// recorders. A sample's result does not depend on the rest of its batch: Linears treat rows
 /// independently and attention runs per sample.
 ///

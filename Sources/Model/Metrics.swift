@@ -1,4 +1,4 @@
-/// The published scores of a prediction (REFERENCE.md section 8), computed on the bottom-right
+/// The published scores of a prediction (docs/paper.md#metrics), computed on the bottom-right
 /// quadrant (the query's output, Q4): canvas rows and columns side/2+1 ..< side (113..<224 for
 /// a 224 canvas).
 public enum Metrics {

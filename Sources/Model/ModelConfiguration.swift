@@ -22,7 +22,7 @@ public struct StackConfiguration: Equatable, Codable, Sendable {
     public var headWidth: Int { width / heads }
 }
 
-/// The whole MAE-VQGAN model's shape: the MAE transformer (REFERENCE.md section 2) and its VQGAN.
+/// The whole MAE-VQGAN model's shape: the MAE transformer (docs/paper.md#model) and its VQGAN.
 /// Stored in a model file as attributes of `/config`, under the fixture's names
 /// (`image_size`, `enc_dim`, `vq_ch_mult`, ...; see `attributeNames`).
 public struct ModelConfiguration: Equatable, Codable, Sendable {

@@ -1,4 +1,4 @@
-/// Head outputs to overwrite during one forward pass (REFERENCE.md section 5): each entry names a
+/// Head outputs to overwrite during one forward pass (docs/paper.md#head-outputs): each entry names a
 /// (stack, layer, head, token) of the patched run and the vector that replaces o there, taken
 /// from `values` (typically a task mean recorded one-shot). The replacement happens before
 /// `attn.proj`, so everything after sees the patched value.

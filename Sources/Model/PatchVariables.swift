@@ -1,4 +1,4 @@
-/// The search space of REFERENCE.md section 6: Bernoulli variables, each standing for a set of
+/// The search space (docs/paper.md#search-space): Bernoulli variables, each standing for a set of
 /// head outputs of a zero-shot run that are patched with task means when the variable is on.
 /// Variables are numbered encoder first, then decoder; targets use zero-shot token indices
 /// (encoder: 0 = cls, 1...49 = Q3; decoder: 0 = cls, 1...98 = rows grid/2..<grid in raster).

@@ -18,10 +18,10 @@ public struct RenderedImage: Equatable, Sendable {
     public subscript(row: Int, col: Int, c: Int) -> UInt8 { pixels[(row * width + col) * 3 + c] }
 }
 
-/// How the published code turns predicted tokens into the image it scores (REFERENCE.md
-/// sections 4 and 8): decode the predicted token of **every** grid position (never ground-truth
-/// tokens) with the VQGAN, resize bilinearly to the canvas if the sizes differ, and convert to
-/// 8 bits by clamping x*255 and truncating.
+/// How the published code turns predicted tokens into the image it scores
+/// (docs/paper.md#token-layouts, docs/paper.md#metrics): decode the predicted token of **every**
+/// grid position (never ground-truth tokens) with the VQGAN, resize bilinearly to the canvas if
+/// the sizes differ, and convert to 8 bits by clamping x*255 and truncating.
 public enum Rendering {
     /// The full token grid a prediction decodes: [grid*grid] raster.
     /// predicted: one token per predicted position of `mode` (`TokenLayout.kept`): all grid*grid

@@ -1,4 +1,4 @@
-/// How a canvas is prompted (REFERENCE.md section 4).
+/// How a canvas is prompted (docs/paper.md#token-layouts).
 public enum PromptMode: String, CaseIterable, Sendable {
     /// The original prompting: the example pair (Q1, Q2) and the query (Q3) are visible, Q4 is
     /// predicted.
@@ -77,5 +77,13 @@ extension ModelConfiguration {
         let e = Double(encoder.width), d = Double(decoder.width)
         return 2 * visible * Double(3 * patchSize * patchSize) * e + stack(encoder, tokens: te)
             + 2 * te * e * d + stack(decoder, tokens: td) + 2 * kept * d * Double(vocabulary)
+    }
+
+    /// Analytic FLOPs of the VQGAN decoding of one predicted token grid to the canvas
+    /// (`VQGANBenchmark.flops`, 2 per multiply-add of every convolution and attention product):
+    /// every mode decodes a whole grid (zero-shot duplicates its bottom half), so the cost is the
+    /// same in each. The paper counts it with the MAE (docs/paper.md#flops). ViT-L: 193.41 GFLOP.
+    public var vqganDecodeFLOPs: Double {
+        VQGANBenchmark.flops(vqgan, stage: .decode, side: grid * vqgan.downsampling)
     }
 }

@@ -2,7 +2,7 @@ import Model
 import TorchImport
 
 /// Turns PyTorch checkpoints of MAE-VQGAN into a model file under vtv's names: the one place
-/// that knows how released checkpoints are laid out (REFERENCE.md Section 2, "Checkpoint names").
+/// that knows how released checkpoints are laid out (docs/paper.md#checkpoint-names).
 ///
 /// - The MAE checkpoint's state dict is its `model` entry (or `state_dict`, or the top level).
 ///   Wrapper prefixes (`module.` from DistributedDataParallel, `_orig_mod.` from torch.compile)

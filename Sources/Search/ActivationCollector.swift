@@ -2,7 +2,7 @@ import Distributed
 import Model
 
 /// Runs one-shot forward passes over prompts in batches and accumulates every head output into
-/// per-task statistics (REFERENCE.md Section 5: task mean = average of o over a task's prompts).
+/// per-task statistics (docs/paper.md#head-outputs: task mean = average of o over a task's prompts).
 public struct ActivationCollector {
     public let model: MAEModel
     public let batchSize: Int

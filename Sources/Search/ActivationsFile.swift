@@ -10,6 +10,7 @@ import Storage
 ///     /tasks/<task>          count, prompts (strings)
 ///     /tasks/<task>/encoder_mean, encoder_var   float64 [encoder.depth, 148, heads, headWidth]
 ///     /tasks/<task>/decoder_mean, decoder_var   float64 [decoder.depth, 197, heads, headWidth]
+///     /tasks/<task>/selection    only for curated tasks (`vtv collect --select-best`): `PromptCuration`
 public struct ActivationsFile {
     public static let format = "vtv-activations"
 
@@ -28,13 +29,18 @@ public struct ActivationsFile {
     /// Statistics by task name.
     public var tasks: [String: TaskStatistics]
     public var promptNaming: PromptNaming
+    /// How the prompts of curated tasks were chosen, by task name; tasks collected over the prompts
+    /// they were given have none.
+    public var curations: [String: PromptCuration]
 
     public init(configuration: ModelConfiguration, modelHash: String, tasks: [String: TaskStatistics],
-                promptNaming: PromptNaming = .content) {
+                promptNaming: PromptNaming = .content, curations: [String: PromptCuration] = [:]) {
+        precondition(Set(curations.keys).isSubset(of: tasks.keys), "a curation for a task without statistics")
         self.configuration = configuration
         self.modelHash = modelHash
         self.tasks = tasks
         self.promptNaming = promptNaming
+        self.curations = curations
     }
 
     /// Task names, sorted.
@@ -58,6 +64,7 @@ public struct ActivationsFile {
         promptNaming = (try? root.attribute("prompt_identity").stringValue) == "content" ? .content : .originAndIndex
         let shapes = TaskStatistics.shapes(configuration)
         tasks = [:]
+        curations = [:]
         for task in try root.children("tasks") {
             let group = try root.group("tasks/\(task)")
             let count = try group.attribute("count").intValue ?? 0
@@ -73,6 +80,12 @@ public struct ActivationsFile {
             }
             tasks[task] = TaskStatistics(encoder: try stats("encoder", shapes.encoder),
                                          decoder: try stats("decoder", shapes.decoder), prompts: prompts)
+            if let curation = try PromptCuration.read(in: group, task: task) {
+                guard curation.chosen.count == count else {
+                    throw SearchInputError.invalid("task '\(task)' counts \(count) prompts but its selection chose \(curation.chosen.count)")
+                }
+                curations[task] = curation
+            }
         }
     }
 
@@ -95,13 +108,15 @@ public struct ActivationsFile {
                 try group.write("\(name)_mean", stats.mean, shape: shape)
                 try group.write("\(name)_var", stats.variance, shape: shape)
             }
+            try curations[task]?.write(in: group)
         }
         try file.commit()
     }
 
     /// The union of two collections of the same model: tasks present in both are merged exactly
     /// (as if collected in one run); a prompt present in both would be counted twice, so it is an error.
-    /// Collections whose prompts are named differently (`PromptNaming`) cannot be checked, so they are refused.
+    /// Collections whose prompts are named differently (`PromptNaming`) cannot be checked, so they are refused,
+    /// and so is a curated task present in both (the union of two selections is neither one).
     public func merged(with other: ActivationsFile, names: (String, String) = ("first", "second")) throws -> ActivationsFile {
         guard other.modelHash == modelHash, other.configuration == configuration else {
             throw SearchInputError.differentModels(files: names, hashes: (modelHash, other.modelHash))
@@ -118,9 +133,14 @@ public struct ActivationsFile {
                     throw SearchInputError.overlappingPrompts(files: names, task: task, examples: Array(shared.sorted().prefix(3)),
                                                               count: shared.count, namedByContent: promptNaming == .content)
                 }
+                if curations[task] != nil || other.curations[task] != nil {
+                    throw SearchInputError.curatedMerge(files: names, task: task,
+                                                        curated: curations[task] != nil ? names.0 : names.1)
+                }
                 result.tasks[task] = mine.merged(with: stats)
             } else {
                 result.tasks[task] = stats
+                result.curations[task] = other.curations[task]
             }
         }
         return result

@@ -1,7 +1,7 @@
 import Foundation
 import Prompts
 
-/// The search policy of REFERENCE.md Section 7: one independent Bernoulli(sigmoid(theta_v)) per
+/// The search policy (docs/paper.md#reinforce): one independent Bernoulli(sigmoid(theta_v)) per
 /// candidate variable v, probabilities clamped to [1e-6, 1 - 1e-6].
 public struct BernoulliPolicy: Equatable {
     /// theta: [variables], the logits (float64 so every rank applies bit-identical updates).

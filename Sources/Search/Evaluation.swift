@@ -3,7 +3,7 @@ import Model
 import Prompts
 
 /// The three ways `vtv eval` runs a prompt: the original example-based prompting, the query alone,
-/// and the query alone with the task's head outputs patched (REFERENCE.md Sections 4 and 5).
+/// and the query alone with the task's head outputs patched (docs/paper.md#token-layouts, docs/paper.md#head-outputs).
 public enum EvaluationMode: String, CaseIterable, Codable, Sendable {
     case oneShot = "one_shot"
     case zeroShot = "zero_shot"
@@ -24,7 +24,7 @@ public enum EvaluationMode: String, CaseIterable, Codable, Sendable {
 
 /// Runs prompts through MAE-VQGAN and renders what the published code scores: batched forward
 /// passes, the argmax token of every predicted position, and the VQGAN decoding of the full
-/// predicted grid (REFERENCE.md Section 8).
+/// predicted grid (docs/paper.md#metrics).
 public final class PromptEvaluator {
     public let model: MAEModel
     public let decoder: VQGANDecoder

@@ -1,4 +1,4 @@
-/// The REINFORCE estimator of REFERENCE.md Section 7. Every rank knows all losses of an
+/// The REINFORCE estimator of the published search (docs/paper.md#reinforce). Every rank knows all losses of an
 /// iteration (they are all-gathered) and can draw every mask, so every rank computes the same
 /// advantages and the same gradient, summed in sample order whatever the split of the work.
 public enum PolicyGradient {

@@ -2,7 +2,7 @@ import Distributed
 import Foundation
 import Model
 
-/// REINFORCE over patch masks (REFERENCE.md Section 7), spread over MPI ranks.
+/// REINFORCE over patch masks (docs/paper.md#reinforce), spread over MPI ranks.
 ///
 /// Each iteration draws `samplesPerIteration` masks; sample s's mask comes from the counter-based
 /// stream keyed by (seed, iteration, s), so every rank can draw any mask and none is sent. The

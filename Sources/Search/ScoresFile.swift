@@ -2,12 +2,12 @@ import Model
 import Storage
 
 /// A scores file (`S.h5`, docs/formats.md "Scores file"): the taskness score of every candidate
-/// variable of one granularity (REFERENCE.md Section 9) and the ranking, for one model.
+/// variable of one granularity (docs/paper.md#taskness) and the ranking, for one model.
 ///
 ///     /            format="vtv-scores", version=1, granularity, tasks, model_hash, epsilon,
 ///                  top_names (names of the best min(200, nvar) variables, in rank order)
 ///     /config      the model configuration
-///     /scores      float64 [nvar]     score of variable v (REFERENCE.md Section 6 numbering)
+///     /scores      float64 [nvar]     score of variable v (docs/paper.md#search-space numbering)
 ///     /ranking     int32 [nvar]       variables by decreasing score (ties by index)
 ///     /variables   int32 [nvar, 4]    (stack 0 encoder / 1 decoder, layer, head, group) of each variable;
 ///                  attributes encoder_groups, decoder_groups: the group names ("cls", "query", "Q3", ...)

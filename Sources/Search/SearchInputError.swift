@@ -11,6 +11,8 @@ public enum SearchInputError: Error, CustomStringConvertible, Equatable {
     case mixedPromptNaming(files: (String, String), old: String)
     case overlappingPrompts(files: (String, String), task: String, examples: [String], count: Int, namedByContent: Bool)
     case granularityMismatch(file: String, found: Int, expected: Int)
+    /// Activations files to merge that both hold `task`, which `curated` holds as a selection of best prompts.
+    case curatedMerge(files: (String, String), task: String, curated: String)
     case invalid(String)
 
     public static func == (a: SearchInputError, b: SearchInputError) -> Bool { a.description == b.description }
@@ -38,6 +40,10 @@ public enum SearchInputError: Error, CustomStringConvertible, Equatable {
                 + "with different --role, collect them again with this vtv"
         case let .granularityMismatch(file, found, expected):
             return "\(file) is for granularity \(found), but granularity \(expected) was asked for"
+        case let .curatedMerge(files, task, curated):
+            return "\(files.0) and \(files.1) both hold task '\(task)', and \(curated) holds it as the best prompts "
+                + "of a pool (vtv collect --select-best); their union would be neither selection, so it is not "
+                + "merged: select once from the pools together (one --select-best collection over all of them)"
         case .invalid(let message):
             return message
         }

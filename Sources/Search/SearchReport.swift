@@ -7,6 +7,9 @@ public struct SearchReport: Codable {
     public var tasks: [String]
     public var ranks: Int
     public var chosenVariables: [Int]
+    /// How `chosenVariables` were taken from the best policy (absent from reports written before it
+    /// was recorded, which all used the threshold).
+    public var finalSelection: FinalSelection?
     public var bestIteration: Int
     public var bestLoss: Double
     public var iterations: [IterationRecord]
@@ -16,12 +19,14 @@ public struct SearchReport: Codable {
     /// The chosen variables' held-out loss under each reward ("pixel", "tokens").
     public var finalLosses: [String: Double]
 
-    public init(settings: SearchSettings, tasks: [String], state: SearchState, variables: [Int], ranks: Int,
-                plantedLoss: Double? = nil, finalLosses: [String: Double] = [:]) {
+    public init(settings: SearchSettings, tasks: [String], state: SearchState, variables: [Int],
+                finalSelection: FinalSelection = .threshold, ranks: Int, plantedLoss: Double? = nil,
+                finalLosses: [String: Double] = [:]) {
         self.settings = settings
         self.tasks = tasks
         self.ranks = ranks
         chosenVariables = variables
+        self.finalSelection = finalSelection
         bestIteration = state.bestIteration
         bestLoss = state.bestLoss.isFinite ? state.bestLoss : .nan
         iterations = state.history

@@ -1,6 +1,6 @@
 import Model
 
-/// Everything that defines a search, with the published defaults (REFERENCE.md Section 7).
+/// Everything that defines a search, with the published defaults (docs/paper.md#reinforce).
 /// Two runs with equal settings, model and prompts produce the same policy on any number of ranks.
 public struct SearchSettings: Equatable, Codable {
     public enum Reward: String, Codable, CaseIterable {
@@ -30,7 +30,9 @@ public struct SearchSettings: Equatable, Codable {
     public var iterations = 500
     public var samplesPerIteration = 320
     public var trainPrompts = 10
-    public var evalPrompts = 20
+    /// Held-out prompts per task for the periodic evaluation: the published search scores prompts
+    /// 10...499 of the training set, 490 after its 10 training prompts (fewer when the prompts run out).
+    public var evalPrompts = 490
     public var evalEvery = 50
     public var sparsityPenalty = 0.0
     public var reward = Reward.pixel

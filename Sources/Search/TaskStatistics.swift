@@ -2,7 +2,7 @@ import Distributed
 import Model
 
 /// Mean and variance over the one-shot prompts of one task of every head output o[l, t, h]
-/// (REFERENCE.md Section 5), for both stacks. Element order is `HeadOutputs`' layout:
+/// (docs/paper.md#head-outputs), for both stacks. Element order is `HeadOutputs`' layout:
 /// encoder [encoder.depth, 148, heads, headWidth], decoder [decoder.depth, 197, heads, headWidth]
 /// for the 14x14 grid, row-major.
 public struct TaskStatistics: Equatable {

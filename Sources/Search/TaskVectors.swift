@@ -4,9 +4,10 @@ import Storage
 /// A self-contained set of task vectors (`TV.h5`, docs/formats.md): which head outputs of a
 /// zero-shot run to overwrite and the vectors to write there, for one task and one model.
 ///
-///     /                 format="vtv-taskvectors", version=1, task, granularity, model_hash, origin
+///     /                 format="vtv-taskvectors", version=1, task, granularity, model_hash, origin,
+///                       final_selection ("threshold" or "sample"; searches only), final_seed (sample only)
 ///     /config           the model configuration
-///     /variables        int32 [k]      the chosen variables (REFERENCE.md Section 6 numbering)
+///     /variables        int32 [k]      the chosen variables (docs/paper.md#search-space numbering)
 ///     /probabilities    float64 [nvar] the policy's probabilities (searches only)
 ///     /policy_logits    float64 [nvar] the policy's logits (searches only)
 ///     /encoder/rows     int32 [n, 3]   (layer, head, zero-shot token) of each patched head output
@@ -26,13 +27,18 @@ public struct TaskVectors {
     public var origin: String
     public var probabilities: [Double]?
     public var policyLogits: [Double]?
+    /// How the variables were taken from the policy (searches only; nil for listed or top-k
+    /// variables). A search file written before this was recorded reads as `.threshold`, the only
+    /// rule there was.
+    public var finalSelection: FinalSelection?
     /// The patched head outputs of a zero-shot run and their replacement vectors (headWidth each).
     public var targets: [PatchSet.Target]
     public var vectors: [[Float]]
 
     /// Task vectors for `variables`, taking each target's vector from the task's one-shot means.
     public init(task: String, variables: [Int], granularity: PatchVariables.Granularity, means: HeadOutputs,
-                modelHash: String, origin: String, probabilities: [Double]? = nil, policyLogits: [Double]? = nil) {
+                modelHash: String, origin: String, probabilities: [Double]? = nil, policyLogits: [Double]? = nil,
+                finalSelection: FinalSelection? = nil) {
         let space = PatchVariables(configuration: means.configuration, granularity: granularity)
         let zeroShot = TokenLayout(mode: .zeroShot, grid: means.configuration.grid)
         configuration = means.configuration
@@ -43,6 +49,7 @@ public struct TaskVectors {
         self.origin = origin
         self.probabilities = probabilities
         self.policyLogits = policyLogits
+        self.finalSelection = finalSelection
         targets = self.variables.flatMap { space.targets(ofVariable: $0) }
         vectors = targets.map {
             Array(means.vector($0.stack, layer: $0.layer, token: zeroShot.oneShotToken(for: $0.token), head: $0.head))
@@ -76,6 +83,10 @@ public struct TaskVectors {
         try root.setAttribute("granularity", .int(granularity.rawValue))
         try root.setAttribute("model_hash", .string(modelHash))
         try root.setAttribute("origin", .string(origin))
+        if let finalSelection {
+            try root.setAttribute("final_selection", .string(finalSelection.rule.rawValue))
+            if let seed = finalSelection.seed { try root.setAttribute("final_seed", .int(Int(truncatingIfNeeded: seed))) }
+        }
         try configuration.writeAttributes(to: "config", in: root)
         try root.write("variables", variables.map(Int32.init), shape: [variables.count])
         if let probabilities { try root.write("probabilities", probabilities, shape: [probabilities.count]) }
@@ -114,6 +125,7 @@ public struct TaskVectors {
         variables = try root.read("variables", as: Int32.self).values.map(Int.init)
         probabilities = root.exists("probabilities") ? try root.read("probabilities", as: Double.self).values : nil
         policyLogits = root.exists("policy_logits") ? try root.read("policy_logits", as: Double.self).values : nil
+        finalSelection = try Self.readFinalSelection(root, path: path, fromPolicy: probabilities != nil)
         let space = PatchVariables(configuration: configuration, granularity: granularity)
         if let bad = variables.first(where: { $0 < 0 || $0 >= space.count }) {
             throw SearchInputError.invalid("\(path): variable \(bad) is outside 0..<\(space.count) for granularity \(g)")
@@ -135,6 +147,26 @@ public struct TaskVectors {
                 targets.append(PatchSet.Target(stack, layer: l, head: h, token: t))
                 self.vectors.append(Array(vectors.values[i * s.headWidth ..< (i + 1) * s.headWidth]))
             }
+        }
+    }
+
+    /// The `final_selection` and `final_seed` attributes. Absent, a file with a policy (`fromPolicy`)
+    /// was written by a search before the rule was recorded, when the rule was always the threshold.
+    private static func readFinalSelection(_ root: HDF5Group, path: String, fromPolicy: Bool) throws -> FinalSelection? {
+        guard root.hasAttribute("final_selection") else { return fromPolicy ? .threshold : nil }
+        let word = try root.attribute("final_selection").stringValue ?? ""
+        guard let rule = FinalSelection.Rule(rawValue: word) else {
+            throw SearchInputError.invalid("\(path): unknown final_selection '\(word)' (expected "
+                                           + FinalSelection.Rule.allCases.map(\.rawValue).joined(separator: " or ") + ")")
+        }
+        switch rule {
+        case .threshold:
+            return .threshold
+        case .sample:
+            guard root.hasAttribute("final_seed"), let seed = try root.attribute("final_seed").intValue, seed >= 0 else {
+                throw SearchInputError.invalid("\(path): final_selection 'sample' needs a non-negative integer final_seed")
+            }
+            return .sample(seed: UInt64(seed))
         }
     }
 }

@@ -1,6 +1,6 @@
 import Model
 
-/// The taskness score of REFERENCE.md Section 9 (a choice of ours, documented in docs/formats.md):
+/// The taskness score (docs/paper.md#taskness; a definition of ours, documented in docs/formats.md):
 /// for each candidate variable,
 ///
 ///     score = sum over its head outputs (one-shot position of each zero-shot token it patches)

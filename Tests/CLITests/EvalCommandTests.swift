@@ -133,6 +133,9 @@ final class EvalCommandTests: XCTestCase {
         let flops = try XCTUnwrap(report["flops"] as? [String: Double])
         XCTAssertEqual(flops["reduction_versus_one_shot"]!, 1 - flops["zero_shot_task_vectors"]! / flops["one_shot"]!, accuracy: 1e-12)
         XCTAssertLessThan(flops["zero_shot"]!, flops["one_shot"]!)
+        let decoding = try XCTUnwrap(flops["vqgan_decode"])
+        XCTAssertEqual(flops["reduction_with_vqgan_versus_one_shot"]!,
+                       1 - (flops["zero_shot_task_vectors"]! + decoding) / (flops["one_shot"]! + decoding), accuracy: 1e-12)
 
         let markdown = try String(contentsOfFile: Self.path("np1") + "/report.md", encoding: .utf8)
         XCTAssertTrue(markdown.contains("| task | one-shot | zero-shot | zero-shot + TV |"), markdown)
@@ -186,6 +189,48 @@ final class EvalCommandTests: XCTestCase {
         let out = Self.path("refused-extra")
         try assertRefused(Self.evalArguments(out: out, vectors: Self.tasks.map { Self.path("tv-\($0).h5") }, tasks: ["segmentation"]),
                           out: out, message: "holds task vectors for 'inpaint', which is not among the evaluated tasks")
+    }
+
+    /// The report says how a search's policy became each task's variables: a file written with
+    /// `--final sample` records the rule and seed; a search file from before the rule was recorded
+    /// (a policy, no attribute) reads as the threshold; listed variables come from no policy.
+    func testTheReportSaysHowTheFinalPatchSetWasTaken() throws {
+        let sampled = Self.path("final-sampled.h5"), old = Self.path("final-old.h5")
+        for (copy, task) in [(sampled, "segmentation"), (old, "inpaint")] {
+            try? FileManager.default.removeItem(atPath: copy)
+            try FileManager.default.copyItem(atPath: Self.path("tv-\(task).h5"), toPath: copy)
+            let file = try HDF5File.open(copy, writable: true)
+            try file.root.write("probabilities", [Double](repeating: 0.3, count: 4), shape: [4])
+            if copy == sampled {
+                try file.root.setAttribute("final_selection", .string("sample"))
+                try file.root.setAttribute("final_seed", .int(7))
+            }
+            try file.commit()
+        }
+        let r = try Self.vtv(Self.evalArguments(out: Self.path("final"), vectors: [sampled, old]))
+        XCTAssertEqual(r.status, 0, r.output)
+        let tasks = try XCTUnwrap(try report("final")["tasks"] as? [[String: Any]])
+        func selection(_ task: String) -> [String: Any]? {
+            let entry = tasks.first { $0["task"] as? String == task }
+            return (entry?["task_vectors"] as? [String: Any])?["final_selection"] as? [String: Any]
+        }
+        XCTAssertEqual(selection("segmentation")?["rule"] as? String, "sample")
+        XCTAssertEqual(selection("segmentation")?["seed"] as? Int, 7)
+        XCTAssertEqual(selection("inpaint")?["rule"] as? String, "threshold")
+        XCTAssertNil(selection("inpaint")?["seed"])
+        let markdown = try String(contentsOfFile: Self.path("final") + "/report.md", encoding: .utf8)
+        XCTAssertTrue(markdown.contains("final set: one Bernoulli sample (seed 7)"), markdown)
+        XCTAssertTrue(markdown.contains("final set: threshold (p > 0.5)"), markdown)
+
+        let listed = try XCTUnwrap(try report("np1")["tasks"] as? [[String: Any]])
+        XCTAssertNil((listed[0]["task_vectors"] as? [String: Any])?["final_selection"], "listed variables have no rule")
+    }
+
+    /// `--seed` seeded generated prompts before and is refused with the new spelling.
+    func testTheRetiredSeedOptionIsAUsageErrorNamingPromptSeed() throws {
+        let out = Self.path("refused-seed")
+        try assertRefused(Self.evalArguments(out: out, vectors: [Self.path("tv-segmentation.h5")], tasks: ["segmentation"])
+                          + ["--seed", "1"], out: out, status: 2, message: "--seed was renamed --prompt-seed")
     }
 
     func testFilesAndTopKTogetherAreAUsageError() throws {

@@ -98,7 +98,7 @@ final class PromptsCommandTests: XCTestCase {
     func testSyntheticExportIsDeterministicBySeed() throws {
         let options = ["--count", "2", "--role", "collect", "--canvas-size", "32", "--tasks", "identity,segmentation"]
         let a = try export("synthetic:4", options, to: "a.h5")
-        let b = try export("synthetic", options + ["--seed", "4"], to: "b.h5")
+        let b = try export("synthetic", options + ["--prompt-seed", "4"], to: "b.h5")
         let c = try export("synthetic:5", options, to: "c.h5")
         XCTAssertEqual(a, b)
         XCTAssertNotEqual(a.datasets, c.datasets)
@@ -110,9 +110,9 @@ final class PromptsCommandTests: XCTestCase {
 
     func testPascalExportIsDeterministicBySeed() throws {
         let options = ["--role", "eval", "--count", "7"]
-        let a = try export(pascal, options + ["--seed", "3"], to: "a.h5")
-        let b = try export(pascal, options + ["--seed", "3"], to: "b.h5")
-        let c = try export(pascal, options + ["--seed", "4"], to: "c.h5")
+        let a = try export(pascal, options + ["--prompt-seed", "3"], to: "a.h5")
+        let b = try export(pascal, options + ["--prompt-seed", "3"], to: "b.h5")
+        let c = try export(pascal, options + ["--prompt-seed", "4"], to: "c.h5")
         XCTAssertEqual(a, b)
         XCTAssertNotEqual(a.attributes, c.attributes)
         XCTAssertEqual(a.datasets.count, 7 * 5)
@@ -122,9 +122,18 @@ final class PromptsCommandTests: XCTestCase {
         XCTAssertEqual(a.attributes["@seed"], .int(3))
     }
 
+    /// `--seed` is the old spelling of `--prompt-seed`; it is refused with the new one rather than accepted.
+    func testTheRetiredSeedOptionIsRefusedNamingPromptSeed() throws {
+        let r = try runCommand(TestPaths.vtv, ["prompts", "export", "--source", "synthetic", "--role", "collect", "--count", "1",
+                                               "--seed", "4", "--out", path("seed.h5")])
+        XCTAssertEqual(r.status, 2, r.output)
+        XCTAssertTrue(r.stderr.contains("--seed was renamed --prompt-seed"), r.output)
+        XCTAssertFalse(r.stderr.contains("usage: vtv prompts export") && r.stderr.contains("[--seed"), "not shown in usage: \(r.stderr)")
+    }
+
     func testExportUnderMpirunWithTwoRanksStoresTheSameContentsAsOneProcess() throws {
-        let single = try export(pascal, ["--role", "train", "--count", "7", "--seed", "1"], to: "one.h5")
-        let two = try export(pascal, ["--role", "train", "--count", "7", "--seed", "1"], to: "two.h5", ranks: 2)
+        let single = try export(pascal, ["--role", "train", "--count", "7", "--prompt-seed", "1"], to: "one.h5")
+        let two = try export(pascal, ["--role", "train", "--count", "7", "--prompt-seed", "1"], to: "two.h5", ranks: 2)
         XCTAssertEqual(single, two)
         XCTAssertEqual(single.datasets.count, 7 * 5)
     }

@@ -164,7 +164,9 @@ final class SearchCommandTests: XCTestCase {
         let probabilities = try tv.read("probabilities", as: Double.self).values
         let variables = try tv.read("variables", as: Int32.self).values.map(Int.init)
         XCTAssertEqual(variables, probabilities.indices.filter { probabilities[$0] > 0.5 })
+        XCTAssertEqual(try tv.attribute("final_selection"), .string("threshold"), "the default rule is recorded")
         let log = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("full.json")))) as! [String: Any]
+        XCTAssertEqual((log["finalSelection"] as? [String: Any])?["rule"] as? String, "threshold")
         XCTAssertEqual((log["iterations"] as! [Any]).count, 5)
         XCTAssertEqual((log["evaluations"] as! [Any]).count, 1)
         let finalLosses = log["finalLosses"] as! [String: Double]
@@ -173,6 +175,68 @@ final class SearchCommandTests: XCTestCase {
         for png in ["full-loss.png", "full-probabilities.png"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out(png)), png)
         }
+    }
+
+    /// `--final sample`: the written variables are one Bernoulli draw from the best policy's
+    /// probabilities (stored in the file), drawn here by hand from vtv's counter-based stream
+    /// (`RandomStream` named "final patch set" under the mask seed 11, Sources/Model/Random.swift,
+    /// rewritten below from its definition); the rule and its seed are in the file and the log.
+    func testTheFinalSampleIsOneDrawFromTheBestPolicyAndIsRecorded() throws {
+        let r = try runCommand(TestPaths.vtv, searchArguments("sampled.h5", iterations: 5) + ["--final", "sample"],
+                               environment: ["VTV_QUIET": "1"])
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.stdout.contains("by one Bernoulli sample (seed 11)"), r.output)
+        let tv = try HDF5File.open(out("sampled.h5")).root
+        let probabilities = try tv.read("probabilities", as: Double.self).values
+        let variables = try tv.read("variables", as: Int32.self).values.map(Int.init)
+        let key = handStreamKey(seed: 11, name: "final patch set")
+        let drawn = probabilities.indices.filter { v in
+            Double(handMix(key &+ UInt64(v) &* 0x9E37_79B9_7F4A_7C15) >> 11) / 9_007_199_254_740_992 < probabilities[v]
+        }
+        XCTAssertEqual(variables, drawn)
+        XCTAssertFalse(drawn.isEmpty, "after 5 iterations every p is near sigmoid(-1) = 0.27: a sample takes some")
+        XCTAssertNotEqual(drawn, probabilities.indices.filter { probabilities[$0] > 0.5 }, "the sample is not the threshold")
+        XCTAssertEqual(try tv.attribute("final_selection"), .string("sample"))
+        XCTAssertEqual(try tv.attribute("final_seed"), .int(11))
+        let log = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("sampled.json")))) as! [String: Any]
+        let selection = try XCTUnwrap(log["finalSelection"] as? [String: Any])
+        XCTAssertEqual(selection["rule"] as? String, "sample")
+        XCTAssertEqual(selection["seed"] as? Int, 11)
+        XCTAssertEqual(log["chosenVariables"] as? [Int], drawn)
+    }
+
+    /// SplitMix64's finaliser, as `RandomStream.mix` defines it.
+    private func handMix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// `RandomStream(seed:name:).key`: the name hashed with FNV-1a, mixed with the seed.
+    private func handStreamKey(seed: UInt64, name: String) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in name.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return handMix(handMix(seed) ^ (h &* 0xD1B5_4A32_D192_ED03))
+    }
+
+    func testAnUnknownFinalRuleIsAUsageError() throws {
+        let r = try runCommand(TestPaths.vtv, searchArguments("rule.h5", iterations: 1) + ["--final", "median"])
+        XCTAssertEqual(r.status, 2, r.output)
+        XCTAssertTrue(r.stderr.contains("--final must be one of threshold, sample"), r.output)
+    }
+
+    /// Seeds are named for what they seed: `--seed`, which seeded the generated prompts of a search
+    /// before, is refused (exit 2) with the new spelling, so no older command line silently changes.
+    func testTheRetiredSeedOptionNamesItsNewSpelling() throws {
+        let r = try runCommand(TestPaths.vtv, searchArguments("seed.h5", iterations: 1) + ["--seed", "3"])
+        XCTAssertEqual(r.status, 2, r.output)
+        XCTAssertTrue(r.stderr.contains("--seed was renamed --prompt-seed"), r.output)
+        XCTAssertTrue(r.stderr.contains("--mask-seed"), r.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out("seed.h5")))
+        let withFile = try runCommand(TestPaths.vtv, searchArguments("seed.h5", iterations: 1) + ["--prompt-seed", "3"])
+        XCTAssertEqual(withFile.status, 2, withFile.output)
+        XCTAssertTrue(withFile.stderr.contains("--prompt-seed and --canvas-size apply to generated prompts"), withFile.output)
     }
 
     func testMultiTaskSearchWritesOneFilePerTask() throws {

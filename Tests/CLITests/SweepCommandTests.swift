@@ -86,6 +86,28 @@ final class SweepCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder("three") + "/sweep.md"))
     }
 
+    /// `--final sample` reaches every run of a sweep, each sample keyed by the run's own mask seed
+    /// (recorded in its file), and the policies are those of the searches alone.
+    func testEveryRunTakesItsFinalSampleUnderItsOwnMaskSeed() throws {
+        let r = try runCommand(TestPaths.vtv, sweepArguments("sampled", seeds: [11, 12]) + ["--final", "sample"],
+                               environment: ["VTV_QUIET": "1"])
+        XCTAssertEqual(r.status, 0, r.output)
+        for seed in [11, 12] {
+            let path = folder("sampled") + "/segmentation-seed\(seed)-g1-tokens.h5"
+            let root = try HDF5File.open(path).root
+            XCTAssertEqual(try root.attribute("final_selection"), .string("sample"), "seed \(seed)")
+            XCTAssertEqual(try root.attribute("final_seed"), .int(seed))
+            XCTAssertEqual(try results(path).logits, try results(Self.reference(seed)).logits, "seed \(seed)")
+        }
+    }
+
+    /// `--seed` seeded generated prompts before; a sweep refuses it with the new spelling.
+    func testTheRetiredSeedOptionIsAUsageError() throws {
+        let r = try runCommand(TestPaths.vtv, sweepArguments("retired") + ["--seed", "1"])
+        XCTAssertEqual(r.status, 2, r.output)
+        XCTAssertTrue(r.stderr.contains("--seed was renamed --prompt-seed"), r.output)
+    }
+
     /// Three searches on two ranks: rank 0 runs two of them one after the other.
     func testMoreSearchesThanRanksRunOneAfterAnother() throws {
         let r = try runMPI(ranks: 2, TestPaths.vtv, sweepArguments("fewer"))

@@ -51,4 +51,25 @@ final class UsageTests: XCTestCase {
         XCTAssertEqual(r.status, 2)
         XCTAssertTrue(r.stderr.contains("needs a value"), r.output)
     }
+
+    /// Seed options mean the same in every command: `--prompt-seed` seeds generated prompts wherever
+    /// prompts are taken, `--mask-seed` a search's masks, and `--seed` is only the one seed of a
+    /// command with a single random stream. `--seed` once seeded the prompts of the commands below;
+    /// there it is refused (exit 2) naming the new spelling, before any other check, and not shown.
+    func testSeedOptionsAreNamedForWhatTheySeedAndTheRetiredOneNamesItsReplacement() throws {
+        for command in [["collect"], ["eval"], ["search"], ["sweep"], ["prompts", "export"]] {
+            let r = try runCommand(TestPaths.vtv, command + ["--seed", "3"])
+            XCTAssertEqual(r.status, 2, "\(command): \(r.output)")
+            XCTAssertTrue(r.stderr.contains("--seed was renamed --prompt-seed"), "\(command): \(r.output)")
+            let help = try runCommand(TestPaths.vtv, command + ["--help"]).stdout
+            XCTAssertTrue(help.contains("--prompt-seed N"), "\(command): \(help)")
+            XCTAssertFalse(help.contains("--seed "), "\(command) shows the retired --seed: \(help)")
+        }
+        for command in [["search"], ["sweep"]] {
+            XCTAssertTrue(try runCommand(TestPaths.vtv, command + ["--help"]).stdout.contains("--mask-seed N"), "\(command)")
+        }
+        for command in [["model", "init"], ["bench", "forward"], ["bench", "vqgan"], ["bench", "search"]] {
+            XCTAssertTrue(try runCommand(TestPaths.vtv, command + ["--help"]).stdout.contains("--seed N"), "\(command)")
+        }
+    }
 }

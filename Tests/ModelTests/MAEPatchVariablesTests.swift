@@ -3,7 +3,7 @@ import Storage
 import TestSupport
 import XCTest
 
-/// The search space's variables (REFERENCE.md section 6) and their expansion to head outputs.
+/// The search space's variables (docs/paper.md#search-space) and their expansion to head outputs.
 final class MAEPatchVariablesTests: XCTestCase {
     func testViTLargeHasTheVariableCountsOfTheReference() {
         XCTAssertEqual(PatchVariables(configuration: .vitLarge, granularity: .head).count, 512)

@@ -1,7 +1,7 @@
 import XCTest
 @testable import Model
 
-/// The published scores (REFERENCE.md section 8) on hand-made images; parity with the recorded
+/// The published scores (docs/paper.md#metrics) on hand-made images; parity with the recorded
 /// fixture metrics is in VQGANParityTests.
 final class MetricsTests: XCTestCase {
     private func image(side: Int, _ color: (Int, Int) -> [UInt8]) -> RenderedImage {

@@ -1,7 +1,7 @@
 import XCTest
 @testable import Model
 
-/// How predictions become the images the published code scores (REFERENCE.md sections 4, 8).
+/// How predictions become the images the published code scores (docs/paper.md#token-layouts, docs/paper.md#metrics).
 final class RenderingTests: XCTestCase {
     func testOneShotTokenGridIsThePredictionOfEveryPosition() throws {
         let predicted = (0..<196).map { Int32($0 * 5 % 1024) }

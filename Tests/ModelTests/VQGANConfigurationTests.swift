@@ -5,7 +5,7 @@ import XCTest
 final class VQGANConfigurationTests: XCTestCase {
     func testReleasedConfigurationListsTamingF16Shapes() {
         // taming-transformers "imagenet f16 1024": ch 128, ch_mult (1,1,2,2,4), 2 blocks
-        // (3 in the decoder), z 256, codebook 1024 x 256 (REFERENCE.md section 2).
+        // (3 in the decoder), z 256, codebook 1024 x 256 (docs/paper.md#vqgan).
         let t = VQGANConfiguration.released.expectedTensors(prefix: "vae.")
         XCTAssertEqual(t["vae.encoder.conv_in.weight"], [128, 3, 3, 3])
         XCTAssertEqual(t["vae.encoder.down.2.block.0.nin_shortcut.weight"], [256, 128, 1, 1])

@@ -107,7 +107,7 @@ final class PromptSourceTests: XCTestCase {
             XCTAssertEqual($0 as? PromptSourceError, .countRequired(source: "synthetic:1"))
         }
         XCTAssertThrowsError(try PromptSourceSpec.synthetic(seed: 1).open(role: "a", count: 2, seed: 2)) {
-            XCTAssertTrue("\($0)".contains("it names seed 1 but --seed is 2"), "\($0)")
+            XCTAssertTrue("\($0)".contains("it names seed 1 but --prompt-seed is 2"), "\($0)")
         }
         XCTAssertEqual(try PromptSourceSpec.synthetic(seed: nil).open(role: "a", count: 2, seed: 9).origin, "synthetic:9")
     }

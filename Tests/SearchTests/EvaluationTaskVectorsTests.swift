@@ -77,7 +77,7 @@ final class EvaluationTaskVectorsTests: XCTestCase {
 
     func testAPersonsImageGivesThePublishedZeroShotPredictionOfThatQuery() throws {
         // Prompt 3's query is 2008_000004.jpg; the fixture's zero_shot_image is the published code's
-        // rendering of its zero-shot run, which sees only Q3 (REFERENCE.md Section 4).
+        // rendering of its zero-shot run, which sees only Q3 (docs/paper.md#token-layouts).
         let fixture = try HDF5File.open(TestPaths.fixtureH5)
         defer { fixture.discard() }
         let recorded = try fixture.root.read("prompts/3/segmentation/zero_shot_image", as: UInt8.self).values

@@ -1,7 +1,7 @@
 """Reads the activations, scores and task-vectors files vtv wrote for the official-small model
 (see CollectTests) with h5py and checks dtypes, shapes and attributes against docs/formats.md,
 recomputing in numpy what can be recomputed independently: the projected task means of the
-published code (fixture.h5), the taskness scores of REFERENCE.md Section 9 at granularity 1, and
+published code (fixture.h5), the taskness scores of docs/paper.md#taskness at granularity 1, and
 each task vector as the task mean at the one-shot source position. Exits non-zero with a
 message on the first mismatch.
 

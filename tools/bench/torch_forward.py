@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""PyTorch reference for vtv's MAE forward pass (REFERENCE.md sections 2 and 4), for timing
+"""PyTorch reference for vtv's MAE forward pass (docs/paper.md#model, docs/paper.md#token-layouts), for timing
 side by side with `vtv bench forward`, and for checking the layout against the fixture.
 
-The model is written from REFERENCE.md in the style of the published code (timm-like blocks,
+The model is written from docs/paper.md#model in the style of the published code (timm-like blocks,
 explicit q k^T softmax attention), not imported from it.
 
   python3 tools/bench/torch_forward.py --config vit-large --mode zero-shot --batch 1,8,32 --threads 2
@@ -69,7 +69,7 @@ class Block(nn.Module):
 
 
 def quadrant_positions(mode):
-    """Grid indices (raster) the encoder sees and the decoder keeps, per REFERENCE section 4."""
+    """Grid indices (raster) the encoder sees and the decoder keeps, per docs/paper.md#token-layouts."""
     q3 = [r * GRID + c for r in range(7, 14) for c in range(7)]
     if mode == "one-shot":
         return list(range(7 * GRID)) + q3, list(range(GRID * GRID))

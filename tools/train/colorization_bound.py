@@ -7,7 +7,7 @@ like `vtv eval` scores predictions (docs/model-card.md, "Known limits").
 For every colorization canvas, each strategy below fills the answer quadrant Q4; the canvas is then
 encoded to VQGAN tokens and decoded (the MAE can only answer in tokens, so this is the best a token
 prediction of that picture can score), and Q4 is scored against the true colours with the MSE of
-REFERENCE.md section 8 (ImageNet-normalized, 8-bit truncation on both sides):
+docs/paper.md#metrics (ImageNet-normalized, 8-bit truncation on both sides):
 
 - `grey`: the grey query itself (what a model that does not know the task tends to answer);
 - `grey + objects`: the grey query with the main object in its true colours (the class colour is

@@ -1,6 +1,6 @@
 """Shared pieces of the small-model training (tools/train): configuration, data, seeding.
 
-The small MAE-VQGAN keeps the published structure (REFERENCE.md sections 2-4) at a quarter of the
+The small MAE-VQGAN keeps the published structure (docs/paper.md#model) at a quarter of the
 canvas area: 112x112 canvases, 8x8 patches (still a 14x14 token grid), a VQGAN that downsamples
 by 8 (four levels), and narrow transformers. Module definitions are the ones the benchmarks use
 (tools/bench/torch_forward.py, tools/bench/torch_vqgan.py), so state-dict names are the released

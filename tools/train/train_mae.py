@@ -7,7 +7,7 @@
 
 Each step trains on two kinds of samples, as the published MAE-VQGAN recipe suggests for visual
 prompting: `--query-batch` canvases with exactly the query quadrant Q4 masked (the one-shot layout
-of REFERENCE.md section 4: the encoder sees Q1, Q2, Q3; the loss is on Q4's 49 tokens), and
+of docs/paper.md#token-layouts: the encoder sees Q1, Q2, Q3; the loss is on Q4's 49 tokens), and
 `--random-batch` canvases with MAE's random masking (75% of patches hidden, loss on the hidden
 ones). The loss is the cross-entropy against the VQGAN tokens of the whole canvas. The position
 tables are the fixed sin-cos ones; linears are xavier-uniform, cls and mask tokens normal(0.02).
@@ -45,7 +45,7 @@ from torch_vqgan import VQGAN
 
 def sincos_table(dim, grid):
     """[1 + grid*grid, dim]: row 0 zeros (cls); first half of the channels the column, second the
-    row; each half sin(p w_k) then cos(p w_k), w_k = 1 / 10000^(k / (dim/4)) (REFERENCE.md 2)."""
+    row; each half sin(p w_k) then cos(p w_k), w_k = 1 / 10000^(k / (dim/4)) (docs/paper.md#model)."""
     w = 1.0 / 10000 ** (np.arange(dim // 4, dtype=np.float64) / (dim / 4))
 
     def half(p):

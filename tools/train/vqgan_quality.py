@@ -4,7 +4,7 @@
     python3 tools/train/vqgan_quality.py --vqgan work/vqgan.pt --prompts work/eval/eval.h5
 
 For every canvas: encode to tokens, decode, and score the answer quadrant Q4 of the reconstruction
-against the canvas itself as `vtv eval` scores predictions (REFERENCE.md section 8: IoU of the
+against the canvas itself as `vtv eval` scores predictions (docs/paper.md#metrics: IoU of the
 rounded-to-black-or-white masks for segmentation, MSE in ImageNet-normalized space otherwise;
 8-bit truncation on both sides). Prints the mean per task.
 """

@@ -1,8 +1,9 @@
 import Foundation
 
-/// One option a command accepts: `--name VALUE` (a value option) or `--name` (a flag).
+/// One option a command accepts: `--name VALUE` (a value option) or `--name` (a flag), or a
+/// retired spelling that is refused with a message naming its replacement.
 struct OptionSpec {
-    enum Kind { case flag, value }
+    enum Kind { case flag, value, retired }
 
     let name: String
     let kind: Kind
@@ -21,6 +22,13 @@ struct OptionSpec {
                       required: Bool = false, default defaultValue: String? = nil) -> OptionSpec {
         OptionSpec(name: name, kind: .value, valueName: valueName, help: help, required: required,
                    defaultValue: defaultValue)
+    }
+
+    /// A spelling no longer accepted, whose old meaning another option now carries: giving it is a
+    /// usage error with `message` (which names the new spelling), so an old command line fails
+    /// instead of silently meaning something else. Not shown in usage or help.
+    static func retired(_ name: String, _ message: String) -> OptionSpec {
+        OptionSpec(name: name, kind: .retired, valueName: "", help: message, required: false, defaultValue: nil)
     }
 }
 
@@ -57,11 +65,13 @@ struct ParsedArguments {
                 inlineValue = String(word[word.index(after: eq)...])
             }
             guard let spec = byName[name] else {
-                let close = specs.map(\.name).filter { editDistance($0, name) <= 2 }
+                let close = specs.filter { $0.kind != .retired }.map(\.name).filter { editDistance($0, name) <= 2 }
                 throw UsageError("unknown option '\(name)' for '\(command)'"
                                  + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: " or "))?"))
             }
             switch spec.kind {
+            case .retired:
+                throw UsageError("'\(command)': \(spec.help)")
             case .flag:
                 if inlineValue != nil { throw UsageError("option '\(name)' takes no value") }
                 flags.insert(name)

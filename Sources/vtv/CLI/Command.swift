@@ -33,7 +33,7 @@ struct Command {
     var usage: String {
         var line = "usage: vtv \(name)"
         for p in positional { line += " \(p)" }
-        for o in options where o.name != "--help" {
+        for o in options where o.name != "--help" && o.kind != .retired {
             let word = o.kind == .flag ? o.name : "\(o.name) \(o.valueName)"
             line += o.required ? " \(word)" : " [\(word)]"
         }
@@ -44,8 +44,9 @@ struct Command {
         var text = "\(summary)\n\n\(usage)\n"
         if !discussion.isEmpty { text += "\n\(discussion)\n" }
         text += "\noptions:\n"
-        let width = options.map { ($0.kind == .flag ? $0.name : "\($0.name) \($0.valueName)").count }.max() ?? 0
-        for o in options {
+        let shown = options.filter { $0.kind != .retired }
+        let width = shown.map { ($0.kind == .flag ? $0.name : "\($0.name) \($0.valueName)").count }.max() ?? 0
+        for o in shown {
             let word = o.kind == .flag ? o.name : "\(o.name) \(o.valueName)"
             var line = "  " + word.padding(toLength: width + 2, withPad: " ", startingAt: 0) + o.help
             if let d = o.defaultValue { line += " (default: \(d))" }

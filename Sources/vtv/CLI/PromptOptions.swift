@@ -12,9 +12,19 @@ let promptSelectionOptions: [OptionSpec] = [
     .value("--role", "R", "only prompts with this role (collect, train, eval...); labels generated prompts "
            + "(required with --source)"),
     .value("--count", "N", "use the first N selected prompts, N >= 1 (default: all; required for synthetic sources)"),
-    .value("--seed", "N", "with --source: seed of the support draws and in-painting squares, N >= 0 (default 0)"),
+    .value("--prompt-seed", "N", "with --source: seed of the generated prompts (support draws, in-painting squares, "
+           + "synthetic scenes), N >= 0 (default 0)"),
     .value("--canvas-size", "S", "with --source: canvas side in pixels, \(canvasSizeRange) (default: the model's canvas)"),
+    retiredSeedOption,
 ]
+
+/// `--seed` where it used to seed generated prompts. Seed options are named for what they seed
+/// (`--prompt-seed` the generated prompts, `--mask-seed` a search's masks); a plain `--seed` is kept
+/// only by commands with one random stream of their own (`vtv model init`, the benchmarks). Refused
+/// rather than given a new meaning, so no older command line silently draws other prompts.
+let retiredSeedOption = OptionSpec.retired(
+    "--seed", "--seed was renamed --prompt-seed (the seed of generated prompts: --prompt-seed N draws what --seed N drew); "
+        + "seed options are named for what they seed, and a search's masks take --mask-seed")
 
 /// Opens the prompts named by `promptSelectionOptions` and selects them by role and count.
 /// `tasks`, when given, must all be available (a prompts file may hold fewer than the generated sources).
@@ -26,8 +36,8 @@ func openPromptSelection(_ args: ParsedArguments, tasks: [PromptTask] = [], canv
     let source: any PromptSource
     switch (args.string("--prompts"), args.string("--source")) {
     case let (path?, nil):
-        if args.string("--seed") != nil || args.string("--canvas-size") != nil {
-            throw UsageError("--seed and --canvas-size apply to generated prompts (--source), not to a prompts file")
+        if args.string("--prompt-seed") != nil || args.string("--canvas-size") != nil {
+            throw UsageError("--prompt-seed and --canvas-size apply to generated prompts (--source), not to a prompts file")
         }
         source = try PromptsFile(path: path)
     case let (nil, text?):
@@ -40,7 +50,7 @@ func openPromptSelection(_ args: ParsedArguments, tasks: [PromptTask] = [], canv
     return try PromptSelection(source: source, role: role, count: count)
 }
 
-/// Opens a `--source` string for `role`, with `--seed` and `--canvas-size` from `args`.
+/// Opens a `--source` string for `role`, with `--prompt-seed` and `--canvas-size` from `args`.
 /// Malformed strings are usage errors. `canvasSize` applies when `--canvas-size` is absent.
 func openGeneratedSource(_ text: String, role: String, count: Int?, args: ParsedArguments,
                          canvasSize: Int = 224) throws -> any PromptSource {
@@ -50,7 +60,7 @@ func openGeneratedSource(_ text: String, role: String, count: Int?, args: Parsed
     } catch let error as PromptSourceError {
         throw UsageError("--source: \(error)")
     }
-    let seed = try args.int("--seed", atLeast: 0)
+    let seed = try args.int("--prompt-seed", atLeast: 0)
     if let count, case .synthetic = spec {
         guard count <= SyntheticPromptSource.largestCount else {
             throw OptionRange.integers(1 ... SyntheticPromptSource.largestCount)

@@ -22,6 +22,11 @@ func searchSettings(_ args: ParsedArguments, ranks: Int) throws -> SearchSetting
 
 let searchGranularityMeaning = "0 heads, 1 head x token group, 2 head x token"
 
+/// `--final`: how the best policy becomes the written variables (`FinalSelection`).
+func finalSelectionRule(_ args: ParsedArguments) throws -> FinalSelection.Rule {
+    FinalSelection.Rule(rawValue: try args.choice("--final", FinalSelection.Rule.allCases.map(\.rawValue))!)!
+}
+
 /// The settings `vtv search` and `vtv sweep` read alike: everything but the granularity, mask seed,
 /// reward, stacks and batch (which a sweep takes as lists, or per group).
 func readSharedSearchSettings(_ args: ParsedArguments, into settings: inout SearchSettings) throws {

@@ -16,7 +16,7 @@ let inferCommand = Command(
     (uint8 [H, W, 3], the decoded prediction the published code scores) and the attribute `metric`
     (IoU for segmentation, normalized MSE otherwise, on the hole quadrant) with `metric_name`.
     --mode patched runs the prompt zero-shot (no example) with task vectors written over head outputs
-    (REFERENCE.md Section 5): either --patch-variables of --granularity with the task's means from
+    (docs/paper.md#head-outputs): either --patch-variables of --granularity with the task's means from
     --activations (zero-shot token a > 0 takes the mean at one-shot position a + 98, cls 0), or a
     task-vectors file (--taskvectors, from vtv search or vtv taskvectors make), which carries its vectors.
     """,

@@ -27,6 +27,7 @@ let modelInfoCommand = Command(
       VQGAN:      ch \(c.vqgan.ch) x \(c.vqgan.chMult), \(c.vqgan.resBlocks) res blocks per level, z \(c.vqgan.zChannels), codebook \(c.vqgan.codebookSize) x \(c.vqgan.embedDim)
       parameters: \(weights.parameterCount) (MAE \(mae), VQGAN \(weights.parameterCount - mae)) in \(weights.tensors.count) tensors
       FLOPs:      \(String(format: "%.2f", c.forwardFLOPs(.oneShot) / 1e9)) G one-shot, \(String(format: "%.2f", c.forwardFLOPs(.zeroShot) / 1e9)) G zero-shot (MAE, per sample)
+                  + \(String(format: "%.2f", c.vqganDecodeFLOPs / 1e9)) G VQGAN decoding per prediction in either mode (docs/paper.md#flops)
       hash:       \(weights.contentHash) (FNV-1a 64)
     """)
     return 0

@@ -10,7 +10,7 @@ let predictCommand = Command(
     summary: "apply task vectors to your own image: zero-shot prediction with the task's head outputs patched",
     discussion: """
     Builds the zero-shot canvas around IMAGE: the image resized to a query quadrant as prompts are
-    (PIL bicubic, REFERENCE.md Section 3) in the bottom-left quadrant, white elsewhere. The image is the
+    (PIL bicubic, docs/paper.md#canvas) in the bottom-left quadrant, white elsewhere. The image is the
     task's input as given: darken it, gray it or cut a hole yourself if the task expects that. Runs the
     zero-shot forward pass with the task vectors of TV.h5 patched, decodes the predicted tokens with the
     VQGAN and writes the answer quadrant (bottom-right) as a PNG; with --full, the whole canvas: the query

@@ -9,7 +9,7 @@ let promptsExportCommand = Command(
     discussion: """
     Prompt i of the file is prompt i of the source, so a file and the source it came from give the
     same canvases. PASCAL: prompt i takes split line i as query, a support of the same class and an
-    in-painting square drawn from --seed and i; every listed file is checked before anything is built.
+    in-painting square drawn from --prompt-seed and i; every listed file is checked before anything is built.
     Synthetic: prompt i of role R uses its own scenes (see docs/prompts.md), so one seed can give
     disjoint collect, train and eval sets. --tasks takes task names, 'base' (the five main tasks) or
     'all' (with the composites).
@@ -21,9 +21,11 @@ let promptsExportCommand = Command(
         .value("--role", "R", "role stored with every prompt (collect, train, eval...)", required: true),
         .value("--count", "N", "number of prompts, N >= 1 (default: the whole split; required for synthetic)"),
         .value("--tasks", "LIST", "tasks to store: names separated by commas, base or all", default: "base"),
-        .value("--seed", "N", "seed of the support draws and in-painting squares, N >= 0 (default 0)"),
+        .value("--prompt-seed", "N", "seed of the generated prompts (support draws, in-painting squares, synthetic scenes), "
+               + "N >= 0 (default 0)"),
         .value("--canvas-size", "S", "canvas side in pixels, \(canvasSizeRange) (default 224)"),
         .value("--out", "P.h5", "the prompts file to write", required: true),
+        retiredSeedOption,
     ],
     distributed: true
 ) { args in
@@ -39,7 +41,7 @@ let promptsExportCommand = Command(
     try budget.check(limit: try MemoryBudget.agreedLimit(world))
     let selection = try PromptSelection(source: source, role: role, count: count)
     // The seed that drew the prompts: the synthetic source's own, or the PASCAL draw seed.
-    let drawSeed = try args.int("--seed") ?? 0
+    let drawSeed = try args.int("--prompt-seed") ?? 0
     let seed = (source as? SyntheticPromptSource).map { Int(truncatingIfNeeded: $0.images.seed) } ?? drawSeed
     return try exportPrompts(selection, tasks: tasks, seed: seed, to: try args.required("--out"), world: Communicator.world)
 }

@@ -4,7 +4,7 @@ import Model
 import Plotting
 import Search
 
-/// `vtv score`: rank the candidate variables by taskness (REFERENCE.md Section 9).
+/// `vtv score`: rank the candidate variables by taskness (docs/paper.md#taskness).
 let scoreCommand = Command(
     name: "score",
     summary: "rank candidate head outputs by taskness (between-task over within-task variance)",

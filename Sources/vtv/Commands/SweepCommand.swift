@@ -6,7 +6,7 @@ import Search
 /// Options `vtv sweep` takes exactly as `vtv search` does.
 private let sharedSearchOptions: Set<String> = [
     "--model", "--activations", "--iterations", "--samples", "--train-prompts", "--eval-prompts", "--eval-every", "--lr",
-    "--init-logit", "--sparsity", "--baseline", "--batch", "--checkpoint-every", "--resume",
+    "--init-logit", "--sparsity", "--baseline", "--batch", "--checkpoint-every", "--resume", "--final",
 ]
 
 /// `vtv sweep`: several searches in one MPI job, the world split into groups that each run one.
@@ -28,7 +28,7 @@ let sweepCommand = Command(
     """,
     options: searchCommand.options.filter { sharedSearchOptions.contains($0.name) } + [
         .value("--task", "T,T...|all", "the tasks, one search each ('all': every task of the activations file)", required: true),
-        .value("--mask-seed", "N,N...", "the mask seeds, N >= 0", default: "0"),
+        .value("--mask-seed", "N,N...", "the mask seeds (each run's masks and --final sample), N >= 0", default: "0"),
         .value("--granularity", "G,G...", "granularities: 0 (heads), 1 (head x token group), 2 (head x token)", default: "1"),
         .value("--reward", "R,R...", "rewards: pixel (the paper), tokens", default: "pixel"),
         .value("--stacks", "S,S...", "stacks: both, encoder, decoder", default: "both"),
@@ -45,6 +45,7 @@ private func runSweepCommand(_ args: ParsedArguments) throws -> Int32 {
     try readSharedSearchSettings(args, into: &base)
     let job = SweepJob(runs: try sweepRuns(args), base: base,
                        batchSize: args.string("--batch") == "auto" ? nil : try args.int("--batch", atLeast: 1)!,
+                       final: try finalSelectionRule(args),
                        activations: try args.required("--activations"),
                        checkpointEvery: try args.int("--checkpoint-every", atLeast: 1)!, resume: args.flag("--resume"),
                        folder: try args.required("--out"))

@@ -10,7 +10,7 @@ let taskVectorsMakeCommand = Command(
     Takes the task's one-shot means from the activations file at the source position of every head
     output the chosen variables patch (zero-shot token a > 0 takes one-shot position a + 98, cls 0), and
     writes them with the variables to TV.h5 (docs/formats.md, "Task-vectors file"). Variables are numbered
-    as in REFERENCE.md Section 6; --top-k takes the k best of a scores file (vtv score) of the same model
+    as in docs/paper.md#search-space; --top-k takes the k best of a scores file (vtv score) of the same model
     and granularity. Apply the file with `vtv infer --mode patched --taskvectors TV.h5`.
     """,
     options: [

@@ -15,6 +15,8 @@ struct SearchJob {
     var activations: String
     /// Task vectors whose predictions replace the prompts' answers (`--planted`), if any.
     var planted: String?
+    /// How the best policy becomes the written variables; a sample is keyed by the mask seed.
+    var final: FinalSelection.Rule
     var checkpointEvery: Int
     var resume: Bool
     var outputs: SearchOutputs
@@ -37,8 +39,9 @@ struct SearchRunResult {
     var iteration: Int
     var bestIteration: Int
     var bestLoss: Double
-    /// Variables with probability > 0.5 of the best policy.
+    /// The variables taken from the best policy by `finalSelection`.
     var variables: [Int]
+    var finalSelection: FinalSelection
     /// The chosen variables' held-out loss under each reward ("pixel", "tokens").
     var finalLosses: [String: Double]
     /// The files written (task vectors and plots; the JSON report besides).
@@ -79,7 +82,8 @@ func runSearch(_ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask],
                          + "lower --train-prompts")
     }
     if selection.indices.count < needed {
-        log("search: note: only \(heldOutIndices.count) held-out prompt(s) after the \(settings.trainPrompts) training ones")
+        log("search: note: only \(heldOutIndices.count) held-out prompt(s) after the \(settings.trainPrompts) training ones "
+            + "(--eval-prompts \(settings.evalPrompts))")
     }
     try searchMemoryBudget(settings, configuration: model.configuration,
                            variables: PatchVariables(configuration: model.configuration, granularity: settings.patchGranularity).count,
@@ -178,22 +182,25 @@ func runSearch(_ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask],
                                 + (ranks > 1 ? ", batches per rank " + batches.joined(separator: "/") : ""))
         })
     let outputs = job.outputs.resolved(tasks: taskNames)
+    let finalSelection = job.final == .sample ? FinalSelection.sample(seed: settings.seed) : .threshold
     guard outcome != .interrupted else {
         return SearchRunResult(finished: false, iteration: state.iteration, bestIteration: state.bestIteration,
-                               bestLoss: state.bestLoss, variables: [], finalLosses: [:], outputs: outputs)
+                               bestLoss: state.bestLoss, variables: [], finalSelection: finalSelection, finalLosses: [:],
+                               outputs: outputs)
     }
     let finalLogits = state.bestLogits ?? state.policy.logits
     let bestPolicy = BernoulliPolicy(logits: finalLogits)
     let probabilities = search.fullProbabilities(bestPolicy)
-    let variables = probabilities.indices.filter { probabilities[$0] > 0.5 }
+    let chosen = finalSelection.mask(probabilities: probabilities)
+    let variables = chosen.indices.filter { chosen[$0] }
     // The chosen variables, scored on the held-out prompts under both rewards (every rank takes part).
-    let chosen = probabilities.map { $0 > 0.5 }
     var finalLosses: [String: Double] = [:]
     for reward in SearchSettings.Reward.allCases {
         finalLosses[reward.rawValue] = try search.heldOutLoss(chosen, reward: reward)
     }
     let result = SearchRunResult(finished: true, iteration: state.iteration, bestIteration: state.bestIteration,
-                                 bestLoss: state.bestLoss, variables: variables, finalLosses: finalLosses, outputs: outputs)
+                                 bestLoss: state.bestLoss, variables: variables, finalSelection: finalSelection,
+                                 finalLosses: finalLosses, outputs: outputs)
     guard communicator.isRoot else { return result }
     var fullLogits = [Double](repeating: -.infinity, count: space.count)
     for (j, v) in search.searched.enumerated() { fullLogits[v] = finalLogits[j] }
@@ -204,10 +211,12 @@ func runSearch(_ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask],
     try Publication.together {
         for (t, task) in tasks.enumerated() {
             try TaskVectors(task: task.rawValue, variables: variables, granularity: settings.patchGranularity, means: means[t],
-                            modelHash: model.hash, origin: origin, probabilities: probabilities, policyLogits: fullLogits)
+                            modelHash: model.hash, origin: origin, probabilities: probabilities, policyLogits: fullLogits,
+                            finalSelection: finalSelection)
                 .write(to: outputs.taskVectors[t])
         }
-        try SearchReport(settings: settings, tasks: taskNames, state: state, variables: variables, ranks: ranks,
+        try SearchReport(settings: settings, tasks: taskNames, state: state, variables: variables,
+                         finalSelection: finalSelection, ranks: ranks,
                          plantedLoss: plantedLoss, finalLosses: finalLosses)
             .writeJSON(to: outputs.json)
         if !outputs.plots.isEmpty {

@@ -11,6 +11,8 @@ struct SweepJob {
     var base: SearchSettings
     /// Masks per forward pass, or nil to choose per group as `--batch auto` does for its ranks.
     var batchSize: Int?
+    /// How each run's best policy becomes its variables (a sample keyed by the run's mask seed).
+    var final: FinalSelection.Rule
     var activations: String
     var checkpointEvery: Int
     var resume: Bool
@@ -95,7 +97,8 @@ func runSweep(_ job: SweepJob, model: LoadedModel, prompts: PromptSelection, wor
                              ? UInt8(1) : 0]
         try communicator.broadcast(&hasCheckpoint)
         let search = SearchJob(settings: settings, task: run.task, activations: job.activations, planted: nil,
-                               checkpointEvery: job.checkpointEvery, resume: hasCheckpoint[0] == 1, outputs: outputs)
+                               final: job.final, checkpointEvery: job.checkpointEvery, resume: hasCheckpoint[0] == 1,
+                               outputs: outputs)
         var messageError: Error?
         let voice = SearchVoice(speaks: false) { iteration in
             do {
