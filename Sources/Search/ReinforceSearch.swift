@@ -20,8 +20,8 @@ public final class ReinforceSearch {
     public let evaluator: RewardEvaluator
     /// Training prompts per task: train[task][i], each task with `settings.trainPrompts` prompts.
     public let train: [[SearchPrompt]]
-    /// Held-out prompts for the periodic evaluations (all tasks).
-    public let heldOut: [SearchPrompt]
+    /// Held-out prompts for the periodic evaluations (all tasks), this rank's share of them built.
+    public let heldOut: HeldOutPrompts
     /// The variables the policy covers (all, or one stack's), in the full numbering.
     public let searched: [Int]
     private let world: Communicator
@@ -31,8 +31,11 @@ public final class ReinforceSearch {
     /// compute of an iteration (fault injection uses it to simulate a slower rank).
     public var afterEvaluating: ((Int) -> Void)?
 
-    public init(settings: SearchSettings, evaluator: RewardEvaluator, train: [[SearchPrompt]], heldOut: [SearchPrompt],
+    public init(settings: SearchSettings, evaluator: RewardEvaluator, train: [[SearchPrompt]], heldOut: HeldOutPrompts,
                 world: Communicator) {
+        precondition(heldOut.isEmpty || heldOut.share == HeldOutPrompts.share(
+            count: heldOut.tasks.count, batchSize: evaluator.batchSize, rank: world.rank, of: world.size),
+                     "the held-out prompts must be built for this rank's share")
         self.settings = settings
         self.evaluator = evaluator
         self.train = train
@@ -177,11 +180,20 @@ public final class ReinforceSearch {
     /// there are none), evaluated across ranks. Tasks score on different scales (IoU, MSE), so
     /// losses are averaged within each task, then over tasks.
     public func heldOutLoss(_ mask: [Bool], reward: SearchSettings.Reward) throws -> Double {
-        let prompts = heldOut.isEmpty ? train.flatMap { $0 } : heldOut
-        let mine = WorkChunks(count: prompts.count, size: evaluator.batchSize).share(rank: world.rank, of: world.size)
-        let local = try evaluator.losses(prompts[mine].map { (prompt: $0, mask: mask) }, reward: reward)
+        let prompts: HeldOutPrompts
+        if heldOut.isEmpty {
+            let all = train.flatMap { $0 }
+            let mine = HeldOutPrompts.share(count: all.count, batchSize: evaluator.batchSize, rank: world.rank, of: world.size)
+            prompts = HeldOutPrompts(tasks: all.map(\.task), share: mine, local: Array(all[mine]))
+        } else {
+            prompts = heldOut
+        }
+        let local = try evaluator.losses(prompts.local.map { (prompt: $0, mask: mask) }, reward: reward)
         let losses = try world.allgather(local)
-        let byTask = Dictionary(grouping: zip(prompts, losses), by: { $0.0.task })
-        return byTask.values.map { pairs in pairs.reduce(0) { $0 + $1.1 } / Double(pairs.count) }.reduce(0, +) / Double(byTask.count)
+        // Summed in task order: a dictionary's order changes from process to process, and with three
+        // or more tasks a different order of float additions could round differently on each rank.
+        let byTask = Dictionary(grouping: zip(prompts.tasks, losses), by: { $0.0 })
+        let taskMeans = byTask.keys.sorted().map { task in byTask[task]!.reduce(0) { $0 + $1.1 } / Double(byTask[task]!.count) }
+        return taskMeans.reduce(0, +) / Double(taskMeans.count)
     }
 }

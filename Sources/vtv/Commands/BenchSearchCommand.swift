@@ -80,7 +80,7 @@ let benchSearchCommand = Command(
     let prompts = try SearchPromptBuilder(configuration: configuration, encoder: encoder, evaluator: evaluator)
         .prompts(canvases: canvases, names: canvases.indices.map { "synthetic#\($0)" }, task: .segmentation, taskIndex: 0, means: means)
 
-    let search = ReinforceSearch(settings: settings, evaluator: evaluator, train: [prompts], heldOut: [], world: world)
+    let search = ReinforceSearch(settings: settings, evaluator: evaluator, train: [prompts], heldOut: .none, world: world)
     var state = search.initialState()
     _ = try search.run(&state, checkpointEvery: Int.max, checkpoint: { _ in }, stopRequested: { false }, report: { _, _ in })
     let timed = state.history.dropFirst()  // the first iteration warms up workspaces

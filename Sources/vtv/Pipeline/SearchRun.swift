@@ -99,7 +99,11 @@ func runSearch(_ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask],
                                       encoder: try model.vqganEncoder(),
                                       evaluator: evaluator)
     var train: [[SearchPrompt]] = []
-    var heldOut: [SearchPrompt] = []
+    // Held-out prompts are numbered task by task; this rank builds only those it scores.
+    let heldOutTasks = tasks.indices.flatMap { t in [Int](repeating: t, count: heldOutIndices.count) }
+    let heldOutShare = HeldOutPrompts.share(count: heldOutTasks.count, batchSize: evaluator.batchSize,
+                                            rank: communicator.rank, of: communicator.size)
+    var heldOutLocal: [SearchPrompt] = []
     var means: [HeadOutputs] = []
     for (t, task) in tasks.enumerated() {
         let taskMeans = try activations.statistics(task.rawValue).means(configuration: model.configuration)
@@ -110,15 +114,18 @@ func runSearch(_ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask],
                                 means: taskMeans)
         }
         train.append(try build(trainIndices))
-        heldOut += try build(heldOutIndices)
+        let first = t * heldOutIndices.count
+        let mine = heldOutShare.clamped(to: first ..< first + heldOutIndices.count)
+        heldOutLocal += try build(Array(heldOutIndices[(mine.lowerBound - first) ..< (mine.upperBound - first)]))
     }
+    var heldOut = HeldOutPrompts(tasks: heldOutTasks, share: heldOutShare, local: heldOutLocal)
 
     var plantedLoss: Double?
     if let planted = job.planted {
         let vectors = try TaskVectors(path: planted, expectedModelHash: model.hash)
         let patches = vectors.patchSet()
         train = try train.map { try builder.retargeted($0, patches: patches, model: mae, decoder: decoder) }
-        heldOut = try builder.retargeted(heldOut, patches: patches, model: mae, decoder: decoder)
+        heldOut.local = try builder.retargeted(heldOut.local, patches: patches, model: mae, decoder: decoder)
         log("search: planted targets from \(planted) (\(vectors.variables.count) variables: \(vectors.variables))")
         var plantedMask = [Bool](repeating: false, count: space.count)
         for v in vectors.variables where v < space.count { plantedMask[v] = true }
