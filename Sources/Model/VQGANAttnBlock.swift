@@ -18,13 +18,14 @@ struct VQGANAttnBlock {
         projOut = Conv1x1Layer(weights, name + ".proj_out")
     }
 
-    /// In place: x: [batch, channels, height, width].
-    func apply(_ x: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
+    /// In place: x: [batch, channels, height, width]; spare: a buffer of the same size whose
+    /// contents are lost (it holds the attention's output before `proj_out`).
+    func apply(_ x: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
                configuration: VQGANConfiguration, workspace: VQGANWorkspace) {
         let positions = height * width
         let size = channels * positions
         let normed = workspace.buffer(.normed, count: batch * size)
-        let hidden = workspace.buffer(.hidden, count: batch * size)
+        let hidden = spare
         let query = workspace.buffer(.query, count: size)
         let key = workspace.buffer(.key, count: size)
         let value = workspace.buffer(.value, count: size)

@@ -4,8 +4,9 @@
 /// residual blocks, attention at the lowest level, nearest 2x `Upsample` except at level 0)
 /// -> norm_out, swish, conv_out -> clamp to [-1, 1] -> (x + 1) / 2.
 ///
-/// Holds a workspace and reads its weights from a `ModelWeights` block, which any number of
-/// decoders may share; not thread-safe (use one decoder per thread).
+/// Reads its weights from a `ModelWeights` block, which any number of decoders may share, and
+/// works in a `VQGANWorkspace`, its own or one it shares with an encoder run on the same thread;
+/// not thread-safe (use one decoder per thread).
 public final class VQGANDecoder {
     public let configuration: VQGANConfiguration
     /// Grids processed together through each layer; larger batches use more memory.
@@ -28,16 +29,19 @@ public final class VQGANDecoder {
     private let levels: [Level]
     private let normOut: GroupNormLayer
     private let convOut: Conv3x3Layer
-    private let workspace = VQGANWorkspace()
+    private let workspace: VQGANWorkspace
 
     /// Binds to `weights`, built (at least) for `.vqganDecoder` of this configuration with its
-    /// tensors named under `prefix`; the decoder owns none of their memory.
-    public init(configuration: VQGANConfiguration, weights: ModelWeights, prefix: String = "vae.") throws {
+    /// tensors named under `prefix`; the decoder owns none of their memory. `workspace` may be an
+    /// encoder's, when the two run one at a time on one thread.
+    public init(configuration: VQGANConfiguration, weights: ModelWeights, prefix: String = "vae.",
+                workspace: VQGANWorkspace = VQGANWorkspace()) throws {
         let problems = configuration.problems
         if !problems.isEmpty { throw VQGANError.invalidConfiguration(problems) }
         precondition(weights.parts.contains(.vqganDecoder), "a VQGAN decoder bound to weights built without it")
         self.configuration = configuration
         self.weights = weights
+        self.workspace = workspace
         let p = prefix + "decoder."
         codebook = weights.plain(prefix + "quantize.embedding.weight")
         postQuantConv = Conv1x1Layer(weights, prefix + "post_quant_conv")
@@ -143,7 +147,7 @@ public final class VQGANDecoder {
                                       configuration: c, workspace: workspace)
                 if out != current { swap(&current, &other) }
                 if !level.attentions.isEmpty {
-                    level.attentions[b].apply(current, batch: batch, height: h, width: w,
+                    level.attentions[b].apply(current, spare: other, batch: batch, height: h, width: w,
                                               configuration: c, workspace: workspace)
                 }
             }

@@ -4,12 +4,16 @@
 /// except after the last) -> mid (block_1, attn_1, block_2) -> norm_out, swish, conv_out ->
 /// quant_conv -> nearest codebook row per position.
 ///
-/// Holds a workspace and reads its weights from a `ModelWeights` block, which any number of
-/// encoders may share; not thread-safe (use one encoder per thread).
+/// Reads its weights from a `ModelWeights` block, which any number of encoders may share, and
+/// works in a `VQGANWorkspace`, its own or one it shares with a decoder run on the same thread;
+/// not thread-safe (use one encoder per thread).
 public final class VQGANEncoder {
     public let configuration: VQGANConfiguration
-    /// Canvases processed together through each layer; larger batches use more memory.
-    public var batchLimit = 4
+    /// Canvases processed together through each layer. Every layer works image by image, so the
+    /// tokens do not depend on it; a larger batch only holds more canvases' activations at once
+    /// (about 75 MiB more per canvas at 224 x 224) and was no faster (docs/benchmarks.md, "One
+    /// copy of the weights per node").
+    public var batchLimit = 1
 
     private struct Level {
         var blocks: [VQGANResnetBlock]
@@ -28,16 +32,19 @@ public final class VQGANEncoder {
     /// codebook: [codebookSize, embedDim]; codebookNorms: [codebookSize].
     private let codebook: UnsafePointer<Float>
     private let codebookNorms: UnsafePointer<Float>
-    private let workspace = VQGANWorkspace()
+    private let workspace: VQGANWorkspace
 
     /// Binds to `weights`, built (at least) for `.vqganEncoder` of this configuration with its
-    /// tensors named under `prefix`; the encoder owns none of their memory.
-    public init(configuration: VQGANConfiguration, weights: ModelWeights, prefix: String = "vae.") throws {
+    /// tensors named under `prefix`; the encoder owns none of their memory. `workspace` may be a
+    /// decoder's, when the two run one at a time on one thread.
+    public init(configuration: VQGANConfiguration, weights: ModelWeights, prefix: String = "vae.",
+                workspace: VQGANWorkspace = VQGANWorkspace()) throws {
         let problems = configuration.problems
         if !problems.isEmpty { throw VQGANError.invalidConfiguration(problems) }
         precondition(weights.parts.contains(.vqganEncoder), "a VQGAN encoder bound to weights built without it")
         self.configuration = configuration
         self.weights = weights
+        self.workspace = workspace
         let p = prefix + "encoder."
         convIn = Conv3x3Layer(weights, p + "conv_in")
         levels = (0..<configuration.levels).map { level in
@@ -127,7 +134,7 @@ public final class VQGANEncoder {
                                       configuration: c, workspace: workspace)
                 if out != current { swap(&current, &other) }
                 if !level.attentions.isEmpty {
-                    level.attentions[b].apply(current, batch: batch, height: h, width: w,
+                    level.attentions[b].apply(current, spare: other, batch: batch, height: h, width: w,
                                               configuration: c, workspace: workspace)
                 }
             }

@@ -51,12 +51,14 @@ struct Conv3x3Layer {
         bias = weights.plain(name + ".bias")
     }
 
-    /// Stride 1, padding 1 (optionally after a nearest 2x upsampling of x).
+    /// Stride 1, padding 1 (optionally after a nearest 2x upsampling of x), through the
+    /// workspace's `.normed` buffer (so not inside a block that holds something there).
     /// x: [batch, cIn, height, width] (or half that with `upsample`) -> y: [batch, cOut, height, width].
     func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
                height: Int, width: Int, upsample: Bool = false, accumulate: Bool = false,
                workspace: VQGANWorkspace) {
-        let padded = workspace.buffer(.padded, count: cIn * (height + 2) * (width + 2))
+        // Between blocks nothing else lives in `.normed`.
+        let padded = workspace.buffer(.normed, count: cIn * (height + 2) * (width + 2))
         let inPixels = upsample ? (height / 2) * (width / 2) : height * width
         for image in 0..<batch {
             let src = x + image * cIn * inPixels
@@ -84,12 +86,13 @@ struct Conv3x3Layer {
         }
     }
 
-    /// taming's `Downsample`: pad right/bottom by one, stride 2.
+    /// taming's `Downsample`: pad right/bottom by one, stride 2; its columns go into the
+    /// workspace's `.normed` buffer, free between blocks.
     /// x: [batch, cIn, height, width] -> y: [batch, cOut, downsampledSide(height), downsampledSide(width)].
     func applyStride2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
                       height: Int, width: Int, workspace: VQGANWorkspace) {
         precondition(stride == 2, "a stride-1 layer runs apply or applyPadded")
-        let columns = workspace.buffer(.columns, count: conv3x3Stride2ColumnCount(cIn: cIn, height: height, width: width))
+        let columns = workspace.buffer(.normed, count: conv3x3Stride2ColumnCount(cIn: cIn, height: height, width: width))
         conv2d3x3Stride2(x, y, batch: batch, cIn: cIn, cOut: cOut, height: height, width: width,
                          weight: kernel, bias: bias, columns: columns)
     }

@@ -16,7 +16,7 @@ struct VQGANMidBlock {
     func apply(_ x: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
                configuration c: VQGANConfiguration, workspace: VQGANWorkspace) {
         _ = block1.apply(x, spare: spare, batch: batch, height: height, width: width, configuration: c, workspace: workspace)
-        attention.apply(x, batch: batch, height: height, width: width, configuration: c, workspace: workspace)
+        attention.apply(x, spare: spare, batch: batch, height: height, width: width, configuration: c, workspace: workspace)
         _ = block2.apply(x, spare: spare, batch: batch, height: height, width: width, configuration: c, workspace: workspace)
     }
 }

@@ -1,12 +1,18 @@
-/// Scratch memory for one VQGAN encoder or decoder, grown to the largest request and then
-/// reused, so repeated calls with the same batch shape allocate nothing.
-/// Not thread-safe: each thread needs its own encoder/decoder (and so its own workspace).
-final class VQGANWorkspace {
-    /// What each buffer holds. Activations alternate between `current` and `other`; `normed`
-    /// and `hidden` are a residual block's intermediates; the rest are kernel scratch.
+/// Scratch memory for VQGAN encoders and decoders, grown to the largest request and then reused,
+/// so repeated calls with the same batch shape allocate nothing.
+///
+/// An encoder and a decoder that run one at a time on one thread may share one workspace: it
+/// then holds what the larger of the two needs instead of both (at 224 x 224, batch 1, about
+/// 90 MiB: three 128-channel full-resolution planes and the Winograd bands). Not thread-safe:
+/// whatever runs at the same time as something else needs its own.
+public final class VQGANWorkspace {
+    /// What each buffer holds. Activations alternate between `current` and `other` (a residual
+    /// or attention block's intermediate goes into whichever of the two is free); `normed` holds a
+    /// GroupNorm's zero-bordered output, and between blocks a convolution's padded input or the
+    /// stride-2 convolution's columns; the rest are kernel scratch.
     enum Slot: Int, CaseIterable {
-        case current, other, normed, hidden
-        case padded, band, columns
+        case current, other, normed
+        case band
         case query, key, value, scores
         case products
     }
@@ -14,7 +20,7 @@ final class VQGANWorkspace {
     private var buffers: [UnsafeMutablePointer<Float>?]
     private var capacities: [Int]
 
-    init() {
+    public init() {
         buffers = Array(repeating: nil, count: Slot.allCases.count)
         capacities = Array(repeating: 0, count: Slot.allCases.count)
     }

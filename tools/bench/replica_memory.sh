@@ -19,7 +19,7 @@
 #   RANKS="1 2 4 8" PRIVATE_RANKS="1 2 4" tools/bench/replica_memory.sh 3
 #   PROCEDURE=tokens ...   # shorter runs for start-up timing: batched token reward, the decoder never runs
 # PRIVATE_RANKS: the rank counts also run with private copies; each private ViT-L rank holds about
-# 2.2 GB, so leave out what this machine's memory cannot hold. Needs a release build.
+# 2 GB, so leave out what this machine's memory cannot hold. Needs a release build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds="${1:-1}"

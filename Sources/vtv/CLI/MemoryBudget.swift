@@ -90,7 +90,7 @@ enum MemoryCost {
     }
 
     /// One image decoded by the VQGAN: [3, side, side] float32, like a canvas. (The VQGAN's feature
-    /// maps do not scale with a batch: it runs a few canvases at a time, `batchLimit`.)
+    /// maps do not scale with a batch: it runs `batchLimit` canvases at a time, one by default.)
     static func decodedImage(side: Int) -> Double { canvas(side: side) }
 
     /// One sample's recorded head outputs (`vtv collect`): every head of every layer at every

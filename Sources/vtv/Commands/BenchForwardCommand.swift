@@ -55,8 +55,10 @@ let benchForwardCommand = Command(
         return (drawn!, "")
     }
     let model = try MAEModel(configuration: configuration, weights: weights)
-    let vqgan = withVQGAN ? (encoder: try VQGANEncoder(configuration: configuration.vqgan, weights: weights),
-                             decoder: try VQGANDecoder(configuration: configuration.vqgan, weights: weights)) : nil
+    // The encoder and decoder run one after the other, as in the pipeline: one workspace serves both.
+    let vqganWorkspace = VQGANWorkspace()
+    let vqgan = withVQGAN ? (encoder: try VQGANEncoder(configuration: configuration.vqgan, weights: weights, workspace: vqganWorkspace),
+                             decoder: try VQGANDecoder(configuration: configuration.vqgan, weights: weights, workspace: vqganWorkspace)) : nil
     let flops = configuration.forwardFLOPs(mode)
     print("vtv \(try args.required("--config")) \(mode.rawValue): \(String(format: "%.2f", flops / 1e9)) GFLOP/sample, "
           + "OpenBLAS \(BLASRuntime.threads) thread(s), core \(BLASRuntime.coreName)")

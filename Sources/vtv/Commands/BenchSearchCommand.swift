@@ -61,9 +61,12 @@ let benchSearchCommand = Command(
         }
     let mae = try MAEModel(configuration: configuration, weights: weights)
     let space = PatchVariables(configuration: configuration, granularity: settings.patchGranularity)
-    let decoder = settings.reward == .pixel ? try VQGANDecoder(configuration: configuration.vqgan, weights: weights) : nil
+    // The encoder (prompts) and the decoder (pixel reward) run one at a time: one workspace serves both.
+    let vqganWorkspace = VQGANWorkspace()
+    let decoder = settings.reward == .pixel
+        ? try VQGANDecoder(configuration: configuration.vqgan, weights: weights, workspace: vqganWorkspace) : nil
     let evaluator = RewardEvaluator(model: mae, decoder: decoder, space: space, batchSize: settings.batchSize)
-    let encoder = try VQGANEncoder(configuration: configuration.vqgan, weights: weights)
+    let encoder = try VQGANEncoder(configuration: configuration.vqgan, weights: weights, workspace: vqganWorkspace)
     let startup = try world.allreduce(secondsSinceProcessStart(), .max)
     let copies: String
     switch sharing {
@@ -75,7 +78,12 @@ let benchSearchCommand = Command(
         .open(role: "bench", count: settings.trainPrompts, seed: seed, layout: CanvasLayout(size: configuration.imageSize))
     let canvases = try (0 ..< settings.trainPrompts).map { try source.canvas($0, task: .segmentation) }
     let recorders = canvases.map { _ in HeadRecorder(configuration: configuration, mode: .oneShot) }
-    _ = try mae.forward(zip(canvases, recorders).map { MAESample(canvas: $0.values, mode: .oneShot, recorder: $1) })
+    // The search proper reads its task means from an activations file; recording them here one
+    // canvas at a time keeps the MAE's workspace at one sample's size, as in the search's batch-1
+    // forwards (a sample's outputs do not depend on the rest of its batch).
+    for (canvas, recorder) in zip(canvases, recorders) {
+        _ = try mae.forward([MAESample(canvas: canvas.values, mode: .oneShot, recorder: recorder)])
+    }
     let means = HeadOutputs.mean(of: recorders.map(\.outputs))
     let prompts = try SearchPromptBuilder(configuration: configuration, encoder: encoder, evaluator: evaluator)
         .prompts(canvases: canvases, names: canvases.indices.map { "synthetic#\($0)" }, task: .segmentation, taskIndex: 0, means: means)

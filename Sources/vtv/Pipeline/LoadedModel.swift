@@ -19,6 +19,9 @@ final class LoadedModel {
     /// The parts of the model, in the form the kernels read.
     let weights: ModelWeights
     private var builtMAE: MAEModel?
+    /// The workspace of every VQGAN encoder and decoder bound here: the pipeline runs them one at
+    /// a time on one thread, so one workspace serves both (the larger's size, not the sum).
+    private let vqganWorkspace = VQGANWorkspace()
 
     /// Reads the model at `path` with the weights of `parts` (none: the configuration and hash
     /// only), kept as `sharing` says. With `.perNode`, every rank of the node must make this call
@@ -88,14 +91,16 @@ final class LoadedModel {
         return model
     }
 
-    /// A new VQGAN encoder over the shared weights (each owns a workspace; one per thread).
+    /// A new VQGAN encoder over the shared weights, working in the model's one VQGAN workspace:
+    /// use it on the thread that uses the others, never while another runs.
     func vqganEncoder() throws -> VQGANEncoder {
-        try VQGANEncoder(configuration: configuration.vqgan, weights: weights)
+        try VQGANEncoder(configuration: configuration.vqgan, weights: weights, workspace: vqganWorkspace)
     }
 
-    /// A new VQGAN decoder over the shared weights (each owns a workspace; one per thread).
+    /// A new VQGAN decoder over the shared weights, working in the model's one VQGAN workspace:
+    /// use it on the thread that uses the others, never while another runs.
     func vqganDecoder() throws -> VQGANDecoder {
-        try VQGANDecoder(configuration: configuration.vqgan, weights: weights)
+        try VQGANDecoder(configuration: configuration.vqgan, weights: weights, workspace: vqganWorkspace)
     }
 
     /// Prompts must be built for this model's canvas size.
