@@ -34,27 +34,25 @@ public struct Pascal5i: Sendable {
     /// Opens `vocRoot` with an explicit split file; throws if the split is malformed or any listed
     /// image or label file is missing.
     public init(vocRoot: String, splitFile: String) throws {
+        try self.init(vocRoot: vocRoot, splitFiles: [splitFile])
+    }
+
+    /// Opens `vocRoot` with several split files taken together, their lines interleaved: line i of
+    /// every file before line i + 1 of any (files that run out drop out), so the first 3n entries of
+    /// three files of n or more lines are n of each. This is how the paper's protocol pools the
+    /// training lists of three folds (docs/paper.md#protocol). `splitFile` joins the names with ','.
+    public init(vocRoot: String, splitFiles: [String]) throws {
+        precondition(!splitFiles.isEmpty, "at least one split file")
         let nested = (vocRoot as NSString).appendingPathComponent("VOCdevkit/VOC2012")
         var isDirectory: ObjCBool = false
         vocFolder = FileManager.default.fileExists(atPath: nested, isDirectory: &isDirectory) && isDirectory.boolValue
             ? nested : vocRoot
-        self.splitFile = splitFile
-        guard let text = try? String(contentsOfFile: splitFile, encoding: .utf8) else {
-            // Why, in the system's words: Foundation's own error text is not for our users.
-            let reason = FileContent.whyUnreadable(splitFile) ?? "it is not UTF-8 text"
-            throw PromptError.unreadable(file: splitFile, reason: "the split file cannot be read: \(reason)")
-        }
+        splitFile = splitFiles.joined(separator: ",")
+        let lists = try splitFiles.map(Self.readSplit)
         var entries: [Entry] = []
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty { continue }
-            let parts = line.components(separatedBy: "__")
-            guard parts.count == 2, !parts[0].isEmpty, let classID = Int(parts[1]), (1...255).contains(classID) else {
-                throw PromptError.badSplitLine(file: splitFile, line: number + 1, text: line)
-            }
-            entries.append(Entry(name: parts[0], classID: classID))
+        for i in 0 ..< (lists.map(\.count).max() ?? 0) {
+            for list in lists where i < list.count { entries.append(list[i]) }
         }
-        guard !entries.isEmpty else { throw PromptError.emptySplit(file: splitFile) }
         self.entries = entries
         indicesByClass = Dictionary(grouping: entries.indices, by: { entries[$0].classID })
 
@@ -73,6 +71,27 @@ public struct Pascal5i: Sendable {
         }
     }
 
+    /// The entries of one split file, in order; throws if it is unreadable, malformed or empty.
+    private static func readSplit(_ splitFile: String) throws -> [Entry] {
+        guard let text = try? String(contentsOfFile: splitFile, encoding: .utf8) else {
+            // Why, in the system's words: Foundation's own error text is not for our users.
+            let reason = FileContent.whyUnreadable(splitFile) ?? "it is not UTF-8 text"
+            throw PromptError.unreadable(file: splitFile, reason: "the split file cannot be read: \(reason)")
+        }
+        var entries: [Entry] = []
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            let parts = line.components(separatedBy: "__")
+            guard parts.count == 2, !parts[0].isEmpty, let classID = Int(parts[1]), (1...255).contains(classID) else {
+                throw PromptError.badSplitLine(file: splitFile, line: number + 1, text: line)
+            }
+            entries.append(Entry(name: parts[0], classID: classID))
+        }
+        guard !entries.isEmpty else { throw PromptError.emptySplit(file: splitFile) }
+        return entries
+    }
+
     public func imagePath(_ name: String) -> String {
         (vocFolder as NSString).appendingPathComponent("JPEGImages/\(name).jpg")
     }
@@ -86,10 +105,13 @@ public struct Pascal5i: Sendable {
         entries.first { $0.name == name }?.classID
     }
 
-    /// The prompt built around entry `index` as query: a support of the same class (never the
-    /// query image) and an in-painting square, both drawn from `SplitMix64(seed).substream(index)`.
+    /// The prompt (episode) `index`: entry `index % entries.count` as query, with a support of the
+    /// same class (never the query image) and an in-painting square, both drawn from
+    /// `SplitMix64(seed).substream(index)`. Beyond the last entry the list starts again with other
+    /// draws, as the published loader makes 1000 validation episodes from shorter lists.
     public func prompt(_ index: Int, seed: UInt64, layout: CanvasLayout = .published) throws -> PromptSpec {
-        let query = entries[index]
+        precondition(index >= 0, "episode indices are not negative")
+        let query = entries[index % entries.count]
         var stream = SplitMix64(seed: seed).substream(UInt64(index))
         let candidates = (indicesByClass[query.classID] ?? []).filter { entries[$0].name != query.name }
         guard !candidates.isEmpty else {

@@ -7,6 +7,8 @@ public enum PromptSourceError: Error, CustomStringConvertible, Equatable {
     case noPromptsWithRole(role: String, source: String, roles: [String: Int])
     case notEnoughPrompts(requested: Int, available: Int, role: String?, source: String)
     case badCount(Int)
+    /// A fold list that is empty or names a fold outside 0...3.
+    case badFolds([Int])
     case countRequired(source: String)
     /// Classes of a split with a single image, which therefore has no support.
     case singleImageClasses(file: String, images: [Int: String])
@@ -23,7 +25,7 @@ public enum PromptSourceError: Error, CustomStringConvertible, Equatable {
             return "unknown task '\(name)'; known tasks: \(PromptTask.allCases.map(\.rawValue).joined(separator: ", ")), "
                 + "or 'base' (the five main tasks) or 'all'"
         case let .badSourceSpec(text, reason):
-            return "bad prompt source '\(text)': \(reason); expected pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]]"
+            return "bad prompt source '\(text)': \(reason); expected pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]][:folds=F,F...]"
         case let .indexOutOfRange(index, count, source):
             return "prompt index \(index) is out of range: \(source) has \(count) prompt(s), 0...\(count - 1)"
         case let .missingTask(task, source, available):
@@ -36,6 +38,9 @@ public enum PromptSourceError: Error, CustomStringConvertible, Equatable {
             return "\(source) has only \(available) prompt(s)" + (role.map { " with role '\($0)'" } ?? "")
                 + "; \(requested) were asked for"
         case let .badCount(count): return "the prompt count must be at least 1, got \(count)"
+        case let .badFolds(folds):
+            return "the folds must be one or more of 0, 1, 2, 3 (PASCAL-5i's 4 folds of 5 classes), got "
+                + (folds.isEmpty ? "none" : folds.map(String.init).joined(separator: ","))
         case let .countRequired(source):
             return "\(source) can generate any number of prompts; say how many with --count N"
         case let .singleImageClasses(file, images):

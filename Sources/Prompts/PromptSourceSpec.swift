@@ -4,11 +4,12 @@ import Foundation
 /// - `pascal:VOCDIR:SPLITFILE[:FOLD]`: PASCAL-5i images under VOCDIR (the VOC2012 folder or one
 ///   containing VOCdevkit/VOC2012) with the split list SPLITFILE; an empty SPLITFILE with a FOLD means
 ///   VOCDIR/splits/fold<FOLD>.txt. FOLD (0...3) is recorded in the description. Paths may not contain ':'.
-/// - `synthetic[:SEED[:BACKGROUNDS]]`: seeded synthetic scenes (seed 0 when omitted) whose
-///   backgrounds are `random` (the default) or `habitats` (`SyntheticBackgrounds`).
+/// - `synthetic[:SEED[:BACKGROUNDS]][:folds=F,F...]`: seeded synthetic scenes (seed 0 when omitted)
+///   whose backgrounds are `random` (the default) or `habitats` (`SyntheticBackgrounds`); with
+///   `folds=`, only the classes of those folds (`ClassFolds`, PASCAL-5i's 4 folds of 5 classes).
 public enum PromptSourceSpec: Equatable, Sendable {
     case pascal(vocRoot: String, splitFile: String, fold: Int?)
-    case synthetic(seed: UInt64?, backgrounds: SyntheticBackgrounds = .random)
+    case synthetic(seed: UInt64?, backgrounds: SyntheticBackgrounds = .random, folds: [Int]? = nil)
 
     public init(parsing text: String) throws {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
@@ -31,21 +32,32 @@ public enum PromptSourceSpec: Equatable, Sendable {
             }
             self = .pascal(vocRoot: parts[1], splitFile: split, fold: fold)
         case "synthetic":
-            guard parts.count <= 3 else { throw fail("synthetic takes at most a seed and a background kind") }
+            var rest = Array(parts.dropFirst())
+            var folds: [Int]?
+            if let last = rest.last, last.hasPrefix("folds=") {
+                let list = last.dropFirst("folds=".count).split(separator: ",", omittingEmptySubsequences: false)
+                let numbers = list.map { Int($0) }
+                guard !list.isEmpty, numbers.allSatisfy({ $0.map(ClassFolds.folds.contains) ?? false }) else {
+                    throw fail("folds= takes comma-separated folds among 0, 1, 2, 3, got '\(last.dropFirst("folds=".count))'")
+                }
+                folds = Array(Set(numbers.compactMap { $0 })).sorted()
+                rest.removeLast()
+            }
+            guard rest.count <= 2 else { throw fail("synthetic takes at most a seed and a background kind, then folds=F,F...") }
             var seed: UInt64?
-            if parts.count >= 2 {
-                guard let s = UInt64(parts[1]) else { throw fail("the seed must be a non-negative integer, got '\(parts[1])'") }
+            if !rest.isEmpty {
+                guard let s = UInt64(rest[0]) else { throw fail("the seed must be a non-negative integer, got '\(rest[0])'") }
                 seed = s
             }
             var backgrounds = SyntheticBackgrounds.random
-            if parts.count == 3 {
-                guard let b = SyntheticBackgrounds(rawValue: parts[2]) else {
+            if rest.count == 2 {
+                guard let b = SyntheticBackgrounds(rawValue: rest[1]) else {
                     let known = SyntheticBackgrounds.allCases.map(\.rawValue).joined(separator: " or ")
-                    throw fail("the backgrounds must be \(known), got '\(parts[2])'")
+                    throw fail("the backgrounds must be \(known), got '\(rest[1])'")
                 }
                 backgrounds = b
             }
-            self = .synthetic(seed: seed, backgrounds: backgrounds)
+            self = .synthetic(seed: seed, backgrounds: backgrounds, folds: folds)
         default:
             throw fail("unknown kind '\(parts[0])'")
         }
@@ -55,8 +67,8 @@ public enum PromptSourceSpec: Equatable, Sendable {
     public var description: String {
         switch self {
         case let .pascal(voc, split, fold): return "pascal:\(voc):\(split)" + (fold.map { ":\($0)" } ?? "")
-        case let .synthetic(seed, backgrounds):
-            return SyntheticPromptSource.origin(seed: seed ?? 0, backgrounds: backgrounds)
+        case let .synthetic(seed, backgrounds, folds):
+            return SyntheticPromptSource.origin(seed: seed ?? 0, backgrounds: backgrounds, folds: folds)
         }
     }
 
@@ -69,13 +81,13 @@ public enum PromptSourceSpec: Equatable, Sendable {
         case let .pascal(voc, split, _):
             let dataset = try Pascal5i(vocRoot: voc, splitFile: split)
             return try PascalPromptSource(dataset: dataset, role: role, seed: seed ?? 0, layout: layout, origin: description)
-        case let .synthetic(specSeed, backgrounds):
+        case let .synthetic(specSeed, backgrounds, folds):
             if let specSeed, let seed, specSeed != seed {
-                throw PromptSourceError.badSourceSpec(description, reason: "it names seed \(specSeed) but --seed is \(seed)")
+                throw PromptSourceError.badSourceSpec(description, reason: "it names seed \(specSeed) but --prompt-seed is \(seed)")
             }
             guard let count else { throw PromptSourceError.countRequired(source: description) }
             return try SyntheticPromptSource(seed: specSeed ?? seed ?? 0, role: role, count: count, layout: layout,
-                                             backgrounds: backgrounds)
+                                             backgrounds: backgrounds, folds: folds)
         }
     }
 }

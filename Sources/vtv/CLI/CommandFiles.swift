@@ -46,6 +46,10 @@ enum CommandFiles {
                 files += [run.name + ".h5", run.name + ".json", run.name + ".checkpoint.h5"]
             }
             plan.outputFolder(try args.required("--out"), option: "--out", files: files)
+        case "protocol":
+            for (folder, files) in try protocolJob(args).outputFolders {
+                plan.outputFolder(folder, option: "--out", files: files)
+            }
         default:
             for option in outputOptions where names.contains(option) { plan.output(args.string(option), option: option) }
         }

@@ -16,6 +16,7 @@ let commandTable: [Command] = [
     searchCommand,
     sweepCommand,
     evalCommand,
+    protocolCommand,
     predictCommand,
     modelInitCommand,
     modelInfoCommand,

@@ -8,7 +8,7 @@ import Prompts
 /// `openPromptSelection(args)`.
 let promptSelectionOptions: [OptionSpec] = [
     .value("--prompts", "P.h5", "read prompts from a prompts file (vtv prompts export, or fixture.h5)"),
-    .value("--source", "SPEC", "generate prompts instead: pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]]"),
+    .value("--source", "SPEC", "generate prompts instead: pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]][:folds=F,F...]"),
     .value("--role", "R", "only prompts with this role (collect, train, eval...); labels generated prompts "
            + "(required with --source)"),
     .value("--count", "N", "use the first N selected prompts, N >= 1 (default: all; required for synthetic sources)"),

@@ -17,7 +17,7 @@ let promptsExportCommand = Command(
     contents do not depend on the number of ranks. The file appears only when complete.
     """,
     options: [
-        .value("--source", "SPEC", "pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]]", required: true),
+        .value("--source", "SPEC", "pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]][:folds=F,F...]", required: true),
         .value("--role", "R", "role stored with every prompt (collect, train, eval...)", required: true),
         .value("--count", "N", "number of prompts, N >= 1 (default: the whole split; required for synthetic)"),
         .value("--tasks", "LIST", "tasks to store: names separated by commas, base or all", default: "base"),

@@ -1,0 +1,155 @@
+import Distributed
+import Foundation
+import Imaging
+import Model
+import Prompts
+import Search
+
+/// One evaluation as `vtv eval` parses it and as `vtv protocol` makes it once per fold: the prompts,
+/// the tasks, their task vectors (none: one-shot and zero-shot only) and the report folder.
+struct EvaluationJob {
+    var selection: PromptSelection
+    var tasks: [PromptTask]
+    /// Task vectors by task name; empty, or one for every task.
+    var vectors: [String: TaskVectors] = [:]
+    /// The file each task's vectors came from, when they came from one.
+    var vectorFiles: [String: String] = [:]
+    var batch: Int
+    /// Prompts per task shown in grid.png (0: no figure).
+    var gridCount: Int
+    /// The report folder (`ReportFolder.evaluationFiles`).
+    var out: String
+    /// The name of the progress line and the log.
+    var label = "eval"
+
+    var modes: [EvaluationMode] { vectors.isEmpty ? [.oneShot, .zeroShot] : EvaluationMode.allCases }
+}
+
+/// Runs `job` on every rank of `world`: each task's prompts in one-shot, zero-shot and (with task
+/// vectors) zero-shot + TV mode, scored as the published code scores them (docs/paper.md#metrics).
+/// Prompts are split across ranks in contiguous blocks and gathered in prompt order, so the metrics do
+/// not depend on the number of ranks. Rank 0 writes report.json, report.md and (with a grid)
+/// grid.png into `job.out`, all together, and returns the report; the other ranks return nil.
+func runEvaluation(_ job: EvaluationJob, model: LoadedModel, world: Communicator) throws -> EvaluationReport? {
+    let selection = job.selection, tasks = job.tasks, modes = job.modes, gridCount = job.gridCount
+    try model.checkCanvas(selection)
+    try evalMemoryBudget(model.configuration, batch: job.batch, prompts: selection.indices.count, ranks: world.size,
+                         grid: gridCount, tasks: tasks.count, modes: modes.count)
+        .check(limit: try MemoryBudget.agreedLimit(world))
+    let evaluator = PromptEvaluator(model: try model.mae(), decoder: try model.vqganDecoder(), batchSize: job.batch)
+    let side = model.configuration.imageSize
+    let layout = CanvasLayout(size: side)
+    let count = selection.indices.count
+    let mine = selection.share(of: world)
+    let myStart = shard(count, rank: world.rank, of: world.size).lowerBound
+    world.log("\(job.label): \(count) prompts x \(tasks.count) tasks x \(modes.count) modes on \(world.size) rank(s), batch \(job.batch)")
+
+    // Local results, flattened for the gathers: metrics [task][mode][my prompt], seconds [task][mode],
+    // figure crops [task][my prompt among the first gridCount][mode][quadrant, quadrant, 3].
+    var metrics: [Double] = [], seconds: [Double] = [], crops: [UInt8] = []
+    let progress = ProgressReporter(job.label, total: tasks.count * modes.count * mine.count, communicator: world)
+    var done = 0
+    for task in tasks {
+        let canvases = try mine.map { try selection.source.canvas($0, task: task).values }
+        let targets = canvases.map { Metrics.targetImage(canvas: $0, height: side, width: side) }
+        var shown: [[Image8]] = Array(repeating: [], count: mine.count)
+        for mode in modes {
+            let patches = mode == .taskVectors ? job.vectors[task.rawValue]!.patchSet() : nil
+            let started = Date()
+            let images = try evaluator.predictions(canvases: canvases, mode: mode.promptMode, patches: patches)
+            metrics += zip(targets, images).map { task.metric.evaluate(target: $0, prediction: $1) }
+            seconds.append(Date().timeIntervalSince(started))
+            for (j, image) in images.enumerated() where myStart + j < gridCount {
+                shown[j].append(CanvasQuadrants.answer(image, layout: layout))
+            }
+            done += mine.count
+            progress.update(done, detail: "\(task.rawValue) \(mode.title)")
+        }
+        crops += shown.joined().flatMap(\.pixels)
+    }
+
+    let allMetrics = try world.gather(metrics)
+    let allSeconds = try world.gather(seconds)
+    let allCrops = try world.gather(crops)
+    guard world.isRoot, let allMetrics, let allSeconds, let allCrops else { return nil }
+
+    // Undo the rank-major order of the gathers: rank r holds the contiguous prompt block shard(count, r, size).
+    let blocks = (0 ..< world.size).map { shard(count, rank: $0, of: world.size) }
+    let cropBytes = layout.quadrant * layout.quadrant * 3
+    var perPrompt = [[[Double]]](repeating: [[Double]](repeating: [], count: modes.count), count: tasks.count)
+    var rankSeconds = perPrompt
+    var figureCrops = [[[Image8]]](repeating: [], count: tasks.count)
+    var metricAt = 0, cropAt = 0
+    for (r, block) in blocks.enumerated() {
+        let shownHere = block.filter { $0 < gridCount }.count
+        for t in tasks.indices {
+            for m in modes.indices {
+                perPrompt[t][m] += allMetrics[metricAt ..< metricAt + block.count]
+                metricAt += block.count
+                rankSeconds[t][m].append(allSeconds[(r * tasks.count + t) * modes.count + m])
+            }
+            for _ in 0 ..< shownHere {
+                figureCrops[t].append(modes.indices.map { m in
+                    let start = cropAt + m * cropBytes
+                    return Image8(width: layout.quadrant, height: layout.quadrant, channels: 3,
+                                  pixels: Array(allCrops[start ..< start + cropBytes]))
+                })
+                cropAt += modes.count * cropBytes
+            }
+        }
+    }
+
+    let taskResults = tasks.indices.map { t in
+        EvaluationReport.TaskResult(
+            task: tasks[t].rawValue, metric: tasks[t].metric,
+            taskVectors: job.vectors[tasks[t].rawValue].map {
+                EvaluationReport.TaskVectorsInfo($0, file: job.vectorFiles[tasks[t].rawValue])
+            },
+            modes: Dictionary(uniqueKeysWithValues: modes.indices.map { m in
+                (modes[m], EvaluationReport.ModeResult(perPrompt: perPrompt[t][m], rankSeconds: rankSeconds[t][m]))
+            }))
+    }
+    let report = EvaluationReport(
+        model: .init(path: model.path, hash: model.hash),
+        prompts: .init(origin: selection.source.origin, role: selection.role, indices: selection.indices,
+                       names: selection.indices.map { promptName(selection.source, $0) }),
+        ranks: world.size, batch: job.batch, flops: .init(configuration: model.configuration), tasks: taskResults)
+    var files = ["report.json": try report.jsonData(), "report.md": Data(report.markdown().utf8)]
+    if gridCount > 0 {
+        var rows: [EvaluationFigureRow] = []
+        for (t, task) in tasks.enumerated() {
+            for (j, predictions) in figureCrops[t].enumerated() {
+                let index = selection.indices[j]
+                let canvas = Metrics.targetImage(canvas: try selection.source.canvas(index, task: task).values,
+                                                 height: side, width: side)
+                rows.append(EvaluationFigureRow(
+                    title: "\(task.rawValue) #\(index)", query: CanvasQuadrants.query(canvas, layout: layout),
+                    predictions: Dictionary(uniqueKeysWithValues: zip(modes, predictions)),
+                    target: CanvasQuadrants.answer(canvas, layout: layout)))
+            }
+        }
+        let figure = try evaluationGridFigure(rows, title: "vtv eval: answer quadrants of the first \(min(gridCount, count)) prompt(s) per task")
+        files["grid.png"] = Data(try ImageFile.encodePNG(figure, name: "grid.png"))
+    }
+    try ReportFolder.write(files, to: job.out)
+    return report
+}
+
+/// What an evaluation holds at once: one batch of forward passes and VQGAN decodes; a rank's share
+/// of the prompts of one task as canvases, targets and predictions; on rank 0 the figure's crops of
+/// every rank.
+private func evalMemoryBudget(_ c: ModelConfiguration, batch: Int, prompts: Int, ranks: Int, grid: Int,
+                              tasks: Int, modes: Int) -> MemoryBudget {
+    var budget = MemoryBudget()
+    let largestShare = (prompts + ranks - 1) / ranks
+    budget.add("--batch", batch, count: min(batch, largestShare),
+               of: MemoryCost.forwardSample(c) + MemoryCost.decodedImage(side: c.imageSize),
+               for: "one batch of forward passes and decodes")
+    let side = Double(c.imageSize)
+    budget.add("--count", prompts, count: largestShare, of: MemoryCost.canvas(side: c.imageSize) + 6 * side * side,
+               for: "one task's canvases, targets and predictions on one rank")
+    let quadrant = Double(CanvasLayout(size: c.imageSize).quadrant)
+    budget.add("--grid", grid, count: min(grid, prompts), of: Double(tasks * modes) * 3 * quadrant * quadrant,
+               for: "the answer quadrants shown in grid.png")
+    return budget
+}
