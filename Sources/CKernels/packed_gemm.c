@@ -19,13 +19,9 @@
 // count on purpose: each output is then summed in the same order whatever the rows around it,
 // so a sample's result never depends on its batch.
 
-#include "vtv_kernels.h"
+#include "packed_tile.h"
 
 #include <stdlib.h>
-#include <string.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
 
 #if defined(__x86_64__) && !defined(VTV_NO_CLONES)
 #define VTV_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
@@ -33,23 +29,8 @@
 #define VTV_CLONES
 #endif
 
-#define PANEL 32
 #define KC 1024
 #define MC 56
-#define MAX_TILE_ROWS 14
-
-// 16 floats: one AVX-512 register, two AVX2 ones. The helpers taking or returning one are always
-// inlined, so the ABI question clang warns about (-Wpsabi) never arises.
-#pragma clang diagnostic ignored "-Wpsabi"
-typedef float v16 __attribute__((vector_size(64)));
-
-static inline __attribute__((always_inline)) v16 load16(const float *p) {
-    v16 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline __attribute__((always_inline)) void store16(float *p, v16 v) { memcpy(p, &v, sizeof v); }
 
 size_t vtv_packed_weight_count(size_t n, size_t k) { return (n + PANEL - 1) / PANEL * PANEL * k; }
 
@@ -94,17 +75,6 @@ static int tile_rows(void) {
 
 int vtv_packed_tile_rows(void) { return tile_rows(); }
 
-/// How a tile's sum over one K block meets C (the fused bias, residual and GELU of a Linear).
-typedef struct {
-    /// Added before the sum (the Linear's bias, at this panel's first column), or NULL. Only on
-    /// a row's first K block.
-    const float *bias;
-    /// Whether C's old value is read: C = C [+ bias] + sum; otherwise C = [bias +] sum.
-    int load;
-    /// GELU on the result (a row's last K block).
-    int gelu;
-} epilogue;
-
 /// One R x 32 tile: c[R, cols] (ldc) = epilogue(c, a[kc, R] (packed: row i of step kk at
 /// kk * R + i) times b[kc, 32]). When `prefetch` is set, one cache line of it is prefetched per
 /// step (into L2).
@@ -138,42 +108,7 @@ micro_tile(const int R, size_t kc, const float *restrict a, const float *restric
             }
         }
     }
-    // The additions in the order of the unfused Linear: C = bias (or C + bias), then C += sum.
-    if (cols == PANEL) {
-        const v16 bias0 = e.bias ? load16(e.bias) : (v16){0}, bias1 = e.bias ? load16(e.bias + 16) : (v16){0};
-        for (int i = 0; i < R; i++) {
-            float *row = c + i * ldc;
-            v16 x0 = lo[i], x1 = hi[i];
-            if (e.load) {
-                v16 c0 = load16(row), c1 = load16(row + 16);
-                if (e.bias) {
-                    c0 += bias0;
-                    c1 += bias1;
-                }
-                x0 = c0 + x0;
-                x1 = c1 + x1;
-            } else if (e.bias) {
-                x0 = bias0 + x0;
-                x1 = bias1 + x1;
-            }
-            store16(row, x0);
-            store16(row + 16, x1);
-            if (e.gelu) vtv_gelu(row, PANEL);
-        }
-    } else {
-        float t[PANEL];
-        for (int i = 0; i < R; i++) {
-            float *row = c + i * ldc;
-            store16(t, lo[i]);
-            store16(t + 16, hi[i]);
-            for (size_t j = 0; j < cols; j++) {
-                float base = e.load ? row[j] : 0;
-                if (e.bias) base = e.load ? base + e.bias[j] : e.bias[j];
-                row[j] = e.load || e.bias ? base + t[j] : t[j];
-            }
-            if (e.gelu) vtv_gelu(row, cols);
-        }
-    }
+    store_tile(R, lo, hi, c, ldc, cols, e);
 }
 
 static inline __attribute__((always_inline)) void
@@ -206,31 +141,10 @@ __attribute__((target("avx512f"))) static void pack_tile_avx512(const float *a, 
     for (size_t kk = 0; kk < kc; kk += 16) {
         const size_t steps = kc - kk < 16 ? kc - kk : 16;
         const __mmask16 stepMask = (__mmask16)((1u << steps) - 1);
-        __m512 r[16], t[16], u[16];
+        __m512 r[16], step[16];
         for (size_t i = 0; i < 16; i++) r[i] = i < rows ? _mm512_maskz_loadu_ps(stepMask, a + i * lda + kk) : _mm512_setzero_ps();
-        for (int i = 0; i < 16; i += 2) {
-            t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-            t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-        }
-        for (int i = 0; i < 16; i += 4) {
-            __m512d t0 = _mm512_castps_pd(t[i]), t1 = _mm512_castps_pd(t[i + 1]);
-            __m512d t2 = _mm512_castps_pd(t[i + 2]), t3 = _mm512_castps_pd(t[i + 3]);
-            u[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));      // steps 0, 4, 8, 12 of rows i..i+3
-            u[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));  // steps 1, 5, 9, 13
-            u[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));  // steps 2, 6, 10, 14
-            u[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));  // steps 3, 7, 11, 15
-        }
-        for (int j = 0; j < 4; j++) {
-            // u[j], u[4 + j], u[8 + j], u[12 + j]: steps j, j + 4, j + 8, j + 12 of rows 0-3, 4-7, 8-11, 12-15.
-            __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x88), v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xDD);
-            __m512 v2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x88), v3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xDD);
-            __m512 step[4] = {_mm512_shuffle_f32x4(v0, v2, 0x88), _mm512_shuffle_f32x4(v1, v3, 0x88),
-                              _mm512_shuffle_f32x4(v0, v2, 0xDD), _mm512_shuffle_f32x4(v1, v3, 0xDD)};
-            for (size_t q = 0; q < 4; q++) {
-                const size_t s = j + 4 * q;  // step[q] holds step j + 4q of every row
-                if (s < steps) _mm512_mask_storeu_ps(dst + (kk + s) * rows, rowMask, step[q]);
-            }
-        }
+        transpose16(r, step);
+        for (size_t s = 0; s < steps; s++) _mm512_mask_storeu_ps(dst + (kk + s) * rows, rowMask, step[s]);
     }
 }
 #endif

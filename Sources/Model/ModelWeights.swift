@@ -29,6 +29,8 @@ public final class ModelWeights: @unchecked Sendable {
     public let contentHash: String
     /// Floats in the block.
     public let count: Int
+    /// The arithmetic of the MAE's Linear layers, fixed by the form their weights were packed in.
+    public let precision: LinearPrecision
 
     struct Entry {
         /// The tensor's PyTorch shape.
@@ -51,13 +53,19 @@ public final class ModelWeights: @unchecked Sendable {
     /// record. Each tensor is released from the store once derived, so a store that owns its
     /// arrays never coexists with a second copy of the model: building peaks at the block plus
     /// the store's remaining tensors.
+    ///
+    /// `precision` is that of the MAE's Linears (fp32, the default; bf16 only where the CPU has
+    /// AVX512_BF16, else `LinearPrecisionError` before anything is read). Every process of a
+    /// shared arena must pass the same one: it sizes the block.
     public convenience init(configuration: ModelConfiguration, parts: ModelParts, arena: any WeightArena,
+                            precision: LinearPrecision = .fp32,
                             source: () throws -> (weights: WeightStore, contentHash: String)) throws {
         let problems = configuration.problems
         if !problems.isEmpty { throw ConfigurationError.invalid(problems) }
-        var forms = parts.contains(.mae) ? configuration.maeWeightForms : [:]
+        try precision.checkSupported()
+        var forms = parts.contains(.mae) ? configuration.maeWeightForms(precision: precision) : [:]
         forms.merge(configuration.vqgan.weightForms(prefix: "vae.", parts: parts)) { a, _ in a }
-        try self.init(forms: forms, parts: parts, arena: arena, source: source)
+        try self.init(forms: forms, parts: parts, arena: arena, precision: precision, source: source)
     }
 
     /// The weights of a VQGAN's encoder and/or decoder (`parts` without `.mae`), its tensors named
@@ -69,10 +77,10 @@ public final class ModelWeights: @unchecked Sendable {
         let problems = configuration.problems
         if !problems.isEmpty { throw VQGANError.invalidConfiguration(problems) }
         try self.init(forms: configuration.weightForms(prefix: prefix, parts: parts), parts: parts, arena: arena,
-                      source: source)
+                      precision: .fp32, source: source)
     }
 
-    private init(forms: [WeightKey: [Int]], parts: ModelParts, arena: any WeightArena,
+    private init(forms: [WeightKey: [Int]], parts: ModelParts, arena: any WeightArena, precision: LinearPrecision,
                  source: () throws -> (weights: WeightStore, contentHash: String)) throws {
         let keys = forms.keys.sorted()
         var entries: [WeightKey: Entry] = [:]
@@ -84,6 +92,7 @@ public final class ModelWeights: @unchecked Sendable {
             total += Self.aligned(count)
         }
         self.parts = parts
+        self.precision = precision
         self.entries = entries
         count = total
         block = try arena.block(floats: total) { block in
@@ -143,11 +152,17 @@ public final class ModelWeights: @unchecked Sendable {
     /// `name` as stored: [shape.product], PyTorch's layout.
     func plain(_ name: String) -> UnsafePointer<Float> { pointer(name, .plain) }
 
-    /// The Linear weight `name` [out, in] (or [width, 3, p, p]) packed.
+    /// The Linear weight `name` [out, in] (or [width, 3, p, p]) packed, for `precision`.
     func packedLinear(_ name: String) -> PackedWeight {
         let shape = self.shape(name)
-        return PackedWeight(values: pointer(name, .packedLinear), outFeatures: shape[0],
-                            inFeatures: shape.dropFirst().reduce(1, *))
+        return PackedWeight(values: pointer(name, precision == .bf16 ? .packedLinearBF16 : .packedLinear),
+                            outFeatures: shape[0], inFeatures: shape.dropFirst().reduce(1, *), precision: precision)
+    }
+
+    /// Bytes of the block the MAE's packed Linear weights take (their form's, `precision`'s).
+    public var packedLinearBytes: Int {
+        entries.filter { $0.key.form == .packedLinear || $0.key.form == .packedLinearBF16 }
+            .reduce(0) { $0 + $1.value.count } * MemoryLayout<Float>.stride
     }
 
     /// The 3x3 convolution weight `name` [cOut, cIn, 3, 3] as Winograd filters U: [16, cOut, cIn].

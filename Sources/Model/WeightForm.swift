@@ -8,6 +8,10 @@ enum WeightForm: Int, Hashable, Comparable, CaseIterable, CustomStringConvertibl
     /// A Linear weight [out, in] (or the patch embedding [width, 3, p, p], a Linear over flattened
     /// patches) packed into the panels of our GEMM (`PackedWeight`).
     case packedLinear
+    /// A Linear weight as `packedLinear`, rounded to bf16 and packed in pairs along the input
+    /// features (`PackedWeight`, `LinearPrecision.bf16`): half the bytes; each Float slot of the
+    /// block holds one pair.
+    case packedLinearBF16
     /// A 3x3 stride-1 convolution weight [cOut, cIn, 3, 3] as Winograd filters U: [16, cOut, cIn]
     /// (`winogradWeights`).
     case winograd
@@ -21,6 +25,7 @@ enum WeightForm: Int, Hashable, Comparable, CaseIterable, CustomStringConvertibl
         switch self {
         case .plain: return "plain"
         case .packedLinear: return "packed Linear"
+        case .packedLinearBF16: return "packed Linear (bf16)"
         case .winograd: return "Winograd filters"
         case .squaredRowNorms: return "squared row norms"
         }
@@ -31,6 +36,8 @@ enum WeightForm: Int, Hashable, Comparable, CaseIterable, CustomStringConvertibl
         switch self {
         case .plain: return shape.reduce(1, *)
         case .packedLinear: return PackedWeight.count(outFeatures: shape[0], inFeatures: shape.dropFirst().reduce(1, *))
+        case .packedLinearBF16:
+            return PackedWeight.count(outFeatures: shape[0], inFeatures: shape.dropFirst().reduce(1, *), precision: .bf16)
         case .winograd: return 16 * shape[0] * shape[1]
         case .squaredRowNorms: return shape[0]
         }
@@ -44,6 +51,9 @@ enum WeightForm: Int, Hashable, Comparable, CaseIterable, CustomStringConvertibl
             destination.update(from: values, count: shape.reduce(1, *))
         case .packedLinear:
             _ = PackedWeight.pack(values, outFeatures: shape[0], inFeatures: shape.dropFirst().reduce(1, *), into: destination)
+        case .packedLinearBF16:
+            _ = PackedWeight.pack(values, outFeatures: shape[0], inFeatures: shape.dropFirst().reduce(1, *), into: destination,
+                                  precision: .bf16)
         case .winograd:
             winogradWeights(values, cOut: shape[0], cIn: shape[1], into: destination)
         case .squaredRowNorms:
@@ -63,15 +73,19 @@ struct WeightKey: Hashable, Comparable {
 extension ModelConfiguration {
     /// Every MAE tensor, with its PyTorch shape, in the form `linear` and the blocks read: every
     /// `.weight` of two or more dimensions (the Linears [out, in], and the patch embedding
-    /// [width, 3, patch, patch]) packed; the rest plain.
-    var maeWeightForms: [WeightKey: [Int]] {
+    /// [width, 3, patch, patch]) packed, as bf16 pairs when `precision` is bf16; the rest plain.
+    func maeWeightForms(precision: LinearPrecision) -> [WeightKey: [Int]] {
+        let packedForm: WeightForm = precision == .bf16 ? .packedLinearBF16 : .packedLinear
         var forms: [WeightKey: [Int]] = [:]
         for (name, shape) in maeTensorShapes {
             let packed = name.hasSuffix(".weight") && shape.count >= 2
-            forms[WeightKey(name: name, form: packed ? .packedLinear : .plain)] = shape
+            forms[WeightKey(name: name, form: packed ? packedForm : .plain)] = shape
         }
         return forms
     }
+
+    /// The fp32 forms (the default).
+    var maeWeightForms: [WeightKey: [Int]] { maeWeightForms(precision: .fp32) }
 }
 
 extension VQGANConfiguration {

@@ -45,4 +45,59 @@ final class BenchCommandTests: XCTestCase {
                           && lines.first?.contains("ms of it in collectives") == true, r.output)
         }
     }
+    /// Whether this machine's CPU has AVX512_BF16 (the bf16 commands refuse to run without it).
+    private var cpuHasBF16: Bool {
+        ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").contains(" avx512_bf16")
+    }
+
+    /// "Linear layers P: packed weights X MiB" of a forward benchmark's output.
+    private func packedMiB(_ output: String) -> Double? {
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("Linear layers ") }),
+              let range = line.range(of: "packed weights ") else { return nil }
+        return Double(line[range.upperBound...].split(separator: " ")[0])
+    }
+
+    func testBF16LinearsHalveThePackedWeightsOrAreRefusedWithoutTheInstruction() throws {
+        let fp32 = try vtv("bench", "forward", "--config", "tiny", "--batch", "1", "--repeats", "1")
+        XCTAssertEqual(fp32.status, 0, fp32.output)
+        XCTAssertTrue(fp32.stdout.contains("Linear layers fp32: packed weights"), fp32.output)
+        let bf16 = try vtv("bench", "forward", "--config", "tiny", "--batch", "1", "--repeats", "1", "--precision", "bf16")
+        if cpuHasBF16 {
+            XCTAssertEqual(bf16.status, 0, bf16.output)
+            XCTAssertTrue(bf16.stdout.contains("batch   1:"), bf16.output)
+            let full = try XCTUnwrap(packedMiB(fp32.stdout)), half = try XCTUnwrap(packedMiB(bf16.stdout))
+            XCTAssertEqual(half * 2, full, accuracy: 0.1 + 0.02 * full, bf16.output)
+        } else {
+            XCTAssertEqual(bf16.status, 2, bf16.output)
+            XCTAssertTrue(bf16.stderr.contains("AVX512_BF16"), bf16.output)
+        }
+    }
+
+    func testPrecisionAppliesToTheMAEOnly() throws {
+        let r = try vtv("bench", "forward", "--config", "tiny", "--vqgan", "decode", "--precision", "bf16")
+        XCTAssertEqual(r.status, 2, r.output)
+        XCTAssertTrue(r.stderr.contains(cpuHasBF16 ? "the VQGAN stages run in fp32" : "AVX512_BF16"), r.output)
+    }
+
+    func testBenchPrecisionReportsLogitTokenAndPixelDifferencesPerPrompt() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let prompts = dir.appendingPathComponent("p.h5").path
+        let export = try vtv("prompts", "export", "--source", "synthetic:0", "--role", "eval", "--count", "2",
+                             "--tasks", "segmentation", "--canvas-size", "112", "--out", prompts)
+        XCTAssertEqual(export.status, 0, export.output)
+        let r = try vtv("bench", "precision", "--prompts", prompts, "--count", "2")
+        guard cpuHasBF16 else {
+            XCTAssertEqual(r.status, 2, r.output)
+            XCTAssertTrue(r.stderr.contains("AVX512_BF16"), r.output)
+            return
+        }
+        XCTAssertEqual(r.status, 0, r.output)
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("     1  ") && $0.contains("/ 196") }, r.output)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("all ") }, r.output)
+        let tooMany = try vtv("bench", "precision", "--prompts", prompts, "--count", "3")
+        XCTAssertEqual(tooMany.status, 2, tooMany.output)
+        XCTAssertTrue(tooMany.stderr.contains("--count 3 exceeds the 2 prompts"), tooMany.output)
+    }
 }

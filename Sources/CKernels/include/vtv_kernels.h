@@ -7,6 +7,7 @@
 // The formulas are those of Sources/Model/Kernels (GELU.swift, FastExp.swift), float32.
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// y[i] = x[i] * scale + shift, then swish (v / (1 + e^-v)) when `swish` is non-zero.
 /// x, y: [count]; may be the same buffer.
@@ -58,5 +59,34 @@ int vtv_packed_gemm(size_t m, size_t n, size_t k, const float *a, size_t lda, co
 int vtv_packed_linear(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed,
                       size_t panel0, size_t panel1, float *c, size_t ldc, const float *bias, int accumulate,
                       int gelu);
+
+// The bf16 form of the packed Linear (packed_gemm_bf16.c): bf16 products (AVX512_BF16's vdpbf16ps),
+// fp32 sums. Opt-in; the fp32 functions above are the default and the reference.
+
+/// 1 when this CPU has AVX-512 with BF16 (vdpbf16ps, vcvtne2ps2bf16), else 0.
+int vtv_bf16_supported(void);
+
+/// x rounded to bf16 as vcvtne2ps2bf16 does: to nearest, ties to even; denormals to signed zero;
+/// NaN quieted. Returns the bf16's 16 bits (the high half of its fp32 pattern).
+uint16_t vtv_bf16_round(float x);
+
+/// 32-bit words of a Linear weight [n, k] packed as bf16 pairs: ceil(n / 32) * 32 * ceil(k / 2).
+size_t vtv_packed_bf16_count(size_t n, size_t k);
+
+/// Packs w [n, k] (row-major) rounded to bf16: packed[panel][p][j] = w[32 panel + j][2p] in bits
+/// 0-15, w[32 panel + j][2p + 1] in bits 16-31; zero past n and k. packed: [vtv_packed_bf16_count(n, k)].
+/// Runs on any CPU.
+void vtv_pack_weight_bf16(const float *w, size_t n, size_t k, uint32_t *packed);
+
+/// The rounded weights back as floats: w [n, k] row-major.
+void vtv_unpack_weight_bf16(const uint32_t *packed, size_t n, size_t k, float *w);
+
+/// vtv_packed_linear with w packed by vtv_pack_weight_bf16 and a rounded to bf16 as it is packed;
+/// sums in fp32 (order: packed_gemm_bf16.c). Single-threaded. Returns 0; -1 when the thread's
+/// row-tile scratch (112 KiB, allocated on its first call) cannot be allocated; -2 when the CPU
+/// lacks AVX512_BF16 (vtv_bf16_supported() == 0), with c untouched.
+int vtv_packed_linear_bf16(size_t m, size_t n, size_t k, const float *a, size_t lda, const uint32_t *packed,
+                           size_t panel0, size_t panel1, float *c, size_t ldc, const float *bias, int accumulate,
+                           int gelu);
 
 #endif

@@ -22,6 +22,7 @@ let commandTable: [Command] = [
     modelInfoCommand,
     inferCommand,
     benchForwardCommand,
+    benchPrecisionCommand,
     benchSearchCommand,
     benchSearchOverheadCommand,
     benchVQGANCommand,

@@ -15,6 +15,9 @@ let benchForwardCommand = Command(
     predictions once, untimed, so the peak RSS covers a whole zero-shot prompt batch.
     With --vqgan encode|decode it times the VQGAN of --config's model instead, as `vtv bench vqgan`
     does (seconds per canvas; --batch defaults to 1 there).
+    --precision bf16 runs the MAE's Linear layers with bf16 products and fp32 sums (AVX512_BF16's
+    vdpbf16ps; refused on a CPU without it); the header line reports the packed Linear weights'
+    memory either way. fp32, the default, is the reference.
     """,
     options: [
         .value("--config", "NAME", "vit-large or tiny", default: "vit-large"),
@@ -25,9 +28,19 @@ let benchForwardCommand = Command(
         .value("--seed", "N", "weight seed, N >= 0", default: "0"),
         .flag("--with-vqgan", "also build the VQGAN encoder and decoder and run them once per batch size (peak RSS)"),
         .value("--vqgan", "STAGE", "time the VQGAN's encode or decode stage instead of the MAE"),
+        .value("--precision", "P", "fp32 or bf16: the arithmetic of the MAE's Linear layers", default: "fp32"),
     ]
 ) { args in
     let configuration = try ModelConfiguration.preset(try args.required("--config"))
+    let precision = LinearPrecision(rawValue: try args.choice("--precision", LinearPrecision.allCases.map(\.rawValue)) ?? "fp32")!
+    do {
+        try precision.checkSupported()
+    } catch {
+        throw UsageError("--precision bf16: \(error)")
+    }
+    if precision != .fp32 && args.string("--vqgan") != nil {
+        throw UsageError("--precision applies to the MAE's Linear layers; the VQGAN stages run in fp32")
+    }
     if let stage = try args.choice("--vqgan", ["encode", "decode"]) {
         return try benchVQGAN(configuration.vqgan, stage: VQGANBenchmark.Stage(rawValue: stage)!,
                               batches: try args.ints("--batch", in: 1 ... .max) ?? [1], args: args)
@@ -50,7 +63,8 @@ let benchForwardCommand = Command(
     try budget.check()
     // One block for every part, as the pipeline loads a model; each drawn tensor is freed once derived.
     var drawn: WeightStore? = withVQGAN ? configuration.initialWeights(seed: seed) : configuration.initialMAEWeights(seed: seed)
-    let weights = try ModelWeights(configuration: configuration, parts: withVQGAN ? .all : .mae, arena: PrivateWeightArena()) {
+    let weights = try ModelWeights(configuration: configuration, parts: withVQGAN ? .all : .mae, arena: PrivateWeightArena(),
+                                    precision: precision) {
         defer { drawn = nil }
         return (drawn!, "")
     }
@@ -62,6 +76,7 @@ let benchForwardCommand = Command(
     let flops = configuration.forwardFLOPs(mode)
     print("vtv \(try args.required("--config")) \(mode.rawValue): \(String(format: "%.2f", flops / 1e9)) GFLOP/sample, "
           + "OpenBLAS \(BLASRuntime.threads) thread(s), core \(BLASRuntime.coreName)")
+    print("Linear layers \(precision): packed weights \(String(format: "%.1f", Double(weights.packedLinearBytes) / 1_048_576)) MiB")
     let noise = RandomStream(seed: seed, name: "bench canvases")
     let side = configuration.imageSize
     let output = MAEOutput()

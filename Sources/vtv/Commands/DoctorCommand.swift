@@ -29,7 +29,7 @@ let doctorCommand = Command(
     rank \(world.rank)/\(world.size) on \(MPIRuntime.processorName) (pid \(getpid()))
       MPI:      \(MPIRuntime.libraryVersion.split(separator: "\n").first.map(String.init) ?? "?")
       OpenBLAS: \(originalThreads) thread(s), core \(BLASRuntime.coreName); \(BLASRuntime.configuration)
-      Linears:  packed GEMM, \(PackedGEMMRuntime.tile) tiles
+      Linears:  packed GEMM, \(PackedGEMMRuntime.tile) tiles; bf16 (AVX512_BF16): \(BF16Runtime.isSupported ? "available" : "not on this CPU")
       HDF5:     \(hdf5LibraryVersion)
     """
     // Probe in lock step so ranks on one host compete exactly as they would in a real run.
