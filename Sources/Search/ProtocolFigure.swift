@@ -2,21 +2,8 @@ import Imaging
 import Plotting
 
 /// One task's column of protocol.png: an episode's query input, the answer quadrant predicted in
-/// each condition and the target answer quadrant, all quadrant-sized RGB images.
-public struct ProtocolFigureColumn {
-    public var title: String
-    public var query: Image8
-    /// Keyed by mode; a missing mode is drawn as an empty box.
-    public var predictions: [EvaluationMode: Image8]
-    public var target: Image8
-
-    public init(title: String, query: Image8, predictions: [EvaluationMode: Image8], target: Image8) {
-        self.title = title
-        self.query = query
-        self.predictions = predictions
-        self.target = target
-    }
-}
+/// each condition and the target answer quadrant; the same content as a row of eval's grid.
+public typealias ProtocolFigureColumn = EvaluationFigureRow
 
 /// `protocol.png`, in the table's layout: columns are tasks, rows the query, the one-shot, zero-shot
 /// and zero-shot + TV predictions and the target.
