@@ -50,17 +50,40 @@ final class DefaultModelTests: XCTestCase {
         XCTAssertLessThan(try mean("lowlight_enhance", "one_shot"), 0.8 * (try mean("lowlight_enhance", "zero_shot")), r.output)
     }
 
-    /// `vtv demo` finds the embedded model by itself and runs every step on it.
+    /// `vtv demo` finds the embedded model by itself and runs every step on it (tiny settings: the
+    /// shares it reaches at its default size are measured in docs/model-card.md, not here).
     func testTheDemoRunsOnTheEmbeddedModel() throws {
         let dir = try TestPaths.temporaryDirectory("vtv-default-demo")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("demo").path
-        let r = try Self.vtv(["demo", "--out", out, "--iterations", "2", "--samples", "4", "--count", "2",
-                              "--tasks", "segmentation,lowlight_enhance"])
+        let r = try Self.vtv(["demo", "--out", out, "--iterations", "2", "--samples", "4", "--count", "2", "--train-prompts", "1",
+                              "--eval-count", "2", "--tasks", "segmentation,lowlight_enhance"])
         XCTAssertEqual(r.status, 0, r.output)
         let readme = try String(contentsOfFile: out + "/README.md", encoding: .utf8)
         XCTAssertTrue(readme.contains("vtv-small"), readme)
         XCTAssertTrue(readme.contains("| segmentation (mIoU, higher is better) |"), readme)
+        for task in ["segmentation", "lowlight_enhance"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/search/\(task)-seed0-g1-pixel.h5"), "one search per task")
+        }
+
+        // The recovered share of each task, computed here from the eval report's own means.
+        let data = try Data(contentsOf: URL(fileURLWithPath: out + "/report/report.json"))
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let tasks = try XCTUnwrap(report["tasks"] as? [[String: Any]])
+        XCTAssertEqual(tasks.count, 2)
+        for entry in tasks {
+            let task = try XCTUnwrap(entry["task"] as? String)
+            func mean(_ mode: String) throws -> Double {
+                let result = try XCTUnwrap((entry["modes"] as? [String: Any])?[mode] as? [String: Any], "\(task) \(mode)")
+                return try XCTUnwrap((result["summary"] as? [String: Any])?["mean"] as? Double)
+            }
+            let (one, zero, tv) = (try mean("one_shot"), try mean("zero_shot"), try mean("zero_shot_task_vectors"))
+            let share = String(format: "%.0f%%", (tv - zero) / (one - zero) * 100)
+            let row = "| \(task) | " + [one, zero, tv].map { String(format: "%.4f", $0) }.joined(separator: " | ") + " | \(share) |"
+            XCTAssertTrue(readme.contains(row), "README.md lacks \(row):\n\(readme)")
+            XCTAssertTrue(r.stdout.contains("\(task): \(share) "), "the console lacks \(task)'s share \(share):\n\(r.stdout)")
+        }
+        XCTAssertTrue(readme.contains("(zero-shot + TV − zero-shot) / (one-shot − zero-shot)"), readme)
     }
 
     func testAMissingDefaultModelIsAClearError() throws {
