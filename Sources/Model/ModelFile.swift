@@ -10,16 +10,25 @@ public enum ModelFile {
     /// reporting all missing, mis-shaped or unexpected tensors at once.
     /// A file of another kind (prompts, activations...) is refused as such (`FileKind`).
     public static func read(_ path: String) throws -> (configuration: ModelConfiguration, weights: WeightStore) {
+        let (configuration, weights, _) = try readHashed(path)
+        return (configuration, weights)
+    }
+
+    /// As `read`, with the weights' `WeightStore.contentHash`, computed once (it reads every value:
+    /// about a second for ViT-L) and checked against the file's own record where it has one.
+    public static func readHashed(_ path: String) throws
+        -> (configuration: ModelConfiguration, weights: WeightStore, contentHash: String) {
         let file = try FileKind.model.open(path)
         return try FileKind.model.reading(path) {
             let configuration = try ModelConfiguration(readingAttributesOf: "config", in: file.root)
             let weights = try WeightStore.read(from: file.root.group("weights"), expected: configuration.expectedTensors)
             try weights.validate(against: configuration.expectedTensors)
+            let hash = weights.contentHash
             // Files written by other tools (the h5py fixture) carry no hash; ours must still match theirs.
-            if let stored = try? file.root.attribute("content_hash").stringValue, stored != weights.contentHash {
+            if let stored = try? file.root.attribute("content_hash").stringValue, stored != hash {
                 throw WeightError.inconsistent("\(path): the weights do not match the file's content_hash \(stored); the file is corrupted")
             }
-            return (configuration, weights)
+            return (configuration, weights, hash)
         }
     }
 

@@ -28,10 +28,22 @@ final class LoadedModel {
     /// at the same point (it is a collective over the node).
     init(path: String, parts: ModelParts, sharing: WeightSharing = .perProcess) throws {
         self.path = path
+        // The file is opened once (opening checks a CRC of every byte) and its tensors hashed once.
+        // The tensors are handed to the weights, which derive each and free it: nothing here keeps them.
+        var file: (weights: WeightStore, contentHash: String)?
+        func readFile() throws -> ModelConfiguration {
+            let read = try ModelFile.readHashed(path)
+            file = (read.weights, read.contentHash)
+            return read.configuration
+        }
+        func takeFile() -> (weights: WeightStore, contentHash: String) {
+            defer { file = nil }
+            return file!
+        }
         switch sharing {
         case .perProcess:
-            configuration = try ModelFile.readConfiguration(path)
-            weights = try Self.build(path, configuration: configuration, parts: parts, arena: PrivateWeightArena())
+            configuration = try readFile()
+            weights = try ModelWeights(configuration: configuration, parts: parts, arena: PrivateWeightArena(), source: takeFile)
         case .perNode(let node):
             let key = try Self.fileKey(path)
             let cached = Self.nodeShared[key]
@@ -42,29 +54,16 @@ final class LoadedModel {
             if let cached {
                 (configuration, weights) = cached
             } else {
-                // Only the builder opens the file (opening checks every byte of it): the others
-                // receive its configuration, which sizes the shared block, and then the block.
-                let encoded = try node.fromBuilder { Array(try JSONEncoder().encode(try ModelFile.readConfiguration(path))) }
+                // Only the builder reads the file: the others receive its configuration, which
+                // sizes the shared block, and then the block (only the builder calls `takeFile`).
+                let encoded = try node.fromBuilder { Array(try JSONEncoder().encode(try readFile())) }
                 configuration = try JSONDecoder().decode(ModelConfiguration.self, from: Data(encoded))
-                weights = try Self.build(path, configuration: configuration, parts: .all,
-                                         arena: WeightSharing.perNode(node).arena)
+                weights = try ModelWeights(configuration: configuration, parts: .all,
+                                           arena: WeightSharing.perNode(node).arena, source: takeFile)
                 Self.nodeShared[key] = (configuration, weights)
             }
         }
         hash = weights.contentHash
-    }
-
-    /// The weights of `parts`, read from the file by whichever process builds them (every process
-    /// for a private arena; the node's first rank for a shared one).
-    private static func build(_ path: String, configuration: ModelConfiguration, parts: ModelParts,
-                              arena: any WeightArena) throws -> ModelWeights {
-        try ModelWeights(configuration: configuration, parts: parts, arena: arena) {
-            let (found, weights) = try ModelFile.read(path)
-            guard found == configuration else {
-                throw WeightError.inconsistent("\(path) changed while it was being loaded; run again once it is written")
-            }
-            return (weights, weights.contentHash)
-        }
     }
 
     /// Node-shared weights by file (see the class comment).
