@@ -112,7 +112,8 @@ public struct ProtocolReport: Codable, Equatable {
             }
             let one = conditions[0].pooled.mean, zero = conditions[1].pooled.mean, tv = conditions[2].pooled.mean
             return TaskColumn(task: column.task, metric: column.metric, higherIsBetter: column.higherIsBetter,
-                              conditions: conditions, recovered: one == zero ? nil : (tv - zero) / (one - zero),
+                              conditions: conditions,
+                              recovered: RecoveredShare(oneShot: one, zeroShot: zero, taskVectors: tv).share,
                               taskVectors: results.map { fold, result in
                                   FoldVectors(fold: fold, variables: result.taskVectors?.variables ?? 0,
                                               file: result.taskVectors?.file, finalSelection: result.taskVectors?.finalSelection)
