@@ -181,12 +181,19 @@ private func resampleColumns8(_ src: UnsafeBufferPointer<UInt8>, width: Int, cha
     }
 }
 
-extension Image8 {
-    /// This image resized to `width` x `height` exactly as Pillow 13's `Image.resize((width, height), filter)`
-    /// on an 'L' or 'RGB' image (8-bit fixed point, antialiased when shrinking, passes in Pillow's order:
-    /// `ResamplePassOrder`). Channels are filtered independently: unlike Pillow, alpha is not
-    /// premultiplied, so call `rgb()` first for images with alpha.
-    public func resized(width outWidth: Int, height outHeight: Int, filter: ResampleFilter = .bicubic) -> Image8 {
+/// An image Pillow resizes in two separable passes, a horizontal and a vertical one.
+protocol SeparablyResampled {
+    var width: Int { get }
+    var height: Int { get }
+    /// Rows `rows` filtered horizontally, the output `taps.start.count` wide.
+    func horizontalPass(_ taps: ResampleTaps, rows: Range<Int>) -> Self
+    /// Filtered vertically (row 0 being input row `rowOffset` of `taps`), `taps.start.count` high.
+    func verticalPass(_ taps: ResampleTaps, rowOffset: Int) -> Self
+}
+
+extension SeparablyResampled {
+    /// Resized to `outWidth` x `outHeight` by the two passes in Pillow 13's order (`ResamplePassOrder`).
+    func twoPassResized(width outWidth: Int, height outHeight: Int, filter: ResampleFilter) -> Self {
         precondition(outWidth > 0 && outHeight > 0 && width > 0 && height > 0, "resize of an empty image")
         if outWidth == width && outHeight == height { return self }
         let vertical = ResampleTaps(inSize: height, outSize: outHeight, filter: filter)
@@ -203,9 +210,19 @@ extension Image8 {
             return outHeight != height ? narrower.verticalPass(vertical, rowOffset: rows.lowerBound) : narrower
         }
     }
+}
+
+extension Image8: SeparablyResampled {
+    /// This image resized to `width` x `height` exactly as Pillow 13's `Image.resize((width, height), filter)`
+    /// on an 'L' or 'RGB' image (8-bit fixed point, antialiased when shrinking, passes in Pillow's order:
+    /// `ResamplePassOrder`). Channels are filtered independently: unlike Pillow, alpha is not
+    /// premultiplied, so call `rgb()` first for images with alpha.
+    public func resized(width outWidth: Int, height outHeight: Int, filter: ResampleFilter = .bicubic) -> Image8 {
+        twoPassResized(width: outWidth, height: outHeight, filter: filter)
+    }
 
     /// Rows `rows` of this image filtered horizontally: [rows.count, taps.start.count, channels].
-    private func horizontalPass(_ taps: ResampleTaps, rows: Range<Int>) -> Image8 {
+    func horizontalPass(_ taps: ResampleTaps, rows: Range<Int>) -> Image8 {
         let outWidth = taps.start.count
         var out = [UInt8](repeating: 0, count: rows.count * outWidth * channels)
         pixels.withUnsafeBufferPointer { src in
@@ -219,7 +236,7 @@ extension Image8 {
 
     /// This image filtered vertically, its row 0 being input row `rowOffset` of `taps`:
     /// [taps.start.count, width, channels].
-    private func verticalPass(_ taps: ResampleTaps, rowOffset: Int) -> Image8 {
+    func verticalPass(_ taps: ResampleTaps, rowOffset: Int) -> Image8 {
         let outHeight = taps.start.count
         var out = [UInt8](repeating: 0, count: width * outHeight * channels)
         pixels.withUnsafeBufferPointer { src in
@@ -232,7 +249,7 @@ extension Image8 {
 }
 
 /// A one-channel float image, Pillow's mode 'F': `values` is [height, width] row-major.
-public struct FloatPlane: Equatable, Sendable {
+public struct FloatPlane: Equatable, Sendable, SeparablyResampled {
     public let width: Int
     public let height: Int
     /// [height, width] row-major.
@@ -248,24 +265,11 @@ public struct FloatPlane: Equatable, Sendable {
     /// Resized as Pillow 13 resizes an 'F' image: double-precision sums of normalised weights,
     /// float32 storage after each pass, no clipping, passes in Pillow's order (`ResamplePassOrder`).
     public func resized(width outWidth: Int, height outHeight: Int, filter: ResampleFilter = .bicubic) -> FloatPlane {
-        precondition(outWidth > 0 && outHeight > 0 && width > 0 && height > 0, "resize of an empty image")
-        if outWidth == width && outHeight == height { return self }
-        let vertical = ResampleTaps(inSize: height, outSize: outHeight, filter: filter)
-        let horizontal = ResampleTaps(inSize: width, outSize: outWidth, filter: filter)
-        switch ResamplePassOrder(inWidth: width, inHeight: height, outWidth: outWidth, outHeight: outHeight) {
-        case .verticalFirst:
-            let shorter = verticalPass(vertical, rowOffset: 0)
-            return outWidth != width ? shorter.horizontalPass(horizontal, rows: 0..<outHeight) : shorter
-        case .horizontalFirst:
-            guard outWidth != width else { return verticalPass(vertical, rowOffset: 0) }
-            let rows = outHeight != height ? vertical.inputRange : 0..<height
-            let narrower = horizontalPass(horizontal, rows: rows)
-            return outHeight != height ? narrower.verticalPass(vertical, rowOffset: rows.lowerBound) : narrower
-        }
+        twoPassResized(width: outWidth, height: outHeight, filter: filter)
     }
 
     /// Rows `rows` filtered horizontally: [rows.count, taps.start.count].
-    private func horizontalPass(_ taps: ResampleTaps, rows: Range<Int>) -> FloatPlane {
+    func horizontalPass(_ taps: ResampleTaps, rows: Range<Int>) -> FloatPlane {
         let outWidth = taps.start.count
         var out = [Float](repeating: 0, count: rows.count * outWidth)
         for y in 0..<rows.count {
@@ -282,7 +286,7 @@ public struct FloatPlane: Equatable, Sendable {
     }
 
     /// Filtered vertically, row 0 being input row `rowOffset` of `taps`: [taps.start.count, width].
-    private func verticalPass(_ taps: ResampleTaps, rowOffset: Int) -> FloatPlane {
+    func verticalPass(_ taps: ResampleTaps, rowOffset: Int) -> FloatPlane {
         let outHeight = taps.start.count
         var out = [Float](repeating: 0, count: width * outHeight)
         for y in 0..<outHeight {
