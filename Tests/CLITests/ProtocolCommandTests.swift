@@ -147,6 +147,9 @@ final class ProtocolCommandTests: XCTestCase {
             (["--source", "synthetic:1", "--folds", "1,1"], "distinct folds"),
             (["--source", "synthetic:1", "--pool", "4", "--select-best", "5"], "--select-best"),
             (["--source", "synthetic:1", "--final", "best"], "--final must be one of"),
+            // Sizes no machine holds are refused before any set is opened (this one ran for minutes).
+            (["--source", "synthetic:1", "--episodes", "1000000000000"], "--episodes 1000000000000 needs about"),
+            (["--source", "synthetic:1", "--pool", "99999999999", "--select-best", "5"], "--pool 99999999999 needs about"),
         ]
         for (words, message) in cases {
             let r = try runCommand(TestPaths.vtv, ["protocol"] + words + ["--out", Self.directory.appendingPathComponent("bad").path])

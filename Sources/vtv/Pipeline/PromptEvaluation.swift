@@ -138,15 +138,15 @@ func runEvaluation(_ job: EvaluationJob, model: LoadedModel, world: Communicator
 /// What an evaluation holds at once: one batch of forward passes and VQGAN decodes; a rank's share
 /// of the prompts of one task as canvases, targets and predictions; on rank 0 the figure's crops of
 /// every rank.
-private func evalMemoryBudget(_ c: ModelConfiguration, batch: Int, prompts: Int, ranks: Int, grid: Int,
-                              tasks: Int, modes: Int) -> MemoryBudget {
+func evalMemoryBudget(_ c: ModelConfiguration, batch: Int, prompts: Int, ranks: Int, grid: Int,
+                      tasks: Int, modes: Int, promptsOption: String = "--count") -> MemoryBudget {
     var budget = MemoryBudget()
     let largestShare = (prompts + ranks - 1) / ranks
     budget.add("--batch", batch, count: min(batch, largestShare),
                of: MemoryCost.forwardSample(c) + MemoryCost.decodedImage(side: c.imageSize),
                for: "one batch of forward passes and decodes")
     let side = Double(c.imageSize)
-    budget.add("--count", prompts, count: largestShare, of: MemoryCost.canvas(side: c.imageSize) + 6 * side * side,
+    budget.add(promptsOption, prompts, count: largestShare, of: MemoryCost.canvas(side: c.imageSize) + 6 * side * side,
                for: "one task's canvases, targets and predictions on one rank")
     let quadrant = Double(CanvasLayout(size: c.imageSize).quadrant)
     budget.add("--grid", grid, count: min(grid, prompts), of: Double(tasks * modes) * 3 * quadrant * quadrant,

@@ -101,6 +101,13 @@ func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communicator) th
     func announce(_ fold: Int, _ step: Int, _ text: String) {
         world.log("protocol: fold \(fold), step \(job.folds.firstIndex(of: fold)! * 3 + step) of \(steps): \(text)")
     }
+    // Sizes that could not fit are refused before any set is opened: each step holds a rank's share
+    // of its prompts as an evaluation does (the pool is scored one-shot, the episodes in 3 modes).
+    for (option, count, modes) in [("--pool", job.pool, 1), ("--episodes", job.episodes, EvaluationMode.allCases.count)] {
+        try evalMemoryBudget(model.configuration, batch: job.batch, prompts: count, ranks: world.size, grid: job.grid,
+                             tasks: job.tasks.count, modes: modes, promptsOption: option)
+            .check(limit: try MemoryBudget.agreedLimit(world))
+    }
     // Every set of every fold is opened first, so a missing split list or image stops the study
     // before hours of work rather than in its last fold.
     let sets = try job.folds.map { fold in
