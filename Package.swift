@@ -41,12 +41,14 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Outputs"], swiftSettings: fastMath),
         .target(name: "Prompts", dependencies: ["Imaging", "Storage"]),
         .target(name: "Plotting", dependencies: ["Imaging"]),
-        .target(name: "Search", dependencies: ["Model", "Prompts", "Distributed", "Storage", "Outputs", "Plotting"],
+        .target(name: "Search", dependencies: ["Model", "Prompts", "Distributed", "Storage", "Outputs"],
                 swiftSettings: fastMath),
+        /// The figures of the pipeline's reports (search curves, probability panels, prediction grids).
+        .target(name: "Figures", dependencies: ["Search", "Model", "Imaging", "Plotting"]),
 
         .executableTarget(name: "vtv",
                           dependencies: ["Distributed", "Storage", "Outputs", "Model", "TorchImport", "ModelImport",
-                                         "Imaging", "Prompts", "Search", "CBLAS", "Plotting"],
+                                         "Imaging", "Prompts", "Search", "Figures", "CBLAS", "Plotting"],
                           /// The embedded default model (DefaultModel.swift, docs/model-card.md).
                           resources: [.copy("Resources/vtv-small.h5")]),
         /// Exercises every collective with known values; run by the tests under mpirun.

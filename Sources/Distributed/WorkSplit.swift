@@ -85,9 +85,4 @@ extension Communicator {
     public func share(of count: Int) -> Range<Int> {
         shard(count, rank: rank, of: size)
     }
-
-    /// Prints `message` on rank 0 only; other ranks stay silent.
-    public func log(_ message: @autoclosure () -> String) {
-        if isRoot { print(message()) }
-    }
 }

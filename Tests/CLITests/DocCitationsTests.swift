@@ -57,7 +57,7 @@ final class DocCitationsTests: XCTestCase {
         XCTAssertTrue(problems.contains { $0.contains("'\(notes)'") }, "\(notes) not reported: \(problems)")
 
         let swift = "/// The search space (docs/paper.md#search-space), numbered as in docs/paper.md#search-spaces.\n"
-        XCTAssertEqual(checker.problems(in: swift, file: "Sources/Model/PatchVariables.swift").count, 1)
+        XCTAssertEqual(checker.problems(in: swift, file: "Sources/Model/Patching/PatchVariables.swift").count, 1)
     }
 
     func testAnchorsAreGitHubHeadingSlugs() {

@@ -1,5 +1,5 @@
-import Dispatch
 import CBLAS
+import Dispatch
 
 /// Splits 0..<count into contiguous chunks run concurrently, one per worker, with as many
 /// workers as OpenBLAS uses threads (so the element-wise work between GEMMs uses the same

@@ -1,7 +1,7 @@
 import Distributed
 import Foundation
-import Outputs
 import Model
+import Outputs
 import Search
 
 /// `vtv demo`: the whole pipeline on the embedded default model and synthetic prompts.

@@ -1,8 +1,8 @@
 import Distributed
-import Imaging
 import Foundation
-import Outputs
+import Imaging
 import Model
+import Outputs
 import Prompts
 import Search
 

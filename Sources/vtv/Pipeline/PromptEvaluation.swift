@@ -1,4 +1,5 @@
 import Distributed
+import Figures
 import Foundation
 import Imaging
 import Model

@@ -1,6 +1,7 @@
 import Imaging
 import Model
 import Plotting
+import Search
 
 /// The figures of a finished search: the loss curve and the policy's probabilities.
 public enum SearchFigures {

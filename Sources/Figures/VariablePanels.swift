@@ -1,5 +1,6 @@
 import Model
 import Plotting
+import Search
 
 extension PatchVariables {
     /// Heatmap panels of per-variable values: one [layers x heads] panel per stack and token group

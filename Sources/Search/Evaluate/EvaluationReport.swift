@@ -1,6 +1,6 @@
 import Foundation
-import Outputs
 import Model
+import Outputs
 
 /// What `vtv eval` found (`report/report.json`, keys in snake_case): per task and mode, every
 /// prompt's metric in prompt order, the mean with its 95% confidence interval, and the time taken;

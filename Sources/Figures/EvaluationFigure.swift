@@ -1,5 +1,6 @@
 import Imaging
 import Plotting
+import Search
 
 /// One row of the evaluation grid: a prompt's query input, each mode's predicted answer quadrant
 /// and the target answer quadrant, all quadrant-sized RGB images.

@@ -1,5 +1,6 @@
 import Imaging
 import Plotting
+import Search
 
 /// One task's column of protocol.png: an episode's query input, the answer quadrant predicted in
 /// each condition and the target answer quadrant; the same content as a row of eval's grid.
