@@ -3,27 +3,31 @@ import PackageDescription
 
 /// Release builds of the numeric targets skip exclusivity checks in their hot loops.
 let fastMath: [SwiftSetting] = [
-    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
 ]
 
 let package = Package(
     name: "vtv",
     products: [
-        .executable(name: "vtv", targets: ["vtv"]),
+        .executable(name: "vtv", targets: ["vtv"])
     ],
     targets: [
         // C shims: module maps over Debian's system libraries, plus static inline accessors
         // for what Swift cannot import (macros such as MPI_COMM_WORLD or H5T_NATIVE_FLOAT).
-        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi",
-                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
-        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
-                       providers: [.apt(["libhdf5-dev"])]),
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(
+            name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
         // A C target rather than a module map: libjpeg and libpng report errors by longjmp,
         // so the setjmp must live in C (apt: libpng-dev, libjpeg62-turbo-dev).
-        .target(name: "CImageCodecs", path: "Sources/CImageCodecs",
-                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
+        .target(
+            name: "CImageCodecs", path: "Sources/CImageCodecs",
+            linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
         // Element-wise kernels cloned per instruction set (AVX-512, AVX2, baseline): Swift here
         // is compiled for baseline x86-64, where these loops vectorize at SSE width only.
         // Optimized in debug builds too: the tests run the MAE's products through them.
@@ -41,16 +45,20 @@ let package = Package(
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Outputs"], swiftSettings: fastMath),
         .target(name: "Prompts", dependencies: ["Imaging", "Storage"]),
         .target(name: "Plotting", dependencies: ["Imaging"]),
-        .target(name: "Search", dependencies: ["Model", "Prompts", "Distributed", "Storage", "Outputs"],
-                swiftSettings: fastMath),
+        .target(
+            name: "Search", dependencies: ["Model", "Prompts", "Distributed", "Storage", "Outputs"],
+            swiftSettings: fastMath),
         /// The figures of the pipeline's reports (search curves, probability panels, prediction grids).
         .target(name: "Figures", dependencies: ["Search", "Model", "Imaging", "Plotting"]),
 
-        .executableTarget(name: "vtv",
-                          dependencies: ["Distributed", "Storage", "Outputs", "Model", "TorchImport", "ModelImport",
-                                         "Imaging", "Prompts", "Search", "Figures", "CBLAS", "Plotting"],
-                          /// The embedded default model (DefaultModel.swift, docs/model-card.md).
-                          resources: [.copy("Resources/vtv-small.h5")]),
+        .executableTarget(
+            name: "vtv",
+            dependencies: [
+                "Distributed", "Storage", "Outputs", "Model", "TorchImport", "ModelImport",
+                "Imaging", "Prompts", "Search", "Figures", "CBLAS", "Plotting"
+            ],
+            /// The embedded default model (DefaultModel.swift, docs/model-card.md).
+            resources: [.copy("Resources/vtv-small.h5")]),
         /// Exercises every collective with known values; run by the tests under mpirun.
         .executableTarget(name: "MPICheck", dependencies: ["Distributed"]),
         .executableTarget(name: "TorchFuzz", dependencies: ["TorchImport"]),
@@ -65,7 +73,8 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
         .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Imaging", "Storage", "TestSupport"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "Imaging", "TestSupport"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search", "Model", "Prompts", "Imaging", "Storage", "TestSupport"]),
+        .testTarget(
+            name: "SearchTests", dependencies: ["Search", "Model", "Prompts", "Imaging", "Storage", "TestSupport"])
     ],
     swiftLanguageModes: [.v5]
 )

@@ -58,7 +58,8 @@ public final class Communicator {
     /// ends (freeing one is collective, and a job makes only a few).
     public func split(color: Int, key: Int) throws -> Communicator {
         guard color >= 0, color <= Int(Int32.max), key >= 0, key <= Int(Int32.max) else {
-            throw MPIError(call: "MPI_Comm_split", code: -1, message: "color \(color) and key \(key) must lie in 0...\(Int32.max)")
+            throw MPIError(
+                call: "MPI_Comm_split", code: -1, message: "color \(color) and key \(key) must lie in 0...\(Int32.max)")
         }
         var group: MPI_Comm? = vtv_mpi_comm_null()
         try check(MPI_Comm_split(handle, Int32(color), Int32(key), &group), "MPI_Comm_split")
@@ -97,8 +98,10 @@ public final class Communicator {
     public func allreduce<T: MPIElement>(_ values: inout [T], _ operation: ReduceOperation = .sum) throws {
         let count = try checkedCount(values.count, "MPI_Allreduce")
         try values.withUnsafeMutableBytes { buffer in
-            try check(MPI_Allreduce(vtv_mpi_in_place(), buffer.baseAddress, count, T.mpiType,
-                                    operation.handle, handle), "MPI_Allreduce")
+            try check(
+                MPI_Allreduce(
+                    vtv_mpi_in_place(), buffer.baseAddress, count, T.mpiType,
+                    operation.handle, handle), "MPI_Allreduce")
         }
     }
 
@@ -145,14 +148,16 @@ public final class Communicator {
     public func allgather<T: MPIElement>(_ values: [T]) throws -> [T] {
         let counts = try allgatherCounts(values.count)
         var displacements = [Int32](repeating: 0, count: size)
-        for r in 1 ..< max(1, size) { displacements[r] = displacements[r - 1] + counts[r - 1] }
+        for r in 1..<max(1, size) { displacements[r] = displacements[r - 1] + counts[r - 1] }
         let total = Int(counts.reduce(0, +))
         var result = [T](repeating: T.mpiZero, count: total)
         let n = try checkedCount(values.count, "MPI_Allgatherv")
         try values.withUnsafeBytes { send in
             try result.withUnsafeMutableBytes { receive in
-                try check(MPI_Allgatherv(send.baseAddress, n, T.mpiType, receive.baseAddress, counts,
-                                         displacements, T.mpiType, handle), "MPI_Allgatherv")
+                try check(
+                    MPI_Allgatherv(
+                        send.baseAddress, n, T.mpiType, receive.baseAddress, counts,
+                        displacements, T.mpiType, handle), "MPI_Allgatherv")
             }
         }
         return result
@@ -162,13 +167,15 @@ public final class Communicator {
     public func gather<T: MPIElement>(_ values: [T], root: Int = 0) throws -> [T]? {
         let counts = try allgatherCounts(values.count)
         var displacements = [Int32](repeating: 0, count: size)
-        for r in 1 ..< max(1, size) { displacements[r] = displacements[r - 1] + counts[r - 1] }
+        for r in 1..<max(1, size) { displacements[r] = displacements[r - 1] + counts[r - 1] }
         var result = [T](repeating: T.mpiZero, count: rank == root ? Int(counts.reduce(0, +)) : 0)
         let n = try checkedCount(values.count, "MPI_Gatherv")
         try values.withUnsafeBytes { send in
             try result.withUnsafeMutableBytes { receive in
-                try check(MPI_Gatherv(send.baseAddress, n, T.mpiType, receive.baseAddress, counts,
-                                      displacements, T.mpiType, Int32(root), handle), "MPI_Gatherv")
+                try check(
+                    MPI_Gatherv(
+                        send.baseAddress, n, T.mpiType, receive.baseAddress, counts,
+                        displacements, T.mpiType, Int32(root), handle), "MPI_Gatherv")
             }
         }
         return rank == root ? result : nil
@@ -185,15 +192,17 @@ public final class Communicator {
         var mine = try checkedCount(count, "MPI_Allgather(count)")
         var counts = [Int32](repeating: 0, count: size)
         try counts.withUnsafeMutableBytes { receive in
-            try check(MPI_Allgather(&mine, 1, vtv_mpi_int32(), receive.baseAddress, 1, vtv_mpi_int32(), handle),
-                      "MPI_Allgather(count)")
+            try check(
+                MPI_Allgather(&mine, 1, vtv_mpi_int32(), receive.baseAddress, 1, vtv_mpi_int32(), handle),
+                "MPI_Allgather(count)")
         }
         return counts
     }
 
     private func checkedCount(_ count: Int, _ call: String) throws -> Int32 {
         guard count <= Int(Int32.max) else {
-            throw MPIError(call: call, code: -1, message: "\(count) elements exceed MPI's 32-bit count; split the message")
+            throw MPIError(
+                call: call, code: -1, message: "\(count) elements exceed MPI's 32-bit count; split the message")
         }
         return Int32(count)
     }

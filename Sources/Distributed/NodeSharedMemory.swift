@@ -14,12 +14,14 @@ public enum NodeSharedMemoryError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .sizesDiffer(let smallest, let largest):
-            return "the ranks of this node asked for shared blocks of different sizes (\(smallest) to \(largest) bytes); "
+            return
+                "the ranks of this node asked for shared blocks of different sizes (\(smallest) to \(largest) bytes); "
                 + "do they all run the same vtv on the same inputs?"
         case .builderFailed(let rank, let message):
             return "rank \(rank), which builds this node's shared copy, failed: \(message)"
         case .backingStoreTooSmall(let directory, let available, let needed):
-            return "\(directory) has \(available / (1 << 20)) MiB free, but the shared block needs \(needed / (1 << 20)) MiB"
+            return
+                "\(directory) has \(available / (1 << 20)) MiB free, but the shared block needs \(needed / (1 << 20)) MiB"
         }
     }
 }
@@ -52,8 +54,10 @@ public final class NodeSharedMemory {
         if let instance { return instance }
         let world = Communicator.world
         var handle: MPI_Comm? = vtv_mpi_comm_null()
-        try world.check(MPI_Comm_split_type(world.handle, vtv_mpi_comm_type_shared(), Int32(world.rank),
-                                            vtv_mpi_info_null(), &handle), "MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)")
+        try world.check(
+            MPI_Comm_split_type(
+                world.handle, vtv_mpi_comm_type_shared(), Int32(world.rank),
+                vtv_mpi_info_null(), &handle), "MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)")
         let communicator = Communicator(handle: handle!)
         var first = [world.rank]
         try communicator.broadcast(&first, root: 0)
@@ -88,7 +92,9 @@ public final class NodeSharedMemory {
     /// Throws `sizesDiffer` on every rank when the sizes disagree, `backingStoreTooSmall` on every
     /// rank when the builder finds too little room behind the window (nothing is allocated then);
     /// when `fill` throws, the builder rethrows its error and the others throw `builderFailed`.
-    public func allocate(bytes: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws -> UnsafeRawBufferPointer {
+    public func allocate(bytes: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) throws
+        -> UnsafeRawBufferPointer
+    {
         precondition(bytes > 0, "an empty shared block")
         let extremes = try communicator.allreduced([bytes, -bytes], .max)
         guard extremes[0] == -extremes[1] else {
@@ -104,29 +110,33 @@ public final class NodeSharedMemory {
         // lets every rank start the block at the same page boundary.
         let page = 4096
         let segment = bytes + page
-        let needed = segment + (4 << 20)  // the window's own bookkeeping, rounded up generously
+        let needed = segment + (4 << 20) // the window's own bookkeeping, rounded up generously
         if room[0] >= 0 && room[0] < needed {
             throw NodeSharedMemoryError.backingStoreTooSmall(directory: directory, available: room[0], needed: needed)
         }
 
         var base: UnsafeMutableRawPointer?
         var window: MPI_Win? = vtv_mpi_win_null()
-        try communicator.check(MPI_Win_allocate_shared(isBuilder ? segment : 0, 1, vtv_mpi_info_null(), communicator.handle,
-                                                       &base, &window), "MPI_Win_allocate_shared(\(isBuilder ? segment : 0) bytes)")
+        try communicator.check(
+            MPI_Win_allocate_shared(
+                isBuilder ? segment : 0, 1, vtv_mpi_info_null(), communicator.handle,
+                &base, &window), "MPI_Win_allocate_shared(\(isBuilder ? segment : 0) bytes)")
         let win = window!
         try communicator.check(MPI_Win_set_errhandler(win, vtv_mpi_errors_return()), "MPI_Win_set_errhandler")
         var size: MPI_Aint = 0, unit: Int32 = 0
         var shared: UnsafeMutableRawPointer?
         try communicator.check(MPI_Win_shared_query(win, 0, &size, &unit, &shared), "MPI_Win_shared_query")
         guard Int(size) == segment, let shared else {
-            throw MPIError(call: "MPI_Win_shared_query", code: -1,
-                           message: "the builder's segment has \(size) bytes, expected \(segment)")
+            throw MPIError(
+                call: "MPI_Win_shared_query", code: -1,
+                message: "the builder's segment has \(size) bytes, expected \(segment)")
         }
         // Mappings are page-aligned, so every rank finds the same offset; checked all the same,
         // since ranks reading at different offsets would compute garbage silently.
         let offset = (page - Int(bitPattern: shared) % page) % page
         guard try agree(offset) else {
-            throw MPIError(call: "MPI_Win_shared_query", code: -1, message: "the ranks map the window at different page offsets")
+            throw MPIError(
+                call: "MPI_Win_shared_query", code: -1, message: "the ranks map the window at different page offsets")
         }
         let start = shared + offset
         // Plain stores on one rank become visible to plain loads on another through the standard's
@@ -194,8 +204,10 @@ public final class NodeSharedMemory {
         withUnsafeBytes(of: UInt64(bytes.count).littleEndian) { for (i, b) in $0.enumerated() { header[1 + i] = b } }
         try header.withUnsafeMutableBytes { buffer in
             var request: MPI_Request? = vtv_mpi_request_null()
-            try communicator.check(MPI_Ibcast(buffer.baseAddress, Int32(buffer.count), vtv_mpi_uint8(), 0, communicator.handle,
-                                              &request), "MPI_Ibcast")
+            try communicator.check(
+                MPI_Ibcast(
+                    buffer.baseAddress, Int32(buffer.count), vtv_mpi_uint8(), 0, communicator.handle,
+                    &request), "MPI_Ibcast")
             var done: Int32 = 0
             var pause: UInt32 = 50
             while true {
@@ -206,7 +218,7 @@ public final class NodeSharedMemory {
             }
         }
         var length: UInt64 = 0
-        withUnsafeMutableBytes(of: &length) { for i in 0 ..< 8 { $0[i] = header[1 + i] } }
+        withUnsafeMutableBytes(of: &length) { for i in 0..<8 { $0[i] = header[1 + i] } }
         if Int(UInt64(littleEndian: length)) > 0 { try communicator.broadcast(&bytes, root: 0) }
         return header[0] == 0 ? .success(bytes) : .failure(String(decoding: bytes, as: UTF8.self))
     }
@@ -243,6 +255,7 @@ public final class NodeSharedMemory {
     /// At exit there is no caller left to throw to: a failure is only told.
     private static func report(_ code: Int32, _ call: String) {
         guard code != vtv_mpi_success() else { return }
-        FileHandle.standardError.write(Data("vtv: \(call) failed at exit (\(code)): \(MPIRuntime.errorString(code))\n".utf8))
+        FileHandle.standardError.write(
+            Data("vtv: \(call) failed at exit (\(code)): \(MPIRuntime.errorString(code))\n".utf8))
     }
 }

@@ -13,7 +13,9 @@ public final class ProgressReporter {
     public init(_ label: String, total: Int, communicator: Communicator? = nil) {
         self.label = label
         self.total = max(total, 1)
-        enabled = (communicator?.isRoot ?? (MPIJob.launchRank == 0)) && ProcessInfo.processInfo.environment["VTV_QUIET"] == nil
+        enabled =
+            (communicator?.isRoot ?? (MPIJob.launchRank == 0))
+            && ProcessInfo.processInfo.environment["VTV_QUIET"] == nil
         isTerminal = isatty(STDERR_FILENO) != 0
     }
 
@@ -27,7 +29,9 @@ public final class ProgressReporter {
         let elapsed = Date().timeIntervalSince(start)
         let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
         let bar = String(repeating: "#", count: percent / 5).padding(toLength: 20, withPad: ".", startingAt: 0)
-        let line = "\(label) [\(bar)] \(percent)% \(done)/\(total) " + String(format: "%.0fs elapsed, ~%.0fs left", elapsed, eta)
+        let line =
+            "\(label) [\(bar)] \(percent)% \(done)/\(total) "
+            + String(format: "%.0fs elapsed, ~%.0fs left", elapsed, eta)
             + (detail.isEmpty ? "" : "  " + detail)
         let text = isTerminal ? "\r" + line + (done >= total ? "\n" : "") : line + "\n"
         FileHandle.standardError.write(Data(text.utf8))

@@ -35,8 +35,9 @@ public final class ProgressMailbox {
         buffer[1] = value
         var request: MPI_Request? = vtv_mpi_request_null()
         do {
-            try communicator.check(MPI_Isend(buffer, 2, vtv_mpi_int64(), Int32(root), Self.tag, communicator.handle, &request),
-                                   "MPI_Isend(progress)")
+            try communicator.check(
+                MPI_Isend(buffer, 2, vtv_mpi_int64(), Int32(root), Self.tag, communicator.handle, &request),
+                "MPI_Isend(progress)")
         } catch {
             buffer.deallocate()
             throw error
@@ -52,8 +53,9 @@ public final class ProgressMailbox {
         while true {
             var arrived: Int32 = 0
             var status = MPI_Status()
-            try communicator.check(MPI_Iprobe(vtv_mpi_any_source(), Self.tag, communicator.handle, &arrived, &status),
-                                   "MPI_Iprobe(progress)")
+            try communicator.check(
+                MPI_Iprobe(vtv_mpi_any_source(), Self.tag, communicator.handle, &arrived, &status),
+                "MPI_Iprobe(progress)")
             guard arrived != 0 else { return }
             try receive(from: status.MPI_SOURCE)
         }
@@ -76,8 +78,10 @@ public final class ProgressMailbox {
     private func receive(from source: Int32) throws {
         var message: [Int64] = [0, 0]
         try message.withUnsafeMutableBufferPointer { buffer in
-            try communicator.check(MPI_Recv(buffer.baseAddress, 2, vtv_mpi_int64(), source, Self.tag, communicator.handle,
-                                            vtv_mpi_status_ignore()), "MPI_Recv(progress)")
+            try communicator.check(
+                MPI_Recv(
+                    buffer.baseAddress, 2, vtv_mpi_int64(), source, Self.tag, communicator.handle,
+                    vtv_mpi_status_ignore()), "MPI_Recv(progress)")
         }
         received += 1
         let slot = Int(message[0])

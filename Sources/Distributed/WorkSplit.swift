@@ -6,7 +6,7 @@ public func shard(_ count: Int, rank: Int, of ranks: Int) -> Range<Int> {
     precondition(ranks > 0 && rank >= 0 && rank < ranks && count >= 0)
     let base = count / ranks, extra = count % ranks
     let start = rank * base + min(rank, extra)
-    return start ..< start + base + (rank < extra ? 1 : 0)
+    return start..<start + base + (rank < extra ? 1 : 0)
 }
 
 /// Contiguous blocks of 0..<count in rank order, block r about count * weights[r] / sum(weights)
@@ -29,7 +29,7 @@ public func proportionalBlocks(_ count: Int, weights: [Double]) -> [Range<Int>] 
     var start = 0
     return sizes.map { size in
         defer { start += size }
-        return start ..< start + size
+        return start..<start + size
     }
 }
 
@@ -54,8 +54,8 @@ public struct WorkChunks: Equatable, Sendable {
     public static func automaticSize(count: Int, ranks: Int, maximum: Int) -> Int {
         precondition(count >= 0 && ranks > 0 && maximum > 0)
         var best = (size: 1, largestShare: Int.max)
-        for size in 1 ... maximum {
-            let largest = WorkChunks(count: count, size: size).share(rank: 0, of: ranks).count  // rank 0's is largest
+        for size in 1...maximum {
+            let largest = WorkChunks(count: count, size: size).share(rank: 0, of: ranks).count // rank 0's is largest
             if largest <= best.largestShare { best = (size, largest) }
         }
         return best.size
@@ -66,7 +66,7 @@ public struct WorkChunks: Equatable, Sendable {
 
     /// The items of the chunk range `chunks` (a range of chunk indices).
     public func items(_ chunks: Range<Int>) -> Range<Int> {
-        min(chunks.lowerBound * size, count) ..< min(chunks.upperBound * size, count)
+        min(chunks.lowerBound * size, count)..<min(chunks.upperBound * size, count)
     }
 
     /// Rank r's items when the chunks are split evenly (`shard` over chunks).

@@ -23,7 +23,8 @@ public struct EvaluationFigureRow {
 /// one-shot, zero-shot and task-vector predictions (Q4 of the decoded canvas) and the target Q4.
 public func evaluationGridFigure(_ rows: [EvaluationFigureRow], title: String) throws -> Image8 {
     let modes = EvaluationMode.allCases
-    return try imageGridFigure(title: title, columnTitles: ["query"] + modes.map(\.title) + ["target"],
-                               rows: rows.map { row in [row.query] + modes.map { row.predictions[$0] } + [row.target] },
-                               rowTitles: rows.map(\.title))
+    return try imageGridFigure(
+        title: title, columnTitles: ["query"] + modes.map(\.title) + ["target"],
+        rows: rows.map { row in [row.query] + modes.map { row.predictions[$0] } + [row.target] },
+        rowTitles: rows.map(\.title))
 }

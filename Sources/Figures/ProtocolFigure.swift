@@ -10,8 +10,10 @@ public typealias ProtocolFigureColumn = EvaluationFigureRow
 /// and zero-shot + TV predictions and the target.
 public func protocolGridFigure(_ columns: [ProtocolFigureColumn], title: String) throws -> Image8 {
     let modes = EvaluationMode.allCases
-    let rows: [[Image8?]] = [columns.map(\.query)] + modes.map { mode in columns.map { $0.predictions[mode] } }
+    let rows: [[Image8?]] =
+        [columns.map(\.query)] + modes.map { mode in columns.map { $0.predictions[mode] } }
         + [columns.map(\.target)]
-    return try imageGridFigure(title: title, columnTitles: columns.map(\.title), rows: rows,
-                               rowTitles: ["query"] + modes.map(\.title) + ["target"])
+    return try imageGridFigure(
+        title: title, columnTitles: columns.map(\.title), rows: rows,
+        rowTitles: ["query"] + modes.map(\.title) + ["target"])
 }

@@ -8,11 +8,16 @@ public enum SearchFigures {
     /// Mean loss per iteration with a ±1 std band, and the held-out evaluations as markers.
     public static func lossCurve(_ state: SearchState, title: String) throws -> Image8 {
         let h = state.history
-        var series = [LineSeries(name: "training loss (mean +/- std)", x: h.map { Double($0.iteration + 1) }, y: h.map(\.lossMean),
-                                 band: h.map(\.lossStd), color: RGB.seriesPalette[0])]
+        var series = [
+            LineSeries(
+                name: "training loss (mean +/- std)", x: h.map { Double($0.iteration + 1) }, y: h.map(\.lossMean),
+                band: h.map(\.lossStd), color: RGB.seriesPalette[0])
+        ]
         if !state.evaluations.isEmpty {
-            series.append(LineSeries(name: "held-out loss of a drawn mask", x: state.evaluations.map { Double($0.iteration) },
-                                     y: state.evaluations.map(\.loss), color: RGB.seriesPalette[1], markers: true))
+            series.append(
+                LineSeries(
+                    name: "held-out loss of a drawn mask", x: state.evaluations.map { Double($0.iteration) },
+                    y: state.evaluations.map(\.loss), color: RGB.seriesPalette[1], markers: true))
         }
         return try lineChartFigure(title: title, xLabel: "iteration", yLabel: "loss (lower is better)", series: series)
     }

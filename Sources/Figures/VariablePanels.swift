@@ -18,15 +18,17 @@ extension PatchVariables {
             case .headToken: groupNames = ["summed over tokens"]
             }
             var grids = [[Double]](repeating: [Double](repeating: 0, count: s.depth * s.heads), count: groupNames.count)
-            for v in 0 ..< count {
+            for v in 0..<count {
                 let d = decode(v)
                 guard d.stack == stack else { continue }
                 let panel = granularity == .headToken ? 0 : d.group
                 grids[panel][d.layer * s.heads + d.head] += values[v]
             }
             for (name, grid) in zip(groupNames, grids) {
-                panels.append(HeatmapPanel(title: "\(stack) \(name)", rows: s.depth, columns: s.heads, values: grid,
-                                           rowLabel: "layer", columnLabel: "head"))
+                panels.append(
+                    HeatmapPanel(
+                        title: "\(stack) \(name)", rows: s.depth, columns: s.heads, values: grid,
+                        rowLabel: "layer", columnLabel: "head"))
             }
         }
         return panels

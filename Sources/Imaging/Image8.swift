@@ -10,8 +10,9 @@ public struct Image8: Equatable, Sendable {
     /// Wraps `pixels` ([height, width, channels] row-major); the count must match.
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
         precondition(width >= 0 && height >= 0 && (1...4).contains(channels), "bad image geometry")
-        precondition(pixels.count == width * height * channels,
-                     "pixel count \(pixels.count) != \(height)x\(width)x\(channels)")
+        precondition(
+            pixels.count == width * height * channels,
+            "pixel count \(pixels.count) != \(height)x\(width)x\(channels)")
         self.width = width
         self.height = height
         self.channels = channels
@@ -20,8 +21,9 @@ public struct Image8: Equatable, Sendable {
 
     /// An image filled with one value in every sample.
     public init(width: Int, height: Int, channels: Int, filledWith value: UInt8) {
-        self.init(width: width, height: height, channels: channels,
-                  pixels: [UInt8](repeating: value, count: width * height * channels))
+        self.init(
+            width: width, height: height, channels: channels,
+            pixels: [UInt8](repeating: value, count: width * height * channels))
     }
 
     /// The sample at row `y`, column `x`, channel `c`.

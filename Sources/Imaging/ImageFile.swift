@@ -60,8 +60,9 @@ public enum ImageFile {
         let bytes = try readBytes(path)
         guard let format = ImageFormat(sniffing: bytes) else { throw ImageCodecError.unknownFormat(file: path) }
         guard format == .png else {
-            throw ImageCodecError.unsupported(file: path, format: "JPEG",
-                                              detail: "label images must be PNG (lossy JPEG would alter the labels)")
+            throw ImageCodecError.unsupported(
+                file: path, format: "JPEG",
+                detail: "label images must be PNG (lossy JPEG would alter the labels)")
         }
         return try decodePNG(bytes, mode: Int32(VTV_PNG_INDICES), name: path)
     }
@@ -81,8 +82,9 @@ public enum ImageFile {
         var png: UnsafeMutablePointer<UInt8>?
         var size = 0
         let status = image.pixels.withUnsafeBufferPointer { src in
-            vtv_encode_png(src.baseAddress, Int32(image.width), Int32(image.height), Int32(image.channels),
-                           &png, &size, &message, message.count)
+            vtv_encode_png(
+                src.baseAddress, Int32(image.width), Int32(image.height), Int32(image.channels),
+                &png, &size, &message, message.count)
         }
         defer { vtv_codec_free(png) }
         guard status == Int32(VTV_CODEC_OK), let png else {
@@ -144,15 +146,18 @@ public enum ImageFile {
         return try finish(status, decoded, message, format: "PNG", name: name)
     }
 
-    private static func finish(_ status: Int32, _ decoded: vtv_decoded_image, _ message: [CChar],
-                               format: String, name: String) throws -> Image8 {
+    private static func finish(
+        _ status: Int32, _ decoded: vtv_decoded_image, _ message: [CChar],
+        format: String, name: String
+    ) throws -> Image8 {
         defer { vtv_codec_free(decoded.pixels) }
         switch status {
         case Int32(VTV_CODEC_OK):
             let count = Int(decoded.width) * Int(decoded.height) * Int(decoded.channels)
             let pixels = [UInt8](UnsafeBufferPointer(start: decoded.pixels, count: count))
-            return Image8(width: Int(decoded.width), height: Int(decoded.height),
-                          channels: Int(decoded.channels), pixels: pixels)
+            return Image8(
+                width: Int(decoded.width), height: Int(decoded.height),
+                channels: Int(decoded.channels), pixels: pixels)
         case Int32(VTV_CODEC_UNSUPPORTED):
             throw ImageCodecError.unsupported(file: name, format: format, detail: string(message))
         case Int32(VTV_CODEC_NO_MEMORY):

@@ -123,9 +123,11 @@ struct ResampleTaps {
 
 /// Horizontal 8-bit pass. src: [srcHeight, srcWidth, channels]; reads rows firstRow..<firstRow+rows;
 /// dst: [rows, outWidth, channels]. Channels are accumulated together (up to 4, Pillow's pixel size).
-private func resampleRows8(_ src: UnsafeBufferPointer<UInt8>, srcWidth: Int, channels: Int,
-                           firstRow: Int, rows: Int, taps: ResampleTaps,
-                           _ dst: UnsafeMutableBufferPointer<UInt8>) {
+private func resampleRows8(
+    _ src: UnsafeBufferPointer<UInt8>, srcWidth: Int, channels: Int,
+    firstRow: Int, rows: Int, taps: ResampleTaps,
+    _ dst: UnsafeMutableBufferPointer<UInt8>
+) {
     let outWidth = taps.start.count
     let half = 1 << (ResampleTaps.precisionBits - 1)
     taps.fixedPoint.withUnsafeBufferPointer { k in
@@ -159,9 +161,11 @@ private func resampleRows8(_ src: UnsafeBufferPointer<UInt8>, srcWidth: Int, cha
 
 /// Vertical 8-bit pass. src: [srcRows, width, channels] where row 0 is input row `rowOffset`;
 /// dst: [outHeight, width, channels].
-private func resampleColumns8(_ src: UnsafeBufferPointer<UInt8>, width: Int, channels: Int,
-                              rowOffset: Int, taps: ResampleTaps,
-                              _ dst: UnsafeMutableBufferPointer<UInt8>) {
+private func resampleColumns8(
+    _ src: UnsafeBufferPointer<UInt8>, width: Int, channels: Int,
+    rowOffset: Int, taps: ResampleTaps,
+    _ dst: UnsafeMutableBufferPointer<UInt8>
+) {
     let rowLength = width * channels
     let half = 1 << (ResampleTaps.precisionBits - 1)
     var sums = [Int](repeating: 0, count: rowLength)
@@ -227,8 +231,9 @@ extension Image8: SeparablyResampled {
         var out = [UInt8](repeating: 0, count: rows.count * outWidth * channels)
         pixels.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                resampleRows8(src, srcWidth: width, channels: channels, firstRow: rows.lowerBound,
-                              rows: rows.count, taps: taps, dst)
+                resampleRows8(
+                    src, srcWidth: width, channels: channels, firstRow: rows.lowerBound,
+                    rows: rows.count, taps: taps, dst)
             }
         }
         return Image8(width: outWidth, height: rows.count, channels: channels, pixels: out)

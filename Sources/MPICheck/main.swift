@@ -25,15 +25,16 @@ check(try world.allreduced([Float(r + 1), 2], .sum) == [Float(triangle), Float(2
 check(try world.allreduced([Double(r) * 0.5], .max) == [Double(n - 1) * 0.5], "allreduced Double max")
 check(try world.allreduced([Double(r) - 1], .min) == [-1], "allreduced Double min")
 check(try world.allreduced([Int32(r)], .max) == [Int32(n - 1)], "allreduced Int32 max")
-check(try world.allreduced([Int64(r + 1) << 40], .sum) == [Int64(triangle) << 40], "allreduced Int64 sum beyond 32 bits")
+check(
+    try world.allreduced([Int64(r + 1) << 40], .sum) == [Int64(triangle) << 40], "allreduced Int64 sum beyond 32 bits")
 check(try world.allreduced([Float(r)], .min) == [0], "allreduced Float min")
 do {
     var inPlace = [Double](repeating: Double(r + 1), count: 100_003)
     try world.allreduce(&inPlace, .sum)
     check(inPlace.allSatisfy { $0 == Double(triangle) }, "allreduce Double sum in place, 100003 elements")
-    var floats = (0 ..< 1000).map { Float($0 * (r + 1)) }
+    var floats = (0..<1000).map { Float($0 * (r + 1)) }
     try world.allreduce(&floats, .max)
-    check(floats == (0 ..< 1000).map { Float($0 * n) }, "allreduce Float max in place")
+    check(floats == (0..<1000).map { Float($0 * n) }, "allreduce Float max in place")
     var ints = [Int](repeating: r, count: 7)
     try world.allreduce(&ints, .sum)
     check(ints == [Int](repeating: n * (n - 1) / 2, count: 7), "allreduce Int sum in place")
@@ -59,15 +60,15 @@ do {
 }
 
 // gathers: scalars, variable-length arrays, to all and to root.
-check(try world.allgather(Int64(r * 10)) == (0 ..< n).map { Int64($0 * 10) }, "allgather scalar")
-let ragged = [Double](repeating: Double(r), count: r + 1)  // rank r sends r+1 copies of r
-let expectedRagged = (0 ..< n).flatMap { [Double](repeating: Double($0), count: $0 + 1) }
+check(try world.allgather(Int64(r * 10)) == (0..<n).map { Int64($0 * 10) }, "allgather scalar")
+let ragged = [Double](repeating: Double(r), count: r + 1) // rank r sends r+1 copies of r
+let expectedRagged = (0..<n).flatMap { [Double](repeating: Double($0), count: $0 + 1) }
 check(try world.allgather(ragged) == expectedRagged, "allgather ragged arrays")
 do {
     let gathered = try world.gather([UInt8(r), UInt8(r)], root: 0)
-    check(world.isRoot ? gathered == (0 ..< n).flatMap { [UInt8($0), UInt8($0)] } : gathered == nil, "gather to root")
+    check(world.isRoot ? gathered == (0..<n).flatMap { [UInt8($0), UInt8($0)] } : gathered == nil, "gather to root")
     let one = try world.gather(Float(r) + 0.25, root: n - 1)
-    check(r == n - 1 ? one == (0 ..< n).map { Float($0) + 0.25 } : one == nil, "gather scalar to the last rank")
+    check(r == n - 1 ? one == (0..<n).map { Float($0) + 0.25 } : one == nil, "gather scalar to the last rank")
 } catch {
     failures.append("rank \(r): gather threw \(error)")
 }
@@ -75,10 +76,10 @@ check((try? world.barrier()) != nil, "barrier")
 
 // Work sharding: every item exactly once, contiguous, sizes differ by at most one.
 for count in [0, 1, 2, 5, 17, 320] {
-    let ranges = (0 ..< n).map { shard(count, rank: $0, of: n) }
+    let ranges = (0..<n).map { shard(count, rank: $0, of: n) }
     let flat = ranges.flatMap { Array($0) }
     let sizes = ranges.map(\.count)
-    check(flat == Array(0 ..< count) && (sizes.max()! - sizes.min()!) <= 1, "shard \(count) items over \(n) ranks")
+    check(flat == Array(0..<count) && (sizes.max()! - sizes.min()!) <= 1, "shard \(count) items over \(n) ranks")
 }
 check(world.share(of: 10) == shard(10, rank: r, of: n), "share matches shard")
 
@@ -94,11 +95,14 @@ do {
     var fills = 0
     let block = try node.allocate(bytes: bytes) { raw in
         fills += 1
-        for i in 0 ..< raw.count { raw[i] = UInt8(truncatingIfNeeded: i &* 7 &+ 1) }
+        for i in 0..<raw.count { raw[i] = UInt8(truncatingIfNeeded: i &* 7 &+ 1) }
     }
-    check(try world.allreduce(fills, .sum) == 1 && fills == (r == 0 ? 1 : 0), "shared block filled once, by the builder")
+    check(
+        try world.allreduce(fills, .sum) == 1 && fills == (r == 0 ? 1 : 0), "shared block filled once, by the builder")
     check(block.count == bytes && Int(bitPattern: block.baseAddress!) % 4096 == 0, "shared block size and alignment")
-    check((0 ..< bytes).allSatisfy { block[$0] == UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) }, "shared block read on every rank")
+    check(
+        (0..<bytes).allSatisfy { block[$0] == UInt8(truncatingIfNeeded: $0 &* 7 &+ 1) },
+        "shared block read on every rank")
 
     // A failing builder: its own error there, one quoting it elsewhere; the node goes on afterwards.
     struct Planted: Error, CustomStringConvertible { var description: String { "planted failure" } }
@@ -114,8 +118,9 @@ do {
     check(after[0] == 42, "a block after a failed one")
 
     // Bytes only the builder can make reach every rank; its failure too.
-    check(try node.fromBuilder { r == 0 ? Array("made by rank 0".utf8) : [] } == Array("made by rank 0".utf8),
-          "bytes from the builder")
+    check(
+        try node.fromBuilder { r == 0 ? Array("made by rank 0".utf8) : [] } == Array("made by rank 0".utf8),
+        "bytes from the builder")
     check(try node.fromBuilder { [] } == [], "no bytes from the builder")
     do {
         _ = try node.fromBuilder { throw Planted() }
@@ -155,7 +160,8 @@ let totalPassed = (try? world.allreduce(passed, .sum)) ?? -1
 let allFailures = (try? world.gather(Array(failureText.utf8) + [10], root: 0)) ?? nil
 let failedCount = (try? world.allreduce(failures.count, .sum)) ?? -1
 if world.isRoot {
-    let text = allFailures.map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+    let text =
+        allFailures.map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
     if !text.isEmpty { print(text) }
     print("MPICheck on \(n) rank(s): \(totalPassed) passed, \(failedCount) failed")
 }

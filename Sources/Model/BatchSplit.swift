@@ -10,8 +10,10 @@ enum BatchSplit {
     /// (`forwardFLOPs`) come closest to k/workers of the total. A single range when there is one
     /// worker or one sample, or when `sharedRecorders` (two samples writing one recorder must
     /// not run concurrently).
-    static func chunks(_ layouts: [TokenLayout], configuration: ModelConfiguration, workers: Int,
-                       sharedRecorders: Bool) -> [Range<Int>] {
+    static func chunks(
+        _ layouts: [TokenLayout], configuration: ModelConfiguration, workers: Int,
+        sharedRecorders: Bool
+    ) -> [Range<Int>] {
         let n = layouts.count, count = min(workers, n)
         if count <= 1 || sharedRecorders { return [0..<n] }
         // prefix[j]: FLOPs of the first j samples.

@@ -30,8 +30,9 @@ public enum Rendering {
     public static func tokenGrid(predicted: [Int32], mode: PromptMode, grid: Int) throws -> [Int32] {
         let layout = TokenLayout(mode: mode, grid: grid)
         guard predicted.count == layout.predictedPositions else {
-            throw VQGANError.bufferSize(what: "predicted tokens for a \(mode.rawValue) \(grid)x\(grid) grid",
-                                        expected: layout.predictedPositions, found: predicted.count)
+            throw VQGANError.bufferSize(
+                what: "predicted tokens for a \(mode.rawValue) \(grid)x\(grid) grid",
+                expected: layout.predictedPositions, found: predicted.count)
         }
         var tokens = [Int32](repeating: 0, count: grid * grid)
         let half = grid / 2 * grid
@@ -45,12 +46,15 @@ public enum Rendering {
     /// The images the published code scores for a batch of predictions of one mode.
     /// predicted: [count, predicted positions] (see `tokenGrid`); the canvas is
     /// canvasHeight x canvasWidth (224 x 224 for the released model, the decoder's own size).
-    public static func render(predicted: [Int32], count: Int, mode: PromptMode, grid: Int,
-                              decoder: VQGANDecoder, canvasHeight: Int, canvasWidth: Int) throws -> [RenderedImage] {
+    public static func render(
+        predicted: [Int32], count: Int, mode: PromptMode, grid: Int,
+        decoder: VQGANDecoder, canvasHeight: Int, canvasWidth: Int
+    ) throws -> [RenderedImage] {
         let per = TokenLayout(mode: mode, grid: grid).predictedPositions
         guard predicted.count == count * per else {
-            throw VQGANError.bufferSize(what: "predicted tokens for \(count) \(mode.rawValue) predictions",
-                                        expected: count * per, found: predicted.count)
+            throw VQGANError.bufferSize(
+                what: "predicted tokens for \(count) \(mode.rawValue) predictions",
+                expected: count * per, found: predicted.count)
         }
         var grids: [Int32] = []
         grids.reserveCapacity(count * grid * grid)
@@ -63,8 +67,9 @@ public enum Rendering {
         return (0..<count).map { i in
             var image = Array(decoded[i * channels * h * w..<(i + 1) * channels * h * w])
             if (h, w) != (canvasHeight, canvasWidth) {
-                image = resizeBilinear(image, channels: channels, height: h, width: w,
-                                       toHeight: canvasHeight, toWidth: canvasWidth)
+                image = resizeBilinear(
+                    image, channels: channels, height: h, width: w,
+                    toHeight: canvasHeight, toWidth: canvasWidth)
             }
             return bytes(image, height: canvasHeight, width: canvasWidth)
         }
@@ -87,8 +92,10 @@ public enum Rendering {
     /// Bilinear resize with PyTorch's `interpolate(mode="bilinear", align_corners=False)`
     /// (no antialiasing): source coordinate (dst + 0.5) * in/out - 0.5, clamped at 0.
     /// image: [channels, height, width] -> [channels, toHeight, toWidth].
-    public static func resizeBilinear(_ image: [Float], channels: Int, height: Int, width: Int,
-                                      toHeight: Int, toWidth: Int) -> [Float] {
+    public static func resizeBilinear(
+        _ image: [Float], channels: Int, height: Int, width: Int,
+        toHeight: Int, toWidth: Int
+    ) -> [Float] {
         func taps(_ outSize: Int, _ inSize: Int) -> [(Int, Int, Float)] {
             let scale = Float(inSize) / Float(outSize)
             return (0..<outSize).map { d in

@@ -34,8 +34,10 @@ public struct CheckpointConversion {
     /// No tensor data is read until `writeModelFile(to:)`.
     /// `heads`: (encoder, decoder) head counts, needed only for a non-standard model whose widths
     /// match no preset (head counts cannot be read off tensor shapes).
-    public init(mae: String, vqgan: String? = nil, configuration: ModelConfiguration? = nil,
-                heads: (encoder: Int, decoder: Int)? = nil) throws {
+    public init(
+        mae: String, vqgan: String? = nil, configuration: ModelConfiguration? = nil,
+        heads: (encoder: Int, decoder: Int)? = nil
+    ) throws {
         var tensors: [String: TorchTensor] = [:]
         var ignored: [(key: String, reason: String)] = []
         let maeCheckpoint = try TorchCheckpoint(path: mae)
@@ -67,7 +69,9 @@ public struct CheckpointConversion {
         let shapes = tensors.mapValues(\.shape)
         let chosen: ModelConfiguration
         do {
-            chosen = try configuration ?? Self.inferConfiguration(from: shapes, files: tensors.mapValues(\.file), heads: heads)
+            chosen =
+                try configuration
+                ?? Self.inferConfiguration(from: shapes, files: tensors.mapValues(\.file), heads: heads)
         } catch let ConversionError.cannotInfer(_, why) {
             throw ConversionError.cannotInfer(files: checkpoints, why)
         }
@@ -100,15 +104,19 @@ public struct CheckpointConversion {
             // Each count fits in Int, but stride-0 views of a crafted file can claim sizes whose sum does not.
             let (sum, overflow) = summary.parameters.addingReportingOverflow(t.count)
             guard !overflow else {
-                throw ConversionError.implausibleSize(file: t.file, tensor: name,
-                    "with its \(t.count) elements the model would have more than \(Int.max) parameters; the file is damaged or crafted")
+                throw ConversionError.implausibleSize(
+                    file: t.file, tensor: name,
+                    "with its \(t.count) elements the model would have more than \(Int.max) parameters; the file is damaged or crafted"
+                )
             }
             summary.parameters = sum
             if t.isBroadcastView {
                 guard t.count <= TorchTensor.maxBroadcastCount - repeated else {
-                    throw ConversionError.implausibleSize(file: t.file, tensor: name,
-                        "broadcast views (stride 0) of this and earlier tensors repeat stored elements into more than " +
-                        "\(TorchTensor.maxBroadcastCount) values, which released checkpoints never do; the file is damaged or crafted")
+                    throw ConversionError.implausibleSize(
+                        file: t.file, tensor: name,
+                        "broadcast views (stride 0) of this and earlier tensors repeat stored elements into more than "
+                            + "\(TorchTensor.maxBroadcastCount) values, which released checkpoints never do; the file is damaged or crafted"
+                    )
                 }
                 repeated += t.count
             }
@@ -123,21 +131,23 @@ public struct CheckpointConversion {
     /// (converted to float32), written, hashed and dropped, and the checkpoint pages it came from
     /// are released, so memory stays near one tensor whatever the checkpoint's size.
     public func writeModelFile(to path: String) throws {
-        try ModelFile.write(configuration: summary.configuration, to: path, streaming: { name in
-            let t = tensors[name]!
-            // float32 tensors (the released checkpoints) go from the mapped file to the model file
-            // without a copy; their pages are released once written and hashed.
-            if let values = t.float32InPlace() {
-                return .borrowed(shape: t.shape, values: values, release: { t.releaseMappedPages() })
-            }
-            do {
-                let values = try t.floats()
-                t.releaseMappedPages()
-                return .owned(Tensor(shape: t.shape, values: values))
-            } catch {
-                throw ConversionError.unreadableTensor(name, "\(error)")
-            }
-        })
+        try ModelFile.write(
+            configuration: summary.configuration, to: path,
+            streaming: { name in
+                let t = tensors[name]!
+                // float32 tensors (the released checkpoints) go from the mapped file to the model file
+                // without a copy; their pages are released once written and hashed.
+                if let values = t.float32InPlace() {
+                    return .borrowed(shape: t.shape, values: values, release: { t.releaseMappedPages() })
+                }
+                do {
+                    let values = try t.floats()
+                    t.releaseMappedPages()
+                    return .owned(Tensor(shape: t.shape, values: values))
+                } catch {
+                    throw ConversionError.unreadableTensor(name, "\(error)")
+                }
+            })
     }
 
     static func stripWrapperPrefixes(_ name: String) -> String {
@@ -167,7 +177,8 @@ public enum ConversionError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .invalidCheckpoint(files, problems):
-            return prefix(files) + "the checkpoint does not fit the MAE-VQGAN model (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n  "
+            return prefix(files)
+                + "the checkpoint does not fit the MAE-VQGAN model (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n  "
                 + problems.joined(separator: "\n  ")
         case let .cannotInfer(files, why):
             return prefix(files) + "cannot infer the model configuration: \(why)"

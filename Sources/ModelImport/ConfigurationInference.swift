@@ -15,14 +15,23 @@ extension CheckpointConversion {
     /// Every size read is checked to lie in `1 ... largestDimension` before any arithmetic, so a
     /// damaged or crafted file (a size 0, or near `Int.max` through a stride-0 view) is refused
     /// naming the file and the tensor; `files` gives each tensor's file (its name when absent).
-    public static func inferConfiguration(from shapes: [String: [Int]], files: [String: String] = [:],
-                                          heads: (encoder: Int, decoder: Int)?) throws -> ModelConfiguration {
+    public static func inferConfiguration(
+        from shapes: [String: [Int]], files: [String: String] = [:],
+        heads: (encoder: Int, decoder: Int)?
+    ) throws -> ModelConfiguration {
         func shape(_ name: String, rank: Int) throws -> [Int] {
-            guard let s = shapes[name] else { throw ConversionError.cannotInfer(files: [], "the checkpoint has no '\(name)'; is this an MAE-VQGAN checkpoint?") }
-            guard s.count == rank else { throw ConversionError.cannotInfer(files: [], "'\(name)' has shape \(s), expected \(rank) dimensions") }
-            guard s.allSatisfy({ (1 ... largestDimension).contains($0) }) else {
-                throw ConversionError.implausibleSize(file: files[name] ?? "the checkpoint", tensor: name,
-                    "shape \(s) has a size outside 1...\(largestDimension), which no MAE-VQGAN has; the file is damaged or not an MAE-VQGAN checkpoint")
+            guard let s = shapes[name] else {
+                throw ConversionError.cannotInfer(
+                    files: [], "the checkpoint has no '\(name)'; is this an MAE-VQGAN checkpoint?")
+            }
+            guard s.count == rank else {
+                throw ConversionError.cannotInfer(files: [], "'\(name)' has shape \(s), expected \(rank) dimensions")
+            }
+            guard s.allSatisfy({ (1...largestDimension).contains($0) }) else {
+                throw ConversionError.implausibleSize(
+                    file: files[name] ?? "the checkpoint", tensor: name,
+                    "shape \(s) has a size outside 1...\(largestDimension), which no MAE-VQGAN has; the file is damaged or not an MAE-VQGAN checkpoint"
+                )
             }
             return s
         }
@@ -50,16 +59,25 @@ extension CheckpointConversion {
         }) {
             headCounts = (preset.encoder.heads, preset.decoder.heads)
         } else {
-            throw ConversionError.cannotInfer(files: [], "head counts are not stored in the checkpoint and widths \(encoderWidth)/\(decoderWidth) match no preset; pass --heads ENCODER,DECODER")
+            throw ConversionError.cannotInfer(
+                files: [],
+                "head counts are not stored in the checkpoint and widths \(encoderWidth)/\(decoderWidth) match no preset; pass --heads ENCODER,DECODER"
+            )
         }
 
         guard shapes["vae.encoder.conv_in.weight"] != nil else {
-            throw ConversionError.cannotInfer(files: [], "the checkpoint holds no VQGAN (no vae.* tensors); pass --vqgan CKPT with the VQGAN checkpoint")
+            throw ConversionError.cannotInfer(
+                files: [],
+                "the checkpoint holds no VQGAN (no vae.* tensors); pass --vqgan CKPT with the VQGAN checkpoint")
         }
         let ch = try shape("vae.encoder.conv_in.weight", rank: 4)[0]
         let levels = count("vae.encoder.down.", ".block.0.conv1.weight")
-        guard levels > 0 else { throw ConversionError.cannotInfer(files: [], "no VQGAN encoder levels (vae.encoder.down.*); pass --vqgan CKPT if the VQGAN is a separate file") }
-        let chMult = try (0 ..< levels).map { try shape("vae.encoder.down.\($0).block.0.conv1.weight", rank: 4)[0] / ch }
+        guard levels > 0 else {
+            throw ConversionError.cannotInfer(
+                files: [],
+                "no VQGAN encoder levels (vae.encoder.down.*); pass --vqgan CKPT if the VQGAN is a separate file")
+        }
+        let chMult = try (0..<levels).map { try shape("vae.encoder.down.\($0).block.0.conv1.weight", rank: 4)[0] / ch }
         let vqgan = VQGANConfiguration(
             ch: ch, chMult: chMult, resBlocks: count("vae.encoder.down.0.block.", ".conv1.weight"),
             zChannels: try shape("vae.encoder.conv_out.weight", rank: 4)[0],
@@ -67,10 +85,12 @@ extension CheckpointConversion {
             codebookSize: try shape("vae.quantize.embedding.weight", rank: 2)[0])
         let configuration = ModelConfiguration(
             imageSize: grid * patchSize, patchSize: patchSize,
-            encoder: StackConfiguration(width: encoderWidth, depth: count("blocks.", ".norm1.weight"),
-                                        heads: headCounts.encoder, mlpHidden: encoderMLP),
-            decoder: StackConfiguration(width: decoderWidth, depth: count("decoder_blocks.", ".norm1.weight"),
-                                        heads: headCounts.decoder, mlpHidden: decoderMLP),
+            encoder: StackConfiguration(
+                width: encoderWidth, depth: count("blocks.", ".norm1.weight"),
+                heads: headCounts.encoder, mlpHidden: encoderMLP),
+            decoder: StackConfiguration(
+                width: decoderWidth, depth: count("decoder_blocks.", ".norm1.weight"),
+                heads: headCounts.decoder, mlpHidden: decoderMLP),
             vocabulary: vocabulary, vqgan: vqgan)
         let problems = configuration.problems
         guard problems.isEmpty else { throw ConversionError.cannotInfer(files: [], problems.joined(separator: "; ")) }

@@ -12,7 +12,8 @@ public enum OutputFolder {
         let parent = PathParts(path).folder
         if parent != path { try create(parent) }
         guard mkdir(path, 0o777) == 0 || errno == EEXIST else {
-            throw OutputError.writeFailed(path: path, reason: "cannot make the folder: " + String(cString: strerror(errno)))
+            throw OutputError.writeFailed(
+                path: path, reason: "cannot make the folder: " + String(cString: strerror(errno)))
         }
     }
 

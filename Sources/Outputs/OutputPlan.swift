@@ -52,7 +52,8 @@ public struct OutputPlan {
             }
             let folder = PathParts(output.path).folder
             if EntryKind(folder) == .missing,
-               plannedFolders.contains(URL(fileURLWithPath: folder).standardizedFileURL.path) {
+                plannedFolders.contains(URL(fileURLWithPath: folder).standardizedFileURL.path)
+            {
                 continue
             }
             try Self.requireWritable(folder, option: output.option, file: output.path)
@@ -62,12 +63,14 @@ public struct OutputPlan {
         for output in outputs {
             let identity = FileIdentity(output.path)
             if let input = inputIdentities.first(where: { $0.identity == identity })?.entry {
-                throw OutputError.sameFile(output: output.path, outputOption: output.option,
-                                           other: input.path, otherOption: input.option, otherIsOutput: false)
+                throw OutputError.sameFile(
+                    output: output.path, outputOption: output.option,
+                    other: input.path, otherOption: input.option, otherIsOutput: false)
             }
             if let other = seen[identity] {
-                throw OutputError.sameFile(output: output.path, outputOption: output.option,
-                                           other: other.path, otherOption: other.option, otherIsOutput: true)
+                throw OutputError.sameFile(
+                    output: output.path, outputOption: output.option,
+                    other: other.path, otherOption: other.option, otherIsOutput: true)
             }
             seen[identity] = output
         }
@@ -78,8 +81,9 @@ public struct OutputPlan {
         switch EntryKind(folder) {
         case .folder:
             guard access(folder, W_OK | X_OK) == 0 else {
-                throw OutputError.folderUnusable(path: named, option: option,
-                                                 reason: "the folder \(folder) is not writable")
+                throw OutputError.folderUnusable(
+                    path: named, option: option,
+                    reason: "the folder \(folder) is not writable")
             }
         case .missing:
             throw OutputError.folderUnusable(path: named, option: option, reason: "the folder \(folder) does not exist")

@@ -22,7 +22,8 @@ public final class StagedFile {
         let parts = PathParts(destination)
         StaleTemporaries.sweep(folder: parts.folder)
         let tag = String(UInt32.random(in: 0 ... .max), radix: 16)
-        temporary = parts.sibling(".\(parts.name.prefix(100))\(StaleTemporaries.marker)\(getpid())-\(tag)@\(StaleTemporaries.host)")
+        temporary = parts.sibling(
+            ".\(parts.name.prefix(100))\(StaleTemporaries.marker)\(getpid())-\(tag)@\(StaleTemporaries.host)")
         slot = TemporaryRegistry.add(temporary)
     }
 

@@ -28,8 +28,10 @@ enum StaleTemporaries {
             guard kill(owner.pid, 0) != 0 && errno == ESRCH else { continue }
             let path = PathParts(folder + "/x").sibling(name)
             if unlink(path) == 0 {
-                FileHandle.standardError.write(Data(
-                    "vtv: removed \(path), a temporary left by process \(owner.pid) on this host, which no longer runs\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "vtv: removed \(path), a temporary left by process \(owner.pid) on this host, which no longer runs\n"
+                            .utf8))
             }
         }
     }
@@ -37,9 +39,12 @@ enum StaleTemporaries {
     /// The process and host that made the temporary `name`, or nil if `name` is not one.
     static func owner(of name: String) -> (pid: pid_t, host: String)? {
         guard name.hasPrefix("."), let markerRange = name.range(of: marker, options: .backwards),
-              let at = name[markerRange.upperBound...].firstIndex(of: "@") else { return nil }
-        let fields = name[markerRange.upperBound ..< at].split(separator: "-")
-        guard fields.count == 2, let pid = pid_t(fields[0]), pid > 0, UInt32(fields[1], radix: 16) != nil else { return nil }
+            let at = name[markerRange.upperBound...].firstIndex(of: "@")
+        else { return nil }
+        let fields = name[markerRange.upperBound..<at].split(separator: "-")
+        guard fields.count == 2, let pid = pid_t(fields[0]), pid > 0, UInt32(fields[1], radix: 16) != nil else {
+            return nil
+        }
         return (pid, String(name[name.index(after: at)...]))
     }
 }

@@ -17,7 +17,7 @@ enum TemporaryRegistry {
     static func add(_ path: String) -> Int? {
         lock.lock()
         defer { lock.unlock() }
-        for slot in 0 ..< capacity where slots[slot] == nil {
+        for slot in 0..<capacity where slots[slot] == nil {
             slots[slot] = strdup(path)
             return slot
         }
@@ -34,7 +34,7 @@ enum TemporaryRegistry {
 
     /// Unlinks every registered temporary. Called from signal handlers: no locks, no allocation.
     static func unlinkAll() {
-        for slot in 0 ..< capacity {
+        for slot in 0..<capacity {
             if let path = slots[slot] { unlink(path) }
         }
     }

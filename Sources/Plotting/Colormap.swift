@@ -13,17 +13,19 @@ public struct Colormap: Sendable {
     }
 
     /// Matplotlib's viridis sampled at t = 0, 1/8, ..., 1 (dark purple to yellow).
-    public static let viridis = Colormap(anchors: [
-        RGB(68, 1, 84), RGB(71, 45, 123), RGB(59, 82, 139), RGB(44, 114, 142), RGB(33, 145, 140),
-        RGB(40, 174, 128), RGB(94, 201, 98), RGB(173, 220, 48), RGB(253, 231, 37),
-    ], isDiverging: false)
+    public static let viridis = Colormap(
+        anchors: [
+            RGB(68, 1, 84), RGB(71, 45, 123), RGB(59, 82, 139), RGB(44, 114, 142), RGB(33, 145, 140),
+            RGB(40, 174, 128), RGB(94, 201, 98), RGB(173, 220, 48), RGB(253, 231, 37)
+        ], isDiverging: false)
 
     /// Blue through white to red (ColorBrewer RdBu reversed): negative blue, zero white, positive red.
-    public static let blueWhiteRed = Colormap(anchors: [
-        RGB(5, 48, 97), RGB(33, 102, 172), RGB(67, 147, 195), RGB(146, 197, 222), RGB(209, 229, 240),
-        RGB(247, 247, 247), RGB(253, 219, 199), RGB(244, 165, 130), RGB(214, 96, 77), RGB(178, 24, 43),
-        RGB(103, 0, 31),
-    ], isDiverging: true)
+    public static let blueWhiteRed = Colormap(
+        anchors: [
+            RGB(5, 48, 97), RGB(33, 102, 172), RGB(67, 147, 195), RGB(146, 197, 222), RGB(209, 229, 240),
+            RGB(247, 247, 247), RGB(253, 219, 199), RGB(244, 165, 130), RGB(214, 96, 77), RGB(178, 24, 43),
+            RGB(103, 0, 31)
+        ], isDiverging: true)
 
     /// The colour at position `t` along the scale; t is clamped to [0, 1], NaN gives `RGB.missing`.
     public func color(at t: Double) -> RGB {

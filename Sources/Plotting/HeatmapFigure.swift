@@ -12,8 +12,10 @@ public struct HeatmapPanel: Sendable {
     /// What a column index counts, e.g. "head"; drawn below the grid.
     public var columnLabel: String
 
-    public init(title: String, rows: Int, columns: Int, values: [Double],
-                rowLabel: String = "layer", columnLabel: String = "head") {
+    public init(
+        title: String, rows: Int, columns: Int, values: [Double],
+        rowLabel: String = "layer", columnLabel: String = "head"
+    ) {
         self.title = title
         self.rows = rows
         self.columns = columns
@@ -28,27 +30,33 @@ public struct HeatmapPanel: Sendable {
 /// `valueLabel`. Row 0 is at the top. Cells are squares sized so the figure is roughly
 /// 800 to 1600 px wide. With a diverging colormap the limits are symmetric about zero.
 /// Throws `PlotError` when a panel's `values` is not `rows * columns` long or a panel is empty.
-public func heatmapFigure(title: String, panels: [HeatmapPanel], colormap: Colormap = .viridis,
-                          valueLabel: String) throws -> Image8 {
+public func heatmapFigure(
+    title: String, panels: [HeatmapPanel], colormap: Colormap = .viridis,
+    valueLabel: String
+) throws -> Image8 {
     for panel in panels {
         guard panel.rows > 0, panel.columns > 0 else { throw PlotError.emptyHeatmapPanel(panel: panel.title) }
         guard panel.values.count == panel.rows * panel.columns else {
-            throw PlotError.heatmapValueCount(panel: panel.title, rows: panel.rows, columns: panel.columns,
-                                              count: panel.values.count)
+            throw PlotError.heatmapValueCount(
+                panel: panel.title, rows: panel.rows, columns: panel.columns,
+                count: panel.values.count)
         }
     }
     let limits = HeatmapLayout.limits(panels.flatMap(\.values), diverging: colormap.isDiverging)
     let layout = HeatmapLayout(title: title, panels: panels)
     var canvas = RasterCanvas(width: layout.width, height: layout.height)
-    canvas.drawText(title, at: (layout.width / 2, FigureStyle.margin), anchor: .topCenter,
-                    color: FigureStyle.text, scale: FigureStyle.titleScale)
+    canvas.drawText(
+        title, at: (layout.width / 2, FigureStyle.margin), anchor: .topCenter,
+        color: FigureStyle.text, scale: FigureStyle.titleScale)
     for (i, panel) in panels.enumerated() {
-        layout.draw(panel, at: layout.panelOrigins[i], grid: layout.gridOrigins[i], colormap: colormap,
-                    limits: limits, on: &canvas)
+        layout.draw(
+            panel, at: layout.panelOrigins[i], grid: layout.gridOrigins[i], colormap: colormap,
+            limits: limits, on: &canvas)
     }
     let hasMissing = panels.contains { $0.values.contains(where: \.isNaN) }
-    layout.drawColorBar(colormap: colormap, limits: limits, valueLabel: valueLabel,
-                        showMissing: hasMissing, on: &canvas)
+    layout.drawColorBar(
+        colormap: colormap, limits: limits, valueLabel: valueLabel,
+        showMissing: hasMissing, on: &canvas)
     return canvas.image
 }
 
@@ -81,9 +89,10 @@ struct HeatmapLayout {
         // single panel would then be wider than a line).
         var cell = (1200 - overhead) / max(1, totalColumns)
         cell = min(cell, 48, 1100 / maxRows)
-        let widestPanelFit = panels.map {
-            (HeatmapLayout.maxLineWidth - HeatmapLayout.leftOverhead($0)) / $0.columns
-        }.min() ?? 12
+        let widestPanelFit =
+            panels.map {
+                (HeatmapLayout.maxLineWidth - HeatmapLayout.leftOverhead($0)) / $0.columns
+            }.min() ?? 12
         cell = max(cell, min(12, widestPanelFit), 2)
         self.cell = cell
 
@@ -123,13 +132,16 @@ struct HeatmapLayout {
     }
 
     /// Draws one panel: title, cells, frame, tick labels and axis labels.
-    func draw(_ panel: HeatmapPanel, at origin: (x: Int, y: Int), grid: (x: Int, y: Int), colormap: Colormap,
-              limits: (min: Double, max: Double), on canvas: inout RasterCanvas) {
+    func draw(
+        _ panel: HeatmapPanel, at origin: (x: Int, y: Int), grid: (x: Int, y: Int), colormap: Colormap,
+        limits: (min: Double, max: Double), on canvas: inout RasterCanvas
+    ) {
         let s = FigureStyle.self
         let (gridX, gridY) = grid
         let gridWidth = panel.columns * cell, gridHeight = panel.rows * cell
-        canvas.drawText(s.fitting(panel.title, width: HeatmapLayout.titleRoom(panel, cell: cell), scale: s.labelScale),
-                        at: (gridX + gridWidth / 2, origin.y), anchor: .topCenter, color: s.text, scale: s.labelScale)
+        canvas.drawText(
+            s.fitting(panel.title, width: HeatmapLayout.titleRoom(panel, cell: cell), scale: s.labelScale),
+            at: (gridX + gridWidth / 2, origin.y), anchor: .topCenter, color: s.text, scale: s.labelScale)
         for r in 0..<panel.rows {
             for c in 0..<panel.columns {
                 let color = colormap.color(for: panel.values[r * panel.columns + c], min: limits.min, max: limits.max)
@@ -142,28 +154,34 @@ struct HeatmapLayout {
         for r in stride(from: 0, to: panel.rows, by: rowStep) {
             let cy = gridY + r * cell + cell / 2
             canvas.fillRect(x: gridX - 5, y: cy, width: 4, height: 1, s.axis)
-            canvas.drawText(String(r), at: (gridX - 5 - HeatmapLayout.tickGap, cy), anchor: .centerRight,
-                            color: s.text, scale: s.tickScale)
+            canvas.drawText(
+                String(r), at: (gridX - 5 - HeatmapLayout.tickGap, cy), anchor: .centerRight,
+                color: s.text, scale: s.tickScale)
         }
         let columnStep = HeatmapLayout.tickStep(
             cell: cell, needed: s.textWidth(String(panel.columns - 1), s.tickScale) + 10)
         for c in stride(from: 0, to: panel.columns, by: columnStep) {
             let cx = gridX + c * cell + cell / 2
             canvas.fillRect(x: cx, y: gridY + gridHeight + 1, width: 1, height: 4, s.axis)
-            canvas.drawText(String(c), at: (cx, gridY + gridHeight + 5 + HeatmapLayout.tickGap), anchor: .topCenter,
-                            color: s.text, scale: s.tickScale)
+            canvas.drawText(
+                String(c), at: (cx, gridY + gridHeight + 5 + HeatmapLayout.tickGap), anchor: .topCenter,
+                color: s.text, scale: s.tickScale)
         }
         let labelY = gridY + gridHeight + 5 + 2 * HeatmapLayout.tickGap + s.lineHeight(s.tickScale)
-        canvas.drawText(panel.columnLabel, at: (gridX + gridWidth / 2, labelY), anchor: .topCenter,
-                        color: s.text, scale: s.labelScale)
-        canvas.drawText(panel.rowLabel, at: (origin.x, gridY + gridHeight / 2), anchor: .centerLeft,
-                        color: s.text, scale: s.labelScale, direction: .upward)
+        canvas.drawText(
+            panel.columnLabel, at: (gridX + gridWidth / 2, labelY), anchor: .topCenter,
+            color: s.text, scale: s.labelScale)
+        canvas.drawText(
+            panel.rowLabel, at: (origin.x, gridY + gridHeight / 2), anchor: .centerLeft,
+            color: s.text, scale: s.labelScale, direction: .upward)
     }
 
     /// The colour bar centred under the panels, its limits under its ends (and zero under its
     /// middle when the scale is symmetric), `valueLabel` below, and a gray "NaN" swatch if needed.
-    func drawColorBar(colormap: Colormap, limits: (min: Double, max: Double), valueLabel: String,
-                      showMissing: Bool, on canvas: inout RasterCanvas) {
+    func drawColorBar(
+        colormap: Colormap, limits: (min: Double, max: Double), valueLabel: String,
+        showMissing: Bool, on canvas: inout RasterCanvas
+    ) {
         let s = FigureStyle.self
         let barWidth = HeatmapLayout.colorBarWidth, barHeight = HeatmapLayout.colorBarHeight
         let x0 = (width - barWidth) / 2
@@ -173,22 +191,27 @@ struct HeatmapLayout {
         }
         canvas.strokeRect(x: x0 - 1, y: colorBarY - 1, width: barWidth + 2, height: barHeight + 2, s.axis)
         let numbersY = colorBarY + barHeight + 6
-        canvas.drawText(formatNumber(limits.min), at: (x0, numbersY), anchor: .topCenter, color: s.text,
-                        scale: s.tickScale)
-        canvas.drawText(formatNumber(limits.max), at: (x0 + barWidth, numbersY), anchor: .topCenter, color: s.text,
-                        scale: s.tickScale)
+        canvas.drawText(
+            formatNumber(limits.min), at: (x0, numbersY), anchor: .topCenter, color: s.text,
+            scale: s.tickScale)
+        canvas.drawText(
+            formatNumber(limits.max), at: (x0 + barWidth, numbersY), anchor: .topCenter, color: s.text,
+            scale: s.tickScale)
         if colormap.isDiverging {
-            canvas.drawText("0", at: (x0 + barWidth / 2, numbersY), anchor: .topCenter, color: s.text,
-                            scale: s.tickScale)
+            canvas.drawText(
+                "0", at: (x0 + barWidth / 2, numbersY), anchor: .topCenter, color: s.text,
+                scale: s.tickScale)
         }
-        canvas.drawText(valueLabel, at: (x0 + barWidth / 2, numbersY + s.lineHeight(s.tickScale) + 6),
-                        anchor: .topCenter, color: s.text, scale: s.labelScale)
+        canvas.drawText(
+            valueLabel, at: (x0 + barWidth / 2, numbersY + s.lineHeight(s.tickScale) + 6),
+            anchor: .topCenter, color: s.text, scale: s.labelScale)
         if showMissing {
             let swatchX = x0 + barWidth + 40
             canvas.fillRect(x: swatchX, y: colorBarY, width: barHeight, height: barHeight, .missing)
             canvas.strokeRect(x: swatchX - 1, y: colorBarY - 1, width: barHeight + 2, height: barHeight + 2, s.axis)
-            canvas.drawText("NaN", at: (swatchX + barHeight + 8, colorBarY + barHeight / 2), anchor: .centerLeft,
-                            color: s.text, scale: s.tickScale)
+            canvas.drawText(
+                "NaN", at: (swatchX + barHeight + 8, colorBarY + barHeight / 2), anchor: .centerLeft,
+                color: s.text, scale: s.tickScale)
         }
     }
 
@@ -210,9 +233,11 @@ struct HeatmapLayout {
     private static func panelSize(_ panel: HeatmapPanel, cell: Int) -> (width: Int, height: Int) {
         let s = FigureStyle.self
         let gridWidth = panel.columns * cell
-        let titleOverhang = max(0, min(s.textWidth(panel.title, s.labelScale), titleRoom(panel, cell: cell)) - gridWidth) / 2
+        let titleOverhang =
+            max(0, min(s.textWidth(panel.title, s.labelScale), titleRoom(panel, cell: cell)) - gridWidth) / 2
         let width = leftOverhead(panel) + max(gridWidth + titleOverhang, s.textWidth(panel.columnLabel, s.labelScale))
-        let height = titleHeight + panel.rows * cell + 5 + 2 * tickGap
+        let height =
+            titleHeight + panel.rows * cell + 5 + 2 * tickGap
             + s.lineHeight(s.tickScale) + s.lineHeight(s.labelScale)
         return (width, height)
     }

@@ -7,8 +7,10 @@ import Imaging
 /// the top left of their cell, and nil or missing cells are drawn as an empty gray box. Column
 /// titles wrap onto two lines and are then shortened with ".."; long row titles are shortened too. Any channel count works (gray is replicated).
 /// Throws `PlotError.rowTitleCount` when `rowTitles` is neither empty nor one per row.
-public func imageGridFigure(title: String, columnTitles: [String], rows: [[Image8?]],
-                            rowTitles: [String]) throws -> Image8 {
+public func imageGridFigure(
+    title: String, columnTitles: [String], rows: [[Image8?]],
+    rowTitles: [String]
+) throws -> Image8 {
     guard rowTitles.isEmpty || rowTitles.count == rows.count else {
         throw PlotError.rowTitleCount(titles: rowTitles.count, rows: rows.count)
     }
@@ -19,26 +21,30 @@ public func imageGridFigure(title: String, columnTitles: [String], rows: [[Image
     for (c, lines) in layout.columnTitleLines.enumerated() {
         let cell = layout.cellOrigin(row: 0, column: c)
         for (i, line) in lines.reversed().enumerated() {
-            canvas.drawText(line, at: (cell.x + layout.cellWidth / 2, cell.y - 8 - i * ImageGridLayout.titleLineStep),
-                            anchor: .bottomCenter, color: s.text, scale: s.labelScale)
+            canvas.drawText(
+                line, at: (cell.x + layout.cellWidth / 2, cell.y - 8 - i * ImageGridLayout.titleLineStep),
+                anchor: .bottomCenter, color: s.text, scale: s.labelScale)
         }
     }
     for r in 0..<rows.count {
         let rowY = layout.cellOrigin(row: r, column: 0)
         if r < rowTitles.count {
-            canvas.drawText(s.fitting(rowTitles[r], width: ImageGridLayout.maxRowTitleWidth, scale: s.labelScale),
-                            at: (rowY.x - 12, rowY.y + layout.cellHeight / 2), anchor: .centerRight, color: s.text,
-                            scale: s.labelScale)
+            canvas.drawText(
+                s.fitting(rowTitles[r], width: ImageGridLayout.maxRowTitleWidth, scale: s.labelScale),
+                at: (rowY.x - 12, rowY.y + layout.cellHeight / 2), anchor: .centerRight, color: s.text,
+                scale: s.labelScale)
         }
         for c in 0..<layout.columns {
             let origin = layout.cellOrigin(row: r, column: c)
             if c < rows[r].count, let image = rows[r][c] {
                 canvas.draw(image, x: origin.x, y: origin.y, scale: layout.scale)
             } else {
-                canvas.fillRect(x: origin.x, y: origin.y, width: layout.cellWidth, height: layout.cellHeight,
-                                s.emptyBox)
-                canvas.strokeRect(x: origin.x, y: origin.y, width: layout.cellWidth, height: layout.cellHeight,
-                                  s.emptyBoxEdge)
+                canvas.fillRect(
+                    x: origin.x, y: origin.y, width: layout.cellWidth, height: layout.cellHeight,
+                    s.emptyBox)
+                canvas.strokeRect(
+                    x: origin.x, y: origin.y, width: layout.cellWidth, height: layout.cellHeight,
+                    s.emptyBoxEdge)
             }
         }
     }
@@ -82,10 +88,12 @@ struct ImageGridLayout {
             FigureStyle.wrapped(title, width: cellWidth, scale: s.labelScale, maxLines: ImageGridLayout.maxTitleLines)
         }
         let titleLines = columnTitleLines.map(\.count).max() ?? 0
-        let rowTitleWidth = min(ImageGridLayout.maxRowTitleWidth,
-                                rowTitles.map { s.textWidth($0, s.labelScale) }.max() ?? 0)
+        let rowTitleWidth = min(
+            ImageGridLayout.maxRowTitleWidth,
+            rowTitles.map { s.textWidth($0, s.labelScale) }.max() ?? 0)
         gridX = s.margin + (rowTitleWidth > 0 ? rowTitleWidth + 12 : 0)
-        gridY = s.margin + s.lineHeight(s.titleScale) + s.titleGap
+        gridY =
+            s.margin + s.lineHeight(s.titleScale) + s.titleGap
             + (titleLines == 0 ? 0 : titleLines * ImageGridLayout.titleLineStep + 6)
         let gridWidth = columns * cellWidth + max(0, columns - 1) * ImageGridLayout.gap
         let gridHeight = rows.count * cellHeight + max(0, rows.count - 1) * ImageGridLayout.gap

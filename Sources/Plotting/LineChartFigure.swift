@@ -29,8 +29,10 @@ public struct LineSeries: Sendable {
 /// right of the plot area, and each series' band drawn translucent under its line. Non-finite points
 /// are skipped; an empty chart still draws its axes. The default size is 1000 x 600 px.
 /// Throws `PlotError` when a series' `y` or `band` is not as long as its `x`.
-public func lineChartFigure(title: String, xLabel: String, yLabel: String, series: [LineSeries],
-                            width: Int = 1000, height: Int = 600) throws -> Image8 {
+public func lineChartFigure(
+    title: String, xLabel: String, yLabel: String, series: [LineSeries],
+    width: Int = 1000, height: Int = 600
+) throws -> Image8 {
     for s in series {
         guard s.y.count == s.x.count else {
             throw PlotError.seriesLength(series: s.name, field: "y", count: s.y.count, xCount: s.x.count)
@@ -72,27 +74,32 @@ public func lineChartFigure(title: String, xLabel: String, yLabel: String, serie
         let spacing = Double(plotX1 - plotX0) / Double(max(1, xTicks.values.count - 1))
         if spacing >= Double(widest + 16) { break }
     }
-    let map = PlotMapping(x: (xTicks.lower, xTicks.upper), y: (yTicks.lower, yTicks.upper),
-                          left: plotX0, right: plotX1, top: plotY0, bottom: plotY1)
+    let map = PlotMapping(
+        x: (xTicks.lower, xTicks.upper), y: (yTicks.lower, yTicks.upper),
+        left: plotX0, right: plotX1, top: plotY0, bottom: plotY1)
 
     for value in yTicks.values {
         let py = Int(map.py(value).rounded())
         canvas.fillRect(x: plotX0, y: py, width: plotX1 - plotX0, height: 1, s.grid)
         canvas.fillRect(x: plotX0 - 6, y: py, width: 6, height: 1, s.axis)
-        canvas.drawText(yTicks.label(value), at: (plotX0 - 10, py), anchor: .centerRight, color: s.text,
-                        scale: s.tickScale)
+        canvas.drawText(
+            yTicks.label(value), at: (plotX0 - 10, py), anchor: .centerRight, color: s.text,
+            scale: s.tickScale)
     }
     for value in xTicks.values {
         let px = Int(map.px(value).rounded())
         canvas.fillRect(x: px, y: plotY0, width: 1, height: plotY1 - plotY0, s.grid)
         canvas.fillRect(x: px, y: plotY1, width: 1, height: 6, s.axis)
-        canvas.drawText(xTicks.label(value), at: (px, plotY1 + 10), anchor: .topCenter, color: s.text,
-                        scale: s.tickScale)
+        canvas.drawText(
+            xTicks.label(value), at: (px, plotY1 + 10), anchor: .topCenter, color: s.text,
+            scale: s.tickScale)
     }
-    canvas.drawText(xLabel, at: ((plotX0 + plotX1) / 2, plotY1 + 10 + s.lineHeight(s.tickScale) + 8),
-                    anchor: .topCenter, color: s.text, scale: s.labelScale)
-    canvas.drawText(yLabel, at: (s.margin, (plotY0 + plotY1) / 2), anchor: .centerLeft, color: s.text,
-                    scale: s.labelScale, direction: .upward)
+    canvas.drawText(
+        xLabel, at: ((plotX0 + plotX1) / 2, plotY1 + 10 + s.lineHeight(s.tickScale) + 8),
+        anchor: .topCenter, color: s.text, scale: s.labelScale)
+    canvas.drawText(
+        yLabel, at: (s.margin, (plotY0 + plotY1) / 2), anchor: .centerLeft, color: s.text,
+        scale: s.labelScale, direction: .upward)
 
     for line in series { drawBand(line, map: map, on: &canvas) }
     for line in series { drawLine(line, map: map, on: &canvas) }
@@ -184,11 +191,13 @@ private struct Legend {
             }
             canvas.drawLine(x0: x0, y0: cy, x1: x0 + Legend.swatch - 1, y1: cy, entry.color, thickness: 3)
             if entry.markers {
-                canvas.drawLine(x0: x0 + Legend.swatch / 2, y0: cy, x1: x0 + Legend.swatch / 2, y1: cy,
-                                entry.color, thickness: 8)
+                canvas.drawLine(
+                    x0: x0 + Legend.swatch / 2, y0: cy, x1: x0 + Legend.swatch / 2, y1: cy,
+                    entry.color, thickness: 8)
             }
-            canvas.drawText(entry.name, at: (x0 + Legend.swatch + 10, cy), anchor: .centerLeft,
-                            color: FigureStyle.text, scale: FigureStyle.labelScale)
+            canvas.drawText(
+                entry.name, at: (x0 + Legend.swatch + 10, cy), anchor: .centerLeft,
+                color: FigureStyle.text, scale: FigureStyle.labelScale)
         }
     }
 }

@@ -18,7 +18,7 @@ public struct RGB: Equatable, Hashable, Sendable {
     /// Matplotlib's `tab10` cycle, for telling line series apart.
     public static let seriesPalette: [RGB] = [
         RGB(31, 119, 180), RGB(255, 127, 14), RGB(44, 160, 44), RGB(214, 39, 40), RGB(148, 103, 189),
-        RGB(140, 86, 75), RGB(227, 119, 194), RGB(127, 127, 127), RGB(188, 189, 34), RGB(23, 190, 207),
+        RGB(140, 86, 75), RGB(227, 119, 194), RGB(127, 127, 127), RGB(188, 189, 34), RGB(23, 190, 207)
     ]
 
     /// `self` over `background` with opacity `alpha` in [0, 1].

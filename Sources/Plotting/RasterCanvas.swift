@@ -129,15 +129,17 @@ public struct RasterCanvas: Sendable {
 
     /// Clips the segment to the canvas (Liang-Barsky, with a margin for the pen), then walks it
     /// with Bresenham, stamping a pen of `thickness` pixels at each step.
-    private mutating func drawLine(from a: (x: Double, y: Double), to b: (x: Double, y: Double),
-                                   _ color: RGB, thickness: Int) {
+    private mutating func drawLine(
+        from a: (x: Double, y: Double), to b: (x: Double, y: Double),
+        _ color: RGB, thickness: Int
+    ) {
         guard a.x.isFinite, a.y.isFinite, b.x.isFinite, b.y.isFinite, thickness > 0 else { return }
         let margin = Double(thickness)
         var t0 = 0.0, t1 = 1.0
         let dx = b.x - a.x, dy = b.y - a.y
         let edges: [(p: Double, q: Double)] = [
             (-dx, a.x + margin), (dx, Double(width - 1) + margin - a.x),
-            (-dy, a.y + margin), (dy, Double(height - 1) + margin - a.y),
+            (-dy, a.y + margin), (dy, Double(height - 1) + margin - a.y)
         ]
         for (p, q) in edges {
             if p == 0 {

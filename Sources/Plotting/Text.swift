@@ -18,8 +18,10 @@ extension RasterCanvas {
     /// Draws one line of `text` with the embedded 5x7 font, each font pixel a `scale` x `scale` block.
     /// (x, y) is the top-left corner of the text's box as `measureText` gives it (for `.upward`,
     /// of the rotated box, whose width is the text's height). Non-ASCII characters draw as a box.
-    public mutating func drawText(_ text: String, x: Int, y: Int, color: RGB = .black, scale: Int = 1,
-                                  direction: TextDirection = .horizontal) {
+    public mutating func drawText(
+        _ text: String, x: Int, y: Int, color: RGB = .black, scale: Int = 1,
+        direction: TextDirection = .horizontal
+    ) {
         precondition(scale >= 1, "text scale must be at least 1")
         let length = RasterCanvas.measureText(text, scale: scale).width
         for (i, character) in text.enumerated() where character != " " {
@@ -46,12 +48,16 @@ extension RasterCanvas {
     }
 
     /// Draws `text` with its (possibly rotated) box placed at `point` according to `anchor`.
-    mutating func drawText(_ text: String, at point: (x: Int, y: Int), anchor: Anchor, color: RGB = .black,
-                           scale: Int = 1, direction: TextDirection = .horizontal) {
+    mutating func drawText(
+        _ text: String, at point: (x: Int, y: Int), anchor: Anchor, color: RGB = .black,
+        scale: Int = 1, direction: TextDirection = .horizontal
+    ) {
         let size = RasterCanvas.measureText(text, scale: scale)
         // Centre on the ink above the baseline, so descenders do not push capitals off-centre.
-        let (w, h) = direction == .horizontal ? (size.width, BitmapFont.capHeight * scale)
-                                              : (BitmapFont.capHeight * scale, size.width)
+        let (w, h) =
+            direction == .horizontal
+            ? (size.width, BitmapFont.capHeight * scale)
+            : (BitmapFont.capHeight * scale, size.width)
         let x: Int, y: Int
         switch anchor {
         case .topLeft: (x, y) = (point.x, point.y)

@@ -45,7 +45,8 @@ struct Ticks {
         let scale = Swift.max(abs(lower), abs(upper))
         if scale >= 1e6 || (scale < 1e-3 && scale > 0) { return formatNumber(value) }
         var decimals = 0
-        while decimals < 6, abs(step * pow(10, Double(decimals)) - (step * pow(10, Double(decimals))).rounded()) > 1e-6 {
+        while decimals < 6, abs(step * pow(10, Double(decimals)) - (step * pow(10, Double(decimals))).rounded()) > 1e-6
+        {
             decimals += 1
         }
         return String(format: "%.\(decimals)f", abs(value) < step * 1e-9 ? 0 : value)

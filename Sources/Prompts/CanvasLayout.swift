@@ -28,7 +28,7 @@ public struct CanvasLayout: Equatable, Sendable {
     /// 256 x 256 grid of the MAE's 16-pixel patches: past it one canvas's attention scores alone
     /// (tokens squared, float32) pass 16 GiB, and as a render side (`vtv predict`) it already spreads
     /// each of the published model's 14 x 14 tokens over more than 290 pixels.
-    public static let acceptedSizes: ClosedRange<Int> = 8 ... 4096
+    public static let acceptedSizes: ClosedRange<Int> = 8...4096
 }
 
 /// The top-left corner of the in-painting square, in quadrant coordinates (the same square is cut

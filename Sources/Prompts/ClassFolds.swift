@@ -6,12 +6,12 @@
 public enum ClassFolds {
     public static let count = 4
     public static let classesPerFold = 5
-    public static let folds = 0 ..< count
+    public static let folds = 0..<count
 
     /// The classes of `fold` (0...3), ascending.
     public static func classes(of fold: Int) -> [Int] {
         precondition(folds.contains(fold), "a fold is 0, 1, 2 or 3")
-        return Array(fold * classesPerFold + 1 ... (fold + 1) * classesPerFold)
+        return Array(fold * classesPerFold + 1...(fold + 1) * classesPerFold)
     }
 
     /// The classes of `folds`, ascending, without repeats.

@@ -28,7 +28,8 @@ public struct Pascal5i: Sendable {
     /// Opens `vocRoot` (the VOC2012 folder itself, or a folder containing VOCdevkit/VOC2012) with the
     /// split file `<vocRoot>/splits/fold<fold>.txt`.
     public init(vocRoot: String, fold: Int) throws {
-        try self.init(vocRoot: vocRoot, splitFile: (vocRoot as NSString).appendingPathComponent("splits/fold\(fold).txt"))
+        try self.init(
+            vocRoot: vocRoot, splitFile: (vocRoot as NSString).appendingPathComponent("splits/fold\(fold).txt"))
     }
 
     /// Opens `vocRoot` with an explicit split file; throws if the split is malformed or any listed
@@ -45,12 +46,13 @@ public struct Pascal5i: Sendable {
         precondition(!splitFiles.isEmpty, "at least one split file")
         let nested = (vocRoot as NSString).appendingPathComponent("VOCdevkit/VOC2012")
         var isDirectory: ObjCBool = false
-        vocFolder = FileManager.default.fileExists(atPath: nested, isDirectory: &isDirectory) && isDirectory.boolValue
+        vocFolder =
+            FileManager.default.fileExists(atPath: nested, isDirectory: &isDirectory) && isDirectory.boolValue
             ? nested : vocRoot
         splitFile = splitFiles.joined(separator: ",")
         let lists = try splitFiles.map(Self.readSplit)
         var entries: [Entry] = []
-        for i in 0 ..< (lists.map(\.count).max() ?? 0) {
+        for i in 0..<(lists.map(\.count).max() ?? 0) {
             for list in lists where i < list.count { entries.append(list[i]) }
         }
         self.entries = entries
@@ -60,14 +62,15 @@ public struct Pascal5i: Sendable {
         var examples: [String] = []
         for name in Set(entries.map(\.name)).sorted() {
             for (path, isImage) in [(imagePath(name), true), (labelPath(name), false)]
-                where !FileManager.default.fileExists(atPath: path) {
+            where !FileManager.default.fileExists(atPath: path) {
                 if isImage { missingImages += 1 } else { missingLabels += 1 }
                 if examples.count < 5 { examples.append(path) }
             }
         }
         if missingImages + missingLabels > 0 {
-            throw PromptError.missingFiles(count: missingImages + missingLabels, images: missingImages,
-                                           labels: missingLabels, examples: examples)
+            throw PromptError.missingFiles(
+                count: missingImages + missingLabels, images: missingImages,
+                labels: missingLabels, examples: examples)
         }
     }
 
@@ -126,13 +129,16 @@ public struct Pascal5i: Sendable {
     public func quadrantImage(_ name: String, classID: Int, side: Int) throws -> QuadrantImage {
         let image = try ImageFile.read(imagePath(name))
         let labels = try ImageFile.readLabels(labelPath(name))
-        return try QuadrantImage(name: name, image: image,
-                                 classMask: QuadrantImage.classMask(labels: labels, classID: classID), side: side)
+        return try QuadrantImage(
+            name: name, image: image,
+            classMask: QuadrantImage.classMask(labels: labels, classID: classID), side: side)
     }
 
     /// The canvases of `tasks` for one prompt.
-    public func canvases(_ spec: PromptSpec, tasks: [PromptTask] = PromptTask.base,
-                         layout: CanvasLayout = .published) throws -> [PromptCanvas] {
+    public func canvases(
+        _ spec: PromptSpec, tasks: [PromptTask] = PromptTask.base,
+        layout: CanvasLayout = .published
+    ) throws -> [PromptCanvas] {
         let support = try quadrantImage(spec.support, classID: spec.classID, side: layout.quadrant)
         let query = try quadrantImage(spec.query, classID: spec.classID, side: layout.quadrant)
         return try tasks.map {

@@ -16,16 +16,19 @@ public struct PascalPromptSource: PromptSource {
     private let folder: VOCFolder
 
     /// Throws up front if some class of the split has a single image (its prompts could have no support).
-    public init(dataset: Pascal5i, role: String, seed: UInt64, layout: CanvasLayout = .published, origin: String? = nil,
-                episodes: Int? = nil) throws {
+    public init(
+        dataset: Pascal5i, role: String, seed: UInt64, layout: CanvasLayout = .published, origin: String? = nil,
+        episodes: Int? = nil
+    ) throws {
         if let episodes, episodes < 1 { throw PromptSourceError.badCount(episodes) }
         count = episodes ?? dataset.entries.count
         var imagesByClass: [Int: Set<String>] = [:]
         for entry in dataset.entries { imagesByClass[entry.classID, default: []].insert(entry.name) }
         let lonely = imagesByClass.filter { $0.value.count < 2 }
         if !lonely.isEmpty {
-            throw PromptSourceError.singleImageClasses(file: dataset.splitFile,
-                                                       images: lonely.mapValues { $0.first ?? "" })
+            throw PromptSourceError.singleImageClasses(
+                file: dataset.splitFile,
+                images: lonely.mapValues { $0.first ?? "" })
         }
         self.dataset = dataset
         self.role = role
@@ -42,7 +45,8 @@ public struct PascalPromptSource: PromptSource {
 
     public func canvases(_ index: Int, tasks: [PromptTask]) throws -> [PromptCanvas] {
         let record = try prompt(index)
-        return try folder.canvases(query: record.query, support: record.support, classID: record.classID ?? 0,
-                                   square: record.square, tasks: tasks, layout: layout)
+        return try folder.canvases(
+            query: record.query, support: record.support, classID: record.classID ?? 0,
+            square: record.square, tasks: tasks, layout: layout)
     }
 }

@@ -16,9 +16,11 @@ public struct PromptCanvas: Sendable {
     /// 0 after that; a mask is replicated to the three channels.
     /// Composite tasks hole (and darken) both inputs so the example demonstrates the composite; in
     /// zero-shot use only the query row matters.
-    public init(task: PromptTask, support: QuadrantImage, query: QuadrantImage,
-                square: InpaintSquare = InpaintSquare(row: 0, col: 0),
-                layout: CanvasLayout = .published) throws {
+    public init(
+        task: PromptTask, support: QuadrantImage, query: QuadrantImage,
+        square: InpaintSquare = InpaintSquare(row: 0, col: 0),
+        layout: CanvasLayout = .published
+    ) throws {
         let q = layout.quadrant
         guard support.side == q, query.side == q else {
             throw PromptError.quadrantMismatch(expected: q, support: support.side, query: query.side)
@@ -52,8 +54,10 @@ public struct PromptCanvas: Sendable {
     }
 
     /// The input quadrant of one example: [3, q, q].
-    static func input(_ task: PromptTask, _ example: QuadrantImage, _ square: InpaintSquare,
-                      _ layout: CanvasLayout) -> [Float] {
+    static func input(
+        _ task: PromptTask, _ example: QuadrantImage, _ square: InpaintSquare,
+        _ layout: CanvasLayout
+    ) -> [Float] {
         let q = layout.quadrant
         var pixels: [Float]
         switch task {

@@ -15,8 +15,11 @@ extension PromptSource {
     /// `collect` and prompt 3 of role `train` of one synthetic seed are different scenes.
     public func identity(of index: Int) throws -> String {
         let record = try prompt(index)
-        let images = origin.hasPrefix("pascal:")
-            ? "voc:" + (origin.split(separator: ":", omittingEmptySubsequences: false).dropFirst().first.map(String.init) ?? "")
+        let images =
+            origin.hasPrefix("pascal:")
+            ? "voc:"
+                + (origin.split(separator: ":", omittingEmptySubsequences: false).dropFirst().first.map(String.init)
+                    ?? "")
             : origin
         let classPart = record.classID.map { " class=\($0)" } ?? ""
         return "\(images) query=\(record.query) support=\(record.support)\(classPart) "

@@ -33,7 +33,8 @@ extension PromptSource {
     /// Throws unless every one of `wanted` is among the source's tasks.
     public func requireTasks(_ wanted: [PromptTask]) throws {
         if let missing = wanted.first(where: { !tasks.contains($0) }) {
-            throw PromptSourceError.missingTask(task: missing.rawValue, source: origin, available: tasks.map(\.rawValue))
+            throw PromptSourceError.missingTask(
+                task: missing.rawValue, source: origin, available: tasks.map(\.rawValue))
         }
     }
 
@@ -96,12 +97,14 @@ public struct PromptSelection {
             if try role == nil || source.prompt(i).role == role { matching.append(i) }
         }
         if matching.isEmpty {
-            throw PromptSourceError.noPromptsWithRole(role: role ?? "", source: source.origin,
-                                                      roles: (try? source.roleCounts()) ?? [:])
+            throw PromptSourceError.noPromptsWithRole(
+                role: role ?? "", source: source.origin,
+                roles: (try? source.roleCounts()) ?? [:])
         }
         if let count, matching.count < count {
-            throw PromptSourceError.notEnoughPrompts(requested: count, available: matching.count,
-                                                     role: role, source: source.origin)
+            throw PromptSourceError.notEnoughPrompts(
+                requested: count, available: matching.count,
+                role: role, source: source.origin)
         }
         indices = matching
     }

@@ -22,10 +22,12 @@ public enum PromptSourceError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .unknownTask(name):
-            return "unknown task '\(name)'; known tasks: \(PromptTask.allCases.map(\.rawValue).joined(separator: ", ")), "
+            return
+                "unknown task '\(name)'; known tasks: \(PromptTask.allCases.map(\.rawValue).joined(separator: ", ")), "
                 + "or 'base' (the five main tasks) or 'all'"
         case let .badSourceSpec(text, reason):
-            return "bad prompt source '\(text)': \(reason); expected pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]][:folds=F,F...]"
+            return
+                "bad prompt source '\(text)': \(reason); expected pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]][:folds=F,F...]"
         case let .indexOutOfRange(index, count, source):
             return "prompt index \(index) is out of range: \(source) has \(count) prompt(s), 0...\(count - 1)"
         case let .missingTask(task, source, available):
@@ -45,7 +47,8 @@ public enum PromptSourceError: Error, CustomStringConvertible, Equatable {
             return "\(source) can generate any number of prompts; say how many with --count N"
         case let .singleImageClasses(file, images):
             let list = images.keys.sorted().map { "class \($0) (\(images[$0]!))" }.joined(separator: ", ")
-            return "\(file): these classes have a single image, so their prompts have no support image of the same class: "
+            return
+                "\(file): these classes have a single image, so their prompts have no support image of the same class: "
                 + list + "; add images of those classes or remove their lines"
         case let .classAbsent(image, classID, labelFile):
             return "class \(classID) does not occur in the labels of '\(image)' (\(labelFile)); "

@@ -22,12 +22,16 @@ public enum PromptSourceSpec: Equatable, Sendable {
             guard !parts[1].isEmpty else { throw fail("the VOC folder is empty") }
             var fold: Int?
             if parts.count == 4 {
-                guard let f = Int(parts[3]), (0...3).contains(f) else { throw fail("the fold must be 0, 1, 2 or 3, got '\(parts[3])'") }
+                guard let f = Int(parts[3]), (0...3).contains(f) else {
+                    throw fail("the fold must be 0, 1, 2 or 3, got '\(parts[3])'")
+                }
                 fold = f
             }
             var split = parts[2]
             if split.isEmpty {
-                guard let fold else { throw fail("the split file is empty (give it, or a fold to use VOCDIR/splits/fold<FOLD>.txt)") }
+                guard let fold else {
+                    throw fail("the split file is empty (give it, or a fold to use VOCDIR/splits/fold<FOLD>.txt)")
+                }
                 split = (parts[1] as NSString).appendingPathComponent("splits/fold\(fold).txt")
             }
             self = .pascal(vocRoot: parts[1], splitFile: split, fold: fold)
@@ -38,15 +42,20 @@ public enum PromptSourceSpec: Equatable, Sendable {
                 let list = last.dropFirst("folds=".count).split(separator: ",", omittingEmptySubsequences: false)
                 let numbers = list.map { Int($0) }
                 guard !list.isEmpty, numbers.allSatisfy({ $0.map(ClassFolds.folds.contains) ?? false }) else {
-                    throw fail("folds= takes comma-separated folds among 0, 1, 2, 3, got '\(last.dropFirst("folds=".count))'")
+                    throw fail(
+                        "folds= takes comma-separated folds among 0, 1, 2, 3, got '\(last.dropFirst("folds=".count))'")
                 }
                 folds = Array(Set(numbers.compactMap { $0 })).sorted()
                 rest.removeLast()
             }
-            guard rest.count <= 2 else { throw fail("synthetic takes at most a seed and a background kind, then folds=F,F...") }
+            guard rest.count <= 2 else {
+                throw fail("synthetic takes at most a seed and a background kind, then folds=F,F...")
+            }
             var seed: UInt64?
             if !rest.isEmpty {
-                guard let s = UInt64(rest[0]) else { throw fail("the seed must be a non-negative integer, got '\(rest[0])'") }
+                guard let s = UInt64(rest[0]) else {
+                    throw fail("the seed must be a non-negative integer, got '\(rest[0])'")
+                }
                 seed = s
             }
             var backgrounds = SyntheticBackgrounds.random
@@ -76,18 +85,23 @@ public enum PromptSourceSpec: Equatable, Sendable {
     /// synthetic source it stands in for a seed missing from the spec and must agree with one given.
     /// `count` is required for synthetic sources (they are unbounded) and ignored by PASCAL ones
     /// (select with `PromptSelection`).
-    public func open(role: String, count: Int?, seed: UInt64?, layout: CanvasLayout = .published) throws -> any PromptSource {
+    public func open(role: String, count: Int?, seed: UInt64?, layout: CanvasLayout = .published) throws
+        -> any PromptSource
+    {
         switch self {
         case let .pascal(voc, split, _):
             let dataset = try Pascal5i(vocRoot: voc, splitFile: split)
-            return try PascalPromptSource(dataset: dataset, role: role, seed: seed ?? 0, layout: layout, origin: description)
+            return try PascalPromptSource(
+                dataset: dataset, role: role, seed: seed ?? 0, layout: layout, origin: description)
         case let .synthetic(specSeed, backgrounds, folds):
             if let specSeed, let seed, specSeed != seed {
-                throw PromptSourceError.badSourceSpec(description, reason: "it names seed \(specSeed) but --prompt-seed is \(seed)")
+                throw PromptSourceError.badSourceSpec(
+                    description, reason: "it names seed \(specSeed) but --prompt-seed is \(seed)")
             }
             guard let count else { throw PromptSourceError.countRequired(source: description) }
-            return try SyntheticPromptSource(seed: specSeed ?? seed ?? 0, role: role, count: count, layout: layout,
-                                             backgrounds: backgrounds, folds: folds)
+            return try SyntheticPromptSource(
+                seed: specSeed ?? seed ?? 0, role: role, count: count, layout: layout,
+                backgrounds: backgrounds, folds: folds)
         }
     }
 }

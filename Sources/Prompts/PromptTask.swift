@@ -41,13 +41,17 @@ public enum PromptError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .missingMask(task, image):
-            return "task '\(task)' needs a class mask for image '\(image)'; build its QuadrantImage with labels and a class"
+            return
+                "task '\(task)' needs a class mask for image '\(image)'; build its QuadrantImage with labels and a class"
         case let .squareOutsideQuadrant(row, col, side, quadrant):
-            return "in-painting square at [\(row), \(col)] of side \(side) does not fit in a \(quadrant)x\(quadrant) quadrant"
+            return
+                "in-painting square at [\(row), \(col)] of side \(side) does not fit in a \(quadrant)x\(quadrant) quadrant"
         case let .quadrantMismatch(expected, support, query):
-            return "quadrant images must be \(expected)x\(expected) for this canvas; got support \(support), query \(query)"
+            return
+                "quadrant images must be \(expected)x\(expected) for this canvas; got support \(support), query \(query)"
         case let .labelSizeMismatch(image, imageSize, labelSize):
-            return "label image for '\(image)' is \(labelSize[0])x\(labelSize[1]) but the image is \(imageSize[0])x\(imageSize[1])"
+            return
+                "label image for '\(image)' is \(labelSize[0])x\(labelSize[1]) but the image is \(imageSize[0])x\(imageSize[1])"
         case let .missingFiles(count, images, labels, examples):
             return "\(count) files listed by the split are missing (\(images) images, \(labels) labels), e.g. "
                 + examples.joined(separator: ", ")

@@ -43,7 +43,9 @@ public final class PromptsFile: PromptSource {
         let numbers = names.compactMap { Int($0) }.sorted()
         guard !numbers.isEmpty else { throw fail("/prompts holds no numbered prompt groups") }
         guard numbers == Array(0..<numbers.count), numbers.count == names.count else {
-            throw fail("prompt groups must be named 0...\(names.count - 1); found \(names.sorted().prefix(8).joined(separator: ", "))")
+            throw fail(
+                "prompt groups must be named 0...\(names.count - 1); found \(names.sorted().prefix(8).joined(separator: ", "))"
+            )
         }
 
         var records: [PromptRecord] = []
@@ -99,8 +101,9 @@ public final class PromptsFile: PromptSource {
         try checkIndex(index)
         try requireTasks(wanted)
         return try wanted.map { task in
-            let stored = try file.root.read("prompts/\(index)/\(task.rawValue)/canvas", as: Float.self,
-                                            shape: [3, layout.size, layout.size])
+            let stored = try file.root.read(
+                "prompts/\(index)/\(task.rawValue)/canvas", as: Float.self,
+                shape: [3, layout.size, layout.size])
             return PromptCanvas(task: task, layout: layout, values: stored.values)
         }
     }
@@ -113,23 +116,29 @@ public final class PromptsFile: PromptSource {
         func fail(_ reason: String) -> PromptSourceError { .malformedPrompt(path: path, index: index, reason: reason) }
         func string(_ name: String) throws -> String? {
             guard root.hasAttribute(name, of: group) else { return nil }
-            guard case let .string(s) = try root.attribute(name, of: group) else { throw fail("attribute '\(name)' is not a string") }
+            guard case let .string(s) = try root.attribute(name, of: group) else {
+                throw fail("attribute '\(name)' is not a string")
+            }
             return s
         }
         guard let query = try string("query"), let support = try string("support") else {
             throw fail("it needs string attributes 'query' and 'support'")
         }
         guard root.hasAttribute("inpaint_square_hw", of: group),
-              case let .ints(hw) = try root.attribute("inpaint_square_hw", of: group), hw.count == 2 else {
+            case let .ints(hw) = try root.attribute("inpaint_square_hw", of: group), hw.count == 2
+        else {
             throw fail("it needs the attribute 'inpaint_square_hw' ([row, col] integers)")
         }
         var classID: Int?
         if root.hasAttribute("class", of: group) {
-            guard case let .int(c) = try root.attribute("class", of: group) else { throw fail("attribute 'class' is not an integer") }
+            guard case let .int(c) = try root.attribute("class", of: group) else {
+                throw fail("attribute 'class' is not an integer")
+            }
             classID = c
         }
-        return PromptRecord(query: query, support: support, classID: classID,
-                            square: InpaintSquare(row: hw[0], col: hw[1]), role: try string("role"))
+        return PromptRecord(
+            query: query, support: support, classID: classID,
+            square: InpaintSquare(row: hw[0], col: hw[1]), role: try string("role"))
     }
 }
 
@@ -163,17 +172,20 @@ public final class PromptsFileWriter {
     /// Stores prompt `index`: its attributes and one canvas per task, in the writer's task order.
     public func write(_ index: Int, record: PromptRecord, canvases: [PromptCanvas]) throws {
         guard canvases.map(\.task) == tasks else {
-            throw PromptSourceError.canvasMismatch(reason: "prompt \(index) has tasks \(canvases.map(\.task.rawValue)), "
-                                                   + "the file \(tasks.map(\.rawValue))")
+            throw PromptSourceError.canvasMismatch(
+                reason: "prompt \(index) has tasks \(canvases.map(\.task.rawValue)), "
+                    + "the file \(tasks.map(\.rawValue))")
         }
         guard canvases.allSatisfy({ $0.layout == layout }) else {
-            throw PromptSourceError.canvasMismatch(reason: "prompt \(index) is not on \(layout.size)x\(layout.size) canvases")
+            throw PromptSourceError.canvasMismatch(
+                reason: "prompt \(index) is not on \(layout.size)x\(layout.size) canvases")
         }
         let root = file.root, group = "prompts/\(index)"
         for canvas in canvases {
             // One chunk per channel; canvases are 8-bit values divided by 255 and compress about 2x.
-            try root.write("\(group)/\(canvas.task.rawValue)/canvas", canvas.values, shape: [3, layout.size, layout.size],
-                           compression: .gzip(level: 1, rowsPerChunk: 1))
+            try root.write(
+                "\(group)/\(canvas.task.rawValue)/canvas", canvas.values, shape: [3, layout.size, layout.size],
+                compression: .gzip(level: 1, rowsPerChunk: 1))
         }
         try root.setAttribute("query", .string(record.query), on: group)
         try root.setAttribute("support", .string(record.support), on: group)
@@ -187,7 +199,8 @@ public final class PromptsFileWriter {
     public func commit() throws {
         guard !written.isEmpty, written.count == (written.max() ?? 0) + 1, written.min() == 0 else {
             file.discard()
-            throw PromptSourceError.canvasMismatch(reason: "the prompts written are not numbered 0...\(written.count - 1)")
+            throw PromptSourceError.canvasMismatch(
+                reason: "the prompts written are not numbered 0...\(written.count - 1)")
         }
         try file.commit()
     }
@@ -199,7 +212,9 @@ public final class PromptsFileWriter {
 extension PromptCanvas {
     /// A canvas from stored values: `values` is [3, size, size] channel-major in [0, 1].
     public init(task: PromptTask, layout: CanvasLayout, values: [Float]) {
-        precondition(values.count == 3 * layout.size * layout.size, "canvas values do not fill [3, \(layout.size), \(layout.size)]")
+        precondition(
+            values.count == 3 * layout.size * layout.size,
+            "canvas values do not fill [3, \(layout.size), \(layout.size)]")
         self.layout = layout
         self.task = task
         self.values = values

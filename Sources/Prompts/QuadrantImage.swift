@@ -37,8 +37,9 @@ public struct QuadrantImage: Sendable {
         gray = resized.luma().pixels.map { Float($0) / 255 }
         if let classMask {
             guard classMask.width == image.width, classMask.height == image.height else {
-                throw PromptError.labelSizeMismatch(image: name, imageSize: [image.height, image.width],
-                                                    labelSize: [classMask.height, classMask.width])
+                throw PromptError.labelSizeMismatch(
+                    image: name, imageSize: [image.height, image.width],
+                    labelSize: [classMask.height, classMask.width])
             }
             mask = classMask.luma().resized(width: side, height: side, filter: .bicubic).pixels.map { Float($0) / 255 }
         } else {
@@ -51,7 +52,8 @@ public struct QuadrantImage: Sendable {
     public static func classMask(labels: Image8, classID: Int) -> Image8 {
         precondition(labels.channels == 1, "labels must have one channel")
         let target = classID
-        return Image8(width: labels.width, height: labels.height, channels: 1,
-                      pixels: labels.pixels.map { Int($0) == target ? 255 : 0 })
+        return Image8(
+            width: labels.width, height: labels.height, channels: 1,
+            pixels: labels.pixels.map { Int($0) == target ? 255 : 0 })
     }
 }

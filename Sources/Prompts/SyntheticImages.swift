@@ -42,21 +42,25 @@ public struct SyntheticImageSource: Sendable {
         var stream = SplitMix64(seed: seed ^ 0xA5A5_5A5A_0F0F_F0F0).substream(UInt64(index))
         let support = index + classCount * (1 + stream.nextInt(below: 1000))
         let square = InpaintSquare.random(in: layout, using: &stream)
-        return PromptSpec(query: "synthetic-\(index)", support: "synthetic-\(support)",
-                          classID: mainClass(of: index), square: square)
+        return PromptSpec(
+            query: "synthetic-\(index)", support: "synthetic-\(support)",
+            classID: mainClass(of: index), square: square)
     }
 
     /// The canvases of `tasks` for a prompt from `prompt(_:)`; scenes are rendered at
     /// `sceneWidth` x `sceneHeight` and resized to the quadrant like real photographs.
-    public func canvases(_ spec: PromptSpec, tasks: [PromptTask] = PromptTask.base,
-                         layout: CanvasLayout = .published,
-                         sceneWidth: Int = 500, sceneHeight: Int = 375) throws -> [PromptCanvas] {
+    public func canvases(
+        _ spec: PromptSpec, tasks: [PromptTask] = PromptTask.base,
+        layout: CanvasLayout = .published,
+        sceneWidth: Int = 500, sceneHeight: Int = 375
+    ) throws -> [PromptCanvas] {
         func quadrant(_ name: String) throws -> QuadrantImage {
             let index = Int(name.dropFirst("synthetic-".count)) ?? 0
             let s = scene(index, width: sceneWidth, height: sceneHeight)
-            return try QuadrantImage(name: name, image: s.image,
-                                     classMask: QuadrantImage.classMask(labels: s.labels, classID: spec.classID),
-                                     side: layout.quadrant)
+            return try QuadrantImage(
+                name: name, image: s.image,
+                classMask: QuadrantImage.classMask(labels: s.labels, classID: spec.classID),
+                side: layout.quadrant)
         }
         let support = try quadrant(spec.support), query = try quadrant(spec.query)
         return try tasks.map {
@@ -82,8 +86,9 @@ public struct SyntheticImageSource: Sendable {
             c1 = (0..<3).map { habitat.1[$0] + jitter * ((c1[$0] - 30) / 100 - 1) }
         }
         let gx = rng.nextUnit() - 0.5, gy = rng.nextUnit() - 0.5
-        let backgroundTexture = Texture(kind: .clouds, cell: scale * (0.08 + 0.2 * rng.nextUnit()),
-                                        amplitude: 40, key: rng.next())
+        let backgroundTexture = Texture(
+            kind: .clouds, cell: scale * (0.08 + 0.2 * rng.nextUnit()),
+            amplitude: 40, key: rng.next())
         var rgb = [Double](repeating: 0, count: width * height * 3)
         for y in 0..<height {
             for x in 0..<width {
@@ -97,7 +102,9 @@ public struct SyntheticImageSource: Sendable {
         // Objects, painted back to front; the main one is largest and painted first among them so
         // the others may occlude it a little.
         let extra = rng.nextInt(below: 3)
-        var objects: [(classID: Int, shape: Shape)] = [(main, randomShape(&rng, w, h, size: 0.28 + 0.15 * rng.nextUnit()))]
+        var objects: [(classID: Int, shape: Shape)] = [
+            (main, randomShape(&rng, w, h, size: 0.28 + 0.15 * rng.nextUnit()))
+        ]
         for _ in 0..<extra {
             var other = 1 + rng.nextInt(below: classCount)
             if other == main { other = 1 + other % classCount }
@@ -116,7 +123,8 @@ public struct SyntheticImageSource: Sendable {
                     guard d < 1.5 else { continue }
                     let i = y * width + x
                     if d <= 0 {
-                        let v = texture.value(Double(x), Double(y))
+                        let v =
+                            texture.value(Double(x), Double(y))
                             + sx * (Double(x) - object.shape.cx) + sy * (Double(y) - object.shape.cy)
                         for c in 0..<3 { rgb[i * 3 + c] = look.colour[c] + tint[c] + v }
                         labels[i] = UInt8(object.classID)
@@ -130,12 +138,13 @@ public struct SyntheticImageSource: Sendable {
         let noiseKey = rng.next()
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
         for i in 0..<(width * height * 3) {
-            let noise = Double(SplitMix64.mix(noiseKey &+ UInt64(i)) >> 59) - 15.5  // -15.5...15.5
+            let noise = Double(SplitMix64.mix(noiseKey &+ UInt64(i)) >> 59) - 15.5 // -15.5...15.5
             pixels[i] = UInt8(max(0, min(255, (rgb[i] + noise * 0.4).rounded())))
         }
-        return SyntheticScene(image: Image8(width: width, height: height, channels: 3, pixels: pixels),
-                              labels: Image8(width: width, height: height, channels: 1, pixels: labels),
-                              mainClass: main)
+        return SyntheticScene(
+            image: Image8(width: width, height: height, channels: 3, pixels: pixels),
+            labels: Image8(width: width, height: height, channels: 1, pixels: labels),
+            mainClass: main)
     }
 
     // MARK: - Appearance
@@ -250,8 +259,9 @@ private struct Texture {
         let sx = fx * fx * (3 - 2 * fx), sy = fy * fy * (3 - 2 * fy)
         let ix = Int64(x0), iy = Int64(y0)
         func lattice(_ i: Int64, _ j: Int64) -> Double {
-            let h = SplitMix64.mix(key &+ octave &* 0x9E37 &+ UInt64(bitPattern: i) &* 0x1_0000_01B3
-                                   &+ UInt64(bitPattern: j) &* 0xC2B2_AE3D_27D4_EB4F)
+            let h = SplitMix64.mix(
+                key &+ octave &* 0x9E37 &+ UInt64(bitPattern: i) &* 0x1_0000_01B3
+                    &+ UInt64(bitPattern: j) &* 0xC2B2_AE3D_27D4_EB4F)
             return Double(h >> 11) * 0x1.0p-52 - 1
         }
         let top = lattice(ix, iy) + (lattice(ix + 1, iy) - lattice(ix, iy)) * sx

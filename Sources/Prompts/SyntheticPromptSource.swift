@@ -31,16 +31,20 @@ public struct SyntheticPromptSource: PromptSource {
     /// The most prompts of one role that share no scene with another role (see the type's comment).
     public static let largestCount = (1 << 32) - 20_000
 
-    public init(seed: UInt64, role: String, count: Int, layout: CanvasLayout = .published,
-                sceneWidth: Int = 500, sceneHeight: Int = 375, backgrounds: SyntheticBackgrounds = .random,
-                folds: [Int]? = nil) throws {
+    public init(
+        seed: UInt64, role: String, count: Int, layout: CanvasLayout = .published,
+        sceneWidth: Int = 500, sceneHeight: Int = 375, backgrounds: SyntheticBackgrounds = .random,
+        folds: [Int]? = nil
+    ) throws {
         guard count >= 1 else { throw PromptSourceError.badCount(count) }
         if let folds {
-            guard !folds.isEmpty, folds.allSatisfy(ClassFolds.folds.contains) else { throw PromptSourceError.badFolds(folds) }
+            guard !folds.isEmpty, folds.allSatisfy(ClassFolds.folds.contains) else {
+                throw PromptSourceError.badFolds(folds)
+            }
         }
         images = SyntheticImageSource(seed: seed, backgrounds: backgrounds)
         self.folds = folds.map { Array(Set($0)).sorted() }
-        classes = folds.map(ClassFolds.classes(of:)) ?? Array(1 ... images.classCount)
+        classes = folds.map(ClassFolds.classes(of:)) ?? Array(1...images.classCount)
         self.role = role
         self.count = count
         self.layout = layout

@@ -12,7 +12,8 @@ public struct VOCFolder: Sendable {
     public init(root: String) {
         let nested = (root as NSString).appendingPathComponent("VOCdevkit/VOC2012")
         var isDirectory: ObjCBool = false
-        path = FileManager.default.fileExists(atPath: nested, isDirectory: &isDirectory) && isDirectory.boolValue
+        path =
+            FileManager.default.fileExists(atPath: nested, isDirectory: &isDirectory) && isDirectory.boolValue
             ? nested : root
     }
 
@@ -31,8 +32,9 @@ public struct VOCFolder: Sendable {
         let image = try ImageFile.read(imagePath(name))
         let labels = try ImageFile.readLabels(labelPath(name))
         guard labels.width == image.width, labels.height == image.height else {
-            throw PromptError.labelSizeMismatch(image: labelPath(name), imageSize: [image.height, image.width],
-                                                labelSize: [labels.height, labels.width])
+            throw PromptError.labelSizeMismatch(
+                image: labelPath(name), imageSize: [image.height, image.width],
+                labelSize: [labels.height, labels.width])
         }
         let mask = QuadrantImage.classMask(labels: labels, classID: classID)
         guard mask.pixels.contains(255) else {
@@ -42,8 +44,10 @@ public struct VOCFolder: Sendable {
     }
 
     /// The canvases of `tasks` for one prompt built from named images.
-    public func canvases(query: String, support: String, classID: Int, square: InpaintSquare,
-                         tasks: [PromptTask], layout: CanvasLayout) throws -> [PromptCanvas] {
+    public func canvases(
+        query: String, support: String, classID: Int, square: InpaintSquare,
+        tasks: [PromptTask], layout: CanvasLayout
+    ) throws -> [PromptCanvas] {
         let s = try quadrantImage(support, classID: classID, side: layout.quadrant)
         let q = try quadrantImage(query, classID: classID, side: layout.quadrant)
         return try tasks.map { try PromptCanvas(task: $0, support: s, query: q, square: square, layout: layout) }

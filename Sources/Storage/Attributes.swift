@@ -56,8 +56,9 @@ extension HDF5Group {
             let strings = try readStrings(attr, type: type, space: space, count: count, failure)
             return shape.isEmpty ? .string(strings[0]) : .strings(strings)
         default:
-            throw HDF5Error(.wrongType(expected: "a string or numeric attribute", found: "another type"),
-                            file: file.path, object: absolute(path) + "@" + name)
+            throw HDF5Error(
+                .wrongType(expected: "a string or numeric attribute", found: "another type"),
+                file: file.path, object: absolute(path) + "@" + name)
         }
     }
 
@@ -75,11 +76,13 @@ extension HDF5Group {
         final class Names { var list: [String] = [] }
         let names = Names()
         var index: hsize_t = 0
-        let status = H5Aiterate2(object, H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, context in
-            guard let name, let context else { return -1 }
-            Unmanaged<Names>.fromOpaque(context).takeUnretainedValue().list.append(String(cString: name))
-            return 0
-        }, Unmanaged.passUnretained(names).toOpaque())
+        let status = H5Aiterate2(
+            object, H5_INDEX_NAME, H5_ITER_INC, &index,
+            { _, name, _, context in
+                guard let name, let context else { return -1 }
+                Unmanaged<Names>.fromOpaque(context).takeUnretainedValue().list.append(String(cString: name))
+                return 0
+            }, Unmanaged.passUnretained(names).toOpaque())
         guard status >= 0 else { throw error(.callFailed("H5Aiterate2"), path) }
         return names.list.sorted()
     }
@@ -93,8 +96,10 @@ extension HDF5Group {
         return object
     }
 
-    private func writeNumeric<T>(_ object: hid_t, _ name: String, _ values: [T], shape: [Int],
-                                 type: hid_t, _ failure: HDF5Error) throws {
+    private func writeNumeric<T>(
+        _ object: hid_t, _ name: String, _ values: [T], shape: [Int],
+        type: hid_t, _ failure: HDF5Error
+    ) throws {
         let space = try Dataspace(shape: shape, failure: failure)
         defer { space.close() }
         let attr = H5Acreate2(object, name, type, space.id, vtv_h5p_default(), vtv_h5p_default())
@@ -104,8 +109,10 @@ extension HDF5Group {
         guard status >= 0 else { throw failure }
     }
 
-    private func writeStrings(_ object: hid_t, _ name: String, _ values: [String], shape: [Int],
-                              _ failure: HDF5Error) throws {
+    private func writeStrings(
+        _ object: hid_t, _ name: String, _ values: [String], shape: [Int],
+        _ failure: HDF5Error
+    ) throws {
         let type = try variableStringType(failure)
         defer { H5Tclose(type) }
         let space = try Dataspace(shape: shape, failure: failure)
@@ -119,8 +126,10 @@ extension HDF5Group {
         guard status >= 0 else { throw failure }
     }
 
-    private func readStrings(_ attr: hid_t, type: hid_t, space: hid_t, count: Int,
-                             _ failure: HDF5Error) throws -> [String] {
+    private func readStrings(
+        _ attr: hid_t, type: hid_t, space: hid_t, count: Int,
+        _ failure: HDF5Error
+    ) throws -> [String] {
         if H5Tis_variable_str(type) > 0 {
             let memory = try variableStringType(failure)
             defer { H5Tclose(memory) }
@@ -133,8 +142,8 @@ extension HDF5Group {
         let size = H5Tget_size(type)
         var bytes = [UInt8](repeating: 0, count: size * count)
         guard H5Aread(attr, type, &bytes) >= 0 else { throw failure }
-        return (0 ..< count).map { i in
-            let slice = bytes[i * size ..< (i + 1) * size].prefix { $0 != 0 }
+        return (0..<count).map { i in
+            let slice = bytes[i * size..<(i + 1) * size].prefix { $0 != 0 }
             return String(decoding: slice, as: UTF8.self).trimmingCharacters(in: .whitespaces)
         }
     }
@@ -142,7 +151,8 @@ extension HDF5Group {
     private func variableStringType(_ failure: HDF5Error) throws -> hid_t {
         let type = H5Tcopy(vtv_h5t_c_s1())
         guard type >= 0, H5Tset_size(type, vtv_h5t_variable()) >= 0,
-              H5Tset_cset(type, H5T_CSET_UTF8) >= 0 else { throw failure }
+            H5Tset_cset(type, H5T_CSET_UTF8) >= 0
+        else { throw failure }
         return type
     }
 }

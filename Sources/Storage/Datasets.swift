@@ -4,8 +4,10 @@ import Foundation
 extension HDF5Group {
     /// Writes `values` (row-major for `shape`; `[]` is a scalar) as a dataset at `path`, replacing
     /// any dataset already there and creating missing parent groups.
-    public func write<T: HDF5Element>(_ path: String, _ values: [T], shape: [Int],
-                                      compression: HDF5Compression = .none, checksum: Bool = true) throws {
+    public func write<T: HDF5Element>(
+        _ path: String, _ values: [T], shape: [Int],
+        compression: HDF5Compression = .none, checksum: Bool = true
+    ) throws {
         try values.withUnsafeBufferPointer {
             try write(path, $0, shape: shape, compression: compression, checksum: checksum)
         }
@@ -18,8 +20,10 @@ extension HDF5Group {
     /// 4 MiB (or the compression's rows) each with HDF5's Fletcher32 checksum, verified by HDF5 on
     /// every read: a damaged value is refused as corruption instead of read. (The model file opts
     /// out: its content hash covers every weight.)
-    public func write<T: HDF5Element>(_ path: String, _ values: UnsafeBufferPointer<T>, shape: [Int],
-                                      compression: HDF5Compression = .none, checksum: Bool = true) throws {
+    public func write<T: HDF5Element>(
+        _ path: String, _ values: UnsafeBufferPointer<T>, shape: [Int],
+        compression: HDF5Compression = .none, checksum: Bool = true
+    ) throws {
         guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == values.count else {
             throw error(.invalidArgument("\(values.count) values do not fill shape \(shape)"), path)
         }
@@ -36,7 +40,8 @@ extension HDF5Group {
             var chunk = shape.map { hsize_t($0) }
             chunk[0] = hsize_t(max(1, min(rows, shape[0])))
             guard H5Pset_chunk(dcpl, Int32(shape.count), &chunk) >= 0,
-                  H5Pset_deflate(dcpl, UInt32(max(0, min(9, level)))) >= 0 else {
+                H5Pset_deflate(dcpl, UInt32(max(0, min(9, level)))) >= 0
+            else {
                 throw error(.callFailed("H5Pset_chunk/H5Pset_deflate"), path)
             }
         } else if chunked && checksum {
@@ -55,25 +60,32 @@ extension HDF5Group {
         guard dset >= 0 else { throw error(.callFailed("H5Dcreate2"), path) }
         defer { H5Dclose(dset) }
         if values.isEmpty { return }
-        let status = H5Dwrite(dset, type, vtv_h5s_all(), vtv_h5s_all(), vtv_h5p_default(), UnsafeRawPointer(values.baseAddress))
+        let status = H5Dwrite(
+            dset, type, vtv_h5s_all(), vtv_h5s_all(), vtv_h5p_default(), UnsafeRawPointer(values.baseAddress))
         guard status >= 0 else { throw error(.callFailed("H5Dwrite"), path) }
     }
 
     /// Reads the dataset at `path`, which must hold exactly `T`'s element type and, when
     /// `shape` is given, exactly that shape. Errors say what was found instead.
-    public func read<T: HDF5Element>(_ path: String, as type: T.Type = T.self,
-                                     shape expected: [Int]? = nil) throws -> HDF5Array<T> {
+    public func read<T: HDF5Element>(
+        _ path: String, as type: T.Type = T.self,
+        shape expected: [Int]? = nil
+    ) throws -> HDF5Array<T> {
         try read(path, as: type, shape: expected, converting: false)
     }
 
     /// Reads any numeric dataset at `path` converted to `T` (HDF5 converts element types).
-    public func readConverting<T: HDF5Element>(_ path: String, as type: T.Type = T.self,
-                                               shape expected: [Int]? = nil) throws -> HDF5Array<T> {
+    public func readConverting<T: HDF5Element>(
+        _ path: String, as type: T.Type = T.self,
+        shape expected: [Int]? = nil
+    ) throws -> HDF5Array<T> {
         try read(path, as: type, shape: expected, converting: true)
     }
 
-    private func read<T: HDF5Element>(_ path: String, as _: T.Type, shape expected: [Int]?,
-                                      converting: Bool) throws -> HDF5Array<T> {
+    private func read<T: HDF5Element>(
+        _ path: String, as _: T.Type, shape expected: [Int]?,
+        converting: Bool
+    ) throws -> HDF5Array<T> {
         let dset = try openDataset(path)
         defer { H5Dclose(dset) }
         let stored = try storedKind(dset, path)
@@ -130,7 +142,8 @@ extension HDF5Group {
         let memory = Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
         let bytes = Double(count) * Double(MemoryLayout<T>.stride)
         guard memory <= 0 || bytes <= memory else {
-            throw error(.invalidArgument("shape \(shape) needs \(Int(bytes / 1e9)) GB, more than this machine's memory"), path)
+            throw error(
+                .invalidArgument("shape \(shape) needs \(Int(bytes / 1e9)) GB, more than this machine's memory"), path)
         }
         return count
     }

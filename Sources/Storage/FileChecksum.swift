@@ -22,9 +22,9 @@ enum FileChecksum {
         defer { close(descriptor) }
         let (length, crc) = try checksum(descriptor, path: path)
         var block = [UInt8](repeating: 0, count: 20)
-        block.replaceSubrange(0 ..< 8, with: marker)
-        withUnsafeBytes(of: UInt64(length).littleEndian) { block.replaceSubrange(8 ..< 16, with: $0) }
-        withUnsafeBytes(of: crc.littleEndian) { block.replaceSubrange(16 ..< 20, with: $0) }
+        block.replaceSubrange(0..<8, with: marker)
+        withUnsafeBytes(of: UInt64(length).littleEndian) { block.replaceSubrange(8..<16, with: $0) }
+        withUnsafeBytes(of: crc.littleEndian) { block.replaceSubrange(16..<20, with: $0) }
         guard pwrite(descriptor, block, block.count, 0) == block.count else { throw failure(path) }
     }
 
@@ -51,21 +51,25 @@ enum FileChecksum {
         guard pread(descriptor, &block, block.count, 0) == block.count else { return }
         // A marker off by a byte or three is a damaged vtv file, not a foreign one (whose first
         // bytes are HDF5's signature or zeros, eight bytes away from it).
-        let differing = zip(block[0 ..< 8], marker).filter { $0 != $1 }.count
-        if (1 ... 3).contains(differing) {
+        let differing = zip(block[0..<8], marker).filter { $0 != $1 }.count
+        if (1...3).contains(differing) {
             throw HDF5Error(.corrupted("its checksum header is damaged"), file: path)
         }
         guard differing == 0 else { return }
-        let storedLength = block[8 ..< 16].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let storedCRC = block[16 ..< 20].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let storedLength = block[8..<16].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let storedCRC = block[16..<20].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         let (length, crc) = try checksum(descriptor, path: path)
         guard UInt64(length) == storedLength else {
-            throw HDF5Error(.corrupted("it has \(length) bytes after its header where vtv wrote \(storedLength): truncated or extended"),
-                            file: path)
+            throw HDF5Error(
+                .corrupted(
+                    "it has \(length) bytes after its header where vtv wrote \(storedLength): truncated or extended"),
+                file: path)
         }
         guard crc == storedCRC else {
-            throw HDF5Error(.corrupted("its bytes changed after vtv wrote it (the file checksum fails): damage, "
-                                       + "or an edit by another program"), file: path)
+            throw HDF5Error(
+                .corrupted(
+                    "its bytes changed after vtv wrote it (the file checksum fails): damage, "
+                        + "or an edit by another program"), file: path)
         }
     }
 

@@ -14,7 +14,9 @@ public enum FileContent {
         if head.isEmpty { return "an empty file" }
         if starts([0x50, 0x4B, 0x03, 0x04]) { return "a zip archive (a PyTorch checkpoint?)" }
         // Legacy torch.save files open with a pickle PROTO opcode (0x80) and a small protocol number.
-        if head.count >= 2, head[0] == 0x80, (2...5).contains(head[1]) { return "a Python pickle (a legacy PyTorch checkpoint?)" }
+        if head.count >= 2, head[0] == 0x80, (2...5).contains(head[1]) {
+            return "a Python pickle (a legacy PyTorch checkpoint?)"
+        }
         if starts([0x89, 0x50, 0x4E, 0x47]) { return "a PNG image" }
         if starts([0xFF, 0xD8, 0xFF]) { return "a JPEG image" }
         if starts(Array("{".utf8)) || starts(Array("[".utf8)) { return "text (JSON?)" }
@@ -26,7 +28,9 @@ public enum FileContent {
     /// "permission denied"), or nil when it can.
     public static func whyUnreadable(_ path: String) -> String? {
         var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue { return "it is a folder" }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            return "it is a folder"
+        }
         let descriptor = Foundation.open(path, O_RDONLY)
         guard descriptor < 0 else {
             close(descriptor)

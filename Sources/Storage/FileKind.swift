@@ -73,14 +73,17 @@ public enum FileKind: String, CaseIterable, Sendable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw FileKindError.unreadable(path: path, expected: self, reason: "no such file")
         }
-        guard !isFolder.boolValue else { throw FileKindError.unreadable(path: path, expected: self, reason: "it is a folder") }
+        guard !isFolder.boolValue else {
+            throw FileKindError.unreadable(path: path, expected: self, reason: "it is a folder")
+        }
         let file: HDF5File
         do {
             file = try HDF5File.open(path)
         } catch let error as HDF5Error where error.kind == .notHDF5 {
             throw FileKindError.notHDF5(path: path, expected: self, content: FileContent.sniff(path))
         } catch let error as HDF5Error where error.kind == .fileNotFound {
-            throw FileKindError.unreadable(path: path, expected: self, reason: FileContent.whyUnreadable(path) ?? "it cannot be read")
+            throw FileKindError.unreadable(
+                path: path, expected: self, reason: FileContent.whyUnreadable(path) ?? "it cannot be read")
         }
         try require(file.root, path: path)
         return file
@@ -107,13 +110,16 @@ public enum FileKind: String, CaseIterable, Sendable {
         } catch let error as HDF5Error {
             switch error.kind {
             case .missingObject:
-                throw FileKindError.damaged(path: path, kind: self, detail: "it lacks \(Self.describe(object: error.object))")
+                throw FileKindError.damaged(
+                    path: path, kind: self, detail: "it lacks \(Self.describe(object: error.object))")
             case let .wrongType(expected, found):
-                throw FileKindError.damaged(path: path, kind: self,
-                                            detail: "\(Self.describe(object: error.object)) holds \(found), expected \(expected)")
+                throw FileKindError.damaged(
+                    path: path, kind: self,
+                    detail: "\(Self.describe(object: error.object)) holds \(found), expected \(expected)")
             case let .wrongShape(expected, found):
-                throw FileKindError.damaged(path: path, kind: self,
-                                            detail: "\(Self.describe(object: error.object)) has shape \(found), expected \(expected)")
+                throw FileKindError.damaged(
+                    path: path, kind: self,
+                    detail: "\(Self.describe(object: error.object)) has shape \(found), expected \(expected)")
             default:
                 throw error
             }

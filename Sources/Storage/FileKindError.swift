@@ -27,7 +27,8 @@ public enum FileKindError: Error, CustomStringConvertible, Equatable {
         case let .notVTV(path, expected, reason):
             return "\(path) is an HDF5 file but not a vtv \(expected.name): \(reason) (\(expected.madeBy))"
         case let .notHDF5(path, expected, content):
-            let what = content.map { "it is \($0), not HDF5" } ?? "it is not an HDF5 file, or it is truncated or damaged"
+            let what =
+                content.map { "it is \($0), not HDF5" } ?? "it is not an HDF5 file, or it is truncated or damaged"
             var advice = expected.madeBy
             if expected == .model, content?.contains("PyTorch") == true {
                 advice = "convert a PyTorch checkpoint with vtv model convert --mae CKPT --out M.h5"
@@ -36,7 +37,8 @@ public enum FileKindError: Error, CustomStringConvertible, Equatable {
         case let .unreadable(path, expected, reason):
             return "cannot read the \(expected.name) \(path): \(reason)"
         case let .damaged(path, kind, detail):
-            return "\(path) is a vtv \(kind.name) but it is damaged or incomplete: \(detail); make it again (\(kind.madeBy))"
+            return
+                "\(path) is a vtv \(kind.name) but it is damaged or incomplete: \(detail); make it again (\(kind.madeBy))"
         case let .invalid(path, kind, detail):
             return "\(path) (a vtv \(kind.name)): \(detail)"
         }

@@ -47,14 +47,17 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable {
         let text = stack.lowercased()
         // errno 28 ENOSPC, 122 EDQUOT, 27 EFBIG (a file-size limit reads the same to a user).
         if text.contains("no space left") || text.contains("errno = 28,") || text.contains("errno = 122,")
-            || text.contains("quota") || text.contains("errno = 27,") || text.contains("file too large") {
+            || text.contains("quota") || text.contains("errno = 27,") || text.contains("file too large")
+        {
             return .diskFull
         }
         if text.contains("unable to lock file") || text.contains("file is already locked") { return .locked }
-        let damage = ["checksum", "fletcher32", "bad version number", "bad object header", "bad signature",
-                      "wrong b-tree signature", "unable to load", "unable to decode", "invalid", "corrupt",
-                      "truncated file", "address of object past end", "addr overflow", "bad heap",
-                      "unable to deserialize", "can't read", "unable to read", "inflate() failed", "filter"]
+        let damage = [
+            "checksum", "fletcher32", "bad version number", "bad object header", "bad signature",
+            "wrong b-tree signature", "unable to load", "unable to decode", "invalid", "corrupt",
+            "truncated file", "address of object past end", "addr overflow", "bad heap",
+            "unable to deserialize", "can't read", "unable to read", "inflate() failed", "filter"
+        ]
         if let found = damage.first(where: { text.contains($0) }) {
             let innermost = stack.split(separator: ";").first.map(String.init) ?? found
             return .corrupted(innermost.trimmingCharacters(in: .whitespaces))

@@ -73,7 +73,8 @@ public final class HDF5File {
         guard id >= 0 else {
             let reason = String(cString: strerror(errno))
             staged.discard()
-            throw HDF5Error.fromStack(default: .writeFailed("cannot create a file in its folder (\(reason))"), file: path)
+            throw HDF5Error.fromStack(
+                default: .writeFailed("cannot create a file in its folder (\(reason))"), file: path)
         }
         return HDF5File(path: path, id: id, staged: staged)
     }

@@ -30,7 +30,9 @@ public final class HDF5Group {
     /// The error to throw for `path`; a failed call is first classified from HDF5's error stack
     /// (a full disk, a lock, a failed checksum), which is why this must run right after the call.
     func error(_ kind: HDF5Error.Kind, _ path: String) -> HDF5Error {
-        if case .callFailed = kind { return HDF5Error.fromStack(default: kind, file: file.path, object: absolute(path)) }
+        if case .callFailed = kind {
+            return HDF5Error.fromStack(default: kind, file: file.path, object: absolute(path))
+        }
         return HDF5Error(kind, file: file.path, object: absolute(path))
     }
 
@@ -71,11 +73,12 @@ public final class HDF5Group {
         var info = H5G_info_t()
         guard H5Gget_info(g.id, &info) >= 0 else { throw error(.callFailed("H5Gget_info"), path) }
         var names: [String] = []
-        for index in 0 ..< info.nlinks {
+        for index in 0..<info.nlinks {
             let length = H5Lget_name_by_idx(g.id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, vtv_h5p_default())
             guard length >= 0 else { throw error(.callFailed("H5Lget_name_by_idx"), path) }
             var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-            _ = H5Lget_name_by_idx(g.id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, vtv_h5p_default())
+            _ = H5Lget_name_by_idx(
+                g.id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, vtv_h5p_default())
             names.append(String(cString: buffer))
         }
         return names.sorted()

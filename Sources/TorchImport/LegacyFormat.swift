@@ -24,8 +24,9 @@ enum LegacyFormat {
         let path = file.path
         var position = 0
         func pickle(_ context: String, _ storages: StorageSource?) throws -> PickleValue {
-            var machine = Unpickler(file: file, range: position ..< file.count, context: context, storages: storages,
-                                    endError: { TorchImportError(.truncatedLegacyFile, file: path, "the file ends inside \(context)") })
+            var machine = Unpickler(
+                file: file, range: position..<file.count, context: context, storages: storages,
+                endError: { TorchImportError(.truncatedLegacyFile, file: path, "the file ends inside \(context)") })
             let (value, end) = try machine.run()
             position = end
             return value
@@ -38,21 +39,26 @@ enum LegacyFormat {
             // Cut inside the first 15 bytes: truncated only if what is there is the magic number's start.
             let expected: [UInt8] = [0x80, file.bytes[1], 0x8A, 0x0A] + magic + [0x2E]
             if file.count < expected.count, file.bytes.elementsEqual(expected.prefix(file.count)) { throw error }
-            throw TorchImportError(.notPyTorchFile, file: path, "a Python pickle stream, but not one written by torch.save")
+            throw TorchImportError(
+                .notPyTorchFile, file: path, "a Python pickle stream, but not one written by torch.save")
         } catch {
-            throw TorchImportError(.notPyTorchFile, file: path, "starts like a pickle but is not one written by torch.save")
+            throw TorchImportError(
+                .notPyTorchFile, file: path, "starts like a pickle but is not one written by torch.save")
         }
         guard case .bigInt(magic) = first else {
-            throw TorchImportError(.notPyTorchFile, file: path,
+            throw TorchImportError(
+                .notPyTorchFile, file: path,
                 "a Python pickle whose first value is \(first.summary), not torch.save's magic number")
         }
         let version = try pickle("the protocol version pickle", nil)
         guard case .int(1001) = version else {
-            throw TorchImportError(.unsupported, file: path, "legacy protocol version \(version.summary); only 1001 is read")
+            throw TorchImportError(
+                .unsupported, file: path, "legacy protocol version \(version.summary); only 1001 is read")
         }
         let systemInfo = try pickle("the sys info pickle", nil)
         if case .bool(false) = systemInfo["little_endian"] {
-            throw TorchImportError(.unsupported, file: path, "written on a big-endian machine; only little-endian is read")
+            throw TorchImportError(
+                .unsupported, file: path, "written on a big-endian machine; only little-endian is read")
         }
         let source = LegacyStorageSource(file: file)
         let object = try pickle("the object pickle", source)
@@ -69,27 +75,35 @@ enum LegacyFormat {
             default: throw TorchImportError(.malformedPickle, file: path, "storage key \(n) is \(keyValue.summary)")
             }
             guard let storage = source.storages[key] else {
-                throw TorchImportError(.malformedPickle, file: path, "storage '\(key)' is listed but no tensor uses it, so its element size is unknown")
+                throw TorchImportError(
+                    .malformedPickle, file: path,
+                    "storage '\(key)' is listed but no tensor uses it, so its element size is unknown")
             }
-            let where_ = "storage '\(key)' (\(n + 1) of \(keys.count))"
+            let storageDescription = "storage '\(key)' (\(n + 1) of \(keys.count))"
             guard file.count - position >= 8 else {
-                throw TorchImportError(.truncatedLegacyFile, file: path, "the file ends before \(where_) at byte \(position)")
+                throw TorchImportError(
+                    .truncatedLegacyFile, file: path, "the file ends before \(storageDescription) at byte \(position)")
             }
             let count = Int64(littleEndian: file.bytes.loadUnaligned(fromByteOffset: position, as: Int64.self))
             guard count >= Int64(storage.count) else {
-                throw TorchImportError(.storageOutOfBounds, file: path,
-                    "\(where_) holds \(count) elements but its tensors need \(storage.count)")
+                throw TorchImportError(
+                    .storageOutOfBounds, file: path,
+                    "\(storageDescription) holds \(count) elements but its tensors need \(storage.count)")
             }
-            let (bytes, overflow) = Int(truncatingIfNeeded: count).multipliedReportingOverflow(by: storage.dtype.byteWidth)
+            let (bytes, overflow) = Int(truncatingIfNeeded: count).multipliedReportingOverflow(
+                by: storage.dtype.byteWidth)
             guard !overflow, count <= Int64(Int.max), bytes <= file.count - position - 8 else {
-                throw TorchImportError(.truncatedLegacyFile, file: path,
-                    "\(where_) needs \(count) \(storage.dtype) elements at byte \(position + 8) but the file ends at \(file.count)")
+                throw TorchImportError(
+                    .truncatedLegacyFile, file: path,
+                    "\(storageDescription) needs \(count) \(storage.dtype) elements at byte \(position + 8) but the file ends at \(file.count)"
+                )
             }
             storage.byteOffset = position + 8
             position += 8 + bytes
         }
         if let lost = source.storages.values.first(where: { $0.byteOffset == nil }) {
-            throw TorchImportError(.missingRecord, file: path, "storage '\(lost.key)' is used by a tensor but missing from the key list")
+            throw TorchImportError(
+                .missingRecord, file: path, "storage '\(lost.key)' is used by a tensor but missing from the key list")
         }
         return object
     }
@@ -105,7 +119,8 @@ final class LegacyStorageSource: StorageSource {
     func storage(key: String, dtype: TorchDType, count: Int) throws -> TorchStorage {
         if let known = storages[key] {
             guard known.dtype == dtype, known.count == count else {
-                throw TorchImportError(.unsupported, file: file.path, "storage '\(key)' is used with two dtypes or sizes")
+                throw TorchImportError(
+                    .unsupported, file: file.path, "storage '\(key)' is used with two dtypes or sizes")
             }
             return known
         }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The bytes of one whole file, memory-mapped read-only exactly once.
@@ -69,10 +69,10 @@ final class MappedFile: @unchecked Sendable {
     /// Tells the kernel that `range` will be read soon and in order (storage materialisation).
     func willRead(_ range: Range<Int>) {
         #if canImport(Glibc)
-        guard let base = bytes.baseAddress, !range.isEmpty else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = range.lowerBound / page * page
-        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, MADV_WILLNEED)
+            guard let base = bytes.baseAddress, !range.isEmpty else { return }
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let start = range.lowerBound / page * page
+            _ = madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, MADV_WILLNEED)
         #endif
     }
 
@@ -83,12 +83,12 @@ final class MappedFile: @unchecked Sendable {
     /// lie wholly inside `range` are dropped.
     func doneReading(_ range: Range<Int>) {
         #if canImport(Glibc)
-        guard isFileMapping, let base = bytes.baseAddress else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (max(range.lowerBound, 0) + page - 1) / page * page
-        let end = min(range.upperBound, count) / page * page
-        guard start < end else { return }
-        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+            guard isFileMapping, let base = bytes.baseAddress else { return }
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            let start = (max(range.lowerBound, 0) + page - 1) / page * page
+            let end = min(range.upperBound, count) / page * page
+            guard start < end else { return }
+            _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
         #endif
     }
 }
@@ -124,14 +124,20 @@ struct ByteReader {
     }
 
     mutating func u8() throws -> UInt8 { bytes[try take(1)] }
-    mutating func u16() throws -> UInt16 { UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: try take(2), as: UInt16.self)) }
-    mutating func u32() throws -> UInt32 { UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: try take(4), as: UInt32.self)) }
-    mutating func u64() throws -> UInt64 { UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: try take(8), as: UInt64.self)) }
+    mutating func u16() throws -> UInt16 {
+        UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: try take(2), as: UInt16.self))
+    }
+    mutating func u32() throws -> UInt32 {
+        UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: try take(4), as: UInt32.self))
+    }
+    mutating func u64() throws -> UInt64 {
+        UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: try take(8), as: UInt64.self))
+    }
 
     /// The next `n` bytes as a view into the mapping (no copy).
     mutating func slice(_ n: Int) throws -> UnsafeRawBufferPointer {
         let at = try take(n)
-        return UnsafeRawBufferPointer(rebasing: bytes[at ..< at + n])
+        return UnsafeRawBufferPointer(rebasing: bytes[at..<at + n])
     }
 
     /// Bytes up to (not including) the next newline, which is consumed; for text pickle opcodes.
@@ -139,7 +145,7 @@ struct ByteReader {
         var i = position
         while i < end, bytes[i] != 0x0A { i += 1 }
         guard i < end else { throw endError() }
-        let text = UnsafeRawBufferPointer(rebasing: bytes[position ..< i])
+        let text = UnsafeRawBufferPointer(rebasing: bytes[position..<i])
         position = i + 1
         return text
     }

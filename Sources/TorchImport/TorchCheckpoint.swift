@@ -27,13 +27,17 @@ public final class TorchCheckpoint: Sendable {
         } else if LegacyFormat.looksLikeLegacy(file) {
             format = .legacy
             object = try LegacyFormat.read(file)
-        } else if file.count >= 262, Array(file.bytes[257 ..< 262]) == Array("ustar".utf8) {
-            throw TorchImportError(.unsupported, file: path,
+        } else if file.count >= 262, Array(file.bytes[257..<262]) == Array("ustar".utf8) {
+            throw TorchImportError(
+                .unsupported, file: path,
                 "the tar-based format of PyTorch < 0.4; load and re-save it with a recent PyTorch")
         } else {
-            throw TorchImportError(.notPyTorchFile, file: path,
-                file.count == 0 ? "the file is empty"
-                    : "neither a zip archive nor a legacy torch.save pickle (it starts with bytes \(Array(file.bytes.prefix(4))))")
+            throw TorchImportError(
+                .notPyTorchFile, file: path,
+                file.count == 0
+                    ? "the file is empty"
+                    : "neither a zip archive nor a legacy torch.save pickle (it starts with bytes \(Array(file.bytes.prefix(4))))"
+            )
         }
     }
 
@@ -55,18 +59,22 @@ public final class TorchCheckpoint: Sendable {
         }
         return try entries.map { key, value in
             guard case .string(let name) = key else {
-                throw TorchImportError(.noStateDict, file: path, "\(location ?? "the top-level dict") has the key \(key.summary)")
+                throw TorchImportError(
+                    .noStateDict, file: path, "\(location ?? "the top-level dict") has the key \(key.summary)")
             }
             if case .tensor(let tensor) = value { return (name, tensor) }
             guard let location else {
-                throw TorchImportError(.noStateDict, file: path,
+                throw TorchImportError(
+                    .noStateDict, file: path,
                     "no 'model' or 'state_dict' dict, and the top-level '\(name)' is \(value.summary), not a tensor")
             }
             if case .object(let o) = value {
-                throw TorchImportError(.unknownGlobal, file: path,
+                throw TorchImportError(
+                    .unknownGlobal, file: path,
                     "'\(name)' in \(location) is built by \(o.type), which this reader does not run; expected a tensor")
             }
-            throw TorchImportError(.notATensor, file: path, "'\(name)' in \(location) is \(value.summary), expected a tensor")
+            throw TorchImportError(
+                .notATensor, file: path, "'\(name)' in \(location) is \(value.summary), expected a tensor")
         }
     }
 
@@ -78,9 +86,11 @@ public final class TorchCheckpoint: Sendable {
         for (name, tensor) in tensors {
             let (sum, overflow) = total.addingReportingOverflow(tensor.count)
             guard !overflow else {
-                throw TorchImportError(.implausibleSize, file: path,
-                    "with '\(name)' (\(tensor.count) elements, a view of \(tensor.shape) with strides \(tensor.strides)) " +
-                    "the tensors hold more than \(Int.max) elements, which no saved model has; the file is damaged or crafted")
+                throw TorchImportError(
+                    .implausibleSize, file: path,
+                    "with '\(name)' (\(tensor.count) elements, a view of \(tensor.shape) with strides \(tensor.strides)) "
+                        + "the tensors hold more than \(Int.max) elements, which no saved model has; the file is damaged or crafted"
+                )
             }
             total = sum
         }

@@ -30,7 +30,8 @@ extension Unpickler {
             guard depth < Self.maxRebuildNesting else {
                 throw malformed("\(name) nested more than \(Self.maxRebuildNesting) levels deep")
             }
-            let tensor = try call(arguments[0], arguments: try tupleItems(arguments[2], "\(name) arguments"), depth: depth + 1)
+            let tensor = try call(
+                arguments[0], arguments: try tupleItems(arguments[2], "\(name) arguments"), depth: depth + 1)
             return .leaf(.tensor(try expectTensor(tensor, "the result of \(module).\(name)")))
         case ("collections", "OrderedDict"):
             let dict = make(.dict)
@@ -89,9 +90,10 @@ extension Unpickler {
     func expectTensor(_ node: Node, _ what: String) throws -> TorchTensor {
         if case .leaf(.tensor(let tensor)) = node { return tensor }
         if case .container(let c) = node, case .object(let type) = c.kind {
-            throw TorchImportError(.unknownGlobal, file: file,
-                "\(context), byte \(opcodeAt): \(what) is built by \(type), which this reader does not run; " +
-                "only torch tensor rebuilds are interpreted")
+            throw TorchImportError(
+                .unknownGlobal, file: file,
+                "\(context), byte \(opcodeAt): \(what) is built by \(type), which this reader does not run; "
+                    + "only torch tensor rebuilds are interpreted")
         }
         throw TorchImportError(.notATensor, file: file, "\(context), byte \(opcodeAt): \(what) is \(describe(node))")
     }
@@ -110,19 +112,23 @@ extension Unpickler {
         guard arguments.count >= 4 else { throw malformed("\(function) needs (storage, offset, size, stride)") }
         guard case .storage(let storage) = arguments[0] else {
             if case .container(let c) = arguments[0], case .object(let type) = c.kind {
-                throw TorchImportError(.unknownGlobal, file: file,
-                    "\(context), byte \(opcodeAt): the storage of a tensor is built by \(type), which this reader does not run")
+                throw TorchImportError(
+                    .unknownGlobal, file: file,
+                    "\(context), byte \(opcodeAt): the storage of a tensor is built by \(type), which this reader does not run"
+                )
             }
             throw malformed("\(function): the storage argument is \(describe(arguments[0]))")
         }
-        return try TorchTensor(storage: storage, offset: try int(arguments[1], "storage offset"),
-                               shape: try ints(arguments[2], "tensor size"),
-                               strides: try ints(arguments[3], "tensor stride"))
+        return try TorchTensor(
+            storage: storage, offset: try int(arguments[1], "storage offset"),
+            shape: try ints(arguments[2], "tensor size"),
+            strides: try ints(arguments[3], "tensor stride"))
     }
 
     mutating func persistentLoad(_ pid: Node) throws -> Node {
         guard case .container(let c) = pid, case .tuple = c.kind, c.items.count >= 5,
-              case .leaf(.string("storage")) = c.items[0] else {
+            case .leaf(.string("storage")) = c.items[0]
+        else {
             throw malformed("persistent id \(describe(pid)) is not ('storage', type, key, location, numel)")
         }
         guard let storages else { throw malformed("a persistent id in a pickle that holds no tensors") }
@@ -140,7 +146,8 @@ extension Unpickler {
         }
         let count = try int(c.items[4], "storage element count")
         guard count >= 0 else { throw malformed("negative storage element count") }
-        if c.items.count > 5, case .leaf(.none) = c.items[5] {} else if c.items.count > 5 {
+        if c.items.count > 5, case .leaf(.none) = c.items[5] {
+        } else if c.items.count > 5 {
             throw unsupported("storage views (view metadata in a persistent id, PyTorch < 1.0)")
         }
         return .storage(try storages.storage(key: key, dtype: dtype, count: count))

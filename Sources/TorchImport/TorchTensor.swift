@@ -85,9 +85,10 @@ public struct TorchTensor: Sendable {
     init(storage: TorchStorage, offset: Int, shape: [Int], strides: [Int]) throws {
         let file = storage.file.path
         func outOfBounds(_ why: String) -> TorchImportError {
-            TorchImportError(.storageOutOfBounds, file: file,
-                "tensor view (offset \(offset), size \(shape), stride \(strides)) of storage '\(storage.key)' " +
-                "(\(storage.count) elements): \(why)")
+            TorchImportError(
+                .storageOutOfBounds, file: file,
+                "tensor view (offset \(offset), size \(shape), stride \(strides)) of storage '\(storage.key)' "
+                    + "(\(storage.count) elements): \(why)")
         }
         guard shape.count == strides.count else { throw outOfBounds("size and stride have different ranks") }
         guard offset >= 0, shape.allSatisfy({ $0 >= 0 }), strides.allSatisfy({ $0 >= 0 }) else {
@@ -146,29 +147,35 @@ public struct TorchTensor: Sendable {
     /// Float can hold the value (integers beyond 2^24 and float64 round to nearest).
     public func floats() throws -> [Float] {
         guard let start = storage.byteOffset else {
-            throw TorchImportError(.storageOutOfBounds, file: storage.file.path,
-                                   "storage '\(storage.key)' was never located in the file")
+            throw TorchImportError(
+                .storageOutOfBounds, file: storage.file.path,
+                "storage '\(storage.key)' was never located in the file")
         }
         guard count > 0 else { return [] }
         // Only a stride-0 (broadcast) view addresses more elements than its storage holds;
         // bound what such a view may expand to so that a corrupt size cannot exhaust memory.
         if isBroadcastView, count > Self.maxBroadcastCount {
-            throw TorchImportError(.unsupported, file: storage.file.path,
-                "a broadcast view of \(count) elements over storage '\(storage.key)' of \(storage.count); refusing to expand it")
+            throw TorchImportError(
+                .unsupported, file: storage.file.path,
+                "a broadcast view of \(count) elements over storage '\(storage.key)' of \(storage.count); refusing to expand it"
+            )
         }
         let width = dtype.byteWidth
         let bytes = storage.file.bytes
         let first = start + storageOffset * width
         let contiguous = isContiguous
-        if contiguous { storage.file.willRead(first ..< first + count * width) }
+        if contiguous { storage.file.willRead(first..<first + count * width) }
         let base = bytes.baseAddress! + first
         return [Float](unsafeUninitializedCapacity: count) { out, initialized in
             switch dtype {
             case .float32:
                 if contiguous {
-                    UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(start: base, count: count * 4))
+                    UnsafeMutableRawBufferPointer(out).copyMemory(
+                        from: UnsafeRawBufferPointer(start: base, count: count * 4))
                 } else {
-                    gather(into: out, base: base, width: 4) { Float(bitPattern: UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self))) }
+                    gather(into: out, base: base, width: 4) {
+                        Float(bitPattern: UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)))
+                    }
                 }
             case .float16:
                 convert(into: out, base: base, width: 2, contiguous) {
@@ -183,11 +190,17 @@ public struct TorchTensor: Sendable {
                     Float(Double(bitPattern: UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))))
                 }
             case .int64:
-                convert(into: out, base: base, width: 8, contiguous) { Float(Int64(littleEndian: $0.loadUnaligned(as: Int64.self))) }
+                convert(into: out, base: base, width: 8, contiguous) {
+                    Float(Int64(littleEndian: $0.loadUnaligned(as: Int64.self)))
+                }
             case .int32:
-                convert(into: out, base: base, width: 4, contiguous) { Float(Int32(littleEndian: $0.loadUnaligned(as: Int32.self))) }
+                convert(into: out, base: base, width: 4, contiguous) {
+                    Float(Int32(littleEndian: $0.loadUnaligned(as: Int32.self)))
+                }
             case .int16:
-                convert(into: out, base: base, width: 2, contiguous) { Float(Int16(littleEndian: $0.loadUnaligned(as: Int16.self))) }
+                convert(into: out, base: base, width: 2, contiguous) {
+                    Float(Int16(littleEndian: $0.loadUnaligned(as: Int16.self)))
+                }
             case .int8:
                 convert(into: out, base: base, width: 1, contiguous) { Float($0.load(as: Int8.self)) }
             case .uint8:
@@ -204,11 +217,12 @@ public struct TorchTensor: Sendable {
     /// file stays open; nil otherwise (use `floats()`). Asks the kernel to read the pages ahead.
     public func float32InPlace() -> UnsafeBufferPointer<Float>? {
         guard dtype == .float32, isContiguous, count > 0, count <= storage.count,
-              UInt32(1).littleEndian == 1, let start = storage.byteOffset else { return nil }
+            UInt32(1).littleEndian == 1, let start = storage.byteOffset
+        else { return nil }
         let first = start + storageOffset * 4
         let base = storage.file.bytes.baseAddress! + first
         guard Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 else { return nil }
-        storage.file.willRead(first ..< first + count * 4)
+        storage.file.willRead(first..<first + count * 4)
         return UnsafeBufferPointer(start: base.assumingMemoryBound(to: Float.self), count: count)
     }
 
@@ -219,15 +233,17 @@ public struct TorchTensor: Sendable {
     public func releaseMappedPages() {
         guard let start = storage.byteOffset, count > 0 else { return }
         let width = dtype.byteWidth
-        storage.file.doneReading(start + storageOffset * width ..< start + (lastIndex + 1) * width)
+        storage.file.doneReading(start + storageOffset * width..<start + (lastIndex + 1) * width)
     }
 
     /// out: [count] row-major; base: element [0, 0, ...] of this view; width: bytes per element.
     @inline(__always)
-    private func convert(into out: UnsafeMutableBufferPointer<Float>, base: UnsafeRawPointer, width: Int,
-                         _ contiguous: Bool, _ load: (UnsafeRawPointer) -> Float) {
+    private func convert(
+        into out: UnsafeMutableBufferPointer<Float>, base: UnsafeRawPointer, width: Int,
+        _ contiguous: Bool, _ load: (UnsafeRawPointer) -> Float
+    ) {
         if contiguous {
-            for i in 0 ..< count { out[i] = load(base + i * width) }
+            for i in 0..<count { out[i] = load(base + i * width) }
         } else {
             gather(into: out, base: base, width: width, load)
         }
@@ -236,12 +252,14 @@ public struct TorchTensor: Sendable {
     /// Visits the view's elements in row-major order with an odometer over the dimensions,
     /// moving the storage position by one stride per step instead of recomputing it.
     @inline(__always)
-    private func gather(into out: UnsafeMutableBufferPointer<Float>, base: UnsafeRawPointer, width: Int,
-                        _ load: (UnsafeRawPointer) -> Float) {
+    private func gather(
+        into out: UnsafeMutableBufferPointer<Float>, base: UnsafeRawPointer, width: Int,
+        _ load: (UnsafeRawPointer) -> Float
+    ) {
         let rank = shape.count
         var index = [Int](repeating: 0, count: rank)
         var offset = 0
-        for i in 0 ..< count {
+        for i in 0..<count {
             out[i] = load(base + offset * width)
             var d = rank - 1
             while d >= 0 {

@@ -23,7 +23,10 @@ enum Node {
 
 /// A mutable Python container or opaque object while the machine runs.
 final class Container {
-    enum Kind { case list, set, tuple, dict, object(type: String) }
+    enum Kind {
+        case list, set, tuple, dict
+        case object(type: String)
+    }
     let kind: Kind
     var items: [Node] = []
     var entries: [(key: Node, value: Node)] = []
@@ -32,7 +35,10 @@ final class Container {
     /// Position of each string/int key in `entries`, so that a repeated key replaces its value.
     private var keyIndex: [DictKey: Int] = [:]
 
-    private enum DictKey: Hashable { case string(String), int(Int) }
+    private enum DictKey: Hashable {
+        case string(String)
+        case int(Int)
+    }
 
     init(_ kind: Kind, items: [Node] = []) {
         self.kind = kind
@@ -87,8 +93,10 @@ struct Unpickler {
     static let maxDepth = 256
 
     /// Runs the pickle that starts at `range.lowerBound`; running out of bytes throws `endError`.
-    init(file: MappedFile, range: Range<Int>, context: String, storages: StorageSource?,
-         endError: @escaping () -> TorchImportError) {
+    init(
+        file: MappedFile, range: Range<Int>, context: String, storages: StorageSource?,
+        endError: @escaping () -> TorchImportError
+    ) {
         self.file = file.path
         self.context = context
         self.storages = storages
@@ -332,7 +340,7 @@ struct Unpickler {
         case 0x62: // BUILD: setstate on the object below
             let state = try pop()
             if case .container(let target) = try top(), case .object = target.kind { target.state = state }
-            // BUILD on anything else (an OrderedDict's `_metadata`, a tensor's hooks) carries no data we need.
+        // BUILD on anything else (an OrderedDict's `_metadata`, a tensor's hooks) carries no data we need.
 
         case 0x51: // BINPERSID
             push(try persistentLoad(try pop()))
@@ -385,8 +393,10 @@ struct Unpickler {
 
     // MARK: freezing
 
-    func freeze(_ node: Node, depth: Int, cache: inout [ObjectIdentifier: PickleValue],
-                active: inout Set<ObjectIdentifier>) throws -> PickleValue {
+    func freeze(
+        _ node: Node, depth: Int, cache: inout [ObjectIdentifier: PickleValue],
+        active: inout Set<ObjectIdentifier>
+    ) throws -> PickleValue {
         guard depth <= Self.maxDepth else { throw malformed("objects nest deeper than \(Self.maxDepth) levels") }
         switch node {
         case .leaf(let value): return value
@@ -395,15 +405,22 @@ struct Unpickler {
         case .container(let c):
             let id = ObjectIdentifier(c)
             if let done = cache[id] { return done }
-            if active.contains(id) { return .object(PickleObject(type: "<recursive reference>", arguments: [], state: nil, items: [], entries: [])) }
+            if active.contains(id) {
+                return .object(
+                    PickleObject(type: "<recursive reference>", arguments: [], state: nil, items: [], entries: []))
+            }
             active.insert(id)
             defer { active.remove(id) }
             func all(_ nodes: [Node]) throws -> [PickleValue] {
                 try nodes.map { try freeze($0, depth: depth + 1, cache: &cache, active: &active) }
             }
             func pairs() throws -> [(key: PickleValue, value: PickleValue)] {
-                try c.entries.map { (try freeze($0.key, depth: depth + 1, cache: &cache, active: &active),
-                                     try freeze($0.value, depth: depth + 1, cache: &cache, active: &active)) }
+                try c.entries.map {
+                    (
+                        try freeze($0.key, depth: depth + 1, cache: &cache, active: &active),
+                        try freeze($0.value, depth: depth + 1, cache: &cache, active: &active)
+                    )
+                }
             }
             let value: PickleValue
             switch c.kind {
@@ -412,8 +429,10 @@ struct Unpickler {
             case .dict: value = .dict(try pairs())
             case .object(let type):
                 let state = try c.state.map { try freeze($0, depth: depth + 1, cache: &cache, active: &active) }
-                value = .object(PickleObject(type: type, arguments: try all(c.arguments), state: state,
-                                             items: try all(c.items), entries: try pairs()))
+                value = .object(
+                    PickleObject(
+                        type: type, arguments: try all(c.arguments), state: state,
+                        items: try all(c.items), entries: try pairs()))
             }
             cache[id] = value
             return value

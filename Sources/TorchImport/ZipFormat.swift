@@ -9,24 +9,33 @@
 enum ZipFormat {
     static func read(_ file: MappedFile) throws -> PickleValue {
         let archive = try ZipArchive(file: file)
-        guard let pickle = archive.entries.first(where: { entry in
-            entry.name.hasSuffix("data.pkl") && entry.name.split(separator: "/", omittingEmptySubsequences: false).count <= 2
-        }) else {
-            throw TorchImportError(.missingRecord, file: file.path,
+        guard
+            let pickle = archive.entries.first(where: { entry in
+                entry.name.hasSuffix("data.pkl")
+                    && entry.name.split(separator: "/", omittingEmptySubsequences: false).count <= 2
+            })
+        else {
+            throw TorchImportError(
+                .missingRecord, file: file.path,
                 "a zip archive without a '<name>/data.pkl' record, so not a torch.save checkpoint")
         }
         let prefix = String(pickle.name.dropLast("data.pkl".count))
         if let order = archive.entry(named: prefix + "byteorder") {
-            let text = String(decoding: UnsafeRawBufferPointer(rebasing: file.bytes[try archive.dataRange(of: order)]), as: UTF8.self)
+            let text = String(
+                decoding: UnsafeRawBufferPointer(rebasing: file.bytes[try archive.dataRange(of: order)]), as: UTF8.self)
             guard text == "little" else {
-                throw TorchImportError(.unsupported, file: file.path, "storages are stored '\(text.prefix(20))'-endian; only little-endian is read")
+                throw TorchImportError(
+                    .unsupported, file: file.path,
+                    "storages are stored '\(text.prefix(20))'-endian; only little-endian is read")
             }
         }
         let source = ZipStorageSource(archive: archive, prefix: prefix)
-        var machine = Unpickler(file: file, range: try archive.dataRange(of: pickle), context: pickle.name,
-                                storages: source, endError: {
-            TorchImportError(.malformedPickle, file: file.path, "\(pickle.name) ends before its STOP opcode")
-        })
+        var machine = Unpickler(
+            file: file, range: try archive.dataRange(of: pickle), context: pickle.name,
+            storages: source,
+            endError: {
+                TorchImportError(.malformedPickle, file: file.path, "\(pickle.name) ends before its STOP opcode")
+            })
         return try machine.run().value
     }
 }
@@ -53,7 +62,8 @@ final class ZipStorageSource: StorageSource {
         let range = try archive.dataRange(of: entry)
         let (needed, overflow) = count.multipliedReportingOverflow(by: dtype.byteWidth)
         guard !overflow, needed <= range.count else {
-            throw TorchImportError(.storageOutOfBounds, file: file.path,
+            throw TorchImportError(
+                .storageOutOfBounds, file: file.path,
                 "storage '\(key)' claims \(count) \(dtype) elements but its record holds \(range.count) bytes")
         }
         let storage = TorchStorage(file: file, key: key, dtype: dtype, count: count, byteOffset: range.lowerBound)

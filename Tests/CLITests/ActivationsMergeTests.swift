@@ -25,9 +25,11 @@ final class ActivationsMergeTests: XCTestCase {
             collect(["--source", "synthetic:7", "--role", "collect", "--count", "2"], to: "c.h5"),
             collect(["--source", "synthetic:7", "--role", "collect", "--count", "2"], to: "c-again.h5"),
             collect(["--source", "synthetic:7", "--role", "train", "--count", "2"], to: "t.h5"),
-            ["prompts", "export", "--source", "synthetic:7", "--role", "collect", "--count", "2",
-             "--tasks", "segmentation,inpaint", "--out", path("p.h5")],
-            collect(["--prompts", path("p.h5")], to: "file.h5"),
+            [
+                "prompts", "export", "--source", "synthetic:7", "--role", "collect", "--count", "2",
+                "--tasks", "segmentation,inpaint", "--out", path("p.h5")
+            ],
+            collect(["--prompts", path("p.h5")], to: "file.h5")
         ]
         for step in steps {
             guard let r = try? runCommand(TestPaths.vtv, step), r.status == 0 else {
@@ -91,7 +93,8 @@ final class ActivationsMergeTests: XCTestCase {
     func testAPromptsFileMergesWithAnotherRoleOfItsSource() throws {
         let r = try merge(["file.h5", "t.h5"], to: "file-and-train.h5")
         XCTAssertEqual(r.status, 0, r.output)
-        XCTAssertEqual(try HDF5File.open(Self.path("file-and-train.h5")).root.attribute("count", of: "tasks/inpaint"), .int(4))
+        XCTAssertEqual(
+            try HDF5File.open(Self.path("file-and-train.h5")).root.attribute("count", of: "tasks/inpaint"), .int(4))
     }
 
     /// c.h5 as a vtv before prompts were named by content wrote it: no `prompt_identity`, prompts

@@ -8,13 +8,15 @@ final class BenchCommandTests: XCTestCase {
     func vtv(_ arguments: String...) throws -> CommandResult { try runCommand(TestPaths.vtv, arguments) }
 
     func testForwardPrintsMillisecondsGFLOPsAndPeakMemoryPerBatchSize() throws {
-        let r = try vtv("bench", "forward", "--config", "tiny", "--mode", "one-shot", "--batch", "1,2", "--repeats", "1")
+        let r = try vtv(
+            "bench", "forward", "--config", "tiny", "--mode", "one-shot", "--batch", "1,2", "--repeats", "1")
         XCTAssertEqual(r.status, 0, r.output)
         for batch in ["batch   1:", "batch   2:"] {
             let line = r.stdout.split(separator: "\n").first { $0.hasPrefix(batch) }
             XCTAssertNotNil(line, r.output)
-            XCTAssertTrue(line?.contains("ms/sample") == true && line?.contains("GFLOP/s") == true
-                          && line?.contains("peak RSS") == true, r.output)
+            XCTAssertTrue(
+                line?.contains("ms/sample") == true && line?.contains("GFLOP/s") == true
+                    && line?.contains("peak RSS") == true, r.output)
         }
     }
 
@@ -34,15 +36,20 @@ final class BenchCommandTests: XCTestCase {
     }
 
     func testSearchOverheadReportsBothMethodsAndTheirCollectivesOnTwoRanks() throws {
-        let r = try runMPI(ranks: 2, TestPaths.vtv, ["bench", "search-overhead", "--config", "tiny", "--granularity", "1",
-                                                     "--samples", "16", "--iterations", "2", "--method", "both"])
+        let r = try runMPI(
+            ranks: 2, TestPaths.vtv,
+            [
+                "bench", "search-overhead", "--config", "tiny", "--granularity", "1",
+                "--samples", "16", "--iterations", "2", "--method", "both"
+            ])
         XCTAssertEqual(r.status, 0, r.output)
         XCTAssertTrue(r.stdout.contains("16 samples per iteration on 2 rank(s), 2 iteration(s)"), r.output)
         for method in ["gathered", "reduced"] {
             let lines = r.stdout.split(separator: "\n").filter { $0.hasPrefix("  \(method): ") }
             XCTAssertEqual(lines.count, 1, "rank 0 alone reports each method once: \(r.output)")
-            XCTAssertTrue(lines.first?.contains("ms per sample a rank evaluates") == true
-                          && lines.first?.contains("ms of it in collectives") == true, r.output)
+            XCTAssertTrue(
+                lines.first?.contains("ms per sample a rank evaluates") == true
+                    && lines.first?.contains("ms of it in collectives") == true, r.output)
         }
     }
     /// Whether this machine's CPU has AVX512_BF16 (the bf16 commands refuse to run without it).
@@ -53,7 +60,8 @@ final class BenchCommandTests: XCTestCase {
     /// "Linear layers P: packed weights X MiB" of a forward benchmark's output.
     private func packedMiB(_ output: String) -> Double? {
         guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("Linear layers ") }),
-              let range = line.range(of: "packed weights ") else { return nil }
+            let range = line.range(of: "packed weights ")
+        else { return nil }
         return Double(line[range.upperBound...].split(separator: " ")[0])
     }
 
@@ -61,7 +69,8 @@ final class BenchCommandTests: XCTestCase {
         let fp32 = try vtv("bench", "forward", "--config", "tiny", "--batch", "1", "--repeats", "1")
         XCTAssertEqual(fp32.status, 0, fp32.output)
         XCTAssertTrue(fp32.stdout.contains("Linear layers fp32: packed weights"), fp32.output)
-        let bf16 = try vtv("bench", "forward", "--config", "tiny", "--batch", "1", "--repeats", "1", "--precision", "bf16")
+        let bf16 = try vtv(
+            "bench", "forward", "--config", "tiny", "--batch", "1", "--repeats", "1", "--precision", "bf16")
         if cpuHasBF16 {
             XCTAssertEqual(bf16.status, 0, bf16.output)
             XCTAssertTrue(bf16.stdout.contains("batch   1:"), bf16.output)
@@ -83,8 +92,9 @@ final class BenchCommandTests: XCTestCase {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let prompts = dir.appendingPathComponent("p.h5").path
-        let export = try vtv("prompts", "export", "--source", "synthetic:0", "--role", "eval", "--count", "2",
-                             "--tasks", "segmentation", "--canvas-size", "112", "--out", prompts)
+        let export = try vtv(
+            "prompts", "export", "--source", "synthetic:0", "--role", "eval", "--count", "2",
+            "--tasks", "segmentation", "--canvas-size", "112", "--out", prompts)
         XCTAssertEqual(export.status, 0, export.output)
         let r = try vtv("bench", "precision", "--prompts", prompts, "--count", "2")
         guard cpuHasBF16 else {

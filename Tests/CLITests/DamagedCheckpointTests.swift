@@ -12,18 +12,26 @@ final class DamagedCheckpointTests: XCTestCase {
     static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     static func search(_ extra: [String] = []) throws -> CommandResult {
-        try runCommand(TestPaths.vtv, ["search", "--model", fixture, "--activations", path("a.h5"), "--prompts", fixture,
-                                       "--task", "segmentation", "--reward", "tokens", "--iterations", "2", "--samples", "4",
-                                       "--train-prompts", "3", "--eval-prompts", "2", "--eval-every", "1",
-                                       "--checkpoint-every", "1", "--out", path("tv.h5")] + extra,
-                       environment: ["VTV_QUIET": "1"])
+        try runCommand(
+            TestPaths.vtv,
+            [
+                "search", "--model", fixture, "--activations", path("a.h5"), "--prompts", fixture,
+                "--task", "segmentation", "--reward", "tokens", "--iterations", "2", "--samples", "4",
+                "--train-prompts", "3", "--eval-prompts", "2", "--eval-every", "1",
+                "--checkpoint-every", "1", "--out", path("tv.h5")
+            ] + extra,
+            environment: ["VTV_QUIET": "1"])
     }
 
     override class func setUp() {
         super.setUp()
         directory = try! TestPaths.temporaryDirectory("damaged-checkpoint")
-        let collect = try! runCommand(TestPaths.vtv, ["collect", "--model", fixture, "--prompts", fixture, "--count", "2",
-                                                      "--tasks", "segmentation", "--out", path("a.h5")])
+        let collect = try! runCommand(
+            TestPaths.vtv,
+            [
+                "collect", "--model", fixture, "--prompts", fixture, "--count", "2",
+                "--tasks", "segmentation", "--out", path("a.h5")
+            ])
         precondition(collect.status == 0, collect.output)
         let first = try! search()
         precondition(first.status == 0, first.output)
@@ -47,7 +55,8 @@ final class DamagedCheckpointTests: XCTestCase {
     func assertRefused(_ r: CommandResult, _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(r.status, 1, r.output, file: file, line: line)
         XCTAssertTrue(r.stderr.contains(expected) && r.stderr.contains("damaged"), r.stderr, file: file, line: line)
-        XCTAssertFalse(r.stderr.contains("Fatal error") || r.stderr.contains("crashed"), r.stderr, file: file, line: line)
+        XCTAssertFalse(
+            r.stderr.contains("Fatal error") || r.stderr.contains("crashed"), r.stderr, file: file, line: line)
     }
 
     func testTheUndamagedCheckpointResumes() throws {
@@ -56,24 +65,27 @@ final class DamagedCheckpointTests: XCTestCase {
     }
 
     func testANaNIterationNumberIsRefused() throws {
-        assertRefused(try resume { root in
-            var e = try root.read("evaluations", as: Double.self)
-            e.values[0] = .nan
-            try root.write("evaluations", e.values, shape: e.shape)
-        }, "not a count")
+        assertRefused(
+            try resume { root in
+                var e = try root.read("evaluations", as: Double.self)
+                e.values[0] = .nan
+                try root.write("evaluations", e.values, shape: e.shape)
+            }, "not a count")
     }
 
     func testRecordsOfTheWrongShapeAreRefused() throws {
-        assertRefused(try resume { root in
-            try root.write("history", [1.0, 2, 3], shape: [3])
-        }, "'history' has shape [3]")
+        assertRefused(
+            try resume { root in
+                try root.write("history", [1.0, 2, 3], shape: [3])
+            }, "'history' has shape [3]")
     }
 
     func testANonFinitePolicyIsRefused() throws {
-        assertRefused(try resume { root in
-            var logits = try root.read("policy_logits", as: Double.self)
-            logits.values[1] = .infinity
-            try root.write("policy_logits", logits.values, shape: logits.shape)
-        }, "non-finite")
+        assertRefused(
+            try resume { root in
+                var logits = try root.read("policy_logits", as: Double.self)
+                logits.values[1] = .infinity
+                try root.write("policy_logits", logits.values, shape: logits.shape)
+            }, "non-finite")
     }
 }

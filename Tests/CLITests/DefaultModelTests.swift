@@ -34,8 +34,10 @@ final class DefaultModelTests: XCTestCase {
         let dir = try TestPaths.temporaryDirectory("vtv-default-model")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("report").path
-        let r = try Self.vtv(["eval", "--model", Self.embedded, "--source", "synthetic:0", "--role", "eval", "--count", "8",
-                              "--tasks", "segmentation,lowlight_enhance", "--grid", "0", "--out", out])
+        let r = try Self.vtv([
+            "eval", "--model", Self.embedded, "--source", "synthetic:0", "--role", "eval", "--count", "8",
+            "--tasks", "segmentation,lowlight_enhance", "--grid", "0", "--out", out
+        ])
         XCTAssertEqual(r.status, 0, r.output)
         let data = try Data(contentsOf: URL(fileURLWithPath: out + "/report.json"))
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -46,8 +48,10 @@ final class DefaultModelTests: XCTestCase {
             let values = try XCTUnwrap(result["per_prompt"] as? [Double])
             return values.reduce(0, +) / Double(values.count)
         }
-        XCTAssertGreaterThan(try mean("segmentation", "one_shot"), try mean("segmentation", "zero_shot") + 0.15, r.output)
-        XCTAssertLessThan(try mean("lowlight_enhance", "one_shot"), 0.8 * (try mean("lowlight_enhance", "zero_shot")), r.output)
+        XCTAssertGreaterThan(
+            try mean("segmentation", "one_shot"), try mean("segmentation", "zero_shot") + 0.15, r.output)
+        XCTAssertLessThan(
+            try mean("lowlight_enhance", "one_shot"), 0.8 * (try mean("lowlight_enhance", "zero_shot")), r.output)
     }
 
     /// `vtv demo` finds the embedded model by itself and runs every step on it (tiny settings: the
@@ -56,14 +60,18 @@ final class DefaultModelTests: XCTestCase {
         let dir = try TestPaths.temporaryDirectory("vtv-default-demo")
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("demo").path
-        let r = try Self.vtv(["demo", "--out", out, "--iterations", "2", "--samples", "4", "--count", "2", "--train-prompts", "1",
-                              "--eval-count", "2", "--tasks", "segmentation,lowlight_enhance"])
+        let r = try Self.vtv([
+            "demo", "--out", out, "--iterations", "2", "--samples", "4", "--count", "2", "--train-prompts", "1",
+            "--eval-count", "2", "--tasks", "segmentation,lowlight_enhance"
+        ])
         XCTAssertEqual(r.status, 0, r.output)
         let readme = try String(contentsOfFile: out + "/README.md", encoding: .utf8)
         XCTAssertTrue(readme.contains("vtv-small"), readme)
         XCTAssertTrue(readme.contains("| segmentation (mIoU, higher is better) |"), readme)
         for task in ["segmentation", "lowlight_enhance"] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/search/\(task)-seed0-g1-pixel.h5"), "one search per task")
+            XCTAssertTrue(
+                FileManager.default.fileExists(atPath: out + "/search/\(task)-seed0-g1-pixel.h5"), "one search per task"
+            )
         }
 
         // The recovered share of each task, computed here from the eval report's own means.
@@ -74,21 +82,27 @@ final class DefaultModelTests: XCTestCase {
         for entry in tasks {
             let task = try XCTUnwrap(entry["task"] as? String)
             func mean(_ mode: String) throws -> Double {
-                let result = try XCTUnwrap((entry["modes"] as? [String: Any])?[mode] as? [String: Any], "\(task) \(mode)")
+                let result = try XCTUnwrap(
+                    (entry["modes"] as? [String: Any])?[mode] as? [String: Any], "\(task) \(mode)")
                 return try XCTUnwrap((result["summary"] as? [String: Any])?["mean"] as? Double)
             }
             let (one, zero, tv) = (try mean("one_shot"), try mean("zero_shot"), try mean("zero_shot_task_vectors"))
             let share = String(format: "%.0f%%", (tv - zero) / (one - zero) * 100)
-            let row = "| \(task) | " + [one, zero, tv].map { String(format: "%.4f", $0) }.joined(separator: " | ") + " | \(share) |"
+            let row =
+                "| \(task) | " + [one, zero, tv].map { String(format: "%.4f", $0) }.joined(separator: " | ")
+                + " | \(share) |"
             XCTAssertTrue(readme.contains(row), "README.md lacks \(row):\n\(readme)")
-            XCTAssertTrue(r.stdout.contains("\(task): \(share) "), "the console lacks \(task)'s share \(share):\n\(r.stdout)")
+            XCTAssertTrue(
+                r.stdout.contains("\(task): \(share) "), "the console lacks \(task)'s share \(share):\n\(r.stdout)")
         }
         XCTAssertTrue(readme.contains("(zero-shot + TV − zero-shot) / (one-shot − zero-shot)"), readme)
     }
 
     func testAMissingDefaultModelIsAClearError() throws {
-        let r = try Self.vtv(["demo", "--out", "/nonexistent-vtv/demo"], environment: ["VTV_DEFAULT_MODEL": "/nonexistent/vtv-small.h5"])
+        let r = try Self.vtv(
+            ["demo", "--out", "/nonexistent-vtv/demo"], environment: ["VTV_DEFAULT_MODEL": "/nonexistent/vtv-small.h5"])
         XCTAssertNotEqual(r.status, 0)
-        XCTAssertTrue(r.output.contains("VTV_DEFAULT_MODEL is /nonexistent/vtv-small.h5, which does not exist"), r.output)
+        XCTAssertTrue(
+            r.output.contains("VTV_DEFAULT_MODEL is /nonexistent/vtv-small.h5, which does not exist"), r.output)
     }
 }

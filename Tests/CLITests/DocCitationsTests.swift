@@ -24,7 +24,9 @@ final class DocCitationsTests: XCTestCase {
         var problems: [String] = []
         var scanned = 0
         for file in try checker.scannedFiles() {
-            guard let text = try? String(contentsOf: root.appendingPathComponent(file), encoding: .utf8) else { continue }
+            guard let text = try? String(contentsOf: root.appendingPathComponent(file), encoding: .utf8) else {
+                continue
+            }
             scanned += 1
             problems += checker.problems(in: text, file: file)
         }
@@ -34,9 +36,12 @@ final class DocCitationsTests: XCTestCase {
 
     func testThePaperDescriptionHasTheSectionsSourcesCite() throws {
         let headings = try CitationChecker(root: root).anchors(of: "docs/paper.md")
-        for anchor in ["model", "vqgan", "checkpoint-names", "canvas", "token-layouts", "head-outputs", "task-means",
-                       "search-space", "reinforce", "metrics", "flops", "taskness", "results", "protocol", "deviations"] {
-            XCTAssertTrue(headings.contains(anchor), "docs/paper.md has no heading with anchor #\(anchor): \(headings.sorted())")
+        for anchor in [
+            "model", "vqgan", "checkpoint-names", "canvas", "token-layouts", "head-outputs", "task-means",
+            "search-space", "reinforce", "metrics", "flops", "taskness", "results", "protocol", "deviations"
+        ] {
+            XCTAssertTrue(
+                headings.contains(anchor), "docs/paper.md has no heading with anchor #\(anchor): \(headings.sorted())")
         }
     }
 
@@ -45,10 +50,10 @@ final class DocCitationsTests: XCTestCase {
         let checker = CitationChecker(root: root)
         let notes = "REFER" + "ENCE.md"
         let markdown = """
-        A good one: [paper](paper.md#metrics), `docs/formats.md`, see ../README.md.
-        [missing](nowhere.md) and [bad anchor](paper.md#no-such-section) and see docs/missing.md.
-        The facts are in \(notes), section 3, and in `/work/shared/\(notes)`.
-        """
+            A good one: [paper](paper.md#metrics), `docs/formats.md`, see ../README.md.
+            [missing](nowhere.md) and [bad anchor](paper.md#no-such-section) and see docs/missing.md.
+            The facts are in \(notes), section 3, and in `/work/shared/\(notes)`.
+            """
         let problems = checker.problems(in: markdown, file: "docs/formats.md")
         XCTAssertEqual(problems.count, 5, problems.joined(separator: "\n"))
         for needle in ["nowhere.md", "#no-such-section", "docs/missing.md", "/work/shared/"] {
@@ -61,11 +66,13 @@ final class DocCitationsTests: XCTestCase {
     }
 
     func testAnchorsAreGitHubHeadingSlugs() {
-        XCTAssertEqual(CitationChecker.slug("Two details of the published pipeline, found against fixture.h5"),
-                       "two-details-of-the-published-pipeline-found-against-fixtureh5")
+        XCTAssertEqual(
+            CitationChecker.slug("Two details of the published pipeline, found against fixture.h5"),
+            "two-details-of-the-published-pipeline-found-against-fixtureh5")
         XCTAssertEqual(CitationChecker.slug("`vtv eval`: FLOPs & time"), "vtv-eval-flops--time")
-        XCTAssertEqual(CitationChecker.anchors(ofMarkdown: "# A\n```\n# not a heading\n```\n## A\n### B b\n"),
-                       ["a", "a-1", "b-b"])
+        XCTAssertEqual(
+            CitationChecker.anchors(ofMarkdown: "# A\n```\n# not a heading\n```\n## A\n### B b\n"),
+            ["a", "a-1", "b-b"])
     }
 }
 
@@ -85,8 +92,11 @@ struct CitationChecker {
         var files = ["README.md"]
         let manager = FileManager.default
         for folder in Self.scannedFolders {
-            guard let walker = manager.enumerator(at: root.appendingPathComponent(folder), includingPropertiesForKeys: [.isDirectoryKey],
-                                                  options: [.skipsHiddenFiles]) else { continue }
+            guard
+                let walker = manager.enumerator(
+                    at: root.appendingPathComponent(folder), includingPropertiesForKeys: [.isDirectoryKey],
+                    options: [.skipsHiddenFiles])
+            else { continue }
             for case let url as URL in walker {
                 let relative = String(url.standardizedFileURL.path.dropFirst(root.standardizedFileURL.path.count + 1))
                 if Self.skippedFolders.contains(relative) || Self.skippedFolders.contains(url.lastPathComponent) {
@@ -127,8 +137,10 @@ struct CitationChecker {
             }
             let folders = Self.scannedFolders.joined(separator: "|")
             let extensions = (Self.scannedExtensions.sorted() + ["png"]).joined(separator: "|")
-            for target in Self.matches(#"(?<![A-Za-z0-9_./-])((?:\#(folders))/[A-Za-z0-9_./-]*\.(?:\#(extensions))(?:#[A-Za-z0-9_-]+)?)(?![A-Za-z0-9_])"#,
-                                       in: line) {
+            for target in Self.matches(
+                #"(?<![A-Za-z0-9_./-])((?:\#(folders))/[A-Za-z0-9_./-]*\.(?:\#(extensions))(?:#[A-Za-z0-9_-]+)?)(?![A-Za-z0-9_])"#,
+                in: line)
+            {
                 let (path, anchor) = Self.split(target)
                 check(Self.normalize(path), anchor: anchor, cited: target, report)
             }
@@ -185,10 +197,11 @@ struct CitationChecker {
     /// GitHub's heading slug: lower case, letters, digits, spaces, hyphens and underscores kept,
     /// spaces turned into hyphens.
     static func slug(_ heading: String) -> String {
-        String(heading.lowercased().compactMap { c -> Character? in
-            if c == " " { return "-" }
-            return c.isLetter || c.isNumber || c == "-" || c == "_" ? c : nil
-        })
+        String(
+            heading.lowercased().compactMap { c -> Character? in
+                if c == " " { return "-" }
+                return c.isLetter || c.isNumber || c == "-" || c == "_" ? c : nil
+            })
     }
 
     /// Removes "." components and folds "x/.." pairs; a path that leaves the root keeps its "../".

@@ -9,7 +9,10 @@ final class DoctorTests: XCTestCase {
     func testDoctorRunsAsASingleProcess() throws {
         let result = try runCommand(TestPaths.vtv, quick)
         XCTAssertEqual(result.status, 0, result.output)
-        for needle in ["rank 0/1", "MPI:", "OpenBLAS:", "Linears:  packed GEMM, ", "HDF5:", "SGEMM:", "every collective agreed on 1 rank"] {
+        for needle in [
+            "rank 0/1", "MPI:", "OpenBLAS:", "Linears:  packed GEMM, ", "HDF5:", "SGEMM:",
+            "every collective agreed on 1 rank"
+        ] {
             XCTAssertTrue(result.stdout.contains(needle), "missing '\(needle)' in:\n\(result.output)")
         }
     }

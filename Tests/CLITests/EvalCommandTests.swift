@@ -15,14 +15,17 @@ final class EvalCommandTests: XCTestCase {
 
     static func vtv(_ arguments: [String], ranks: Int = 1) throws -> CommandResult {
         let quiet = ["VTV_QUIET": "1"]
-        return ranks == 1 ? try runCommand(TestPaths.vtv, arguments, environment: quiet)
+        return ranks == 1
+            ? try runCommand(TestPaths.vtv, arguments, environment: quiet)
             : try runMPI(ranks: ranks, TestPaths.vtv, arguments, environment: quiet)
     }
 
     /// The eval command on prompts 3-4 with task vectors `vectors`, writing to folder `out`.
     static func evalArguments(out: String, vectors: [String], tasks: [String] = tasks) -> [String] {
-        ["eval", "--model", fixture, "--prompts", fixture, "--role", "eval", "--tasks", tasks.joined(separator: ","),
-         "--taskvectors", vectors.joined(separator: ","), "--grid", "2", "--out", out]
+        [
+            "eval", "--model", fixture, "--prompts", fixture, "--role", "eval", "--tasks", tasks.joined(separator: ","),
+            "--taskvectors", vectors.joined(separator: ","), "--grid", "2", "--out", out
+        ]
     }
 
     /// Made once: the fixture model's means over the collect prompts 0-2, the task vectors of the
@@ -36,18 +39,28 @@ final class EvalCommandTests: XCTestCase {
         file.discard()
         let variables = mask.indices.filter { mask[$0] != 0 }.map(String.init).joined(separator: ",")
         var steps: [[String]] = [
-            ["collect", "--model", fixture, "--prompts", fixture, "--role", "collect", "--tasks", tasks.joined(separator: ","),
-             "--out", path("a.h5")],
+            [
+                "collect", "--model", fixture, "--prompts", fixture, "--role", "collect", "--tasks",
+                tasks.joined(separator: ","),
+                "--out", path("a.h5")
+            ],
             ["model", "init", "--config", "tiny", "--seed", "5", "--out", path("other.h5")],
-            ["collect", "--model", path("other.h5"), "--prompts", fixture, "--count", "1", "--tasks", "segmentation",
-             "--out", path("other-a.h5")],
-            ["taskvectors", "make", "--model", path("other.h5"), "--activations", path("other-a.h5"), "--task", "segmentation",
-             "--variables", "0,5", "--out", path("other-tv.h5")],
-            ["score", "--activations", path("a.h5"), "--granularity", "1", "--out", path("s1.h5")],
+            [
+                "collect", "--model", path("other.h5"), "--prompts", fixture, "--count", "1", "--tasks", "segmentation",
+                "--out", path("other-a.h5")
+            ],
+            [
+                "taskvectors", "make", "--model", path("other.h5"), "--activations", path("other-a.h5"), "--task",
+                "segmentation",
+                "--variables", "0,5", "--out", path("other-tv.h5")
+            ],
+            ["score", "--activations", path("a.h5"), "--granularity", "1", "--out", path("s1.h5")]
         ]
         for task in tasks {
-            steps.append(["taskvectors", "make", "--model", fixture, "--activations", path("a.h5"), "--task", task,
-                          "--variables", variables, "--out", path("tv-\(task).h5")])
+            steps.append([
+                "taskvectors", "make", "--model", fixture, "--activations", path("a.h5"), "--task", task,
+                "--variables", variables, "--out", path("tv-\(task).h5")
+            ])
         }
         for step in steps {
             let r = try! vtv(step)
@@ -85,20 +98,25 @@ final class EvalCommandTests: XCTestCase {
         return try [3, 4].map { try XCTUnwrap(file.root.attribute(attribute, of: "prompts/\($0)/\(task)").doubleValue) }
     }
 
-    private func assertClose(_ found: [Double], _ expected: [Double], _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertClose(
+        _ found: [Double], _ expected: [Double], _ what: String, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(found.count, expected.count, what, file: file, line: line)
         for (f, e) in zip(found, expected) {
-            XCTAssertEqual(f, e, accuracy: 1e-3 * abs(e), "\(what): \(found) vs recorded \(expected)", file: file, line: line)
+            XCTAssertEqual(
+                f, e, accuracy: 1e-3 * abs(e), "\(what): \(found) vs recorded \(expected)", file: file, line: line)
         }
     }
 
     func testOneShotAndZeroShotMetricsEqualThePublishedOnesRecordedInTheFixture() throws {
         let report = try report("np1")
         for task in Self.tasks {
-            assertClose(try perPrompt(report, task: task, mode: "one_shot"), try recorded("one_shot_metric", task: task),
-                        "\(task) one-shot")
-            assertClose(try perPrompt(report, task: task, mode: "zero_shot"), try recorded("zero_shot_metric", task: task),
-                        "\(task) zero-shot")
+            assertClose(
+                try perPrompt(report, task: task, mode: "one_shot"), try recorded("one_shot_metric", task: task),
+                "\(task) one-shot")
+            assertClose(
+                try perPrompt(report, task: task, mode: "zero_shot"), try recorded("zero_shot_metric", task: task),
+                "\(task) zero-shot")
         }
     }
 
@@ -106,8 +124,9 @@ final class EvalCommandTests: XCTestCase {
         // The fixture patches its /patch set with the means over prompts 0-2, as tv-<task>.h5 does.
         let report = try report("np1")
         for task in Self.tasks {
-            assertClose(try perPrompt(report, task: task, mode: "zero_shot_task_vectors"),
-                        try recorded("patched_metric", task: task), "\(task) patched")
+            assertClose(
+                try perPrompt(report, task: task, mode: "zero_shot_task_vectors"),
+                try recorded("patched_metric", task: task), "\(task) patched")
         }
     }
 
@@ -115,7 +134,9 @@ final class EvalCommandTests: XCTestCase {
         let one = try report("np1"), two = try report("np2")
         for task in Self.tasks {
             for mode in ["one_shot", "zero_shot", "zero_shot_task_vectors"] {
-                XCTAssertEqual(try perPrompt(one, task: task, mode: mode), try perPrompt(two, task: task, mode: mode), "\(task) \(mode)")
+                XCTAssertEqual(
+                    try perPrompt(one, task: task, mode: mode), try perPrompt(two, task: task, mode: mode),
+                    "\(task) \(mode)")
             }
         }
         XCTAssertEqual(two["ranks"] as? Int, 2)
@@ -129,13 +150,17 @@ final class EvalCommandTests: XCTestCase {
         let values = try perPrompt(report, task: "segmentation", mode: "one_shot")
         let summary = try XCTUnwrap(segmentation["summary"] as? [String: Any])
         // Two values a, b: sample std |a - b| / sqrt(2), half-width 1.96 * std / sqrt(2) = 0.98 |a - b|.
-        XCTAssertEqual(try XCTUnwrap(summary["half_width"] as? Double), 0.98 * abs(values[0] - values[1]), accuracy: 1e-12)
+        XCTAssertEqual(
+            try XCTUnwrap(summary["half_width"] as? Double), 0.98 * abs(values[0] - values[1]), accuracy: 1e-12)
         let flops = try XCTUnwrap(report["flops"] as? [String: Double])
-        XCTAssertEqual(flops["reduction_versus_one_shot"]!, 1 - flops["zero_shot_task_vectors"]! / flops["one_shot"]!, accuracy: 1e-12)
+        XCTAssertEqual(
+            flops["reduction_versus_one_shot"]!, 1 - flops["zero_shot_task_vectors"]! / flops["one_shot"]!,
+            accuracy: 1e-12)
         XCTAssertLessThan(flops["zero_shot"]!, flops["one_shot"]!)
         let decoding = try XCTUnwrap(flops["vqgan_decode"])
-        XCTAssertEqual(flops["reduction_with_vqgan_versus_one_shot"]!,
-                       1 - (flops["zero_shot_task_vectors"]! + decoding) / (flops["one_shot"]! + decoding), accuracy: 1e-12)
+        XCTAssertEqual(
+            flops["reduction_with_vqgan_versus_one_shot"]!,
+            1 - (flops["zero_shot_task_vectors"]! + decoding) / (flops["one_shot"]! + decoding), accuracy: 1e-12)
 
         let markdown = try String(contentsOfFile: Self.path("np1") + "/report.md", encoding: .utf8)
         XCTAssertTrue(markdown.contains("| task | one-shot | zero-shot | zero-shot + TV |"), markdown)
@@ -144,7 +169,7 @@ final class EvalCommandTests: XCTestCase {
 
         let png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Self.path("np1") + "/grid.png")))
         XCTAssertEqual(Array(png.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
-        let width = png[16 ..< 20].reduce(0) { $0 << 8 | Int($1) }, height = png[20 ..< 24].reduce(0) { $0 << 8 | Int($1) }
+        let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }, height = png[20..<24].reduce(0) { $0 << 8 | Int($1) }
         // Five 111-pixel columns and four 111-pixel rows (2 prompts x 2 tasks), plus titles.
         XCTAssertGreaterThan(width, 5 * 111)
         XCTAssertGreaterThan(height, 4 * 111)
@@ -152,9 +177,11 @@ final class EvalCommandTests: XCTestCase {
 
     func testTopKFromAScoresFileEvaluatesTheKBestVariables() throws {
         let out = Self.path("topk")
-        let r = try Self.vtv(["eval", "--model", Self.fixture, "--prompts", Self.fixture, "--role", "eval", "--tasks", "segmentation",
-                              "--top-k", "3", "--scores", Self.path("s1.h5"), "--activations", Self.path("a.h5"),
-                              "--grid", "0", "--out", out])
+        let r = try Self.vtv([
+            "eval", "--model", Self.fixture, "--prompts", Self.fixture, "--role", "eval", "--tasks", "segmentation",
+            "--top-k", "3", "--scores", Self.path("s1.h5"), "--activations", Self.path("a.h5"),
+            "--grid", "0", "--out", out
+        ])
         XCTAssertEqual(r.status, 0, r.output)
         let tasks = try XCTUnwrap(try report("topk")["tasks"] as? [[String: Any]])
         XCTAssertEqual((tasks[0]["task_vectors"] as? [String: Any])?["variables"] as? Int, 3)
@@ -162,33 +189,41 @@ final class EvalCommandTests: XCTestCase {
     }
 
     /// Runs vtv and expects `status`, `message` on stderr and no report folder at `out`.
-    private func assertRefused(_ arguments: [String], out: String, status: Int32 = 1, message: String,
-                               file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertRefused(
+        _ arguments: [String], out: String, status: Int32 = 1, message: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let r = try Self.vtv(arguments)
         XCTAssertEqual(r.status, status, r.output, file: file, line: line)
         XCTAssertTrue(r.stderr.contains(message), "expected '\(message)' in: \(r.stderr)", file: file, line: line)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(out) was written", file: file, line: line)
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.contains(".tmp-") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter {
+            $0.contains(".tmp-")
+        }
         XCTAssertEqual(leftovers, [], file: file, line: line)
     }
 
     func testTaskVectorsOfAnotherModelAreRefusedAndNothingIsWritten() throws {
         let out = Self.path("refused-model")
-        try assertRefused(Self.evalArguments(out: out, vectors: [Self.path("other-tv.h5")], tasks: ["segmentation"]),
-                          out: out, message: "was made with another model")
+        try assertRefused(
+            Self.evalArguments(out: out, vectors: [Self.path("other-tv.h5")], tasks: ["segmentation"]),
+            out: out, message: "was made with another model")
     }
 
     func testATaskWithoutTaskVectorsIsRefusedAndNothingIsWritten() throws {
         let out = Self.path("refused-task")
-        try assertRefused(Self.evalArguments(out: out, vectors: [Self.path("tv-segmentation.h5")],
-                                             tasks: ["segmentation", "colorization"]),
-                          out: out, message: "has no task 'colorization'")
+        try assertRefused(
+            Self.evalArguments(
+                out: out, vectors: [Self.path("tv-segmentation.h5")],
+                tasks: ["segmentation", "colorization"]),
+            out: out, message: "has no task 'colorization'")
     }
 
     func testTaskVectorsForATaskNotEvaluatedAreRefused() throws {
         let out = Self.path("refused-extra")
-        try assertRefused(Self.evalArguments(out: out, vectors: Self.tasks.map { Self.path("tv-\($0).h5") }, tasks: ["segmentation"]),
-                          out: out, message: "holds task vectors for 'inpaint', which is not among the evaluated tasks")
+        try assertRefused(
+            Self.evalArguments(out: out, vectors: Self.tasks.map { Self.path("tv-\($0).h5") }, tasks: ["segmentation"]),
+            out: out, message: "holds task vectors for 'inpaint', which is not among the evaluated tasks")
     }
 
     /// The report says how a search's policy became each task's variables: a file written with
@@ -229,13 +264,15 @@ final class EvalCommandTests: XCTestCase {
     /// `--seed` seeded generated prompts before and is refused with the new spelling.
     func testTheRetiredSeedOptionIsAUsageErrorNamingPromptSeed() throws {
         let out = Self.path("refused-seed")
-        try assertRefused(Self.evalArguments(out: out, vectors: [Self.path("tv-segmentation.h5")], tasks: ["segmentation"])
-                          + ["--seed", "1"], out: out, status: 2, message: "--seed was renamed --prompt-seed")
+        try assertRefused(
+            Self.evalArguments(out: out, vectors: [Self.path("tv-segmentation.h5")], tasks: ["segmentation"])
+                + ["--seed", "1"], out: out, status: 2, message: "--seed was renamed --prompt-seed")
     }
 
     func testFilesAndTopKTogetherAreAUsageError() throws {
         let out = Self.path("refused-both")
-        try assertRefused(Self.evalArguments(out: out, vectors: [Self.path("tv-segmentation.h5")], tasks: ["segmentation"])
-                          + ["--top-k", "3"], out: out, status: 2, message: "give either --taskvectors or --top-k")
+        try assertRefused(
+            Self.evalArguments(out: out, vectors: [Self.path("tv-segmentation.h5")], tasks: ["segmentation"])
+                + ["--top-k", "3"], out: out, status: 2, message: "give either --taskvectors or --top-k")
     }
 }

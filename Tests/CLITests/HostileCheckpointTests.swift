@@ -20,14 +20,18 @@ final class HostileCheckpointTests: XCTestCase {
         return path
     }
 
-    func assertRefused(_ arguments: [String], mentioning needles: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertRefused(
+        _ arguments: [String], mentioning needles: [String], file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let r = try runCommand(TestPaths.vtv, arguments)
         XCTAssertEqual(r.status, 1, r.output, file: file, line: line)
         XCTAssertTrue(r.stderr.hasPrefix("vtv: "), r.output, file: file, line: line)
         for needle in needles {
             XCTAssertTrue(r.stderr.contains(needle), "expected '\(needle)' in:\n\(r.output)", file: file, line: line)
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("m.h5").path), file: file, line: line)
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: directory.appendingPathComponent("m.h5").path), file: file,
+            line: line)
     }
 
     func convert(_ path: String, _ extra: [String] = []) -> [String] {
@@ -42,9 +46,9 @@ final class HostileCheckpointTests: XCTestCase {
             ("decoder_embed.weight", [32, 64]), ("decoder_blocks.0.norm1.weight", [32]),
             ("decoder_blocks.0.mlp.fc1.weight", [128, 32]), ("decoder_pred.weight", [64, 32]),
             ("vae.encoder.conv_in.weight", [32, 3, 3, 3]), ("vae.encoder.conv_out.weight", [32, 32, 3, 3]),
-            ("vae.quant_conv.weight", [8, 32, 1, 1]), ("vae.quantize.embedding.weight", [64, 8]),
+            ("vae.quant_conv.weight", [8, 32, 1, 1]), ("vae.quantize.embedding.weight", [64, 8])
         ]
-        for level in 0 ..< 5 { shapes.append(("vae.encoder.down.\(level).block.0.conv1.weight", [32, 32, 3, 3])) }
+        for level in 0..<5 { shapes.append(("vae.encoder.down.\(level).block.0.conv1.weight", [32, 32, 3, 3])) }
         return shapes.map { ($0.0, changes[$0.0] ?? $0.1) }
     }
 
@@ -91,7 +95,9 @@ final class HostileCheckpointTests: XCTestCase {
             let shape = try weights.shape(of: name)
             tensors.append((name, shape))
             if name.hasPrefix("blocks.0.") {
-                for layer in 3 ..< 1400 { tensors.append(("blocks.\(layer)." + name.dropFirst("blocks.0.".count), shape)) }
+                for layer in 3..<1400 {
+                    tensors.append(("blocks.\(layer)." + name.dropFirst("blocks.0.".count), shape))
+                }
             }
         }
         try FileManager.default.removeItem(atPath: model)
@@ -101,8 +107,12 @@ final class HostileCheckpointTests: XCTestCase {
 
     func testConvertRefusesAPatchSizeWhoseCanvasOverflows() throws {
         // grid 32 x patch 2^58 pixels overflows Int.
-        let path = try checkpoint("patch.pth", tinyShapes(["patch_embed.proj.weight": [1, 3, 1 << 58, 1],
-                                                           "pos_embed": [1, 1025, 1]]))
+        let path = try checkpoint(
+            "patch.pth",
+            tinyShapes([
+                "patch_embed.proj.weight": [1, 3, 1 << 58, 1],
+                "pos_embed": [1, 1025, 1]
+            ]))
         try assertRefused(convert(path, ["--heads", "1,1"]), mentioning: ["patch.pth", "'patch_embed.proj.weight'"])
     }
 }
@@ -115,18 +125,18 @@ func legacyBroadcastCheckpoint(_ tensors: [(name: String, size: [Int], stride: [
     func global(_ module: String, _ name: String) -> [UInt8] { [0x63] + Array("\(module)\n\(name)\n".utf8) }
     func int(_ value: Int) -> [UInt8] { [0x8A, 0x08] + withUnsafeBytes(of: Int64(value).littleEndian) { Array($0) } }
     let magic: [UInt8] = [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
-    var out: [UInt8] = [0x80, 0x02, 0x8A, 0x0A] + magic + [0x2E]   // the magic number
-    out += [0x80, 0x02, 0x4D, 0xE9, 0x03, 0x2E]                    // protocol 1001
-    out += [0x80, 0x02, 0x7D, 0x2E]                                // sys info {}
-    out += [0x80, 0x02, 0x7D] + string("model") + [0x7D, 0x28]     // {'model': { MARK
+    var out: [UInt8] = [0x80, 0x02, 0x8A, 0x0A] + magic + [0x2E] // the magic number
+    out += [0x80, 0x02, 0x4D, 0xE9, 0x03, 0x2E] // protocol 1001
+    out += [0x80, 0x02, 0x7D, 0x2E] // sys info {}
+    out += [0x80, 0x02, 0x7D] + string("model") + [0x7D, 0x28] // {'model': { MARK
     for t in tensors {
         out += string(t.name) + global("torch._utils", "_rebuild_tensor_v2") + [0x28, 0x28]
         out += string("storage") + global("torch", "FloatStorage") + string("0") + string("cpu") + int(1) + [0x74, 0x51]
         out += int(0) + [0x28] + t.size.flatMap(int) + [0x74] + [0x28] + t.stride.flatMap(int) + [0x74]
-        out += [0x89, 0x4E, 0x74, 0x52]                            // False, None) REDUCE
+        out += [0x89, 0x4E, 0x74, 0x52] // False, None) REDUCE
     }
-    out += [0x75, 0x73, 0x2E]                                      // SETITEMS SETITEM STOP
-    out += [0x80, 0x02, 0x5D, 0x28] + string("0") + [0x65, 0x2E]   // storage keys ['0']
+    out += [0x75, 0x73, 0x2E] // SETITEMS SETITEM STOP
+    out += [0x80, 0x02, 0x5D, 0x28] + string("0") + [0x65, 0x2E] // storage keys ['0']
     out += withUnsafeBytes(of: Int64(1).littleEndian) { Array($0) }
     out += withUnsafeBytes(of: Float(1).bitPattern.littleEndian) { Array($0) }
     return out

@@ -26,12 +26,17 @@ final class HostileSizeInFileTests: XCTestCase {
         let model = path("m.h5")
         let made = try runCommand(TestPaths.vtv, ["model", "init", "--config", "tiny", "--seed", "1", "--out", model])
         XCTAssertEqual(made.status, 0, made.output)
-        let edit = try runCommand(python, ["-c", """
-            import h5py, sys
-            with h5py.File(sys.argv[1], "r+") as f:
-                del f["weights/blocks.0.attn.qkv.bias"]
-                f.create_dataset("weights/blocks.0.attn.qkv.bias", shape=(1 << 40,), dtype="f4", chunks=(1024,))
-            """, model])
+        let edit = try runCommand(
+            python,
+            [
+                "-c",
+                """
+                import h5py, sys
+                with h5py.File(sys.argv[1], "r+") as f:
+                    del f["weights/blocks.0.attn.qkv.bias"]
+                    f.create_dataset("weights/blocks.0.attn.qkv.bias", shape=(1 << 40,), dtype="f4", chunks=(1024,))
+                """, model
+            ])
         XCTAssertEqual(edit.status, 0, edit.output)
         try reseal(model)
         let r = try runCommand(TestPaths.vtv, ["model", "info", model])
@@ -47,8 +52,10 @@ final class HostileSizeInFileTests: XCTestCase {
         XCTAssertEqual(made.status, 0, made.output)
         let names = try HDF5File.open(model).root.attributeNames(of: "config")
         XCTAssertGreaterThan(names.count, 10)
-        let values: [HDF5Attribute] = [.double(.nan), .double(-.infinity), .double(1e300), .int(1 << 62), .int(Int.min), .int(0),
-                                       .ints([Int.min])]
+        let values: [HDF5Attribute] = [
+            .double(.nan), .double(-.infinity), .double(1e300), .int(1 << 62), .int(Int.min), .int(0),
+            .ints([Int.min])
+        ]
         for name in names {
             for value in values {
                 let edited = path("edited.h5")
@@ -59,25 +66,34 @@ final class HostileSizeInFileTests: XCTestCase {
                 try file.commit()
                 let r = try runCommand(TestPaths.vtv, ["model", "info", edited])
                 XCTAssertTrue(r.status == 0 || r.status == 1, "\(name) = \(value): status \(r.status)\n\(r.stderr)")
-                XCTAssertFalse(r.stderr.contains("Fatal error") || r.stderr.contains("crashed"), "\(name) = \(value): \(r.stderr)")
+                XCTAssertFalse(
+                    r.stderr.contains("Fatal error") || r.stderr.contains("crashed"), "\(name) = \(value): \(r.stderr)")
             }
         }
     }
 
     func testAConfigurationClaimingAHugeCanvasIsRefused() throws {
         let fixture = TestPaths.fixtureH5
-        for step in [["collect", "--model", fixture, "--prompts", fixture, "--count", "1", "--tasks", "segmentation,inpaint",
-                      "--out", path("a.h5")],
-                     ["score", "--activations", path("a.h5"), "--out", path("s.h5")]] {
+        for step in [
+            [
+                "collect", "--model", fixture, "--prompts", fixture, "--count", "1", "--tasks", "segmentation,inpaint",
+                "--out", path("a.h5")
+            ],
+            ["score", "--activations", path("a.h5"), "--out", path("s.h5")]
+        ] {
             let r = try runCommand(TestPaths.vtv, step, environment: ["VTV_QUIET": "1"])
             XCTAssertEqual(r.status, 0, r.output)
         }
         let file = try HDF5File.open(path("s.h5"), writable: true)
         try file.root.setAttribute("image_size", .int(1 << 62), on: "config")
         try file.commit()
-        let r = try runCommand(TestPaths.vtv, ["eval", "--model", fixture, "--prompts", fixture, "--tasks", "segmentation",
-                                               "--top-k", "3", "--scores", path("s.h5"), "--activations", path("a.h5"),
-                                               "--count", "1", "--grid", "0", "--out", path("e")])
+        let r = try runCommand(
+            TestPaths.vtv,
+            [
+                "eval", "--model", fixture, "--prompts", fixture, "--tasks", "segmentation",
+                "--top-k", "3", "--scores", path("s.h5"), "--activations", path("a.h5"),
+                "--count", "1", "--grid", "0", "--out", path("e")
+            ])
         XCTAssertEqual(r.status, 1, r.output)
         XCTAssertTrue(r.stderr.contains("implausibly large") && r.stderr.contains("s.h5"), r.stderr)
     }

@@ -13,8 +13,12 @@ final class InferCommandTests: XCTestCase {
     override class func setUp() {
         super.setUp()
         directory = try! TestPaths.temporaryDirectory("infer")
-        let convert = try! runCommand(TestPaths.vtv, ["model", "convert", "--mae",
-                                                      TestPaths.officialSmall.appendingPathComponent("checkpoint.pth").path, "--out", model])
+        let convert = try! runCommand(
+            TestPaths.vtv,
+            [
+                "model", "convert", "--mae",
+                TestPaths.officialSmall.appendingPathComponent("checkpoint.pth").path, "--out", model
+            ])
         precondition(convert.status == 0, convert.output)
     }
 
@@ -27,8 +31,12 @@ final class InferCommandTests: XCTestCase {
 
     func infer(index: Int, task: String, mode: String) throws -> HDF5Group {
         let result = out("\(index)-\(task)-\(mode).h5")
-        let r = try runCommand(TestPaths.vtv, ["infer", "--model", Self.model, "--prompts", TestPaths.fixtureH5, "--index", String(index),
-                                               "--task", task, "--mode", mode, "--out", result, "--png", result + ".png"])
+        let r = try runCommand(
+            TestPaths.vtv,
+            [
+                "infer", "--model", Self.model, "--prompts", TestPaths.fixtureH5, "--index", String(index),
+                "--task", task, "--mode", mode, "--out", result, "--png", result + ".png"
+            ])
         XCTAssertEqual(r.status, 0, r.output)
         XCTAssertTrue(FileManager.default.fileExists(atPath: result + ".png"))
         return try HDF5File.open(result).root
@@ -40,10 +48,12 @@ final class InferCommandTests: XCTestCase {
             for task in ["segmentation", "colorization"] {
                 let group = "prompts/3/\(task)"
                 let ours = try infer(index: 3, task: task, mode: mode)
-                XCTAssertEqual(try ours.read("tokens", as: Int32.self).values,
-                               try fixture.read("\(group)/\(key)_argmax", as: Int32.self).values, "\(task) \(mode) tokens")
-                XCTAssertEqual(try ours.read("canvas_tokens", as: Int32.self).values.map(Int64.init),
-                               try fixture.read("\(group)/vqgan_tokens", as: Int64.self).values)
+                XCTAssertEqual(
+                    try ours.read("tokens", as: Int32.self).values,
+                    try fixture.read("\(group)/\(key)_argmax", as: Int32.self).values, "\(task) \(mode) tokens")
+                XCTAssertEqual(
+                    try ours.read("canvas_tokens", as: Int32.self).values.map(Int64.init),
+                    try fixture.read("\(group)/vqgan_tokens", as: Int64.self).values)
                 let logits = try ours.read("logits", as: Float.self).values
                 let reference = try fixture.read("\(group)/\(key)_logits", as: Float.self).values
                 let scale = reference.map { abs($0) }.max()!
@@ -60,15 +70,20 @@ final class InferCommandTests: XCTestCase {
     }
 
     func testAnIndexOutsideThePromptsIsRefused() throws {
-        let r = try runCommand(TestPaths.vtv, ["infer", "--model", Self.model, "--prompts", TestPaths.fixtureH5, "--index", "9",
-                                               "--task", "segmentation", "--out", out("bad.h5")])
+        let r = try runCommand(
+            TestPaths.vtv,
+            [
+                "infer", "--model", Self.model, "--prompts", TestPaths.fixtureH5, "--index", "9",
+                "--task", "segmentation", "--out", out("bad.h5")
+            ])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out("bad.h5")))
     }
 
     func testModelInitIsSeededAndInfoDescribesIt() throws {
         for (name, seed) in [("a.h5", "5"), ("b.h5", "5"), ("c.h5", "6")] {
-            let r = try runCommand(TestPaths.vtv, ["model", "init", "--config", "tiny", "--seed", seed, "--out", out(name)])
+            let r = try runCommand(
+                TestPaths.vtv, ["model", "init", "--config", "tiny", "--seed", seed, "--out", out(name)])
             XCTAssertEqual(r.status, 0, r.output)
         }
         let hash = { (name: String) in try HDF5File.open(self.out(name)).root.attribute("content_hash") }

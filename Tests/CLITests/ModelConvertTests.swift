@@ -23,7 +23,9 @@ final class ModelConvertTests: XCTestCase {
     }
 
     /// Every weight of the model file, compared with fixture.h5's /weights.
-    func assertWeightsMatchFixture(_ path: String, tolerance: Float = 0, file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertWeightsMatchFixture(
+        _ path: String, tolerance: Float = 0, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let ours = try HDF5File.open(path).root.group("weights")
         let reference = try HDF5File.open(TestPaths.fixtureH5).root.group("weights")
         let names = try reference.children()
@@ -45,7 +47,9 @@ final class ModelConvertTests: XCTestCase {
 
     func testASeparateVQGANCheckpointGivesTheSameModelAndItsLossKeysAreIgnored() throws {
         let a = try convert(["--mae", fixture("checkpoint.pth"), "--out", out("a.h5")])
-        let b = try convert(["--mae", fixture("checkpoint_without_vae.pth"), "--vqgan", fixture("vqgan.ckpt"), "--out", out("b.h5")])
+        let b = try convert([
+            "--mae", fixture("checkpoint_without_vae.pth"), "--vqgan", fixture("vqgan.ckpt"), "--out", out("b.h5")
+        ])
         XCTAssertEqual(a.status, 0, a.output)
         XCTAssertEqual(b.status, 0, b.output)
         XCTAssertTrue(b.stdout.contains("loss.discriminator.main.0.weight"), b.output)
@@ -56,15 +60,19 @@ final class ModelConvertTests: XCTestCase {
     }
 
     func testLegacyFormatConvertsExactly() throws {
-        let r = try convert(["--mae", variant("without_vae_legacy.pth"), "--vqgan", fixture("vqgan.ckpt"), "--out", out("l.h5")])
+        let r = try convert([
+            "--mae", variant("without_vae_legacy.pth"), "--vqgan", fixture("vqgan.ckpt"), "--out", out("l.h5")
+        ])
         XCTAssertEqual(r.status, 0, r.output)
         try assertWeightsMatchFixture(out("l.h5"))
     }
 
     func testHalfPrecisionCheckpointsAreWidenedAndReported() throws {
         // float16 keeps 11 significant bits, bfloat16 8: relative rounding error 2^-11 and 2^-8.
-        for (name, dtype, tolerance) in [("without_vae_float16.pth", "float16", Float(1) / 2048),
-                                         ("without_vae_bfloat16.pth", "bfloat16", Float(1) / 256)] {
+        for (name, dtype, tolerance) in [
+            ("without_vae_float16.pth", "float16", Float(1) / 2048),
+            ("without_vae_bfloat16.pth", "bfloat16", Float(1) / 256)
+        ] {
             let r = try convert(["--mae", variant(name), "--vqgan", fixture("vqgan.ckpt"), "--out", out(name + ".h5")])
             XCTAssertEqual(r.status, 0, r.output)
             XCTAssertTrue(r.stdout.contains("\(dtype) -> float32"), r.output)
@@ -72,25 +80,35 @@ final class ModelConvertTests: XCTestCase {
         }
     }
 
-    func assertRefused(_ arguments: [String], mentioning needles: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertRefused(
+        _ arguments: [String], mentioning needles: [String], file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let target = out("refused.h5")
         let r = try convert(arguments + ["--out", target])
         XCTAssertEqual(r.status, 1, r.output, file: file, line: line)
         for needle in needles {
             XCTAssertTrue(r.stderr.contains(needle), "expected '\(needle)' in:\n\(r.output)", file: file, line: line)
         }
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains("refused") }, [],
-                       "no output or temporary file is left behind", file: file, line: line)
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.contains("refused") }, [],
+            "no output or temporary file is left behind", file: file, line: line)
     }
 
     func testEveryMissingTensorIsListedAtOnce() throws {
-        try assertRefused(["--mae", variant("broken_missing.pth"), "--vqgan", fixture("vqgan.ckpt")],
-                          mentioning: ["missing tensor 'blocks.1.attn.proj.bias'", "missing tensor 'decoder_norm.weight'", "2 problems"])
+        try assertRefused(
+            ["--mae", variant("broken_missing.pth"), "--vqgan", fixture("vqgan.ckpt")],
+            mentioning: [
+                "missing tensor 'blocks.1.attn.proj.bias'", "missing tensor 'decoder_norm.weight'", "2 problems"
+            ])
     }
 
     func testMisShapedTensorsAreNamedWithBothShapes() throws {
-        try assertRefused(["--mae", variant("broken_misshaped.pth"), "--vqgan", fixture("vqgan.ckpt")],
-                          mentioning: ["'decoder_pred.bias' has shape [1024, 1], expected [1024]", "'cls_token' has shape [1, 64], expected [1, 1, 64]"])
+        try assertRefused(
+            ["--mae", variant("broken_misshaped.pth"), "--vqgan", fixture("vqgan.ckpt")],
+            mentioning: [
+                "'decoder_pred.bias' has shape [1024, 1], expected [1024]",
+                "'cls_token' has shape [1, 64], expected [1, 1, 64]"
+            ])
     }
 
     func testAMissingVQGANSaysToPassIt() throws {

@@ -24,10 +24,14 @@ final class MultiNodeRehearsalTests: XCTestCase {
             let cluster = try Rehearsal(nodes: 3)
             Self.cluster = cluster
             try FileManager.default.copyItem(atPath: TestPaths.fixtureH5, toPath: cluster.path("fixture.h5"))
-            let collect = try runCommand(cluster.vtv, ["collect", "--model", cluster.path("fixture.h5"), "--prompts",
-                                                       cluster.path("fixture.h5"), "--role", "collect",
-                                                       "--tasks", "segmentation,colorization", "--out", cluster.path("a.h5")],
-                                         environment: ["VTV_QUIET": "1", "OPENBLAS_NUM_THREADS": "1"])
+            let collect = try runCommand(
+                cluster.vtv,
+                [
+                    "collect", "--model", cluster.path("fixture.h5"), "--prompts",
+                    cluster.path("fixture.h5"), "--role", "collect",
+                    "--tasks", "segmentation,colorization", "--out", cluster.path("a.h5")
+                ],
+                environment: ["VTV_QUIET": "1", "OPENBLAS_NUM_THREADS": "1"])
             precondition(collect.status == 0, collect.output)
         } catch {
             problem = error
@@ -42,10 +46,13 @@ final class MultiNodeRehearsalTests: XCTestCase {
 
     /// A short search with a fixed batch: 24 masks in 6 chunks of 4, so 6 ranks all get work.
     func searchArguments(_ c: Rehearsal, _ name: String, iterations: Int = 12) -> [String] {
-        ["search", "--model", c.path("fixture.h5"), "--activations", c.path("a.h5"), "--prompts", c.path("fixture.h5"),
-         "--task", "segmentation", "--train-prompts", "3", "--eval-prompts", "2", "--iterations", String(iterations),
-         "--samples", "24", "--eval-every", "4", "--checkpoint-every", "4", "--reward", "tokens", "--mask-seed", "5",
-         "--batch", "4", "--out", c.path(name)]
+        [
+            "search", "--model", c.path("fixture.h5"), "--activations", c.path("a.h5"), "--prompts",
+            c.path("fixture.h5"),
+            "--task", "segmentation", "--train-prompts", "3", "--eval-prompts", "2", "--iterations", String(iterations),
+            "--samples", "24", "--eval-every", "4", "--checkpoint-every", "4", "--reward", "tokens", "--mask-seed", "5",
+            "--batch", "4", "--out", c.path(name)
+        ]
     }
 
     /// The generic OpenBLAS kernels, whose sums depend on a row's place in a batch: the strictest
@@ -59,12 +66,15 @@ final class MultiNodeRehearsalTests: XCTestCase {
     }
 
     /// Collections agree up to float64 rounding (means combined from all-reduced sums).
-    func assertSameStatistics(_ a: String, _ b: String, _ datasets: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertSameStatistics(
+        _ a: String, _ b: String, _ datasets: [String], file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         for dataset in datasets {
             let x = try read(a, dataset), y = try read(b, dataset)
             XCTAssertEqual(x.count, y.count, dataset, file: file, line: line)
             let scale = y.map(abs).max()!
-            XCTAssertLessThanOrEqual(zip(x, y).map { abs($0 - $1) }.max()!, 1e-12 * scale, dataset, file: file, line: line)
+            XCTAssertLessThanOrEqual(
+                zip(x, y).map { abs($0 - $1) }.max()!, 1e-12 * scale, dataset, file: file, line: line)
         }
     }
 
@@ -73,20 +83,30 @@ final class MultiNodeRehearsalTests: XCTestCase {
         let r = try c.mpirun(ranks: 6, perNode: 2, ["doctor", "--check-mpi"])
         XCTAssertEqual(r.status, 0, r.output)
         for node in ["node1", "node2", "node3"] {
-            XCTAssertEqual(r.stdout.components(separatedBy: " on \(node) ").count - 1, 2, "two ranks on \(node): \(r.stdout)")
+            XCTAssertEqual(
+                r.stdout.components(separatedBy: " on \(node) ").count - 1, 2, "two ranks on \(node): \(r.stdout)")
         }
         XCTAssertTrue(r.stdout.contains("every collective agreed on 6 rank(s)"), r.output)
     }
 
     func testCollectAcrossThreeNodesEqualsOneRank() throws {
         let c = try cluster
-        let nodes = try c.mpirun(ranks: 3, perNode: 1, ["collect", "--model", c.path("fixture.h5"), "--prompts", c.path("fixture.h5"),
-                                                        "--tasks", "segmentation,inpaint", "--out", c.path("nodes.h5")])
+        let nodes = try c.mpirun(
+            ranks: 3, perNode: 1,
+            [
+                "collect", "--model", c.path("fixture.h5"), "--prompts", c.path("fixture.h5"),
+                "--tasks", "segmentation,inpaint", "--out", c.path("nodes.h5")
+            ])
         XCTAssertEqual(nodes.status, 0, nodes.output)
-        let one = try runCommand(c.vtv, ["collect", "--model", c.path("fixture.h5"), "--prompts", c.path("fixture.h5"),
-                                         "--tasks", "segmentation,inpaint", "--out", c.path("one.h5")], environment: quiet)
+        let one = try runCommand(
+            c.vtv,
+            [
+                "collect", "--model", c.path("fixture.h5"), "--prompts", c.path("fixture.h5"),
+                "--tasks", "segmentation,inpaint", "--out", c.path("one.h5")
+            ], environment: quiet)
         XCTAssertEqual(one.status, 0, one.output)
-        try assertSameStatistics(c.path("nodes.h5"), c.path("one.h5"), ["tasks/segmentation/encoder_mean", "tasks/inpaint/decoder_var"])
+        try assertSameStatistics(
+            c.path("nodes.h5"), c.path("one.h5"), ["tasks/segmentation/encoder_mean", "tasks/inpaint/decoder_var"])
     }
 
     /// Two collections made on two nodes, each into its own node-private /tmp, carried to the shared
@@ -94,21 +114,34 @@ final class MultiNodeRehearsalTests: XCTestCase {
     func testCollectionsMadeOnTwoNodesMergeIntoTheCollectionOfAllPrompts() throws {
         let c = try cluster
         for (node, role) in [("node2", "collect"), ("node3", "eval")] {
-            let r = try c.on(node, [c.vtv, "collect", "--model", c.path("fixture.h5"), "--prompts", c.path("fixture.h5"),
-                                    "--role", role, "--tasks", "segmentation", "--out", "/tmp/part.h5"])
+            let r = try c.on(
+                node,
+                [
+                    c.vtv, "collect", "--model", c.path("fixture.h5"), "--prompts", c.path("fixture.h5"),
+                    "--role", role, "--tasks", "segmentation", "--out", "/tmp/part.h5"
+                ])
             XCTAssertEqual(r.status, 0, r.output)
             let copy = try c.on(node, ["cp", "/tmp/part.h5", c.path("part-\(role).h5")])
             XCTAssertEqual(copy.status, 0, copy.output)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/tmp/part.h5"), "a node's /tmp is its own")
-        let merge = try runCommand(c.vtv, ["activations", "merge", c.path("part-collect.h5"), c.path("part-eval.h5"),
-                                           "--out", c.path("merged.h5")])
+        let merge = try runCommand(
+            c.vtv,
+            [
+                "activations", "merge", c.path("part-collect.h5"), c.path("part-eval.h5"),
+                "--out", c.path("merged.h5")
+            ])
         XCTAssertEqual(merge.status, 0, merge.output)
-        let whole = try runCommand(c.vtv, ["collect", "--model", c.path("fixture.h5"), "--prompts", c.path("fixture.h5"),
-                                           "--tasks", "segmentation", "--out", c.path("whole.h5")], environment: quiet)
+        let whole = try runCommand(
+            c.vtv,
+            [
+                "collect", "--model", c.path("fixture.h5"), "--prompts", c.path("fixture.h5"),
+                "--tasks", "segmentation", "--out", c.path("whole.h5")
+            ], environment: quiet)
         XCTAssertEqual(whole.status, 0, whole.output)
-        try assertSameStatistics(c.path("merged.h5"), c.path("whole.h5"),
-                                 ["tasks/segmentation/encoder_mean", "tasks/segmentation/decoder_var"])
+        try assertSameStatistics(
+            c.path("merged.h5"), c.path("whole.h5"),
+            ["tasks/segmentation/encoder_mean", "tasks/segmentation/decoder_var"])
     }
 
     func testSearchOnThreeNodesOfTwoRanksIsBitIdenticalToOneRank() throws {
@@ -117,7 +150,9 @@ final class MultiNodeRehearsalTests: XCTestCase {
         XCTAssertEqual(one.status, 0, one.output)
         let nodes = try c.mpirun(ranks: 6, perNode: 2, searchArguments(c, "nodes.h5"), environment: exact)
         XCTAssertEqual(nodes.status, 0, nodes.output)
-        XCTAssertEqual(try read(c.path("nodes.checkpoint.h5"), "policy_logits"), try read(c.path("one.checkpoint.h5"), "policy_logits"))
+        XCTAssertEqual(
+            try read(c.path("nodes.checkpoint.h5"), "policy_logits"),
+            try read(c.path("one.checkpoint.h5"), "policy_logits"))
         XCTAssertEqual(try read(c.path("nodes.h5"), "probabilities"), try read(c.path("one.h5"), "probabilities"))
     }
 
@@ -127,39 +162,49 @@ final class MultiNodeRehearsalTests: XCTestCase {
     func testSharedAndPrivateWeightsOnThreeNodesOfTwoRanksAreBitIdentical() throws {
         let c = try cluster
         func arguments(_ name: String) -> [String] {
-            ["search", "--model", c.path("fixture.h5"), "--activations", c.path("a.h5"), "--prompts", c.path("fixture.h5"),
-             "--task", "segmentation", "--train-prompts", "3", "--eval-prompts", "2", "--iterations", "1",
-             "--samples", "6", "--eval-every", "1", "--reward", "pixel", "--mask-seed", "3", "--batch", "1",
-             "--out", c.path(name)]
+            [
+                "search", "--model", c.path("fixture.h5"), "--activations", c.path("a.h5"), "--prompts",
+                c.path("fixture.h5"),
+                "--task", "segmentation", "--train-prompts", "3", "--eval-prompts", "2", "--iterations", "1",
+                "--samples", "6", "--eval-every", "1", "--reward", "pixel", "--mask-seed", "3", "--batch", "1",
+                "--out", c.path(name)
+            ]
         }
         let shared = try c.mpirun(ranks: 6, perNode: 2, arguments("shared.h5"), environment: exact)
         XCTAssertEqual(shared.status, 0, shared.output)
-        let own = try c.mpirun(ranks: 6, perNode: 2, arguments("private.h5"),
-                               environment: exact.merging(["VTV_PRIVATE_WEIGHTS": "1"]) { $1 })
+        let own = try c.mpirun(
+            ranks: 6, perNode: 2, arguments("private.h5"),
+            environment: exact.merging(["VTV_PRIVATE_WEIGHTS": "1"]) { $1 })
         XCTAssertEqual(own.status, 0, own.output)
         for dataset in ["probabilities", "policy_logits"] {
-            XCTAssertEqual(try read(c.path("shared.h5"), dataset).map(\.bitPattern),
-                           try read(c.path("private.h5"), dataset).map(\.bitPattern), dataset)
+            XCTAssertEqual(
+                try read(c.path("shared.h5"), dataset).map(\.bitPattern),
+                try read(c.path("private.h5"), dataset).map(\.bitPattern), dataset)
         }
         let bench = ["bench", "search", "--config", "tiny", "--iterations", "1", "--samples", "6", "--batch", "1"]
         let perNode = try c.mpirun(ranks: 6, perNode: 2, bench, environment: quiet)
         XCTAssertEqual(perNode.status, 0, perNode.output)
         XCTAssertTrue(perNode.output.contains("one copy of the weights per node"), perNode.output)
-        let perRank = try c.mpirun(ranks: 6, perNode: 2, bench, environment: quiet.merging(["VTV_PRIVATE_WEIGHTS": "1"]) { $1 })
+        let perRank = try c.mpirun(
+            ranks: 6, perNode: 2, bench, environment: quiet.merging(["VTV_PRIVATE_WEIGHTS": "1"]) { $1 })
         XCTAssertEqual(perRank.status, 0, perRank.output)
         XCTAssertTrue(perRank.output.contains("one copy of the weights per rank"), perRank.output)
     }
 
     func testEvalAcrossNodesEqualsOneRank() throws {
         let c = try cluster
-        let arguments = ["eval", "--model", c.path("fixture.h5"), "--prompts", c.path("fixture.h5"), "--tasks", "segmentation,inpaint",
-                         "--grid", "2"]
+        let arguments = [
+            "eval", "--model", c.path("fixture.h5"), "--prompts", c.path("fixture.h5"), "--tasks",
+            "segmentation,inpaint",
+            "--grid", "2"
+        ]
         let nodes = try c.mpirun(ranks: 3, perNode: 1, arguments + ["--out", c.path("eval-nodes")], environment: quiet)
         XCTAssertEqual(nodes.status, 0, nodes.output)
         let one = try runCommand(c.vtv, arguments + ["--out", c.path("eval-one")], environment: quiet)
         XCTAssertEqual(one.status, 0, one.output)
         func metrics(_ folder: String) throws -> [String: [Double]] {
-            let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: c.path(folder) + "/report.json")))
+            let report = try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: c.path(folder) + "/report.json")))
             var found: [String: [Double]] = [:]
             for task in (report as! [String: Any])["tasks"] as! [[String: Any]] {
                 for (mode, result) in task["modes"] as! [String: Any] {
@@ -171,8 +216,9 @@ final class MultiNodeRehearsalTests: XCTestCase {
         let a = try metrics("eval-nodes"), b = try metrics("eval-one")
         XCTAssertEqual(a.count, 4)
         XCTAssertEqual(a, b)
-        XCTAssertEqual(FileManager.default.contents(atPath: c.path("eval-nodes/grid.png")),
-                       FileManager.default.contents(atPath: c.path("eval-one/grid.png")))
+        XCTAssertEqual(
+            FileManager.default.contents(atPath: c.path("eval-nodes/grid.png")),
+            FileManager.default.contents(atPath: c.path("eval-one/grid.png")))
     }
 
     /// Rank 5 (node3) dies by SIGKILL after iteration 7 (checkpoint at 4); the whole job ends, and
@@ -190,10 +236,13 @@ final class MultiNodeRehearsalTests: XCTestCase {
         XCTAssertLessThan(seconds, 30, "the job must end within 30 s of the kill")
         XCTAssertFalse(FileManager.default.fileExists(atPath: c.path("killed.h5")))
         XCTAssertEqual(try HDF5File.open(c.path("killed.checkpoint.h5")).root.attribute("iteration"), .int(4))
-        let resumed = try c.mpirun(ranks: 2, perNode: 1, searchArguments(c, "killed.h5") + ["--resume"], environment: exact)
+        let resumed = try c.mpirun(
+            ranks: 2, perNode: 1, searchArguments(c, "killed.h5") + ["--resume"], environment: exact)
         XCTAssertEqual(resumed.status, 0, resumed.output)
-        XCTAssertEqual(try read(c.path("killed.checkpoint.h5"), "policy_logits"),
-                       try read(c.path("uninterrupted.checkpoint.h5"), "policy_logits"))
-        XCTAssertEqual(try read(c.path("killed.h5"), "probabilities"), try read(c.path("uninterrupted.h5"), "probabilities"))
+        XCTAssertEqual(
+            try read(c.path("killed.checkpoint.h5"), "policy_logits"),
+            try read(c.path("uninterrupted.checkpoint.h5"), "policy_logits"))
+        XCTAssertEqual(
+            try read(c.path("killed.h5"), "probabilities"), try read(c.path("uninterrupted.h5"), "probabilities"))
     }
 }

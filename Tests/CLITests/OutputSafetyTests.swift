@@ -19,10 +19,14 @@ final class OutputSafetyTests: XCTestCase {
         super.setUp()
         directory = try! TestPaths.temporaryDirectory("output-safety")
         for step in [
-            ["collect", "--model", fixture, "--prompts", fixture, "--count", "2", "--tasks", "segmentation,inpaint",
-             "--out", path("a.h5")],
-            ["taskvectors", "make", "--model", fixture, "--activations", path("a.h5"), "--task", "segmentation",
-             "--variables", "1,30", "--out", path("tv.h5")],
+            [
+                "collect", "--model", fixture, "--prompts", fixture, "--count", "2", "--tasks", "segmentation,inpaint",
+                "--out", path("a.h5")
+            ],
+            [
+                "taskvectors", "make", "--model", fixture, "--activations", path("a.h5"), "--task", "segmentation",
+                "--variables", "1,30", "--out", path("tv.h5")
+            ]
         ] {
             let r = try! runCommand(TestPaths.vtv, step)
             precondition(r.status == 0, r.output)
@@ -36,7 +40,9 @@ final class OutputSafetyTests: XCTestCase {
 
     /// Hidden temporaries (`.NAME.vtvtmp-...`) left in `folder`.
     func temporaries(in folder: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".vtvtmp-") || $0.contains(".tmp-") }
+        try FileManager.default.contentsOfDirectory(atPath: folder).filter {
+            $0.contains(".vtvtmp-") || $0.contains(".tmp-")
+        }
     }
 
     func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
@@ -52,8 +58,11 @@ final class OutputSafetyTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder + "/sub", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: path("tv.h5"), toPath: folder + "/keep.h5")
         try Data("mine".utf8).write(to: URL(fileURLWithPath: folder + "/sub/notes.txt"))
-        let r = try vtv(["eval", "--model", Self.fixture, "--prompts", Self.fixture, "--count", "2", "--grid", "1",
-                         "--taskvectors", "keep.h5", "--out", "."], in: folder)
+        let r = try vtv(
+            [
+                "eval", "--model", Self.fixture, "--prompts", Self.fixture, "--count", "2", "--grid", "1",
+                "--taskvectors", "keep.h5", "--out", "."
+            ], in: folder)
         XCTAssertEqual(r.status, 0, r.output)
         let names = Set(try FileManager.default.contentsOfDirectory(atPath: folder))
         XCTAssertEqual(names, ["keep.h5", "sub", "report.json", "report.md", "grid.png"])
@@ -65,8 +74,11 @@ final class OutputSafetyTests: XCTestCase {
         let folder = path("eval-clash")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: path("tv.h5"), toPath: folder + "/report.json")
-        let r = try vtv(["eval", "--model", Self.fixture, "--prompts", Self.fixture, "--count", "2",
-                         "--taskvectors", "report.json", "--out", "."], in: folder)
+        let r = try vtv(
+            [
+                "eval", "--model", Self.fixture, "--prompts", Self.fixture, "--count", "2",
+                "--taskvectors", "report.json", "--out", "."
+            ], in: folder)
         XCTAssertEqual(r.status, 1, r.output)
         XCTAssertTrue(r.stderr.contains("report.json") && r.stderr.contains("same file"), r.stderr)
         XCTAssertEqual(bytes(folder + "/report.json"), bytes(path("tv.h5")))
@@ -90,27 +102,40 @@ final class OutputSafetyTests: XCTestCase {
             ["score", "--activations", "A.h5", "--out", "A-hard.h5"],
             ["score", "--activations", "A.h5", "--out", "S.h5", "--plot", "A-link.h5"],
             ["score", "--activations", "A.h5", "--out", "S.h5", "--plot", "S.h5"],
-            ["infer", "--model", "M.h5", "--prompts", "M.h5", "--index", "0", "--task", "segmentation", "--out", "M-hard.h5"],
-            ["infer", "--model", "M.h5", "--prompts", "M.h5", "--index", "0", "--task", "segmentation", "--out", "r.h5",
-             "--png", "r.h5"],
+            [
+                "infer", "--model", "M.h5", "--prompts", "M.h5", "--index", "0", "--task", "segmentation", "--out",
+                "M-hard.h5"
+            ],
+            [
+                "infer", "--model", "M.h5", "--prompts", "M.h5", "--index", "0", "--task", "segmentation", "--out",
+                "r.h5",
+                "--png", "r.h5"
+            ],
             ["collect", "--model", "M.h5", "--prompts", "M.h5", "--count", "1", "--out", "M.h5"],
             ["predict", "--model", "M.h5", "--taskvectors", "TV.h5", "--image", "TV.h5", "--out", "TV.h5"],
-            ["taskvectors", "make", "--model", "M.h5", "--activations", "A.h5", "--task", "segmentation",
-             "--variables", "1", "--out", "A-link.h5"],
+            [
+                "taskvectors", "make", "--model", "M.h5", "--activations", "A.h5", "--task", "segmentation",
+                "--variables", "1", "--out", "A-link.h5"
+            ],
             ["activations", "merge", "A.h5", "TV.h5", "--out", "TV.h5"],
-            ["search", "--model", "M.h5", "--activations", "A.h5", "--prompts", "M.h5", "--task", "segmentation",
-             "--out", "X.h5", "--checkpoint", "X.h5"],
-            ["search", "--model", "M.h5", "--activations", "A.h5", "--prompts", "M.h5", "--task", "segmentation",
-             "--out", "Y.h5", "--checkpoint", "A.h5"],
-            ["eval", "--model", "M.h5", "--prompts", "M.h5", "--taskvectors", "TV.h5", "--out", "M.h5"],
+            [
+                "search", "--model", "M.h5", "--activations", "A.h5", "--prompts", "M.h5", "--task", "segmentation",
+                "--out", "X.h5", "--checkpoint", "X.h5"
+            ],
+            [
+                "search", "--model", "M.h5", "--activations", "A.h5", "--prompts", "M.h5", "--task", "segmentation",
+                "--out", "Y.h5", "--checkpoint", "A.h5"
+            ],
+            ["eval", "--model", "M.h5", "--prompts", "M.h5", "--taskvectors", "TV.h5", "--out", "M.h5"]
         ]
         let before = try fm.contentsOfDirectory(atPath: folder).sorted()
         let sums = before.map { bytes(folder + "/" + $0) }
         for arguments in cases {
             let r = try vtv(arguments, in: folder)
             XCTAssertNotEqual(r.status, 0, "vtv \(arguments.joined(separator: " ")) was not refused")
-            XCTAssertTrue(r.stderr.contains("same file") || r.stderr.contains("is a file"),
-                          "vtv \(arguments.joined(separator: " ")): \(r.stderr)")
+            XCTAssertTrue(
+                r.stderr.contains("same file") || r.stderr.contains("is a file"),
+                "vtv \(arguments.joined(separator: " ")): \(r.stderr)")
         }
         XCTAssertEqual(try fm.contentsOfDirectory(atPath: folder).sorted(), before, "a refused command left a file")
         XCTAssertEqual(before.map { bytes(folder + "/" + $0) }, sums, "a refused command changed a file")
@@ -120,8 +145,10 @@ final class OutputSafetyTests: XCTestCase {
 
     func testInferWithAnUnwritablePNGPublishesNothingAndFailsBeforeTheForwardPass() throws {
         let result = path("infer-r.h5")
-        let r = try vtv(["infer", "--model", Self.fixture, "--prompts", Self.fixture, "--index", "0", "--task", "segmentation",
-                         "--out", result, "--png", path("missing/r.png")])
+        let r = try vtv([
+            "infer", "--model", Self.fixture, "--prompts", Self.fixture, "--index", "0", "--task", "segmentation",
+            "--out", result, "--png", path("missing/r.png")
+        ])
         XCTAssertEqual(r.status, 1, r.output)
         XCTAssertTrue(r.stderr.contains("--png") && r.stderr.contains("does not exist"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: result))
@@ -147,8 +174,10 @@ final class OutputSafetyTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestPaths.vtv)
-        process.arguments = ["prompts", "export", "--source", "synthetic:0", "--role", "collect", "--count", "400",
-                             "--out", folder + "/p.h5"]
+        process.arguments = [
+            "prompts", "export", "--source", "synthetic:0", "--role", "collect", "--count", "400",
+            "--out", folder + "/p.h5"
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -187,7 +216,9 @@ final class OutputSafetyTests: XCTestCase {
     // MARK: A full disk
 
     struct MissingPrivilege: Error, CustomStringConvertible {
-        var description: String { "the full-disk tests need root and unshare(1) to mount a small tmpfs in a private namespace" }
+        var description: String {
+            "the full-disk tests need root and unshare(1) to mount a small tmpfs in a private namespace"
+        }
     }
 
     /// Runs `script` in a private mount namespace, in a tmpfs of `kilobytes` at /tmp/vtv-full-disk.
@@ -196,8 +227,12 @@ final class OutputSafetyTests: XCTestCase {
         guard let unshare = which("unshare"), getuid() == 0 else { throw MissingPrivilege() }
         let mount = "/tmp/vtv-full-disk"
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
-        return try runCommand(unshare, ["-m", "sh", "-c",
-                                        "mount -t tmpfs -o size=\(kilobytes)k tmpfs \(mount) && cd \(mount) && \(script)"])
+        return try runCommand(
+            unshare,
+            [
+                "-m", "sh", "-c",
+                "mount -t tmpfs -o size=\(kilobytes)k tmpfs \(mount) && cd \(mount) && \(script)"
+            ])
     }
 
     func testAFullDiskGivesOneClearErrorAndKeepsThePreviousFile() throws {
@@ -209,11 +244,13 @@ final class OutputSafetyTests: XCTestCase {
             "\(v) collect --model \(fixture) --prompts \(fixture) --count 1 --out S.h5",
             // The search's checkpoint rewrite, after its first iteration.
             "\(v) search --model \(fixture) --activations \(a) --prompts \(fixture) --task segmentation --reward tokens "
-                + "--iterations 2 --samples 2 --train-prompts 2 --eval-prompts 1 --checkpoint-every 1 --out T.h5 --checkpoint S.h5",
+                + "--iterations 2 --samples 2 --train-prompts 2 --eval-prompts 1 --checkpoint-every 1 --out T.h5 --checkpoint S.h5"
         ]
         for command in commands {
             // A previous file, then a filler that takes every block left: the new file cannot be written.
-            let r = try onFullDisk(kilobytes: 256, """
+            let r = try onFullDisk(
+                kilobytes: 256,
+                """
                 head -c 100000 /dev/urandom > S.h5; cp S.h5 /tmp/vtv-full-disk-before; head -c 1000000 /dev/zero > fill 2>/dev/null; \
                 \(command); echo "status=$?"; ls -a; cmp -s S.h5 /tmp/vtv-full-disk-before && echo intact; rm -f /tmp/vtv-full-disk-before
                 """)
@@ -221,8 +258,9 @@ final class OutputSafetyTests: XCTestCase {
             XCTAssertTrue(r.stdout.contains("intact"), "\(command): the previous file changed: \(r.output)")
             XCTAssertFalse(r.stdout.contains(".vtvtmp-"), "\(command): a temporary is left: \(r.output)")
             XCTAssertTrue(r.stderr.lowercased().contains("no space left"), "\(command): \(r.stderr)")
-            XCTAssertFalse(r.stderr.contains("Fatal") || r.stderr.contains("crash") || r.stderr.contains("Segmentation"),
-                           "\(command): \(r.stderr)")
+            XCTAssertFalse(
+                r.stderr.contains("Fatal") || r.stderr.contains("crash") || r.stderr.contains("Segmentation"),
+                "\(command): \(r.stderr)")
             XCTAssertEqual(r.stderr.components(separatedBy: "vtv: ").count - 1, 1, "one message: \(r.stderr)")
         }
     }

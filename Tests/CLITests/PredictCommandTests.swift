@@ -7,7 +7,9 @@ final class PredictCommandTests: XCTestCase {
     static var directory: URL!
     static let fixture = TestPaths.fixtureH5
     /// A JPEG of the fixture's VOC folder (the query of prompt 3).
-    static let image = TestPaths.officialSmall.appendingPathComponent("voc/VOCdevkit/VOC2012/JPEGImages/2008_000004.jpg").path
+    static let image = TestPaths.officialSmall.appendingPathComponent(
+        "voc/VOCdevkit/VOC2012/JPEGImages/2008_000004.jpg"
+    ).path
 
     static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
@@ -16,15 +18,24 @@ final class PredictCommandTests: XCTestCase {
         super.setUp()
         directory = try! TestPaths.temporaryDirectory("vtv-predict-cli")
         let steps: [[String]] = [
-            ["collect", "--model", fixture, "--prompts", fixture, "--role", "collect", "--tasks", "segmentation",
-             "--out", path("a.h5")],
-            ["taskvectors", "make", "--model", fixture, "--activations", path("a.h5"), "--task", "segmentation",
-             "--variables", "1,4,6,12", "--out", path("tv.h5")],
+            [
+                "collect", "--model", fixture, "--prompts", fixture, "--role", "collect", "--tasks", "segmentation",
+                "--out", path("a.h5")
+            ],
+            [
+                "taskvectors", "make", "--model", fixture, "--activations", path("a.h5"), "--task", "segmentation",
+                "--variables", "1,4,6,12", "--out", path("tv.h5")
+            ],
             ["model", "init", "--config", "tiny", "--seed", "5", "--out", path("other.h5")],
-            ["collect", "--model", path("other.h5"), "--prompts", fixture, "--count", "1", "--tasks", "segmentation",
-             "--out", path("other-a.h5")],
-            ["taskvectors", "make", "--model", path("other.h5"), "--activations", path("other-a.h5"), "--task", "segmentation",
-             "--variables", "0,5", "--out", path("other-tv.h5")],
+            [
+                "collect", "--model", path("other.h5"), "--prompts", fixture, "--count", "1", "--tasks", "segmentation",
+                "--out", path("other-a.h5")
+            ],
+            [
+                "taskvectors", "make", "--model", path("other.h5"), "--activations", path("other-a.h5"), "--task",
+                "segmentation",
+                "--variables", "0,5", "--out", path("other-tv.h5")
+            ]
         ]
         for step in steps {
             let r = try! runCommand(TestPaths.vtv, step, environment: ["VTV_QUIET": "1"])
@@ -37,8 +48,11 @@ final class PredictCommandTests: XCTestCase {
         super.tearDown()
     }
 
-    private func predict(_ extra: [String], vectors: String = path("tv.h5"), image: String = image) throws -> CommandResult {
-        try runCommand(TestPaths.vtv, ["predict", "--model", Self.fixture, "--taskvectors", vectors, "--image", image] + extra)
+    private func predict(_ extra: [String], vectors: String = path("tv.h5"), image: String = image) throws
+        -> CommandResult
+    {
+        try runCommand(
+            TestPaths.vtv, ["predict", "--model", Self.fixture, "--taskvectors", vectors, "--image", image] + extra)
     }
 
     /// Width and height from a PNG's IHDR chunk, after checking the signature.
@@ -46,7 +60,7 @@ final class PredictCommandTests: XCTestCase {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], file: file, line: line)
         let be = { (r: Range<Int>) in bytes[r].reduce(0) { $0 << 8 | Int($1) } }
-        return (be(16 ..< 20), be(20 ..< 24))
+        return (be(16..<20), be(20..<24))
     }
 
     func testPredictWritesTheAnswerQuadrantAsA111PixelPNG() throws {

@@ -28,22 +28,28 @@ final class PromptsBadInputTests: XCTestCase {
         let voc = work.appendingPathComponent("VOC2012").path
         try FileManager.default.copyItem(atPath: fixtureVOC, toPath: voc)
         let split = work.appendingPathComponent("split.txt").path
-        try FileManager.default.copyItem(atPath: TestPaths.officialSmall.appendingPathComponent("voc/splits/fold0.txt").path,
-                                         toPath: split)
+        try FileManager.default.copyItem(
+            atPath: TestPaths.officialSmall.appendingPathComponent("voc/splits/fold0.txt").path,
+            toPath: split)
         return (voc, split)
     }
 
     /// Runs vtv and checks the failure: `status`, `message` on stderr, nothing in the output folder.
-    private func expectFailure(_ arguments: [String], status: Int32 = 1, message: String, ranks: Int = 1,
-                               file: StaticString = #filePath, line: UInt = #line) throws {
-        let result = ranks == 1 ? try runCommand(TestPaths.vtv, arguments, environment: ["VTV_QUIET": "1"])
+    private func expectFailure(
+        _ arguments: [String], status: Int32 = 1, message: String, ranks: Int = 1,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let result =
+            ranks == 1
+            ? try runCommand(TestPaths.vtv, arguments, environment: ["VTV_QUIET": "1"])
             : try runMPI(ranks: ranks, TestPaths.vtv, arguments, environment: ["VTV_QUIET": "1"])
         if ranks == 1 {
             XCTAssertEqual(result.status, status, result.output, file: file, line: line)
         } else {
             XCTAssertNotEqual(result.status, 0, result.output, file: file, line: line)
         }
-        XCTAssertTrue(result.stderr.contains(message), "expected '\(message)' in:\n\(result.output)", file: file, line: line)
+        XCTAssertTrue(
+            result.stderr.contains(message), "expected '\(message)' in:\n\(result.output)", file: file, line: line)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: outputs.path), [], file: file, line: line)
     }
 
@@ -53,9 +59,11 @@ final class PromptsBadInputTests: XCTestCase {
 
     func testASplitNamingMissingImagesIsReportedUpFrontWithCounts() throws {
         let (voc, split) = try copyOfVOC()
-        try "2008_000001__1\nnope_a__1\nnope_b__2\n2008_000002__2\n".write(toFile: split, atomically: true, encoding: .utf8)
-        try expectFailure(exportArguments(voc, split),
-                          message: "4 files listed by the split are missing (2 images, 2 labels)")
+        try "2008_000001__1\nnope_a__1\nnope_b__2\n2008_000002__2\n".write(
+            toFile: split, atomically: true, encoding: .utf8)
+        try expectFailure(
+            exportArguments(voc, split),
+            message: "4 files listed by the split are missing (2 images, 2 labels)")
     }
 
     func testAClassWithASingleImageIsRejectedBeforeAnythingIsBuilt() throws {
@@ -65,17 +73,21 @@ final class PromptsBadInputTests: XCTestCase {
     }
 
     func testBuildingWithAClassAbsentFromTheLabelsIsRejected() throws {
-        try expectFailure(["prompts", "build", "--voc", fixtureVOC, "--query", "2008_000001", "--support", "2008_000006",
-                           "--class", "7", "--out", out],
-                          message: "class 7 does not occur in the labels of '2008_000006'")
+        try expectFailure(
+            [
+                "prompts", "build", "--voc", fixtureVOC, "--query", "2008_000001", "--support", "2008_000006",
+                "--class", "7", "--out", out
+            ],
+            message: "class 7 does not occur in the labels of '2008_000006'")
     }
 
     func testANonImageFileStopsTheExportNamingTheFile() throws {
         let (voc, split) = try copyOfVOC()
         try "just text".write(toFile: voc + "/JPEGImages/2008_000009.jpg", atomically: true, encoding: .utf8)
-        try expectFailure(exportArguments(voc, split),
-                          message: "(query 2008_000004, support 2008_000009): '\(voc)/JPEGImages/2008_000009.jpg' "
-                              + "is neither a JPEG nor a PNG")
+        try expectFailure(
+            exportArguments(voc, split),
+            message: "(query 2008_000004, support 2008_000009): '\(voc)/JPEGImages/2008_000009.jpg' "
+                + "is neither a JPEG nor a PNG")
     }
 
     func testANonImageFileStopsAnExportUnderMpirunWithoutLeavingAFile() throws {
@@ -91,43 +103,59 @@ final class PromptsBadInputTests: XCTestCase {
         let label = voc + "/SegmentationClassAug/2008_000004.png"
         try FileManager.default.removeItem(atPath: label)
         try FileManager.default.copyItem(atPath: voc + "/SegmentationClassAug/2008_000009.png", toPath: label)
-        try expectFailure(exportArguments(voc, split),
-                          message: "label image for '\(label)' is 137x250 but the image is 209x218")
+        try expectFailure(
+            exportArguments(voc, split),
+            message: "label image for '\(label)' is 137x250 but the image is 209x218")
     }
 
     func testAnUnknownTaskNameIsAUsageError() throws {
-        try expectFailure(["prompts", "export", "--source", "synthetic:1", "--count", "1", "--role", "eval",
-                           "--tasks", "segmentation,deblur", "--out", out],
-                          status: 2, message: "unknown task 'deblur'")
+        try expectFailure(
+            [
+                "prompts", "export", "--source", "synthetic:1", "--count", "1", "--role", "eval",
+                "--tasks", "segmentation,deblur", "--out", out
+            ],
+            status: 2, message: "unknown task 'deblur'")
     }
 
     func testAMalformedSourceIsAUsageError() throws {
-        try expectFailure(["prompts", "export", "--source", "pascal:\(fixtureVOC)", "--role", "eval", "--out", out],
-                          status: 2, message: "pascal needs a VOC folder and a split file")
+        try expectFailure(
+            ["prompts", "export", "--source", "pascal:\(fixtureVOC)", "--role", "eval", "--out", out],
+            status: 2, message: "pascal needs a VOC folder and a split file")
     }
 
     func testAnIndexOutOfRangeIsReportedWithTheValidRange() throws {
-        try expectFailure(["prompts", "render", "--prompts", TestPaths.fixtureH5, "--index", "5", "--task", "identity",
-                           "--out", outputs.appendingPathComponent("c.png").path],
-                          message: "prompt index 5 is out of range: \(TestPaths.fixtureH5) has 5 prompt(s), 0...4")
+        try expectFailure(
+            [
+                "prompts", "render", "--prompts", TestPaths.fixtureH5, "--index", "5", "--task", "identity",
+                "--out", outputs.appendingPathComponent("c.png").path
+            ],
+            message: "prompt index 5 is out of range: \(TestPaths.fixtureH5) has 5 prompt(s), 0...4")
     }
 
     func testAPromptsFileMissingAListedTaskIsRejectedNamingPromptAndTask() throws {
         let damaged = work.appendingPathComponent("damaged.h5").path
-        let export = try runCommand(TestPaths.vtv, ["prompts", "export", "--source", "synthetic:1", "--count", "2",
-                                                    "--role", "eval", "--canvas-size", "16", "--out", damaged],
-                                    environment: ["VTV_QUIET": "1"])
+        let export = try runCommand(
+            TestPaths.vtv,
+            [
+                "prompts", "export", "--source", "synthetic:1", "--count", "2",
+                "--role", "eval", "--canvas-size", "16", "--out", damaged
+            ],
+            environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(export.status, 0, export.output)
         let file = try HDF5File.open(damaged, writable: true)
         try file.root.remove("prompts/1/colorization")
         try file.commit()
-        try expectFailure(["prompts", "render", "--prompts", damaged, "--index", "0", "--task", "identity",
-                           "--out", outputs.appendingPathComponent("c.png").path],
-                          message: "prompt 1 has no canvas for task 'colorization' although the file lists that task")
+        try expectFailure(
+            [
+                "prompts", "render", "--prompts", damaged, "--index", "0", "--task", "identity",
+                "--out", outputs.appendingPathComponent("c.png").path
+            ],
+            message: "prompt 1 has no canvas for task 'colorization' although the file lists that task")
     }
 
     func testASyntheticExportWithoutACountSaysSo() throws {
-        try expectFailure(["prompts", "export", "--source", "synthetic:1", "--role", "eval", "--out", out],
-                          message: "synthetic:1 can generate any number of prompts; say how many with --count N")
+        try expectFailure(
+            ["prompts", "export", "--source", "synthetic:1", "--role", "eval", "--out", out],
+            message: "synthetic:1 can generate any number of prompts; say how many with --count N")
     }
 }

@@ -18,7 +18,9 @@ struct PromptsFileContents: Equatable {
     private mutating func visit(_ root: HDF5Group, _ path: String) throws {
         // Keys: "prompts/0/inpaint/canvas", "prompts/0@query", "@source" (a root attribute).
         let key = path == "." ? "" : path
-        for name in try root.attributeNames(of: path) { attributes[key + "@" + name] = try root.attribute(name, of: path) }
+        for name in try root.attributeNames(of: path) {
+            attributes[key + "@" + name] = try root.attribute(name, of: path)
+        }
         if root.isDataset(path) {
             datasets[path] = try root.read(path, as: Float.self).values
             return
@@ -45,12 +47,15 @@ final class PromptsCommandTests: XCTestCase {
 
     private func vtv(_ arguments: [String], ranks: Int = 1) throws -> CommandResult {
         let quiet = ["VTV_QUIET": "1"]
-        return ranks == 1 ? try runCommand(TestPaths.vtv, arguments, environment: quiet)
+        return ranks == 1
+            ? try runCommand(TestPaths.vtv, arguments, environment: quiet)
             : try runMPI(ranks: ranks, TestPaths.vtv, arguments, environment: quiet)
     }
 
     /// Exports from `source` to `name` and returns the file's contents.
-    private func export(_ source: String, _ extra: [String], to name: String, ranks: Int = 1) throws -> PromptsFileContents {
+    private func export(_ source: String, _ extra: [String], to name: String, ranks: Int = 1) throws
+        -> PromptsFileContents
+    {
         let result = try vtv(["prompts", "export", "--source", source, "--out", path(name)] + extra, ranks: ranks)
         XCTAssertEqual(result.status, 0, result.output)
         XCTAssertTrue(result.stdout.contains("wrote "), result.output)
@@ -72,14 +77,17 @@ final class PromptsCommandTests: XCTestCase {
         for i in 0..<5 {
             let group = "prompts/\(i)"
             guard case let .string(query) = try fixture.root.attribute("query", of: group),
-                  case let .string(support) = try fixture.root.attribute("support", of: group),
-                  case let .ints(square) = try fixture.root.attribute("inpaint_square_hw", of: group) else {
+                case let .string(support) = try fixture.root.attribute("support", of: group),
+                case let .ints(square) = try fixture.root.attribute("inpaint_square_hw", of: group)
+            else {
                 return XCTFail("prompt \(i): unexpected attribute types")
             }
             let out = path("built\(i).h5")
-            let result = try vtv(["prompts", "build", "--voc", voc, "--query", query, "--support", support,
-                                  "--class", classOf[query]!, "--square", "\(square[0]),\(square[1])",
-                                  "--tasks", "base", "--role", "eval", "--out", out])
+            let result = try vtv([
+                "prompts", "build", "--voc", voc, "--query", query, "--support", support,
+                "--class", classOf[query]!, "--square", "\(square[0]),\(square[1])",
+                "--tasks", "base", "--role", "eval", "--out", out
+            ])
             XCTAssertEqual(result.status, 0, result.output)
             let built = try HDF5File.open(out)
             defer { built.discard() }
@@ -124,11 +132,17 @@ final class PromptsCommandTests: XCTestCase {
 
     /// `--seed` is the old spelling of `--prompt-seed`; it is refused with the new one rather than accepted.
     func testTheRetiredSeedOptionIsRefusedNamingPromptSeed() throws {
-        let r = try runCommand(TestPaths.vtv, ["prompts", "export", "--source", "synthetic", "--role", "collect", "--count", "1",
-                                               "--seed", "4", "--out", path("seed.h5")])
+        let r = try runCommand(
+            TestPaths.vtv,
+            [
+                "prompts", "export", "--source", "synthetic", "--role", "collect", "--count", "1",
+                "--seed", "4", "--out", path("seed.h5")
+            ])
         XCTAssertEqual(r.status, 2, r.output)
         XCTAssertTrue(r.stderr.contains("--seed was renamed --prompt-seed"), r.output)
-        XCTAssertFalse(r.stderr.contains("usage: vtv prompts export") && r.stderr.contains("[--seed"), "not shown in usage: \(r.stderr)")
+        XCTAssertFalse(
+            r.stderr.contains("usage: vtv prompts export") && r.stderr.contains("[--seed"),
+            "not shown in usage: \(r.stderr)")
     }
 
     func testExportUnderMpirunWithTwoRanksStoresTheSameContentsAsOneProcess() throws {
@@ -140,8 +154,9 @@ final class PromptsCommandTests: XCTestCase {
 
     func testSyntheticExportUnderThreeRanksWithUnevenSharesMatchesOneProcess() throws {
         let options = ["--count", "4", "--role", "eval", "--canvas-size", "16", "--tasks", "inpaint"]
-        XCTAssertEqual(try export("synthetic:2", options, to: "one.h5"),
-                       try export("synthetic:2", options, to: "three.h5", ranks: 3))
+        XCTAssertEqual(
+            try export("synthetic:2", options, to: "one.h5"),
+            try export("synthetic:2", options, to: "three.h5", ranks: 3))
     }
 
     // MARK: info
@@ -149,8 +164,10 @@ final class PromptsCommandTests: XCTestCase {
     func testInfoDescribesTheFixture() throws {
         let result = try vtv(["prompts", "info", TestPaths.fixtureH5])
         XCTAssertEqual(result.status, 0, result.output)
-        for needle in ["224x224", "prompts: 5", "collect 3, eval 2",
-                       "tasks:   segmentation, lowlight_enhance, identity, inpaint, colorization"] {
+        for needle in [
+            "224x224", "prompts: 5", "collect 3, eval 2",
+            "tasks:   segmentation, lowlight_enhance, identity, inpaint, colorization"
+        ] {
             XCTAssertTrue(result.stdout.contains(needle), "missing '\(needle)' in:\n\(result.output)")
         }
     }

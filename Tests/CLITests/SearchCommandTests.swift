@@ -15,12 +15,20 @@ final class SearchCommandTests: XCTestCase {
     override class func setUp() {
         super.setUp()
         directory = try! TestPaths.temporaryDirectory("search")
-        let convert = try! runCommand(TestPaths.vtv, ["model", "convert", "--mae",
-                                                      TestPaths.officialSmall.appendingPathComponent("checkpoint.pth").path, "--out", model])
+        let convert = try! runCommand(
+            TestPaths.vtv,
+            [
+                "model", "convert", "--mae",
+                TestPaths.officialSmall.appendingPathComponent("checkpoint.pth").path, "--out", model
+            ])
         precondition(convert.status == 0, convert.output)
-        let collect = try! runCommand(TestPaths.vtv, ["collect", "--model", model, "--prompts", TestPaths.fixtureH5,
-                                                      "--role", "collect", "--tasks", "segmentation,colorization", "--out", activations],
-                                      environment: ["VTV_QUIET": "1"])
+        let collect = try! runCommand(
+            TestPaths.vtv,
+            [
+                "collect", "--model", model, "--prompts", TestPaths.fixtureH5,
+                "--role", "collect", "--tasks", "segmentation,colorization", "--out", activations
+            ],
+            environment: ["VTV_QUIET": "1"])
         precondition(collect.status == 0, collect.output)
     }
 
@@ -32,11 +40,15 @@ final class SearchCommandTests: XCTestCase {
     func out(_ name: String) -> String { Self.directory.appendingPathComponent(name).path }
 
     /// A short search on the fixture: prompts 0-2 train, 3-4 held out.
-    func searchArguments(_ name: String, iterations: Int = 20, reward: String = "tokens", task: String = "segmentation") -> [String] {
-        ["search", "--model", Self.model, "--activations", Self.activations, "--prompts", TestPaths.fixtureH5,
-         "--task", task, "--train-prompts", "3", "--eval-prompts", "2", "--iterations", String(iterations),
-         "--samples", "12", "--eval-every", "5", "--checkpoint-every", "5", "--reward", reward, "--mask-seed", "11",
-         "--batch", "4", "--out", out(name)]
+    func searchArguments(_ name: String, iterations: Int = 20, reward: String = "tokens", task: String = "segmentation")
+        -> [String]
+    {
+        [
+            "search", "--model", Self.model, "--activations", Self.activations, "--prompts", TestPaths.fixtureH5,
+            "--task", task, "--train-prompts", "3", "--eval-prompts", "2", "--iterations", String(iterations),
+            "--samples", "12", "--eval-every", "5", "--checkpoint-every", "5", "--reward", reward, "--mask-seed", "11",
+            "--batch", "4", "--out", out(name)
+        ]
     }
 
     func policy(_ name: String) throws -> [Double] {
@@ -54,7 +66,9 @@ final class SearchCommandTests: XCTestCase {
         var policies: [[Double]] = []
         for ranks in [1, 2, 3] {
             let name = "det\(ranks).h5"
-            let r = try runMPI(ranks: ranks, TestPaths.vtv, searchArguments(name), environment: ["VTV_QUIET": "1", "VTV_KEEP_BLAS_CORE": "1"])
+            let r = try runMPI(
+                ranks: ranks, TestPaths.vtv, searchArguments(name),
+                environment: ["VTV_QUIET": "1", "VTV_KEEP_BLAS_CORE": "1"])
             XCTAssertEqual(r.status, 0, r.output)
             policies.append(try policy(name))
         }
@@ -64,34 +78,41 @@ final class SearchCommandTests: XCTestCase {
     }
 
     func testARunKilledOnOneRankResumesToTheUninterruptedPolicy() throws {
-        let reference = try runMPI(ranks: 2, TestPaths.vtv, searchArguments("whole.h5", iterations: 12), environment: ["VTV_QUIET": "1"])
+        let reference = try runMPI(
+            ranks: 2, TestPaths.vtv, searchArguments("whole.h5", iterations: 12), environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(reference.status, 0, reference.output)
 
         // Rank 1 dies by SIGKILL after 7 iterations; the last checkpoint is from iteration 5.
-        let killed = try runMPI(ranks: 2, TestPaths.vtv, searchArguments("killed.h5", iterations: 12),
-                                environment: ["VTV_QUIET": "1", "VTV_FAULT_KILL": "1:7"])
+        let killed = try runMPI(
+            ranks: 2, TestPaths.vtv, searchArguments("killed.h5", iterations: 12),
+            environment: ["VTV_QUIET": "1", "VTV_FAULT_KILL": "1:7"])
         XCTAssertNotEqual(killed.status, 0, "the job must fail when a rank is killed")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out("killed.h5")), "no result from a killed run")
         let checkpoint = try HDF5File.open(out("killed.checkpoint.h5")).root
         XCTAssertEqual(try checkpoint.attribute("iteration"), .int(5))
 
-        let resumed = try runMPI(ranks: 2, TestPaths.vtv, searchArguments("killed.h5", iterations: 12) + ["--resume"],
-                                 environment: ["VTV_QUIET": "1"])
+        let resumed = try runMPI(
+            ranks: 2, TestPaths.vtv, searchArguments("killed.h5", iterations: 12) + ["--resume"],
+            environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(resumed.status, 0, resumed.output)
         XCTAssertTrue(resumed.stdout.contains("resuming"), resumed.output)
         XCTAssertEqual(try policy("killed.h5"), try policy("whole.h5"), "bit-identical after resuming")
         let a = try HDF5File.open(out("killed.h5")).root, b = try HDF5File.open(out("whole.h5")).root
-        XCTAssertEqual(try a.read("probabilities", as: Double.self).values, try b.read("probabilities", as: Double.self).values)
+        XCTAssertEqual(
+            try a.read("probabilities", as: Double.self).values, try b.read("probabilities", as: Double.self).values)
     }
 
     func testARunStartedOnTwoRanksResumesOnThreeToTheSamePolicy() throws {
-        let environment = ["VTV_QUIET": "1", "VTV_KEEP_BLAS_CORE": "1"]  // position-sensitive kernels, as above
-        let reference = try runMPI(ranks: 2, TestPaths.vtv, searchArguments("moved-whole.h5", iterations: 8), environment: environment)
+        let environment = ["VTV_QUIET": "1", "VTV_KEEP_BLAS_CORE": "1"] // position-sensitive kernels, as above
+        let reference = try runMPI(
+            ranks: 2, TestPaths.vtv, searchArguments("moved-whole.h5", iterations: 8), environment: environment)
         XCTAssertEqual(reference.status, 0, reference.output)
-        let first = try runMPI(ranks: 2, TestPaths.vtv, searchArguments("moved.h5", iterations: 5), environment: environment)
+        let first = try runMPI(
+            ranks: 2, TestPaths.vtv, searchArguments("moved.h5", iterations: 5), environment: environment)
         XCTAssertEqual(first.status, 0, first.output)
-        let resumed = try runMPI(ranks: 3, TestPaths.vtv, searchArguments("moved.h5", iterations: 8) + ["--resume"],
-                                 environment: environment)
+        let resumed = try runMPI(
+            ranks: 3, TestPaths.vtv, searchArguments("moved.h5", iterations: 8) + ["--resume"],
+            environment: environment)
         XCTAssertEqual(resumed.status, 0, resumed.output)
         XCTAssertTrue(resumed.stdout.contains("after iteration 5"), resumed.output)
         XCTAssertEqual(try policy("moved.h5"), try policy("moved-whole.h5"))
@@ -107,9 +128,11 @@ final class SearchCommandTests: XCTestCase {
         }
         let even = try runMPI(ranks: 2, TestPaths.vtv, arguments("even.h5"), environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(even.status, 0, even.output)
-        let slowed = try runMPI(ranks: 2, TestPaths.vtv, arguments("slowed.h5"), environment: ["VTV_FAULT_SLOW": "1:25"])
+        let slowed = try runMPI(
+            ranks: 2, TestPaths.vtv, arguments("slowed.h5"), environment: ["VTV_FAULT_SLOW": "1:25"])
         XCTAssertEqual(slowed.status, 0, slowed.output)
-        let last = try XCTUnwrap(slowed.stderr.components(separatedBy: "\n").last { $0.contains("batches per rank ") }, slowed.output)
+        let last = try XCTUnwrap(
+            slowed.stderr.components(separatedBy: "\n").last { $0.contains("batches per rank ") }, slowed.output)
         let split = last.components(separatedBy: "batches per rank ")[1].split(separator: "/").compactMap { Int($0) }
         XCTAssertEqual(split.count, 2, last)
         XCTAssertEqual(split.reduce(0, +), 8, last)
@@ -119,7 +142,7 @@ final class SearchCommandTests: XCTestCase {
 
     func testTheDefaultBatchSplitsTheSamplesEvenlyOverTheRanks() throws {
         var arguments = searchArguments("auto.h5", iterations: 1)
-        arguments.removeSubrange(arguments.firstIndex(of: "--batch")! ... arguments.firstIndex(of: "--batch")! + 1)
+        arguments.removeSubrange(arguments.firstIndex(of: "--batch")!...arguments.firstIndex(of: "--batch")! + 1)
         let r = try runMPI(ranks: 2, TestPaths.vtv, arguments)
         XCTAssertEqual(r.status, 0, r.output)
         XCTAssertTrue(r.stdout.contains("12 masks x 1 iterations in batches of 6"), r.output)
@@ -131,7 +154,8 @@ final class SearchCommandTests: XCTestCase {
         arguments[arguments.firstIndex(of: "--samples")! + 1] = "4"
         let r = try runMPI(ranks: 2, TestPaths.vtv, arguments)
         XCTAssertEqual(r.status, 0, r.output)
-        XCTAssertTrue(r.stdout.contains("only 1 of 2 ranks get work; use --batch 2 or fewer, or --batch auto"), r.output)
+        XCTAssertTrue(
+            r.stdout.contains("only 1 of 2 ranks get work; use --batch 2 or fewer, or --batch auto"), r.output)
         arguments[arguments.firstIndex(of: "--samples")! + 1] = "2"
         arguments[arguments.firstIndex(of: "--batch")! + 1] = "1"
         let few = try runMPI(ranks: 3, TestPaths.vtv, arguments)
@@ -140,15 +164,18 @@ final class SearchCommandTests: XCTestCase {
     }
 
     func testSIGTERMWritesACheckpointThatResumesExactly() throws {
-        let reference = try runCommand(TestPaths.vtv, searchArguments("plain.h5", iterations: 9), environment: ["VTV_QUIET": "1"])
+        let reference = try runCommand(
+            TestPaths.vtv, searchArguments("plain.h5", iterations: 9), environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(reference.status, 0, reference.output)
-        let stopped = try runCommand(TestPaths.vtv, searchArguments("stopped.h5", iterations: 9),
-                                     environment: ["VTV_QUIET": "1", "VTV_FAULT_SIGNAL": "3"])
+        let stopped = try runCommand(
+            TestPaths.vtv, searchArguments("stopped.h5", iterations: 9),
+            environment: ["VTV_QUIET": "1", "VTV_FAULT_SIGNAL": "3"])
         XCTAssertEqual(stopped.status, 130, stopped.output)
         XCTAssertTrue(stopped.stdout.contains("stopped by a signal after iteration 3"), stopped.output)
         XCTAssertEqual(try HDF5File.open(out("stopped.checkpoint.h5")).root.attribute("iteration"), .int(3))
-        let resumed = try runCommand(TestPaths.vtv, searchArguments("stopped.h5", iterations: 9) + ["--resume"],
-                                     environment: ["VTV_QUIET": "1"])
+        let resumed = try runCommand(
+            TestPaths.vtv, searchArguments("stopped.h5", iterations: 9) + ["--resume"],
+            environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(resumed.status, 0, resumed.output)
         XCTAssertEqual(try policy("stopped.h5"), try policy("plain.h5"))
     }
@@ -156,8 +183,9 @@ final class SearchCommandTests: XCTestCase {
     func testOutputsHoldTheChosenVariablesTheLogAndTheFigures() throws {
         var arguments = searchArguments("full.h5", iterations: 5, reward: "pixel") + ["--plots"]
         arguments[arguments.firstIndex(of: "--samples")! + 1] = "4"
-        let r = try runCommand(TestPaths.vtv, arguments,
-                               environment: ["VTV_QUIET": "1"])
+        let r = try runCommand(
+            TestPaths.vtv, arguments,
+            environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(r.status, 0, r.output)
         let tv = try HDF5File.open(out("full.h5")).root
         XCTAssertEqual(try tv.attribute("format"), .string("vtv-taskvectors"))
@@ -165,7 +193,9 @@ final class SearchCommandTests: XCTestCase {
         let variables = try tv.read("variables", as: Int32.self).values.map(Int.init)
         XCTAssertEqual(variables, probabilities.indices.filter { probabilities[$0] > 0.5 })
         XCTAssertEqual(try tv.attribute("final_selection"), .string("threshold"), "the default rule is recorded")
-        let log = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("full.json")))) as! [String: Any]
+        let log =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("full.json"))))
+            as! [String: Any]
         XCTAssertEqual((log["finalSelection"] as? [String: Any])?["rule"] as? String, "threshold")
         XCTAssertEqual((log["iterations"] as! [Any]).count, 5)
         XCTAssertEqual((log["evaluations"] as! [Any]).count, 1)
@@ -182,8 +212,9 @@ final class SearchCommandTests: XCTestCase {
     /// (`RandomStream` named "final patch set" under the mask seed 11, Sources/Model/Random.swift,
     /// rewritten below from its definition); the rule and its seed are in the file and the log.
     func testTheFinalSampleIsOneDrawFromTheBestPolicyAndIsRecorded() throws {
-        let r = try runCommand(TestPaths.vtv, searchArguments("sampled.h5", iterations: 5) + ["--final", "sample"],
-                               environment: ["VTV_QUIET": "1"])
+        let r = try runCommand(
+            TestPaths.vtv, searchArguments("sampled.h5", iterations: 5) + ["--final", "sample"],
+            environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(r.status, 0, r.output)
         XCTAssertTrue(r.stdout.contains("by one Bernoulli sample (seed 11)"), r.output)
         let tv = try HDF5File.open(out("sampled.h5")).root
@@ -195,10 +226,13 @@ final class SearchCommandTests: XCTestCase {
         }
         XCTAssertEqual(variables, drawn)
         XCTAssertFalse(drawn.isEmpty, "after 5 iterations every p is near sigmoid(-1) = 0.27: a sample takes some")
-        XCTAssertNotEqual(drawn, probabilities.indices.filter { probabilities[$0] > 0.5 }, "the sample is not the threshold")
+        XCTAssertNotEqual(
+            drawn, probabilities.indices.filter { probabilities[$0] > 0.5 }, "the sample is not the threshold")
         XCTAssertEqual(try tv.attribute("final_selection"), .string("sample"))
         XCTAssertEqual(try tv.attribute("final_seed"), .int(11))
-        let log = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("sampled.json")))) as! [String: Any]
+        let log =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("sampled.json"))))
+            as! [String: Any]
         let selection = try XCTUnwrap(log["finalSelection"] as? [String: Any])
         XCTAssertEqual(selection["rule"] as? String, "sample")
         XCTAssertEqual(selection["seed"] as? Int, 11)
@@ -236,11 +270,13 @@ final class SearchCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out("seed.h5")))
         let withFile = try runCommand(TestPaths.vtv, searchArguments("seed.h5", iterations: 1) + ["--prompt-seed", "3"])
         XCTAssertEqual(withFile.status, 2, withFile.output)
-        XCTAssertTrue(withFile.stderr.contains("--prompt-seed and --canvas-size apply to generated prompts"), withFile.output)
+        XCTAssertTrue(
+            withFile.stderr.contains("--prompt-seed and --canvas-size apply to generated prompts"), withFile.output)
     }
 
     func testMultiTaskSearchWritesOneFilePerTask() throws {
-        let r = try runCommand(TestPaths.vtv, searchArguments("multi.h5", iterations: 2, task: "all"), environment: ["VTV_QUIET": "1"])
+        let r = try runCommand(
+            TestPaths.vtv, searchArguments("multi.h5", iterations: 2, task: "all"), environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(r.status, 0, r.output)
         for task in ["segmentation", "colorization"] {
             let tv = try HDF5File.open(out("multi-\(task).h5")).root
@@ -249,7 +285,8 @@ final class SearchCommandTests: XCTestCase {
     }
 
     func testResumingWithOtherSettingsIsRefused() throws {
-        let first = try runCommand(TestPaths.vtv, searchArguments("other.h5", iterations: 5), environment: ["VTV_QUIET": "1"])
+        let first = try runCommand(
+            TestPaths.vtv, searchArguments("other.h5", iterations: 5), environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(first.status, 0, first.output)
         var changed = searchArguments("other.h5", iterations: 10) + ["--resume"]
         changed[changed.firstIndex(of: "--mask-seed")! + 1] = "12"
@@ -262,17 +299,22 @@ final class SearchCommandTests: XCTestCase {
     /// key (a checkpoint of the paper's batch baseline does not resume under it) and changes the
     /// policy that the same masks and losses give.
     func testThePromptBaselineIsRecordedAndChangesThePolicy() throws {
-        let batch = try runCommand(TestPaths.vtv, searchArguments("baseline-batch.h5", iterations: 5), environment: ["VTV_QUIET": "1"])
+        let batch = try runCommand(
+            TestPaths.vtv, searchArguments("baseline-batch.h5", iterations: 5), environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(batch.status, 0, batch.output)
-        let refused = try runCommand(TestPaths.vtv, searchArguments("baseline-batch.h5", iterations: 10) + ["--resume", "--baseline", "prompt"])
+        let refused = try runCommand(
+            TestPaths.vtv, searchArguments("baseline-batch.h5", iterations: 10) + ["--resume", "--baseline", "prompt"])
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.stderr.contains("other settings"), refused.output)
 
-        let prompt = try runCommand(TestPaths.vtv, searchArguments("baseline-prompt.h5", iterations: 5) + ["--baseline", "prompt"],
-                                    environment: ["VTV_QUIET": "1"])
+        let prompt = try runCommand(
+            TestPaths.vtv, searchArguments("baseline-prompt.h5", iterations: 5) + ["--baseline", "prompt"],
+            environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(prompt.status, 0, prompt.output)
         XCTAssertNotEqual(try policy("baseline-batch.h5"), try policy("baseline-prompt.h5"))
-        let log = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("baseline-prompt.json")))) as! [String: Any]
+        let log =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("baseline-prompt.json"))))
+            as! [String: Any]
         XCTAssertEqual((log["settings"] as! [String: Any])["baseline"] as? String, "prompt")
         guard case .string(let origin) = try HDF5File.open(out("baseline-prompt.h5")).root.attribute("origin") else {
             return XCTFail("no origin string")
@@ -290,7 +332,8 @@ final class SearchCommandTests: XCTestCase {
 
     func testActivationsFromAnotherModelAreRefused() throws {
         let other = out("other-model.h5")
-        let initialize = try runCommand(TestPaths.vtv, ["model", "init", "--config", "tiny", "--seed", "3", "--out", other])
+        let initialize = try runCommand(
+            TestPaths.vtv, ["model", "init", "--config", "tiny", "--seed", "3", "--out", other])
         XCTAssertEqual(initialize.status, 0, initialize.output)
         var arguments = searchArguments("x.h5", iterations: 1)
         arguments[arguments.firstIndex(of: "--model")! + 1] = other
@@ -312,11 +355,16 @@ final class SearchCommandTests: XCTestCase {
         try recoverPlantedHeads(name: "recovered-prompt", baseline: "prompt")
     }
 
-    func recoverPlantedHeads(name: String, baseline: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    func recoverPlantedHeads(name: String, baseline: String, file: StaticString = #filePath, line: UInt = #line) throws
+    {
         let planted = [1, 4, 6, 9, 12, 14, 17, 19]
-        let make = try runCommand(TestPaths.vtv, ["taskvectors", "make", "--model", Self.model, "--activations", Self.activations,
-                                                  "--task", "segmentation", "--granularity", "0",
-                                                  "--variables", planted.map(String.init).joined(separator: ","), "--out", out("\(name)-planted.h5")])
+        let make = try runCommand(
+            TestPaths.vtv,
+            [
+                "taskvectors", "make", "--model", Self.model, "--activations", Self.activations,
+                "--task", "segmentation", "--granularity", "0",
+                "--variables", planted.map(String.init).joined(separator: ","), "--out", out("\(name)-planted.h5")
+            ])
         XCTAssertEqual(make.status, 0, make.output, file: file, line: line)
         var arguments = searchArguments("\(name).h5", iterations: 50) + ["--baseline", baseline]
         arguments[arguments.firstIndex(of: "--samples")! + 1] = "32"
@@ -325,14 +373,18 @@ final class SearchCommandTests: XCTestCase {
         let r = try runMPI(ranks: 2, TestPaths.vtv, arguments, environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(r.status, 0, r.output, file: file, line: line)
 
-        let log = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("\(name).json")))) as! [String: Any]
+        let log =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("\(name).json"))))
+            as! [String: Any]
         let plantedLoss = log["plantedLoss"] as! Double, bestLoss = log["bestLoss"] as! Double
         let startLoss = ((log["iterations"] as! [[String: Any]])[0]["lossMean"] as! Double)
-        XCTAssertGreaterThan(startLoss - bestLoss, 0.5 * (startLoss - plantedLoss),
-                             "start \(startLoss), best \(bestLoss), planted \(plantedLoss)", file: file, line: line)
+        XCTAssertGreaterThan(
+            startLoss - bestLoss, 0.5 * (startLoss - plantedLoss),
+            "start \(startLoss), best \(bestLoss), planted \(plantedLoss)", file: file, line: line)
         let p = try HDF5File.open(out("\(name).h5")).root.read("probabilities", as: Double.self).values
         let top = Set(p.indices.sorted { p[$0] > p[$1] }.prefix(8))
-        XCTAssertGreaterThanOrEqual(top.intersection(planted).count, 5, "top 8 by probability: \(top.sorted()), p = \(p)",
-                                     file: file, line: line)
+        XCTAssertGreaterThanOrEqual(
+            top.intersection(planted).count, 5, "top 8 by probability: \(top.sorted()), p = \(p)",
+            file: file, line: line)
     }
 }

@@ -17,9 +17,13 @@ final class SharedWeightsTests: XCTestCase {
     override class func setUp() {
         super.setUp()
         directory = try! TestPaths.temporaryDirectory("shared-weights")
-        let collect = try! runCommand(TestPaths.vtv, ["collect", "--model", fixture, "--prompts", fixture, "--role", "collect",
-                                                      "--tasks", "segmentation", "--out", path("a.h5")],
-                                      environment: ["VTV_QUIET": "1"])
+        let collect = try! runCommand(
+            TestPaths.vtv,
+            [
+                "collect", "--model", fixture, "--prompts", fixture, "--role", "collect",
+                "--tasks", "segmentation", "--out", path("a.h5")
+            ],
+            environment: ["VTV_QUIET": "1"])
         precondition(collect.status == 0, collect.output)
     }
 
@@ -30,15 +34,18 @@ final class SharedWeightsTests: XCTestCase {
 
     func run(ranks: Int, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
         let env = environment.merging(["VTV_QUIET": "1"]) { a, _ in a }
-        return ranks == 1 ? try runCommand(TestPaths.vtv, arguments, environment: env)
+        return ranks == 1
+            ? try runCommand(TestPaths.vtv, arguments, environment: env)
             : try runMPI(ranks: ranks, TestPaths.vtv, arguments, environment: env)
     }
 
     /// Pixel reward, so every sample runs the VQGAN decoder's Winograd filters as well as the MAE's packed panels.
     func searchArguments(_ name: String) -> [String] {
-        ["search", "--model", Self.fixture, "--activations", Self.path("a.h5"), "--prompts", Self.fixture,
-         "--task", "segmentation", "--train-prompts", "3", "--eval-prompts", "2", "--iterations", "3",
-         "--samples", "8", "--eval-every", "2", "--reward", "pixel", "--batch", "2", "--out", Self.path(name)]
+        [
+            "search", "--model", Self.fixture, "--activations", Self.path("a.h5"), "--prompts", Self.fixture,
+            "--task", "segmentation", "--train-prompts", "3", "--eval-prompts", "2", "--iterations", "3",
+            "--samples", "8", "--eval-every", "2", "--reward", "pixel", "--batch", "2", "--out", Self.path(name)
+        ]
     }
 
     func testASearchOnTwoRanksIsBitIdenticalWithSharedAndPrivateWeights() throws {
@@ -62,16 +69,22 @@ final class SharedWeightsTests: XCTestCase {
         let data = try Data(contentsOf: URL(fileURLWithPath: Self.path(name)))
         let log = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
         let iterations = try XCTUnwrap(log["iterations"] as? [[String: Any]])
-        let losses = try iterations.map { [try XCTUnwrap($0["lossMean"] as? Double), try XCTUnwrap($0["lossStd"] as? Double)] }
+        let losses = try iterations.map {
+            [try XCTUnwrap($0["lossMean"] as? Double), try XCTUnwrap($0["lossStd"] as? Double)]
+        }
         return (losses, try XCTUnwrap(log["bestLoss"] as? Double))
     }
 
     func testAnEvaluationOnTwoRanksIsBitIdenticalWithSharedAndPrivateWeights() throws {
         var reports: [[String: Any]] = []
         for (out, environment) in [("eval-shared", [String: String]()), ("eval-private", Self.privateCopies)] {
-            let r = try run(ranks: 2, ["eval", "--model", Self.fixture, "--prompts", Self.fixture, "--role", "eval",
-                                       "--tasks", "segmentation,inpaint", "--grid", "0", "--out", Self.path(out)],
-                            environment: environment)
+            let r = try run(
+                ranks: 2,
+                [
+                    "eval", "--model", Self.fixture, "--prompts", Self.fixture, "--role", "eval",
+                    "--tasks", "segmentation,inpaint", "--grid", "0", "--out", Self.path(out)
+                ],
+                environment: environment)
             XCTAssertEqual(r.status, 0, r.output)
             let data = try Data(contentsOf: URL(fileURLWithPath: Self.path(out) + "/report.json"))
             reports.append(try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any]))
@@ -99,7 +112,7 @@ final class SharedWeightsTests: XCTestCase {
             (2, [:], "one copy of the weights per node"),
             (2, Self.privateCopies, "one copy of the weights per rank"),
             (2, ["VTV_PRIVATE_WEIGHTS": "0"], "one copy of the weights per node"),
-            (1, [:], "one copy of the weights per rank"),
+            (1, [:], "one copy of the weights per rank")
         ]
         for c in cases {
             let r = try run(ranks: c.ranks, arguments, environment: c.environment)
@@ -117,7 +130,8 @@ final class SharedWeightsTests: XCTestCase {
         let file = try HDF5File.open(broken, writable: true)
         try file.root.remove("weights/blocks.0.attn.proj.bias")
         try file.commit()
-        let r = try run(ranks: 2, ["collect", "--model", broken, "--prompts", Self.fixture, "--out", Self.path("never.h5")])
+        let r = try run(
+            ranks: 2, ["collect", "--model", broken, "--prompts", Self.fixture, "--out", Self.path("never.h5")])
         XCTAssertNotEqual(r.status, 0, r.output)
         XCTAssertTrue(r.output.contains("blocks.0.attn.proj.bias"), r.output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: Self.path("never.h5")))

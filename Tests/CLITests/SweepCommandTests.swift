@@ -16,8 +16,10 @@ final class SweepCommandTests: XCTestCase {
 
     /// Tiny searches: prompts 0-2 train, 3-4 held out, 8 iterations of 12 masks in batches of 4
     /// (a fixed batch: the same files on any number of ranks), checkpoints every 2 iterations.
-    static let shared = ["--train-prompts", "3", "--eval-prompts", "2", "--iterations", "8", "--samples", "12",
-                         "--eval-every", "4", "--checkpoint-every", "2", "--batch", "4"]
+    static let shared = [
+        "--train-prompts", "3", "--eval-prompts", "2", "--iterations", "8", "--samples", "12",
+        "--eval-every", "4", "--checkpoint-every", "2", "--batch", "4"
+    ]
 
     static var inputs: [String] {
         ["--model", model, "--activations", activations, "--prompts", TestPaths.fixtureH5] + shared
@@ -26,17 +28,29 @@ final class SweepCommandTests: XCTestCase {
     override class func setUp() {
         super.setUp()
         directory = try! TestPaths.temporaryDirectory("sweep")
-        let convert = try! runCommand(TestPaths.vtv, ["model", "convert", "--mae",
-                                                      TestPaths.officialSmall.appendingPathComponent("checkpoint.pth").path, "--out", model])
+        let convert = try! runCommand(
+            TestPaths.vtv,
+            [
+                "model", "convert", "--mae",
+                TestPaths.officialSmall.appendingPathComponent("checkpoint.pth").path, "--out", model
+            ])
         precondition(convert.status == 0, convert.output)
-        let collect = try! runCommand(TestPaths.vtv, ["collect", "--model", model, "--prompts", TestPaths.fixtureH5,
-                                                      "--role", "collect", "--tasks", "segmentation", "--out", activations],
-                                      environment: ["VTV_QUIET": "1"])
+        let collect = try! runCommand(
+            TestPaths.vtv,
+            [
+                "collect", "--model", model, "--prompts", TestPaths.fixtureH5,
+                "--role", "collect", "--tasks", "segmentation", "--out", activations
+            ],
+            environment: ["VTV_QUIET": "1"])
         precondition(collect.status == 0, collect.output)
         for seed in seeds {
-            let alone = try! runCommand(TestPaths.vtv, ["search"] + inputs + ["--task", "segmentation", "--reward", "tokens",
-                                                                              "--mask-seed", String(seed), "--out", reference(seed)],
-                                        environment: ["VTV_QUIET": "1"])
+            let alone = try! runCommand(
+                TestPaths.vtv,
+                ["search"] + inputs + [
+                    "--task", "segmentation", "--reward", "tokens",
+                    "--mask-seed", String(seed), "--out", reference(seed)
+                ],
+                environment: ["VTV_QUIET": "1"])
             precondition(alone.status == 0, alone.output)
         }
     }
@@ -50,15 +64,19 @@ final class SweepCommandTests: XCTestCase {
     func folder(_ name: String) -> String { Self.directory.appendingPathComponent(name).path }
 
     func sweepArguments(_ name: String, seeds: [Int] = SweepCommandTests.seeds, reward: String = "tokens") -> [String] {
-        ["sweep"] + Self.inputs + ["--task", "segmentation", "--reward", reward,
-                                   "--mask-seed", seeds.map(String.init).joined(separator: ","), "--out", folder(name)]
+        ["sweep"] + Self.inputs + [
+            "--task", "segmentation", "--reward", reward,
+            "--mask-seed", seeds.map(String.init).joined(separator: ","), "--out", folder(name)
+        ]
     }
 
     /// The policy logits of a search's checkpoint and the probabilities of its task vectors.
     func results(_ path: String) throws -> (logits: [Double], probabilities: [Double]) {
         let checkpoint = path.replacingOccurrences(of: ".h5", with: ".checkpoint.h5")
-        return (try HDF5File.open(checkpoint).root.read("policy_logits", as: Double.self).values,
-                try HDF5File.open(path).root.read("probabilities", as: Double.self).values)
+        return (
+            try HDF5File.open(checkpoint).root.read("policy_logits", as: Double.self).values,
+            try HDF5File.open(path).root.read("probabilities", as: Double.self).values
+        )
     }
 
     func assertEachRunEqualsItsSearchAlone(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
@@ -66,7 +84,8 @@ final class SweepCommandTests: XCTestCase {
             let swept = try results(folder(name) + "/segmentation-seed\(seed)-g1-tokens.h5")
             let alone = try results(Self.reference(seed))
             XCTAssertEqual(swept.logits, alone.logits, "seed \(seed): policy logits", file: file, line: line)
-            XCTAssertEqual(swept.probabilities, alone.probabilities, "seed \(seed): probabilities", file: file, line: line)
+            XCTAssertEqual(
+                swept.probabilities, alone.probabilities, "seed \(seed): probabilities", file: file, line: line)
         }
     }
 
@@ -89,8 +108,9 @@ final class SweepCommandTests: XCTestCase {
     /// `--final sample` reaches every run of a sweep, each sample keyed by the run's own mask seed
     /// (recorded in its file), and the policies are those of the searches alone.
     func testEveryRunTakesItsFinalSampleUnderItsOwnMaskSeed() throws {
-        let r = try runCommand(TestPaths.vtv, sweepArguments("sampled", seeds: [11, 12]) + ["--final", "sample"],
-                               environment: ["VTV_QUIET": "1"])
+        let r = try runCommand(
+            TestPaths.vtv, sweepArguments("sampled", seeds: [11, 12]) + ["--final", "sample"],
+            environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(r.status, 0, r.output)
         for seed in [11, 12] {
             let path = folder("sampled") + "/segmentation-seed\(seed)-g1-tokens.h5"
@@ -112,8 +132,9 @@ final class SweepCommandTests: XCTestCase {
     func testMoreSearchesThanRanksRunOneAfterAnother() throws {
         let r = try runMPI(ranks: 2, TestPaths.vtv, sweepArguments("fewer"))
         XCTAssertEqual(r.status, 0, r.output)
-        XCTAssertTrue(r.stdout.contains("group 0, ranks 0...0: segmentation-seed11-g1-tokens, segmentation-seed13-g1-tokens"),
-                      r.output)
+        XCTAssertTrue(
+            r.stdout.contains("group 0, ranks 0...0: segmentation-seed11-g1-tokens, segmentation-seed13-g1-tokens"),
+            r.output)
         XCTAssertFalse(r.stderr.contains("search ["), "the searches' own progress bars stay silent: \(r.stderr)")
         XCTAssertTrue(r.stderr.contains("sweep ["), "world rank 0 prints the sweep's line: \(r.stderr)")
         try assertEachRunEqualsItsSearchAlone("fewer")
@@ -132,11 +153,13 @@ final class SweepCommandTests: XCTestCase {
     /// SIGTERM after 3 iterations: the running searches checkpoint, the one waiting never starts;
     /// --resume finishes all three as if nothing had happened.
     func testASweepStoppedBySIGTERMResumesToTheSameResults() throws {
-        let stopped = try runMPI(ranks: 2, TestPaths.vtv, sweepArguments("stopped"),
-                                 environment: ["VTV_QUIET": "1", "VTV_FAULT_SIGNAL": "3"])
+        let stopped = try runMPI(
+            ranks: 2, TestPaths.vtv, sweepArguments("stopped"),
+            environment: ["VTV_QUIET": "1", "VTV_FAULT_SIGNAL": "3"])
         XCTAssertEqual(stopped.status, 130, stopped.output)
         XCTAssertEqual(try summary("stopped").map { $0["status"] as? String }, ["stopped", "stopped", "stopped"])
-        let resumed = try runMPI(ranks: 2, TestPaths.vtv, sweepArguments("stopped") + ["--resume"], environment: ["VTV_QUIET": "1"])
+        let resumed = try runMPI(
+            ranks: 2, TestPaths.vtv, sweepArguments("stopped") + ["--resume"], environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(resumed.status, 0, resumed.output)
         try assertEachRunEqualsItsSearchAlone("stopped")
     }
@@ -144,11 +167,13 @@ final class SweepCommandTests: XCTestCase {
     /// Rank 1 killed by SIGKILL after 5 iterations of its search ends the job; --resume (on another
     /// number of ranks) skips whatever finished and continues the rest from their checkpoints.
     func testASweepKilledOnOneRankResumesToTheSameResults() throws {
-        let killed = try runMPI(ranks: 3, TestPaths.vtv, sweepArguments("killed"),
-                                environment: ["VTV_QUIET": "1", "VTV_FAULT_KILL": "1:5"])
+        let killed = try runMPI(
+            ranks: 3, TestPaths.vtv, sweepArguments("killed"),
+            environment: ["VTV_QUIET": "1", "VTV_FAULT_KILL": "1:5"])
         XCTAssertNotEqual(killed.status, 0, "the job must fail when a rank is killed")
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder("killed") + "/segmentation-seed12-g1-tokens.h5"))
-        let resumed = try runMPI(ranks: 2, TestPaths.vtv, sweepArguments("killed") + ["--resume"], environment: ["VTV_QUIET": "1"])
+        let resumed = try runMPI(
+            ranks: 2, TestPaths.vtv, sweepArguments("killed") + ["--resume"], environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(resumed.status, 0, resumed.output)
         try assertEachRunEqualsItsSearchAlone("killed")
         let statuses = try summary("killed").map { $0["status"] as? String }
@@ -156,10 +181,12 @@ final class SweepCommandTests: XCTestCase {
     }
 
     func testFinishedSearchesAreSkippedOnResume() throws {
-        let first = try runMPI(ranks: 2, TestPaths.vtv, sweepArguments("done", seeds: [11]), environment: ["VTV_QUIET": "1"])
+        let first = try runMPI(
+            ranks: 2, TestPaths.vtv, sweepArguments("done", seeds: [11]), environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(first.status, 0, first.output)
-        let again = try runMPI(ranks: 2, TestPaths.vtv, sweepArguments("done", seeds: [11]) + ["--resume"],
-                               environment: ["VTV_QUIET": "1"])
+        let again = try runMPI(
+            ranks: 2, TestPaths.vtv, sweepArguments("done", seeds: [11]) + ["--resume"],
+            environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(again.status, 0, again.output)
         XCTAssertTrue(again.stdout.contains("0 finished, 1 finished before"), again.output)
         XCTAssertEqual(try summary("done").first?["status"] as? String, "skipped")

@@ -66,7 +66,8 @@ final class UsageTests: XCTestCase {
             XCTAssertFalse(help.contains("--seed "), "\(command) shows the retired --seed: \(help)")
         }
         for command in [["search"], ["sweep"]] {
-            XCTAssertTrue(try runCommand(TestPaths.vtv, command + ["--help"]).stdout.contains("--mask-seed N"), "\(command)")
+            XCTAssertTrue(
+                try runCommand(TestPaths.vtv, command + ["--help"]).stdout.contains("--mask-seed N"), "\(command)")
         }
         for command in [["model", "init"], ["bench", "forward"], ["bench", "vqgan"], ["bench", "search"]] {
             XCTAssertTrue(try runCommand(TestPaths.vtv, command + ["--help"]).stdout.contains("--seed N"), "\(command)")

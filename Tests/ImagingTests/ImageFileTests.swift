@@ -73,7 +73,8 @@ final class ImageFileTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         let misnamed = dir.appendingPathComponent("actually_a_jpeg.png")
         try Data(PillowFixtures.bytes("decode_baseline.jpg")).write(to: misnamed)
-        XCTAssertEqual(try ImageFile.read(misnamed.path), try ImageFile.read(PillowFixtures.path("decode_baseline.jpg")))
+        XCTAssertEqual(
+            try ImageFile.read(misnamed.path), try ImageFile.read(PillowFixtures.path("decode_baseline.jpg")))
     }
 
     func testTruncatedJPEGThrowsCorruptErrorNamingTheFile() throws {
@@ -89,8 +90,8 @@ final class ImageFileTests: XCTestCase {
     func testAJPEGWhoseHeaderClaimsMorePixelsThanPillowAcceptsIsRefusedBeforeDecoding() throws {
         // The start-of-frame segment (0xFFC0 or 0xFFC2) holds height and width after its length and precision.
         var bytes = try PillowFixtures.bytes("decode_baseline.jpg")
-        let sof = (0 ..< bytes.count - 9).first { bytes[$0] == 0xFF && (bytes[$0 + 1] == 0xC0 || bytes[$0 + 1] == 0xC2) }!
-        bytes.replaceSubrange(sof + 5 ..< sof + 9, with: [0x75, 0x30, 0x75, 0x30])  // 30000 x 30000
+        let sof = (0..<bytes.count - 9).first { bytes[$0] == 0xFF && (bytes[$0 + 1] == 0xC0 || bytes[$0 + 1] == 0xC2) }!
+        bytes.replaceSubrange(sof + 5..<sof + 9, with: [0x75, 0x30, 0x75, 0x30]) // 30000 x 30000
         let started = Date()
         XCTAssertThrowsError(try ImageFile.decode(bytes, name: "bomb.jpg")) { error in
             guard case ImageCodecError.unsupported(file: "bomb.jpg", format: "JPEG", let detail) = error else {
@@ -103,7 +104,7 @@ final class ImageFileTests: XCTestCase {
 
     func testCorruptPNGThrowsCorruptErrorNamingTheFile() throws {
         var bytes = try PillowFixtures.bytes("src_small.png")
-        bytes[bytes.count / 2] ^= 0xFF  // breaks the IDAT CRC
+        bytes[bytes.count / 2] ^= 0xFF // breaks the IDAT CRC
         XCTAssertThrowsError(try ImageFile.decode(bytes, name: "flipped.png")) { error in
             guard case ImageCodecError.corrupt(file: "flipped.png", format: "PNG", _) = error else {
                 return XCTFail("unexpected \(error)")
@@ -120,7 +121,8 @@ final class ImageFileTests: XCTestCase {
 
     func testMissingFileThrowsUnreadableNamingThePath() {
         XCTAssertThrowsError(try ImageFile.read("/nonexistent/vtv/missing.jpg")) { error in
-            XCTAssertEqual(error as? ImageCodecError, .unreadable(file: "/nonexistent/vtv/missing.jpg", reason: "no such file"))
+            XCTAssertEqual(
+                error as? ImageCodecError, .unreadable(file: "/nonexistent/vtv/missing.jpg", reason: "no such file"))
         }
     }
 

@@ -1,29 +1,37 @@
 import Foundation
-@testable import Imaging
 import TestSupport
 import XCTest
+
+@testable import Imaging
 
 /// Reference outputs written by tools/pil/make_resize_fixtures.py (Pillow) into Tests/Fixtures/pil.
 enum PillowFixtures {
     static let folder = TestPaths.packageRoot.appendingPathComponent("Tests/Fixtures/pil")
     static func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
-    static func bytes(_ name: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: folder.appendingPathComponent(name))) }
+    static func bytes(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: folder.appendingPathComponent(name)))
+    }
     static func floats(_ name: String) throws -> [Float] {
         try bytes(name).withUnsafeBytes { raw in
-            (0..<raw.count / 4).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            (0..<raw.count / 4).map {
+                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)))
+            }
         }
     }
 }
 
 final class PillowResizeTests: XCTestCase {
     /// Resizes `src_<source>.png` and compares with Pillow's `resize_<name>.png` sample by sample.
-    private func assertMatchesPillow(_ name: String, source: String, width: Int, height: Int,
-                                     filter: ResampleFilter, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertMatchesPillow(
+        _ name: String, source: String, width: Int, height: Int,
+        filter: ResampleFilter, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let src = try ImageFile.read(PillowFixtures.path("src_\(source).png"))
         let expected = try ImageFile.read(PillowFixtures.path("resize_\(name).png"))
         let got = src.resized(width: width, height: height, filter: filter)
-        XCTAssertEqual([got.width, got.height, got.channels], [expected.width, expected.height, expected.channels],
-                       file: file, line: line)
+        XCTAssertEqual(
+            [got.width, got.height, got.channels], [expected.width, expected.height, expected.channels],
+            file: file, line: line)
         let maxDiff = zip(got.pixels, expected.pixels).map { abs(Int($0) - Int($1)) }.max() ?? 0
         let differing = zip(got.pixels, expected.pixels).filter { $0 != $1 }.count
         XCTAssertEqual(maxDiff, 0, "\(name): \(differing) samples differ, by up to \(maxDiff)", file: file, line: line)
@@ -59,8 +67,10 @@ final class PillowResizeTests: XCTestCase {
     }
 
     func testFloatModeResizeMatchesPillowModeF() throws {
-        for (name, source, w, h, filter) in [("gray_f_to_111", "gray", 111, 111, ResampleFilter.bicubic),
-                                            ("odd_f_mixed", "odd", 40, 83, ResampleFilter.bilinear)] {
+        for (name, source, w, h, filter) in [
+            ("gray_f_to_111", "gray", 111, 111, ResampleFilter.bicubic),
+            ("odd_f_mixed", "odd", 40, 83, ResampleFilter.bilinear)
+        ] {
             let gray = try ImageFile.read(PillowFixtures.path("src_\(source).png")).luma()
             let plane = FloatPlane(width: gray.width, height: gray.height, values: gray.pixels.map { Float($0) / 255 })
             let got = plane.resized(width: w, height: h, filter: filter)
@@ -94,14 +104,14 @@ final class PillowResizeTests: XCTestCase {
         func order(_ inW: Int, _ inH: Int, _ outW: Int, _ outH: Int) -> ResamplePassOrder {
             ResamplePassOrder(inWidth: inW, inHeight: inH, outWidth: outW, outHeight: outH)
         }
-        XCTAssertEqual(order(240, 500, 111, 111), .verticalFirst)    // 389 > 2 * 129
-        XCTAssertEqual(order(375, 500, 111, 111), .horizontalFirst)  // 389 < 2 * 264
+        XCTAssertEqual(order(240, 500, 111, 111), .verticalFirst) // 389 > 2 * 129
+        XCTAssertEqual(order(375, 500, 111, 111), .horizontalFirst) // 389 < 2 * 264
         XCTAssertEqual(order(500, 375, 111, 111), .horizontalFirst)
-        XCTAssertEqual(order(10, 60, 55, 55), .verticalFirst)        // the width grows: 5 > -90
-        XCTAssertEqual(order(121, 131, 111, 111), .horizontalFirst)  // 20 == 2 * 10: not more
-        XCTAssertEqual(order(120, 131, 111, 111), .verticalFirst)    // 20 > 2 * 9
-        XCTAssertEqual(order(30, 40, 111, 111), .horizontalFirst)    // growing
-        XCTAssertEqual(order(64, 64, 64, 31), .verticalFirst)        // only the vertical pass runs anyway
+        XCTAssertEqual(order(10, 60, 55, 55), .verticalFirst) // the width grows: 5 > -90
+        XCTAssertEqual(order(121, 131, 111, 111), .horizontalFirst) // 20 == 2 * 10: not more
+        XCTAssertEqual(order(120, 131, 111, 111), .verticalFirst) // 20 > 2 * 9
+        XCTAssertEqual(order(30, 40, 111, 111), .horizontalFirst) // growing
+        XCTAssertEqual(order(64, 64, 64, 31), .verticalFirst) // only the vertical pass runs anyway
     }
 
     func testResizingToTheSameSizeReturnsTheImageUnchanged() throws {

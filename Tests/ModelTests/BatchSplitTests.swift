@@ -1,5 +1,6 @@
-@testable import Model
 import XCTest
+
+@testable import Model
 
 /// How a batch is shared between threads: contiguous, non-empty, balanced by FLOPs.
 final class BatchSplitTests: XCTestCase {
@@ -55,12 +56,18 @@ final class BatchSplitTests: XCTestCase {
     func testASharedRecorderIsDetected() {
         let recorder = HeadRecorder(configuration: .tiny, mode: .zeroShot)
         let canvas = [Float](repeating: 0, count: 3)
-        XCTAssertTrue(BatchSplit.sharesRecorders([MAESample(canvas: canvas, mode: .zeroShot, recorder: recorder),
-                                                  MAESample(canvas: canvas, mode: .zeroShot),
-                                                  MAESample(canvas: canvas, mode: .zeroShot, recorder: recorder)]))
-        XCTAssertFalse(BatchSplit.sharesRecorders([
-            MAESample(canvas: canvas, mode: .zeroShot, recorder: recorder),
-            MAESample(canvas: canvas, mode: .zeroShot, recorder: HeadRecorder(configuration: .tiny, mode: .zeroShot)),
-            MAESample(canvas: canvas, mode: .zeroShot)]))
+        XCTAssertTrue(
+            BatchSplit.sharesRecorders([
+                MAESample(canvas: canvas, mode: .zeroShot, recorder: recorder),
+                MAESample(canvas: canvas, mode: .zeroShot),
+                MAESample(canvas: canvas, mode: .zeroShot, recorder: recorder)
+            ]))
+        XCTAssertFalse(
+            BatchSplit.sharesRecorders([
+                MAESample(canvas: canvas, mode: .zeroShot, recorder: recorder),
+                MAESample(
+                    canvas: canvas, mode: .zeroShot, recorder: HeadRecorder(configuration: .tiny, mode: .zeroShot)),
+                MAESample(canvas: canvas, mode: .zeroShot)
+            ]))
     }
 }

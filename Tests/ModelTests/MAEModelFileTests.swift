@@ -44,7 +44,9 @@ final class MAEModelFileTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: dir) }
         var weights = ModelConfiguration.tiny.initialWeights(seed: 1)
         weights["blocks.1.attn.qkv.weight"] = nil
-        XCTAssertThrowsError(try ModelFile.write(configuration: .tiny, weights: weights, to: dir.appendingPathComponent("m.h5").path)) {
+        XCTAssertThrowsError(
+            try ModelFile.write(configuration: .tiny, weights: weights, to: dir.appendingPathComponent("m.h5").path)
+        ) {
             XCTAssertEqual($0 as? WeightError, .missing(["blocks.1.attn.qkv.weight"]))
             XCTAssertTrue("\($0)".contains("'blocks.1.attn.qkv.weight'"))
         }
@@ -87,7 +89,9 @@ final class MAEModelFileTests: XCTestCase {
     func testAnInitialisedTinyModelRunsBothModes() throws {
         let model = try MAEModel(configuration: .tiny, weights: ModelConfiguration.tiny.initialWeights(seed: 2))
         let canvas = [Float](repeating: 0.5, count: 3 * 224 * 224)
-        let out = try model.forward([MAESample(canvas: canvas, mode: .oneShot), MAESample(canvas: canvas, mode: .zeroShot)])
+        let out = try model.forward([
+            MAESample(canvas: canvas, mode: .oneShot), MAESample(canvas: canvas, mode: .zeroShot)
+        ])
         XCTAssertEqual(out.logits(of: 0).shape, [196, 64])
         XCTAssertEqual(out.logits(of: 1).shape, [98, 64])
         XCTAssertTrue(out.logits(of: 1).values.allSatisfy(\.isFinite))

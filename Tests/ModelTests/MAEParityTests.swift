@@ -45,7 +45,7 @@ func argmaxDisagreements(ours: [Int32], reference: [Int32], logits: Tensor, cont
     let vocabulary = logits.shape[1]
     var problems: [String] = []
     for p in ours.indices where ours[p] != reference[p] {
-        let row = Array(logits.values[p * vocabulary ..< (p + 1) * vocabulary])
+        let row = Array(logits.values[p * vocabulary..<(p + 1) * vocabulary])
         let scale = row.map(abs).max()!
         let gap = (row[Int(ours[p])] - row[Int(reference[p])]) / scale
         if gap >= 1e-4 {
@@ -104,8 +104,9 @@ final class MAEParityTests: XCTestCase {
             let ours = out.argmax(of: i)
             XCTAssertEqual(ours.count, reference.count)
             if ours == reference { exact += 1 }
-            problems += argmaxDisagreements(ours: ours, reference: reference, logits: out.logits(of: i),
-                                            context: "\(path) \(mode)")
+            problems += argmaxDisagreements(
+                ours: ours, reference: reference, logits: out.logits(of: i),
+                context: "\(path) \(mode)")
         }
         XCTAssertEqual(problems, [])
         XCTAssertGreaterThan(exact, names.count - 3, "near-ties should be rare")

@@ -13,7 +13,9 @@ final class MAEPatchingTests: XCTestCase {
     func taskMeans(_ task: String) throws -> HeadOutputs {
         if let m = Self.taskMeans[task] { return m }
         let recorders = (0..<3).map { _ in HeadRecorder(configuration: f.configuration, mode: .oneShot) }
-        let samples = try (0..<3).map { MAESample(canvas: try f.canvas($0, task), mode: .oneShot, recorder: recorders[$0]) }
+        let samples = try (0..<3).map {
+            MAESample(canvas: try f.canvas($0, task), mode: .oneShot, recorder: recorders[$0])
+        }
         _ = try f.model.forward(samples)
         let m = HeadOutputs.mean(of: recorders.map(\.outputs))
         Self.taskMeans[task] = m
@@ -29,7 +31,8 @@ final class MAEPatchingTests: XCTestCase {
 
     func testRecordedHeadOutputsProjectToThePublishedRecordingOfPrompt0() throws {
         let recorder = HeadRecorder(configuration: f.configuration, mode: .oneShot)
-        _ = try f.model.forward([MAESample(canvas: try f.canvas(0, "segmentation"), mode: .oneShot, recorder: recorder)])
+        _ = try f.model.forward([MAESample(canvas: try f.canvas(0, "segmentation"), mode: .oneShot, recorder: recorder)]
+        )
         XCTAssertEqual(recorder.outputs.shape(.encoder), [3, 148, 4, 16])
         XCTAssertEqual(recorder.outputs.shape(.decoder), [2, 197, 4, 8])
         for (stack, name) in [(Stack.encoder, "encoder"), (.decoder, "decoder")] {
@@ -116,10 +119,13 @@ final class MAEPatchingTests: XCTestCase {
         values.decoder = values.decoder.map { _ in 3 }
         var patches = PatchSet(values: values)
         patches.add(PatchSet.Target(.decoder, layer: 1, head: 2, token: 40), sourceToken: 40)
-        let out = try f.model.forward([MAESample(canvas: canvas, mode: .zeroShot, recorder: before),
-                                       MAESample(canvas: canvas, mode: .zeroShot, patches: patches, recorder: after)])
+        let out = try f.model.forward([
+            MAESample(canvas: canvas, mode: .zeroShot, recorder: before),
+            MAESample(canvas: canvas, mode: .zeroShot, patches: patches, recorder: after)
+        ])
         XCTAssertLessThan(relativeError(after.outputs.encoder, before.outputs.encoder), 1e-5)
-        XCTAssertEqual(Array(after.outputs.vector(.decoder, layer: 1, token: 40, head: 2)), [Float](repeating: 3, count: 8))
+        XCTAssertEqual(
+            Array(after.outputs.vector(.decoder, layer: 1, token: 40, head: 2)), [Float](repeating: 3, count: 8))
         XCTAssertGreaterThan(relativeError(out.logits(of: 1).values, out.logits(of: 0).values), 1e-3)
     }
 
@@ -129,9 +135,11 @@ final class MAEPatchingTests: XCTestCase {
         let patches = PatchSet(taskVectors: try publishedPatchTargets(), means: means, mode: .zeroShot)
         let probe = MAESample(canvas: canvases[0], mode: .zeroShot, patches: patches)
         let alone = try f.model.forward([probe])
-        let mixed = try f.model.forward([MAESample(canvas: canvases[1], mode: .oneShot), probe,
-                                         MAESample(canvas: canvases[2], mode: .zeroShot),
-                                         MAESample(canvas: canvases[3], mode: .oneShot, patches: PatchSet(values: means))])
+        let mixed = try f.model.forward([
+            MAESample(canvas: canvases[1], mode: .oneShot), probe,
+            MAESample(canvas: canvases[2], mode: .zeroShot),
+            MAESample(canvas: canvases[3], mode: .oneShot, patches: PatchSet(values: means))
+        ])
         // Equal up to BLAS rounding: OpenBLAS's SGEMM may sum a row in an order that depends on
         // where the row falls in its tiling (measured: ~5e-7 relative with the generic kernels);
         // any leak between samples would be orders of magnitude larger.
@@ -152,8 +160,9 @@ final class MAEPatchingTests: XCTestCase {
             BLASRuntime.threads = threads
             let recorders = modes.map { HeadRecorder(configuration: f.configuration, mode: $0) }
             let samples = try modes.enumerated().map { i, mode in
-                MAESample(canvas: try f.canvas(i, "inpaint"), mode: mode, patches: i == 2 ? patches : nil,
-                          recorder: recorders[i])
+                MAESample(
+                    canvas: try f.canvas(i, "inpaint"), mode: mode, patches: i == 2 ? patches : nil,
+                    recorder: recorders[i])
             }
             let out = try f.model.forward(samples)
             XCTAssertEqual(BLASRuntime.threads, threads, "the forward pass must restore the BLAS thread count")
@@ -163,16 +172,23 @@ final class MAEPatchingTests: XCTestCase {
         let (single, singleRecorders) = try run(threads: 1)
         for i in modes.indices {
             XCTAssertEqual(split.positions(of: i), single.positions(of: i))
-            XCTAssertLessThan(relativeError(split.logits(of: i).values, single.logits(of: i).values), 1e-5, "sample \(i)")
+            XCTAssertLessThan(
+                relativeError(split.logits(of: i).values, single.logits(of: i).values), 1e-5, "sample \(i)")
             XCTAssertEqual(split.argmax(of: i), single.argmax(of: i), "sample \(i)")
-            XCTAssertLessThan(relativeError(splitRecorders[i].outputs.decoder, singleRecorders[i].outputs.decoder), 1e-5)
+            XCTAssertLessThan(
+                relativeError(splitRecorders[i].outputs.decoder, singleRecorders[i].outputs.decoder), 1e-5)
         }
     }
 
     func testAForwardPassRejectsARecorderMadeForTheOtherMode() throws {
         let recorder = HeadRecorder(configuration: f.configuration, mode: .oneShot)
-        XCTAssertThrowsError(try f.model.forward([MAESample(canvas: try f.canvas(0, "identity"), mode: .zeroShot,
-                                                            recorder: recorder)])) { error in
+        XCTAssertThrowsError(
+            try f.model.forward([
+                MAESample(
+                    canvas: try f.canvas(0, "identity"), mode: .zeroShot,
+                    recorder: recorder)
+            ])
+        ) { error in
             XCTAssertEqual(error as? MAEInputError, .recorderMode(sample: 0, recorder: .oneShot, run: .zeroShot))
         }
         XCTAssertThrowsError(try f.model.forward([MAESample(canvas: [0, 1], mode: .zeroShot)]))
@@ -182,8 +198,13 @@ final class MAEPatchingTests: XCTestCase {
         let means = try taskMeans("identity")
         var patches = PatchSet(values: means)
         patches.add(PatchSet.Target(.decoder, layer: 0, head: 0, token: 150), sourceToken: 150)
-        XCTAssertThrowsError(try f.model.forward([MAESample(canvas: try f.canvas(0, "identity"), mode: .zeroShot,
-                                                            patches: patches)])) { error in
+        XCTAssertThrowsError(
+            try f.model.forward([
+                MAESample(
+                    canvas: try f.canvas(0, "identity"), mode: .zeroShot,
+                    patches: patches)
+            ])
+        ) { error in
             XCTAssertEqual(error as? MAEInputError, .patchToken(sample: 0, stack: .decoder, token: 150, tokens: 99))
         }
     }

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Model
 
 /// The published scores (docs/paper.md#metrics) on hand-made images; parity with the recorded
@@ -19,7 +20,7 @@ final class MetricsTests: XCTestCase {
         // truncation (numpy float32 gives the same); 0/255 and 255/255 survive.
         let levels: [Float] = [0, 1, 255]
         var canvas = [Float](repeating: 0, count: 3 * 3)
-        for (i, k) in levels.enumerated() { canvas[i] = k / 255 }  // red channel of three pixels
+        for (i, k) in levels.enumerated() { canvas[i] = k / 255 } // red channel of three pixels
         let target = Metrics.targetImage(canvas: canvas, height: 1, width: 3)
         XCTAssertEqual([target[0, 0, 0], target[0, 1, 0], target[0, 2, 0]], [0, 0, 255])
     }
@@ -27,7 +28,7 @@ final class MetricsTests: XCTestCase {
     func testIoUCountsPixelsRoundedToWhiteByNearestColour() {
         // Target: left half of the scored quadrant white. Prediction: a light grey (160, 160, 160)
         // everywhere, which rounds to white (nearer 255 than 0), so IoU = |left| / |all|.
-        let side = 8  // scored rows/cols 5..<8
+        let side = 8 // scored rows/cols 5..<8
         let target = image(side: side) { _, c in c < 6 ? [255, 255, 255] : [0, 0, 0] }
         let prediction = image(side: side) { _, _ in [160, 160, 160] }
         XCTAssertEqual(Metrics.segmentationIoU(target: target, prediction: prediction), 3.0 / 9.0)
@@ -60,7 +61,8 @@ final class MetricsTests: XCTestCase {
         let white = image(side: 8) { _, _ in [255, 255, 255] }
         let grey = image(side: 8) { _, _ in [128, 128, 128] }
         XCTAssertEqual(PredictionMetric.segmentationIoU.loss(target: white, prediction: white), -1)
-        XCTAssertEqual(PredictionMetric.normalizedMSE.loss(target: white, prediction: grey),
-                       Metrics.normalizedMSE(target: white, prediction: grey))
+        XCTAssertEqual(
+            PredictionMetric.normalizedMSE.loss(target: white, prediction: grey),
+            Metrics.normalizedMSE(target: white, prediction: grey))
     }
 }

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Model
 
 /// The bf16 packed Linear (Sources/CKernels/packed_gemm_bf16.c) against an exact emulation written
@@ -33,7 +34,9 @@ final class PackedGEMMBF16Tests: XCTestCase {
     private func flushed(_ x: Float) -> Float { x.isSubnormal ? Float(bitPattern: x.bitPattern & 0x8000_0000) : x }
 
     private func requireBF16() throws {
-        try XCTSkipUnless(BF16Runtime.isSupported, "this CPU lacks AVX512_BF16: only the packing and the emulation's rounding are tested")
+        try XCTSkipUnless(
+            BF16Runtime.isSupported,
+            "this CPU lacks AVX512_BF16: only the packing and the emulation's rounding are tested")
     }
 
     func testRoundingIsToNearestEvenWithDenormalsToZero() {
@@ -43,20 +46,24 @@ final class PackedGEMMBF16Tests: XCTestCase {
         let cases: [(Float, Float)] = [
             (1, 1), (1 + 0x1p-8, 1), (1 + 3 * 0x1p-8, 1 + 0x1p-6), (1 + 0x1p-8 + 0x1p-20, 1 + 0x1p-7),
             (-(1 + 0x1p-8 + 0x1p-20), -(1 + 0x1p-7)), (0x1p-130, 0), (-0x1p-130, -0.0),
-            (.greatestFiniteMagnitude, .infinity), (.infinity, .infinity),
+            (.greatestFiniteMagnitude, .infinity), (.infinity, .infinity)
         ]
         let w = cases.map(\.0)
-        var packed = [Float](repeating: .nan, count: PackedWeight.count(outFeatures: 1, inFeatures: w.count, precision: .bf16))
+        var packed = [Float](
+            repeating: .nan, count: PackedWeight.count(outFeatures: 1, inFeatures: w.count, precision: .bf16))
         let rounded = packed.withUnsafeMutableBufferPointer {
-            PackedWeight.pack(w, outFeatures: 1, inFeatures: w.count, into: $0.baseAddress!, precision: .bf16).unpacked()
+            PackedWeight.pack(w, outFeatures: 1, inFeatures: w.count, into: $0.baseAddress!, precision: .bf16)
+                .unpacked()
         }
         for (i, (x, expected)) in cases.enumerated() {
             XCTAssertEqual(rounded[i].bitPattern, expected.bitPattern, "bf16(\(x))")
             XCTAssertEqual(bf16(x).bitPattern, expected.bitPattern, "the emulation's bf16(\(x))")
         }
-        XCTAssertTrue(packed.withUnsafeMutableBufferPointer {
-            PackedWeight.pack([.nan], outFeatures: 1, inFeatures: 1, into: $0.baseAddress!, precision: .bf16).unpacked()[0].isNaN
-        })
+        XCTAssertTrue(
+            packed.withUnsafeMutableBufferPointer {
+                PackedWeight.pack([.nan], outFeatures: 1, inFeatures: 1, into: $0.baseAddress!, precision: .bf16)
+                    .unpacked()[0].isNaN
+            })
     }
 
     func testPackingHalvesTheBytesAndPairsAlongTheInputFeatures() {
@@ -64,11 +71,13 @@ final class PackedGEMMBF16Tests: XCTestCase {
         let w = values(outFeatures * inFeatures, seed: 4)
         // 2 panels of 32 columns, 3 pairs (the last one padded with a zero), one word per pair.
         XCTAssertEqual(PackedWeight.count(outFeatures: outFeatures, inFeatures: inFeatures, precision: .bf16), 64 * 3)
-        XCTAssertEqual(PackedWeight.count(outFeatures: 1024, inFeatures: 4096, precision: .bf16) * 2,
-                       PackedWeight.count(outFeatures: 1024, inFeatures: 4096))
+        XCTAssertEqual(
+            PackedWeight.count(outFeatures: 1024, inFeatures: 4096, precision: .bf16) * 2,
+            PackedWeight.count(outFeatures: 1024, inFeatures: 4096))
         var packed = [Float](repeating: .nan, count: 64 * 3)
         let weight = packed.withUnsafeMutableBufferPointer {
-            PackedWeight.pack(w, outFeatures: outFeatures, inFeatures: inFeatures, into: $0.baseAddress!, precision: .bf16)
+            PackedWeight.pack(
+                w, outFeatures: outFeatures, inFeatures: inFeatures, into: $0.baseAddress!, precision: .bf16)
         }
         XCTAssertEqual(weight.precision, .bf16)
         let words = packed.map(\.bitPattern)
@@ -79,34 +88,42 @@ final class PackedGEMMBF16Tests: XCTestCase {
         XCTAssertEqual(words[2 * 32 + 3], half(w[3 * 5 + 4]))
         XCTAssertEqual(words[96 + 1 * 32 + 5], 0)
         packed.withUnsafeMutableBufferPointer { buffer in
-            let weight = PackedWeight(values: buffer.baseAddress!, outFeatures: outFeatures, inFeatures: inFeatures,
-                                      precision: .bf16)
+            let weight = PackedWeight(
+                values: buffer.baseAddress!, outFeatures: outFeatures, inFeatures: inFeatures,
+                precision: .bf16)
             XCTAssertEqual(weight.unpacked(), w.map(bf16))
         }
     }
 
     /// y = [y +] bias + x w^T, GELU optionally, through packedGEMM with bf16 panels and `threads`
     /// workers, against the emulation, bit for bit.
-    private func check(rows: Int, inFeatures: Int, outFeatures: Int, extraLeading: Int = 0, threads: Int = 1,
-                       accumulate: Bool = false, withBias: Bool = true, withGELU: Bool = false, scale: Float = 1,
-                       file: StaticString = #filePath, line: UInt = #line) {
+    private func check(
+        rows: Int, inFeatures: Int, outFeatures: Int, extraLeading: Int = 0, threads: Int = 1,
+        accumulate: Bool = false, withBias: Bool = true, withGELU: Bool = false, scale: Float = 1,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         let ldx = inFeatures + extraLeading, ldy = outFeatures + extraLeading
         let x = values(rows * ldx, seed: UInt64(rows * 7 + inFeatures), scale: scale)
         let w = values(outFeatures * inFeatures, seed: UInt64(outFeatures * 3 + 1), scale: 0.5)
         let bias = values(outFeatures, seed: 9), start = values(rows * ldy, seed: 10)
-        var packed = [Float](repeating: .nan, count: PackedWeight.count(outFeatures: outFeatures, inFeatures: inFeatures,
-                                                                         precision: .bf16))
+        var packed = [Float](
+            repeating: .nan,
+            count: PackedWeight.count(
+                outFeatures: outFeatures, inFeatures: inFeatures,
+                precision: .bf16))
         var y = start
         let saved = BLASRuntime.threads
         BLASRuntime.threads = threads
         defer { BLASRuntime.threads = saved }
         packed.withUnsafeMutableBufferPointer { p in
-            let weight = PackedWeight.pack(w, outFeatures: outFeatures, inFeatures: inFeatures, into: p.baseAddress!,
-                                           precision: .bf16)
+            let weight = PackedWeight.pack(
+                w, outFeatures: outFeatures, inFeatures: inFeatures, into: p.baseAddress!,
+                precision: .bf16)
             y.withUnsafeMutableBufferPointer { yp in
                 bias.withUnsafeBufferPointer { b in
-                    packedGEMM(x, rows: rows, ldx: ldx, weight: weight, into: yp.baseAddress!, ldy: ldy,
-                               bias: withBias ? b.baseAddress! : nil, accumulate: accumulate, gelu: withGELU)
+                    packedGEMM(
+                        x, rows: rows, ldx: ldx, weight: weight, into: yp.baseAddress!, ldy: ldy,
+                        bias: withBias ? b.baseAddress! : nil, accumulate: accumulate, gelu: withGELU)
                 }
             }
         }
@@ -122,13 +139,21 @@ final class PackedGEMMBF16Tests: XCTestCase {
                     var s: Float = 0
                     var k = k0
                     while k < k0 + kc {
-                        if k + 1 < inFeatures { s = flushed(s + xr[r * ldx + k + 1] * wr[o * inFeatures + k + 1]) } else { s = flushed(s + 0) }
+                        if k + 1 < inFeatures {
+                            s = flushed(s + xr[r * ldx + k + 1] * wr[o * inFeatures + k + 1])
+                        } else {
+                            s = flushed(s + 0)
+                        }
                         s = flushed(s + xr[r * ldx + k] * wr[o * inFeatures + k])
                         k += 2
                     }
                     if k0 == 0 {
                         // The fused epilogue's order: C = bias (or C + bias), then C += the sum.
-                        if withBias { c = accumulate ? (c + bias[o]) + s : bias[o] + s } else { c = accumulate ? c + s : s }
+                        if withBias {
+                            c = accumulate ? (c + bias[o]) + s : bias[o] + s
+                        } else {
+                            c = accumulate ? c + s : s
+                        }
                     } else {
                         c = c + s
                     }
@@ -141,13 +166,16 @@ final class PackedGEMMBF16Tests: XCTestCase {
             }
             for o in 0..<ldy where y[r * ldy + o].bitPattern != expected[r * ldy + o].bitPattern {
                 if mismatches < 3 {
-                    XCTFail("row \(r) column \(o): kernel \(y[r * ldy + o]), emulation \(expected[r * ldy + o]) (rows \(rows), "
+                    XCTFail(
+                        "row \(r) column \(o): kernel \(y[r * ldy + o]), emulation \(expected[r * ldy + o]) (rows \(rows), "
                             + "in \(inFeatures), out \(outFeatures))", file: file, line: line)
                 }
                 mismatches += 1
             }
         }
-        XCTAssertEqual(mismatches, 0, "rows \(rows), in \(inFeatures), out \(outFeatures), threads \(threads)", file: file, line: line)
+        XCTAssertEqual(
+            mismatches, 0, "rows \(rows), in \(inFeatures), out \(outFeatures), threads \(threads)", file: file,
+            line: line)
     }
 
     func testEveryRowCountOfATileAndOddShapesMatchTheEmulation() throws {
@@ -171,8 +199,9 @@ final class PackedGEMMBF16Tests: XCTestCase {
         for accumulate in [false, true] {
             for withBias in [false, true] {
                 for withGELU in [false, true] {
-                    check(rows: 29, inFeatures: 70, outFeatures: 45, extraLeading: 5, accumulate: accumulate,
-                          withBias: withBias, withGELU: withGELU)
+                    check(
+                        rows: 29, inFeatures: 70, outFeatures: 45, extraLeading: 5, accumulate: accumulate,
+                        withBias: withBias, withGELU: withGELU)
                 }
             }
         }
@@ -191,9 +220,10 @@ final class PackedGEMMBF16Tests: XCTestCase {
         }
         XCTAssertNoThrow(try LinearPrecision.fp32.checkSupported(bf16Supported: false))
         if !BF16Runtime.isSupported {
-            XCTAssertThrowsError(try ModelWeights(configuration: .tiny, parts: .mae, arena: PrivateWeightArena(), precision: .bf16) {
-                (ModelConfiguration.tiny.initialMAEWeights(seed: 0), "")
-            })
+            XCTAssertThrowsError(
+                try ModelWeights(configuration: .tiny, parts: .mae, arena: PrivateWeightArena(), precision: .bf16) {
+                    (ModelConfiguration.tiny.initialMAEWeights(seed: 0), "")
+                })
         }
     }
 
@@ -203,14 +233,17 @@ final class PackedGEMMBF16Tests: XCTestCase {
         try requireBF16()
         let configuration = ModelConfiguration.tiny
         func model(_ precision: LinearPrecision) throws -> (MAEModel, ModelWeights) {
-            let weights = try ModelWeights(configuration: configuration, parts: .mae, arena: PrivateWeightArena(),
-                                           precision: precision) { (configuration.initialMAEWeights(seed: 3), "") }
+            let weights = try ModelWeights(
+                configuration: configuration, parts: .mae, arena: PrivateWeightArena(),
+                precision: precision
+            ) { (configuration.initialMAEWeights(seed: 3), "") }
             return (try MAEModel(configuration: configuration, weights: weights), weights)
         }
         let (fp32, fp32Weights) = try model(.fp32), (bf16, bf16Weights) = try model(.bf16)
         XCTAssertEqual(bf16Weights.precision, .bf16)
-        XCTAssertLessThan(abs(Double(bf16Weights.packedLinearBytes) * 2 - Double(fp32Weights.packedLinearBytes)),
-                          0.05 * Double(fp32Weights.packedLinearBytes))
+        XCTAssertLessThan(
+            abs(Double(bf16Weights.packedLinearBytes) * 2 - Double(fp32Weights.packedLinearBytes)),
+            0.05 * Double(fp32Weights.packedLinearBytes))
         let side = configuration.imageSize
         let canvas = values(3 * side * side, seed: 11).map { ($0 + 1) / 2 }
         let a = try fp32.forward([MAESample(canvas: canvas, mode: .oneShot)]).logits(of: 0).values

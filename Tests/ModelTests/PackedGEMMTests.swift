@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Model
 
 /// The packed small-row GEMM (Sources/CKernels/packed_gemm.c, `packedGEMM`) against a Double
@@ -16,9 +17,12 @@ final class PackedGEMMTests: XCTestCase {
     }
 
     /// Runs `body` on w [outFeatures, inFeatures] packed, with `threads` BLAS threads (restored after).
-    private func withPacked(_ w: [Float], outFeatures: Int, inFeatures: Int, threads: Int,
-                            _ body: (PackedWeight) -> Void) {
-        var packed = [Float](repeating: .nan, count: PackedWeight.count(outFeatures: outFeatures, inFeatures: inFeatures))
+    private func withPacked(
+        _ w: [Float], outFeatures: Int, inFeatures: Int, threads: Int,
+        _ body: (PackedWeight) -> Void
+    ) {
+        var packed = [Float](
+            repeating: .nan, count: PackedWeight.count(outFeatures: outFeatures, inFeatures: inFeatures))
         let saved = BLASRuntime.threads
         BLASRuntime.threads = threads
         defer { BLASRuntime.threads = saved }
@@ -28,13 +32,17 @@ final class PackedGEMMTests: XCTestCase {
     }
 
     /// y += x w^T through packedGEMM with `threads` workers; checks every element against Double.
-    private func check(rows: Int, inFeatures: Int, outFeatures: Int, ldx: Int, ldy: Int, threads: Int,
-                       file: StaticString = #filePath, line: UInt = #line) {
+    private func check(
+        rows: Int, inFeatures: Int, outFeatures: Int, ldx: Int, ldy: Int, threads: Int,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         let x = values(rows * ldx, seed: 1), w = values(outFeatures * inFeatures, seed: 2)
         let start = values(rows * ldy, seed: 3)
         var y = start
         withPacked(w, outFeatures: outFeatures, inFeatures: inFeatures, threads: threads) { weight in
-            y.withUnsafeMutableBufferPointer { packedGEMM(x, rows: rows, ldx: ldx, weight: weight, into: $0.baseAddress!, ldy: ldy) }
+            y.withUnsafeMutableBufferPointer {
+                packedGEMM(x, rows: rows, ldx: ldx, weight: weight, into: $0.baseAddress!, ldy: ldy)
+            }
         }
         var worst = 0.0
         for r in 0..<rows {
@@ -50,13 +58,15 @@ final class PackedGEMMTests: XCTestCase {
                     }
                     worst = max(worst, abs(Double(y[r * ldy + o]) - expected) / (1 + magnitude))
                 } else {
-                    XCTAssertEqual(y[r * ldy + o], start[r * ldy + o], "column \(o) past the output must stay untouched",
-                                   file: file, line: line)
+                    XCTAssertEqual(
+                        y[r * ldy + o], start[r * ldy + o], "column \(o) past the output must stay untouched",
+                        file: file, line: line)
                 }
             }
         }
-        XCTAssertLessThan(worst, 1e-5, "rows \(rows), in \(inFeatures), out \(outFeatures), threads \(threads)",
-                          file: file, line: line)
+        XCTAssertLessThan(
+            worst, 1e-5, "rows \(rows), in \(inFeatures), out \(outFeatures), threads \(threads)",
+            file: file, line: line)
     }
 
     func testOneRowAndTileEdges() {
@@ -89,8 +99,9 @@ final class PackedGEMMTests: XCTestCase {
             withPacked(w, outFeatures: outFeatures, inFeatures: inFeatures, threads: threads) { weight in
                 x.withUnsafeBufferPointer { xs in
                     y.withUnsafeMutableBufferPointer {
-                        packedGEMM(xs.baseAddress! + firstRow * inFeatures, rows: count, ldx: inFeatures, weight: weight,
-                                   into: $0.baseAddress!, ldy: outFeatures)
+                        packedGEMM(
+                            xs.baseAddress! + firstRow * inFeatures, rows: count, ldx: inFeatures, weight: weight,
+                            into: $0.baseAddress!, ldy: outFeatures)
                     }
                 }
             }
@@ -98,8 +109,9 @@ final class PackedGEMMTests: XCTestCase {
         }
         let all = product(firstRow: 0, count: rows, threads: 2)
         for row in [0, 13, 56, 399, 799] {
-            XCTAssertEqual(product(firstRow: row, count: 1, threads: 1), Array(all[row * outFeatures..<(row + 1) * outFeatures]),
-                           "row \(row) alone")
+            XCTAssertEqual(
+                product(firstRow: row, count: 1, threads: 1), Array(all[row * outFeatures..<(row + 1) * outFeatures]),
+                "row \(row) alone")
         }
         let block = product(firstRow: 500, count: 13, threads: 1)
         XCTAssertEqual(block, Array(all[500 * outFeatures..<513 * outFeatures]), "rows 500..<513 as a block of 13")
@@ -137,12 +149,15 @@ final class PackedGEMMTests: XCTestCase {
                         var fused = start
                         fused.withUnsafeMutableBufferPointer { y in
                             bias.withUnsafeBufferPointer { b in
-                                linear(x, rows: rows, ldx: ldx, weight: weight, bias: b.baseAddress!, into: y.baseAddress!,
-                                       ldy: ldy, accumulate: accumulate, gelu: withGELU)
+                                linear(
+                                    x, rows: rows, ldx: ldx, weight: weight, bias: b.baseAddress!, into: y.baseAddress!,
+                                    ldy: ldy, accumulate: accumulate, gelu: withGELU)
                             }
                         }
-                        XCTAssertEqual(fused.map(\.bitPattern), separate.map(\.bitPattern),
-                                       "rows \(rows), in \(inFeatures), out \(outFeatures), accumulate \(accumulate), GELU \(withGELU)")
+                        XCTAssertEqual(
+                            fused.map(\.bitPattern), separate.map(\.bitPattern),
+                            "rows \(rows), in \(inFeatures), out \(outFeatures), accumulate \(accumulate), GELU \(withGELU)"
+                        )
                     }
                 }
             }

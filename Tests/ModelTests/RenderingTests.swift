@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Model
 
 /// How predictions become the images the published code scores (docs/paper.md#token-layouts, docs/paper.md#metrics).
@@ -16,9 +17,12 @@ final class RenderingTests: XCTestCase {
     }
 
     func testTokenGridRejectsAPredictionOfTheWrongLength() {
-        XCTAssertThrowsError(try Rendering.tokenGrid(predicted: [Int32](repeating: 0, count: 196), mode: .zeroShot, grid: 14)) {
-            XCTAssertEqual($0 as? VQGANError,
-                           .bufferSize(what: "predicted tokens for a zero-shot 14x14 grid", expected: 98, found: 196))
+        XCTAssertThrowsError(
+            try Rendering.tokenGrid(predicted: [Int32](repeating: 0, count: 196), mode: .zeroShot, grid: 14)
+        ) {
+            XCTAssertEqual(
+                $0 as? VQGANError,
+                .bufferSize(what: "predicted tokens for a zero-shot 14x14 grid", expected: 98, found: 196))
         }
     }
 
@@ -36,24 +40,28 @@ final class RenderingTests: XCTestCase {
         let up = Rendering.resizeBilinear([0, 1, 2, 4], channels: 1, height: 2, width: 2, toHeight: 4, toWidth: 4)
         XCTAssertEqual(up, [0, 0.25, 0.75, 1, 0.5, 0.8125, 1.4375, 1.75, 1.5, 1.9375, 2.8125, 3.25, 2, 2.5, 3.5, 4])
         // Same for arange(9).reshape(3, 3) -> (2, 2): [[1.0, 2.5], [5.5, 7.0]].
-        let down = Rendering.resizeBilinear((0..<9).map(Float.init), channels: 1, height: 3, width: 3, toHeight: 2, toWidth: 2)
+        let down = Rendering.resizeBilinear(
+            (0..<9).map(Float.init), channels: 1, height: 3, width: 3, toHeight: 2, toWidth: 2)
         XCTAssertEqual(down, [1, 2.5, 5.5, 7])
     }
 
     func testBilinearResizeToTheSameSizeIsTheIdentity() {
         let image = (0..<(2 * 5 * 7)).map { Float($0) * 0.37 }
-        XCTAssertEqual(Rendering.resizeBilinear(image, channels: 2, height: 5, width: 7, toHeight: 5, toWidth: 7), image)
+        XCTAssertEqual(
+            Rendering.resizeBilinear(image, channels: 2, height: 5, width: 7, toHeight: 5, toWidth: 7), image)
     }
 
     func testRenderDecodesWithTheGivenDecoderAtCanvasSize() throws {
         let decoder = try VQGANDecoder(configuration: .tiny, weights: VQGANConfiguration.tiny.initialize(seed: 3))
         let predicted = (0..<(2 * 98)).map { Int32($0 % 64) }
-        let images = try Rendering.render(predicted: predicted, count: 2, mode: .zeroShot, grid: 14, decoder: decoder,
-                                          canvasHeight: 224, canvasWidth: 224)
+        let images = try Rendering.render(
+            predicted: predicted, count: 2, mode: .zeroShot, grid: 14, decoder: decoder,
+            canvasHeight: 224, canvasWidth: 224)
         XCTAssertEqual(images.count, 2)
         XCTAssertEqual(images.map { [$0.height, $0.width] }, [[224, 224], [224, 224]])
-        let direct = try decoder.decode(tokens: try Rendering.tokenGrid(predicted: Array(predicted[98...]), mode: .zeroShot, grid: 14),
-                                        count: 1, gridHeight: 14, gridWidth: 14)
+        let direct = try decoder.decode(
+            tokens: try Rendering.tokenGrid(predicted: Array(predicted[98...]), mode: .zeroShot, grid: 14),
+            count: 1, gridHeight: 14, gridWidth: 14)
         XCTAssertEqual(images[1], Rendering.bytes(direct, height: 224, width: 224))
     }
 }

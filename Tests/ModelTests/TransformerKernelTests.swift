@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import Model
 
 /// Each transformer kernel against a direct transcription of the PyTorch operation it
@@ -60,7 +61,7 @@ final class TransformerKernelTests: XCTestCase {
         var y = [Float](repeating: 0, count: rows * width)
         layerNorm(x, rows: rows, width: width, weight: w, bias: b, eps: 1e-6, into: &y)
         for r in 0..<rows {
-            let row = x[r * width ..< (r + 1) * width].map(Double.init)
+            let row = x[r * width..<(r + 1) * width].map(Double.init)
             let mean = row.reduce(0, +) / Double(width)
             let variance = row.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(width)
             for j in 0..<width {
@@ -74,7 +75,9 @@ final class TransformerKernelTests: XCTestCase {
         let rows = 4, columns = 21, ld = 24
         var x = random(rows * ld, stream: 5, scale: 10)
         let original = x
-        x.withUnsafeMutableBufferPointer { softmaxRows($0.baseAddress!, rows: rows, columns: columns, ld: ld, scale: 0.25) }
+        x.withUnsafeMutableBufferPointer {
+            softmaxRows($0.baseAddress!, rows: rows, columns: columns, ld: ld, scale: 0.25)
+        }
         for r in 0..<rows {
             let scaled = (0..<columns).map { Double(original[r * ld + $0]) * 0.25 }
             let top = scaled.max()!
@@ -89,10 +92,12 @@ final class TransformerKernelTests: XCTestCase {
         let rows = 29, inFeatures = 6, outFeatures = 37
         let x = random(rows * inFeatures, stream: 6), w = random(outFeatures * inFeatures, stream: 7)
         let b = random(outFeatures, stream: 8), start = random(rows * outFeatures, stream: 9)
-        var packed = [Float](repeating: .nan, count: PackedWeight.count(outFeatures: outFeatures, inFeatures: inFeatures))
+        var packed = [Float](
+            repeating: .nan, count: PackedWeight.count(outFeatures: outFeatures, inFeatures: inFeatures))
         var y = start, z = start
         packed.withUnsafeMutableBufferPointer { buffer in
-            let weight = PackedWeight.pack(w, outFeatures: outFeatures, inFeatures: inFeatures, into: buffer.baseAddress!)
+            let weight = PackedWeight.pack(
+                w, outFeatures: outFeatures, inFeatures: inFeatures, into: buffer.baseAddress!)
             XCTAssertEqual(weight.unpacked(), w)
             linear(x, rows: rows, weight: weight, bias: b, into: &y, accumulate: true)
             linear(x, rows: rows, weight: weight, bias: b, into: &z)
@@ -144,8 +149,9 @@ final class TransformerKernelTests: XCTestCase {
         attentionHeadOutputs(qkv: qkv, tokens: tokens, width: width, heads: heads, scores: &scores, into: &single)
         let saved = BLASRuntime.threads
         BLASRuntime.threads = 3
-        attentionHeadOutputs(qkv: qkv, tokens: tokens, width: width, heads: heads, scores: &scores, scoreSlots: 3,
-                             into: &split)
+        attentionHeadOutputs(
+            qkv: qkv, tokens: tokens, width: width, heads: heads, scores: &scores, scoreSlots: 3,
+            into: &split)
         XCTAssertEqual(BLASRuntime.threads, 3, "the BLAS thread count is restored")
         BLASRuntime.threads = saved
         XCTAssertEqual(split, single)
@@ -163,7 +169,7 @@ final class TransformerKernelTests: XCTestCase {
         for (c, y, x) in [(0, 0, 0), (1, 5, 9), (2, 15, 15)] {
             let value = canvas[(c * side + 16 + y) * side + 16 + x]
             XCTAssertEqual(patches[(c * patch + y) * patch + x], (value - mean[c]) / std[c])
-            let second = canvas[(c * side + y) * side + 16 + x]  // grid position 1: row 0, col 1
+            let second = canvas[(c * side + y) * side + 16 + x] // grid position 1: row 0, col 1
             XCTAssertEqual(patches[3 * patch * patch + (c * patch + y) * patch + x], (second - mean[c]) / std[c])
         }
     }

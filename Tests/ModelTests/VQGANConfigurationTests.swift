@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Model
 
 /// The VQGAN's configuration, tensor table, random initialisation and input checks.
@@ -38,7 +39,7 @@ final class VQGANConfigurationTests: XCTestCase {
 
     func testInitializationUsesPyTorchConvBoundsAndIdentityGroupNorm() throws {
         let weights = VQGANConfiguration.tiny.initialize(seed: 5)
-        let conv = try weights.require("vae.encoder.conv_in.weight").values  // fan-in 3*3*3 = 27
+        let conv = try weights.require("vae.encoder.conv_in.weight").values // fan-in 3*3*3 = 27
         XCTAssertLessThanOrEqual(conv.map(abs).max()!, 1 / Float(27).squareRoot())
         XCTAssertGreaterThan(conv.map(abs).max()!, 0.9 / Float(27).squareRoot())
         XCTAssertEqual(Set(try weights.require("vae.encoder.norm_out.weight").values), [1])
@@ -58,10 +59,11 @@ final class VQGANConfigurationTests: XCTestCase {
 
     func testConfigurationProblemsAreReportedBeforeLoading() {
         var c = VQGANConfiguration.tiny
-        c.ch = 30  // not divisible by 32 groups
+        c.ch = 30 // not divisible by 32 groups
         XCTAssertThrowsError(try VQGANEncoder(configuration: c, weights: WeightStore())) {
-            XCTAssertEqual($0 as? VQGANError,
-                           .invalidConfiguration(["channel count 30 is not divisible by 32 GroupNorm groups"]))
+            XCTAssertEqual(
+                $0 as? VQGANError,
+                .invalidConfiguration(["channel count 30 is not divisible by 32 GroupNorm groups"]))
         }
     }
 
@@ -75,8 +77,11 @@ final class VQGANConfigurationTests: XCTestCase {
 
     func testEncoderRejectsCanvasesThatAreNotMultiplesOf16() throws {
         let encoder = try VQGANEncoder(configuration: .tiny, weights: VQGANConfiguration.tiny.initialize(seed: 1))
-        XCTAssertThrowsError(try encoder.tokens(canvases: [Float](repeating: 0, count: 3 * 20 * 20), count: 1,
-                                                height: 20, width: 20)) {
+        XCTAssertThrowsError(
+            try encoder.tokens(
+                canvases: [Float](repeating: 0, count: 3 * 20 * 20), count: 1,
+                height: 20, width: 20)
+        ) {
             XCTAssertEqual($0 as? VQGANError, .canvasSize(height: 20, width: 20, multiple: 16))
         }
     }

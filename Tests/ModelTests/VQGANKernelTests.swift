@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import Model
 
 /// Each VQGAN kernel against a direct loop transcription of the PyTorch operation it replaces
@@ -9,8 +10,10 @@ final class VQGANKernelTests: XCTestCase {
         return (0..<count).map { r.uniform(UInt64($0), -scale, scale) }
     }
 
-    private func assertClose(_ a: [Float], _ b: [Float], tolerance: Float = 1e-4,
-                             file: StaticString = #filePath, line: UInt = #line) {
+    private func assertClose(
+        _ a: [Float], _ b: [Float], tolerance: Float = 1e-4,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(a.count, b.count, file: file, line: line)
         let worst = zip(a, b).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 0
         XCTAssertLessThanOrEqual(worst, tolerance, file: file, line: line)
@@ -18,8 +21,10 @@ final class VQGANKernelTests: XCTestCase {
 
     /// Direct convolution: x [batch, cIn, h, w], weight [cOut, cIn, k, k]; input padded by
     /// `padTop` top/left and `padBottom` bottom/right, then stride `stride`.
-    private func directConv(_ x: [Float], batch: Int, cIn: Int, h: Int, w: Int, weight: [Float], bias: [Float],
-                            cOut: Int, k: Int, stride: Int, padTop: Int, padBottom: Int) -> [Float] {
+    private func directConv(
+        _ x: [Float], batch: Int, cIn: Int, h: Int, w: Int, weight: [Float], bias: [Float],
+        cOut: Int, k: Int, stride: Int, padTop: Int, padBottom: Int
+    ) -> [Float] {
         let oh = (h + padTop + padBottom - k) / stride + 1, ow = (w + padTop + padBottom - k) / stride + 1
         var y = [Float](repeating: 0, count: batch * cOut * oh * ow)
         for n in 0..<batch {
@@ -32,7 +37,9 @@ final class VQGANKernelTests: XCTestCase {
                                 for kx in 0..<k {
                                     let iy = oy * stride + ky - padTop, ix = ox * stride + kx - padTop
                                     if iy < 0 || iy >= h || ix < 0 || ix >= w { continue }
-                                    s += weight[((co * cIn + ci) * k + ky) * k + kx] * x[((n * cIn + ci) * h + iy) * w + ix]
+                                    s +=
+                                        weight[((co * cIn + ci) * k + ky) * k + kx]
+                                        * x[((n * cIn + ci) * h + iy) * w + ix]
                                 }
                             }
                         }
@@ -60,8 +67,10 @@ final class VQGANKernelTests: XCTestCase {
     /// Stride-1 3x3 convolution through the production path: zero-bordered copy (or the fused
     /// nearest 2x enlargement), then Winograd F(2x2, 3x3). x: [batch, cIn, h, w] (half with
     /// `upsample`); y: [batch, cOut, h, w], added to when `accumulate`.
-    private func winogradConv(_ x: [Float], _ y: inout [Float], batch: Int, cIn: Int, cOut: Int, h: Int, w: Int,
-                              weight: [Float], bias: [Float], accumulate: Bool = false, upsample: Bool = false) {
+    private func winogradConv(
+        _ x: [Float], _ y: inout [Float], batch: Int, cIn: Int, cOut: Int, h: Int, w: Int,
+        weight: [Float], bias: [Float], accumulate: Bool = false, upsample: Bool = false
+    ) {
         let u = winogradWeights(weight, cOut: cOut, cIn: cIn)
         var padded = [Float](repeating: .nan, count: cIn * (h + 2) * (w + 2))
         var scratch = [Float](repeating: .nan, count: winogradWorkspaceCount(cIn: cIn, cOut: cOut, height: h, width: w))
@@ -69,14 +78,18 @@ final class VQGANKernelTests: XCTestCase {
         for n in 0..<batch {
             x.withUnsafeBufferPointer { src in
                 if upsample {
-                    upsampleNearest2x(src.baseAddress! + n * cIn * inPixels, &padded, planes: cIn, height: h / 2, width: w / 2, border: 1)
+                    upsampleNearest2x(
+                        src.baseAddress! + n * cIn * inPixels, &padded, planes: cIn, height: h / 2, width: w / 2,
+                        border: 1)
                 } else {
-                    padPlanes(src.baseAddress! + n * cIn * inPixels, &padded, planes: cIn, height: h, width: w, border: 1)
+                    padPlanes(
+                        src.baseAddress! + n * cIn * inPixels, &padded, planes: cIn, height: h, width: w, border: 1)
                 }
             }
             y.withUnsafeMutableBufferPointer { out in
-                conv3x3Winograd(padded, out.baseAddress! + n * cOut * h * w, cIn: cIn, cOut: cOut, height: h, width: w,
-                                u: u, bias: bias, accumulate: accumulate, workspace: &scratch)
+                conv3x3Winograd(
+                    padded, out.baseAddress! + n * cOut * h * w, cIn: cIn, cOut: cOut, height: h, width: w,
+                    u: u, bias: bias, accumulate: accumulate, workspace: &scratch)
             }
         }
     }
@@ -89,8 +102,11 @@ final class VQGANKernelTests: XCTestCase {
             let weight = random(cOut * cIn * 9, stream: 2), bias = random(cOut, stream: 3)
             var y = [Float](repeating: .nan, count: batch * cOut * h * w)
             winogradConv(x, &y, batch: batch, cIn: cIn, cOut: cOut, h: h, w: w, weight: weight, bias: bias)
-            assertClose(y, directConv(x, batch: batch, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
-                                      cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1))
+            assertClose(
+                y,
+                directConv(
+                    x, batch: batch, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
+                    cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1))
         }
     }
 
@@ -132,15 +148,17 @@ final class VQGANKernelTests: XCTestCase {
         func run(threads: Int) -> [Float] {
             BLASRuntime.threads = threads
             var y = residual
-            winogradConv(x, &y, batch: 1, cIn: cIn, cOut: cOut, h: h, w: w, weight: weight, bias: bias, accumulate: true)
+            winogradConv(
+                x, &y, batch: 1, cIn: cIn, cOut: cOut, h: h, w: w, weight: weight, bias: bias, accumulate: true)
             XCTAssertEqual(BLASRuntime.threads, threads, "the convolution must restore the BLAS thread count")
             return y
         }
         BLASRuntime.threads = 3
         XCTAssertEqual(winogradWorkers(height: h), 3)
         let split = run(threads: 3), single = run(threads: 1)
-        let conv = directConv(x, batch: 1, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
-                              cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1)
+        let conv = directConv(
+            x, batch: 1, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
+            cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1)
         assertClose(split, zip(conv, residual).map { $0 + $1 })
         assertClose(split, single, tolerance: 1e-6)
     }
@@ -151,9 +169,11 @@ final class VQGANKernelTests: XCTestCase {
             let x = random(cIn * h * w, stream: 7), weight = random(cOut * cIn * 9, stream: 8)
             let bias = random(cOut, stream: 9), residual = random(cOut * h * w, stream: 10)
             var y = residual
-            winogradConv(x, &y, batch: 1, cIn: cIn, cOut: cOut, h: h, w: w, weight: weight, bias: bias, accumulate: true)
-            let conv = directConv(x, batch: 1, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
-                                  cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1)
+            winogradConv(
+                x, &y, batch: 1, cIn: cIn, cOut: cOut, h: h, w: w, weight: weight, bias: bias, accumulate: true)
+            let conv = directConv(
+                x, batch: 1, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
+                cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1)
             assertClose(y, zip(conv, residual).map { $0 + $1 })
         }
     }
@@ -164,13 +184,21 @@ final class VQGANKernelTests: XCTestCase {
         let weight = random(cOut * cIn * 9, stream: 12), bias = random(cOut, stream: 13)
         // torch.nn.functional.interpolate(scale_factor=2, mode="nearest"): out[y, x] = in[y/2, x/2].
         var big = [Float](repeating: 0, count: cIn * 4 * h * w)
-        for c in 0..<cIn { for r in 0..<(2 * h) { for q in 0..<(2 * w) {
-            big[(c * 2 * h + r) * 2 * w + q] = x[(c * h + r / 2) * w + q / 2]
-        } } }
+        for c in 0..<cIn {
+            for r in 0..<(2 * h) {
+                for q in 0..<(2 * w) {
+                    big[(c * 2 * h + r) * 2 * w + q] = x[(c * h + r / 2) * w + q / 2]
+                }
+            }
+        }
         var y = [Float](repeating: 0, count: cOut * 4 * h * w)
-        winogradConv(x, &y, batch: 1, cIn: cIn, cOut: cOut, h: 2 * h, w: 2 * w, weight: weight, bias: bias, upsample: true)
-        assertClose(y, directConv(big, batch: 1, cIn: cIn, h: 2 * h, w: 2 * w, weight: weight, bias: bias,
-                                  cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1))
+        winogradConv(
+            x, &y, batch: 1, cIn: cIn, cOut: cOut, h: 2 * h, w: 2 * w, weight: weight, bias: bias, upsample: true)
+        assertClose(
+            y,
+            directConv(
+                big, batch: 1, cIn: cIn, h: 2 * h, w: 2 * w, weight: weight, bias: bias,
+                cOut: cOut, k: 3, stride: 1, padTop: 1, padBottom: 1))
     }
 
     func testDownsamplePadsOnlyRightAndBottomBeforeAStride2Convolution() {
@@ -182,10 +210,14 @@ final class VQGANKernelTests: XCTestCase {
             let (oh, ow) = (downsampledSide(h), downsampledSide(w))
             var y = [Float](repeating: 0, count: batch * cOut * oh * ow)
             var columns = [Float](repeating: 0, count: conv3x3Stride2ColumnCount(cIn: cIn, height: h, width: w))
-            conv2d3x3Stride2(x, &y, batch: batch, cIn: cIn, cOut: cOut, height: h, width: w,
-                             weight: weight, bias: bias, columns: &columns)
-            assertClose(y, directConv(x, batch: batch, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
-                                      cOut: cOut, k: 3, stride: 2, padTop: 0, padBottom: 1))
+            conv2d3x3Stride2(
+                x, &y, batch: batch, cIn: cIn, cOut: cOut, height: h, width: w,
+                weight: weight, bias: bias, columns: &columns)
+            assertClose(
+                y,
+                directConv(
+                    x, batch: batch, cIn: cIn, h: h, w: w, weight: weight, bias: bias,
+                    cOut: cOut, k: 3, stride: 2, padTop: 0, padBottom: 1))
         }
     }
 
@@ -195,18 +227,22 @@ final class VQGANKernelTests: XCTestCase {
         let weight = random(cOut * cIn, stream: 18), bias = random(cOut, stream: 19)
         var y = [Float](repeating: 0, count: batch * cOut * pixels)
         conv2d1x1(x, &y, batch: batch, cIn: cIn, cOut: cOut, pixels: pixels, weight: weight, bias: bias)
-        assertClose(y, directConv(x, batch: batch, cIn: cIn, h: 1, w: pixels, weight: weight, bias: bias,
-                                  cOut: cOut, k: 1, stride: 1, padTop: 0, padBottom: 0))
+        assertClose(
+            y,
+            directConv(
+                x, batch: batch, cIn: cIn, h: 1, w: pixels, weight: weight, bias: bias,
+                cOut: cOut, k: 1, stride: 1, padTop: 0, padBottom: 0))
     }
 
     func testGroupNormWithSwishMatchesTheDefinition() {
         let (batch, channels, pixels, groups) = (2, 8, 37, 4)
-        let x = random(batch * channels * pixels, stream: 20, scale: 3).map { $0 + 5 }  // offset mean
+        let x = random(batch * channels * pixels, stream: 20, scale: 3).map { $0 + 5 } // offset mean
         let gamma = random(channels, stream: 21), beta = random(channels, stream: 22)
         for applySwish in [false, true] {
             var y = [Float](repeating: 0, count: x.count)
-            groupNorm(x, &y, batch: batch, channels: channels, height: 1, width: pixels, groups: groups, eps: 1e-6,
-                      gamma: gamma, beta: beta, swish: applySwish)
+            groupNorm(
+                x, &y, batch: batch, channels: channels, height: 1, width: pixels, groups: groups, eps: 1e-6,
+                gamma: gamma, beta: beta, swish: applySwish)
             var expected = [Float](repeating: 0, count: x.count)
             let per = channels / groups * pixels
             for n in 0..<batch {
@@ -232,11 +268,13 @@ final class VQGANKernelTests: XCTestCase {
         let x = random(batch * channels * h * w, stream: 30)
         let gamma = random(channels, stream: 31), beta = random(channels, stream: 32)
         var plain = [Float](repeating: 0, count: x.count)
-        groupNorm(x, &plain, batch: batch, channels: channels, height: h, width: w, groups: 2, eps: 1e-6,
-                  gamma: gamma, beta: beta, swish: true)
+        groupNorm(
+            x, &plain, batch: batch, channels: channels, height: h, width: w, groups: 2, eps: 1e-6,
+            gamma: gamma, beta: beta, swish: true)
         var framed = [Float](repeating: .nan, count: batch * channels * (h + 2) * (w + 2))
-        groupNorm(x, &framed, batch: batch, channels: channels, height: h, width: w, groups: 2, eps: 1e-6,
-                  gamma: gamma, beta: beta, swish: true, border: 1)
+        groupNorm(
+            x, &framed, batch: batch, channels: channels, height: h, width: w, groups: 2, eps: 1e-6,
+            gamma: gamma, beta: beta, swish: true, border: 1)
         var expected = [Float](repeating: 0, count: framed.count)
         padPlanes(plain, &expected, planes: batch * channels, height: h, width: w, border: 1)
         XCTAssertEqual(framed, expected)
@@ -244,7 +282,7 @@ final class VQGANKernelTests: XCTestCase {
 
     func testFastExponentialIsWithinTwoUlpsOfTheLibraryOne() {
         for i in 0..<2000 {
-            let x = Float(i - 1000) * 0.087  // -87 ... 87
+            let x = Float(i - 1000) * 0.087 // -87 ... 87
             let reference = Foundation.exp(x)
             XCTAssertLessThanOrEqual(abs(fastExp(x) - reference), 2 * reference.ulp, "exp(\(x))")
         }
@@ -299,8 +337,9 @@ final class VQGANKernelTests: XCTestCase {
         codebookNorms(codebook, size: size, dim: dim, &norms)
         var tokens = [Int32](repeating: -1, count: positions)
         var products = [Float](repeating: 0, count: positions * size)
-        quantizeNearest(z, positions: positions, dim: dim, codebook: codebook, norms: norms, size: size,
-                        tokens: &tokens, products: &products)
+        quantizeNearest(
+            z, positions: positions, dim: dim, codebook: codebook, norms: norms, size: size,
+            tokens: &tokens, products: &products)
         for p in 0..<positions {
             var distances = [Float](repeating: 0, count: size)
             for n in 0..<size {

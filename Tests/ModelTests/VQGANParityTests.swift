@@ -1,6 +1,7 @@
-import XCTest
 import Storage
 import TestSupport
+import XCTest
+
 @testable import Model
 
 /// The VQGAN against the published PyTorch implementation's outputs on the small model of
@@ -10,8 +11,9 @@ final class VQGANParityTests: XCTestCase {
     /// Loaded once for the class: the fixture's VQGAN weights and tasks.
     private static let fixture: (file: HDF5File, weights: WeightStore, tasks: [String])? = {
         guard let file = try? HDF5File.open(TestPaths.fixtureH5),
-              let weights = try? WeightStore.read(from: file.root.group("weights")),
-              let tasks = try? file.root.children("prompts/0") else { return nil }
+            let weights = try? WeightStore.read(from: file.root.group("weights")),
+            let tasks = try? file.root.children("prompts/0")
+        else { return nil }
         return (file, weights, tasks)
     }()
 
@@ -32,15 +34,18 @@ final class VQGANParityTests: XCTestCase {
     private static var rendered: [String: RenderedImage] = [:]
     private static var decoder: VQGANDecoder?
 
-    private func render(_ prompt: Int, _ task: String, _ mode: (name: String, mode: PromptMode)) throws -> RenderedImage {
+    private func render(_ prompt: Int, _ task: String, _ mode: (name: String, mode: PromptMode)) throws -> RenderedImage
+    {
         let key = "\(prompt)/\(task)/\(mode.name)"
         if let image = Self.rendered[key] { return image }
         let (file, weights, _) = try loadFixture()
         let decoder = try Self.decoder ?? VQGANDecoder(configuration: .small, weights: weights)
         Self.decoder = decoder
-        let predicted = try file.root.readConverting("prompts/\(prompt)/\(task)/\(mode.name)_argmax", as: Int32.self).values
-        let image = try Rendering.render(predicted: predicted, count: 1, mode: mode.mode, grid: 14, decoder: decoder,
-                                         canvasHeight: 224, canvasWidth: 224)[0]
+        let predicted = try file.root.readConverting("prompts/\(prompt)/\(task)/\(mode.name)_argmax", as: Int32.self)
+            .values
+        let image = try Rendering.render(
+            predicted: predicted, count: 1, mode: mode.mode, grid: 14, decoder: decoder,
+            canvasHeight: 224, canvasWidth: 224)[0]
         Self.rendered[key] = image
         return image
     }
@@ -58,8 +63,10 @@ final class VQGANParityTests: XCTestCase {
         for prompt in prompts {
             for task in tasks {
                 canvases += try canvas(file, prompt, task)
-                expected += try file.root.readConverting("prompts/\(prompt)/\(task)/vqgan_tokens", as: Int32.self,
-                                                         shape: [196]).values
+                expected += try file.root.readConverting(
+                    "prompts/\(prompt)/\(task)/vqgan_tokens", as: Int32.self,
+                    shape: [196]
+                ).values
             }
         }
         let count = prompts.count * tasks.count
@@ -77,14 +84,17 @@ final class VQGANParityTests: XCTestCase {
             for task in tasks {
                 for mode in modes {
                     let image = try render(prompt, task, mode)
-                    let published = try file.root.read("prompts/\(prompt)/\(task)/\(mode.name)_image", as: UInt8.self,
-                                                       shape: [224, 224, 3]).values
+                    let published = try file.root.read(
+                        "prompts/\(prompt)/\(task)/\(mode.name)_image", as: UInt8.self,
+                        shape: [224, 224, 3]
+                    ).values
                     let differences = zip(image.pixels, published).map { abs(Int($0) - Int($1)) }
                     let within = differences.filter { $0 <= 2 }.count
                     // The README's tolerance: within 2 levels on nearly all pixels (float error
                     // in a deep decoder can move a truncation).
-                    XCTAssertGreaterThanOrEqual(Double(within) / Double(differences.count), 0.999,
-                                                "prompt \(prompt) \(task) \(mode.name)")
+                    XCTAssertGreaterThanOrEqual(
+                        Double(within) / Double(differences.count), 0.999,
+                        "prompt \(prompt) \(task) \(mode.name)")
                 }
             }
         }
@@ -98,10 +108,14 @@ final class VQGANParityTests: XCTestCase {
                 let metric: PredictionMetric = task == "segmentation" ? .segmentationIoU : .normalizedMSE
                 for mode in modes {
                     let image = try render(prompt, task, mode)
-                    let recorded = try XCTUnwrap(try file.root.attribute("\(mode.name)_metric",
-                                                                         of: "prompts/\(prompt)/\(task)").doubleValue)
+                    let recorded = try XCTUnwrap(
+                        try file.root.attribute(
+                            "\(mode.name)_metric",
+                            of: "prompts/\(prompt)/\(task)"
+                        ).doubleValue)
                     let ours = metric.evaluate(target: target, prediction: image)
-                    XCTAssertEqual(ours, recorded, accuracy: 1e-3 * abs(recorded), "prompt \(prompt) \(task) \(mode.name)")
+                    XCTAssertEqual(
+                        ours, recorded, accuracy: 1e-3 * abs(recorded), "prompt \(prompt) \(task) \(mode.name)")
                 }
             }
         }

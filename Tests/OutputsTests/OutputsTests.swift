@@ -1,7 +1,8 @@
 import Foundation
-@testable import Outputs
 import TestSupport
 import XCTest
+
+@testable import Outputs
 
 /// The output-safety layer on its own: path splitting, plans that refuse collisions, staged files
 /// published whole, groups published together or not at all, and the names of temporaries.
@@ -42,15 +43,17 @@ final class OutputsTests: XCTestCase {
 
     func testAGroupWhoseLastWriteFailsPublishesNothing() throws {
         struct Late: Error {}
-        XCTAssertThrowsError(try Publication.together {
-            try StagedFile.write(Array("result".utf8), to: folder + "/r.h5")
-            throw Late()
-        })
+        XCTAssertThrowsError(
+            try Publication.together {
+                try StagedFile.write(Array("result".utf8), to: folder + "/r.h5")
+                throw Late()
+            })
         XCTAssertEqual(try entries(), [], "neither the first output nor a temporary may remain")
-        XCTAssertThrowsError(try Publication.together {
-            try StagedFile.write(Array("result".utf8), to: folder + "/r.h5")
-            try StagedFile.write(Array("png".utf8), to: folder + "/missing/r.png")
-        })
+        XCTAssertThrowsError(
+            try Publication.together {
+                try StagedFile.write(Array("result".utf8), to: folder + "/r.h5")
+                try StagedFile.write(Array("png".utf8), to: folder + "/missing/r.png")
+            })
         XCTAssertEqual(try entries(), [])
         try Publication.together {
             try StagedFile.write(Array("a".utf8), to: folder + "/a")

@@ -1,6 +1,7 @@
 import Imaging
-@testable import Plotting
 import XCTest
+
+@testable import Plotting
 
 final class HeatmapFigureTests: XCTestCase {
     /// 24 layers x 16 heads with values 0...383 in row-major order.
@@ -36,7 +37,8 @@ final class HeatmapFigureTests: XCTestCase {
 
     func testManyWidePanelsWrapOntoSeveralLinesWithinTheWidthLimit() throws {
         let panels = (0..<6).map {
-            HeatmapPanel(title: "task \($0)", rows: 24, columns: 16, values: [Double](repeating: Double($0), count: 384))
+            HeatmapPanel(
+                title: "task \($0)", rows: 24, columns: 16, values: [Double](repeating: Double($0), count: 384))
         }
         let image = try heatmapFigure(title: "six tasks", panels: panels, valueLabel: "score")
         let layout = HeatmapLayout(title: "six tasks", panels: panels)

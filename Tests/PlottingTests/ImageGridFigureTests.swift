@@ -1,13 +1,16 @@
 import Imaging
-@testable import Plotting
 import XCTest
+
+@testable import Plotting
 
 final class ImageGridFigureTests: XCTestCase {
     /// A 111x111 image of one colour with a black top-left pixel, to locate its corner exactly.
     private func tile(_ color: RGB) -> Image8 {
-        var image = Image8(width: 111, height: 111, channels: 3, pixels: (0..<111 * 111).flatMap { _ in
-            [color.r, color.g, color.b]
-        })
+        var image = Image8(
+            width: 111, height: 111, channels: 3,
+            pixels: (0..<111 * 111).flatMap { _ in
+                [color.r, color.g, color.b]
+            })
         image[0, 0, 0] = 0; image[0, 0, 1] = 0; image[0, 0, 2] = 0
         return image
     }
@@ -15,10 +18,12 @@ final class ImageGridFigureTests: XCTestCase {
     func testImagesLandAtTheirCellOffsetsAndMissingCellsAreGrayBoxes() throws {
         let red = RGB(200, 30, 30), blue = RGB(30, 30, 200)
         let rows: [[Image8?]] = [[tile(red), nil], [tile(blue), tile(red)]]
-        let image = try imageGridFigure(title: "prompts", columnTitles: ["input", "output"], rows: rows,
-                                        rowTitles: ["task A", "task B"])
-        let layout = ImageGridLayout(title: "prompts", columnTitles: ["input", "output"], rows: rows,
-                                     rowTitles: ["task A", "task B"])
+        let image = try imageGridFigure(
+            title: "prompts", columnTitles: ["input", "output"], rows: rows,
+            rowTitles: ["task A", "task B"])
+        let layout = ImageGridLayout(
+            title: "prompts", columnTitles: ["input", "output"], rows: rows,
+            rowTitles: ["task A", "task B"])
         XCTAssertEqual(layout.scale, 1)
         let step = 111 + ImageGridLayout.gap
         let (x0, y0) = (layout.gridX, layout.gridY)
@@ -43,7 +48,8 @@ final class ImageGridFigureTests: XCTestCase {
     func testEnlargementReachesTheSmallSideSoTitlesFit() {
         // A 55 px answer quadrant (112 canvas) doubles to 110 px: "query" and "target" are not shortened.
         let quadrant = Image8(width: 55, height: 55, channels: 3, filledWith: 10)
-        let layout = ImageGridLayout(title: "", columnTitles: ["query", "target"], rows: [[quadrant, quadrant]], rowTitles: [])
+        let layout = ImageGridLayout(
+            title: "", columnTitles: ["query", "target"], rows: [[quadrant, quadrant]], rowTitles: [])
         XCTAssertEqual(layout.scale, 2)
         XCTAssertEqual(layout.columnTitleLines, [["query"], ["target"]])
         let full = Image8(width: 111, height: 111, channels: 3, filledWith: 10)

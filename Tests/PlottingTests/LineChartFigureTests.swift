@@ -1,14 +1,16 @@
 import Imaging
-@testable import Plotting
 import XCTest
+
+@testable import Plotting
 
 final class LineChartFigureTests: XCTestCase {
     private let red = RGB(214, 39, 40)
 
     func testSeriesPixelsLieInsideTheAxesFrame() throws {
         let xs = (0..<200).map(Double.init)
-        let series = LineSeries(name: "reward", x: xs, y: xs.map { sin($0 / 20) * 3 + 0.1 * $0 },
-                                band: xs.map { _ in 0.5 }, color: red, markers: false)
+        let series = LineSeries(
+            name: "reward", x: xs, y: xs.map { sin($0 / 20) * 3 + 0.1 * $0 },
+            band: xs.map { _ in 0.5 }, color: red, markers: false)
         let image = try lineChartFigure(title: "t", xLabel: "iteration", yLabel: "reward", series: [series])
         let frame = try XCTUnwrap(axesFrame(image))
         var inside = 0
@@ -16,8 +18,9 @@ final class LineChartFigureTests: XCTestCase {
             for x in 0..<image.width where pixel(image, x: x, y: y) == red {
                 // The legend swatch (right of the frame) also uses the series colour.
                 if x > frame.right { continue }
-                XCTAssertTrue(x > frame.left && x < frame.right && y > frame.top && y < frame.bottom,
-                              "line pixel (\(x), \(y)) outside the axes")
+                XCTAssertTrue(
+                    x > frame.left && x < frame.right && y > frame.top && y < frame.bottom,
+                    "line pixel (\(x), \(y)) outside the axes")
                 inside += 1
             }
         }
@@ -25,8 +28,9 @@ final class LineChartFigureTests: XCTestCase {
     }
 
     func testNaNPointsEmptySeriesAndNoSeriesAllDrawWithoutCrashing() throws {
-        let gappy = LineSeries(name: "gappy", x: [0, 50, 100, 150, 200], y: [1, .nan, 3, .infinity, 2],
-                               band: [0.1, 0.2, .nan, 0.1, 0.1], color: red, markers: true)
+        let gappy = LineSeries(
+            name: "gappy", x: [0, 50, 100, 150, 200], y: [1, .nan, 3, .infinity, 2],
+            band: [0.1, 0.2, .nan, 0.1, 0.1], color: red, markers: true)
         let empty = LineSeries(name: "empty", x: [], y: [], color: .black)
         let allNaN = LineSeries(name: "nan", x: [1, 2], y: [.nan, .nan], color: .black)
         for series in [[gappy, empty, allNaN], [empty], []] {

@@ -1,9 +1,10 @@
-@testable import Plotting
 import XCTest
+
+@testable import Plotting
 
 final class TextTests: XCTestCase {
     func testMeasuredWidthIsSixPixelsPerCharacterLessTheTrailingGapTimesScale() {
-        XCTAssertEqual(RasterCanvas.measureText("abc").width, 17)          // 3 * 6 - 1
+        XCTAssertEqual(RasterCanvas.measureText("abc").width, 17) // 3 * 6 - 1
         XCTAssertEqual(RasterCanvas.measureText("abc", scale: 2).width, 34)
         XCTAssertEqual(RasterCanvas.measureText("abc", scale: 2).height, 18) // 9 rows with descenders
         XCTAssertEqual(RasterCanvas.measureText("").width, 0)

@@ -18,15 +18,17 @@ final class FixtureCanvasParityTests: XCTestCase {
         for i in 0..<5 {
             let group = "prompts/\(i)"
             guard case let .string(query) = try file.root.attribute("query", of: group),
-                  case let .string(support) = try file.root.attribute("support", of: group),
-                  case let .ints(hw) = try file.root.attribute("inpaint_square_hw", of: group) else {
+                case let .string(support) = try file.root.attribute("support", of: group),
+                case let .ints(hw) = try file.root.attribute("inpaint_square_hw", of: group)
+            else {
                 return XCTFail("prompt \(i) attributes have unexpected types")
             }
             // The published sampler draws the support from the query's class.
             let classID = try XCTUnwrap(voc.classID(of: query))
             XCTAssertEqual(voc.classID(of: support), classID)
-            let spec = PromptSpec(query: query, support: support, classID: classID,
-                                  square: InpaintSquare(row: hw[0], col: hw[1]))
+            let spec = PromptSpec(
+                query: query, support: support, classID: classID,
+                square: InpaintSquare(row: hw[0], col: hw[1]))
             for canvas in try voc.canvases(spec) {
                 let expected = try file.root.read("\(group)/\(canvas.task.rawValue)/canvas", as: Float.self)
                 XCTAssertEqual(expected.shape, [3, 224, 224])

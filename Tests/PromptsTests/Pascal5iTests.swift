@@ -37,9 +37,11 @@ final class Pascal5iTests: XCTestCase {
         for sub in ["JPEGImages", "SegmentationClassAug", "splits"] {
             try fm.createDirectory(at: dir.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
-        try fm.copyItem(atPath: "\(vocRoot)/VOCdevkit/VOC2012/JPEGImages/2008_000001.jpg",
-                        toPath: dir.appendingPathComponent("JPEGImages/a.jpg").path)
-        try "a__1\nb__1\nc__2\n".write(to: dir.appendingPathComponent("splits/fold3.txt"), atomically: true, encoding: .utf8)
+        try fm.copyItem(
+            atPath: "\(vocRoot)/VOCdevkit/VOC2012/JPEGImages/2008_000001.jpg",
+            toPath: dir.appendingPathComponent("JPEGImages/a.jpg").path)
+        try "a__1\nb__1\nc__2\n".write(
+            to: dir.appendingPathComponent("splits/fold3.txt"), atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Pascal5i(vocRoot: dir.path, fold: 3)) { error in
             guard case let PromptError.missingFiles(count, images, labels, examples) = error else {
                 return XCTFail("unexpected \(error)")

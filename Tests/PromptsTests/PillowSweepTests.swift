@@ -40,8 +40,11 @@ final class PillowSweepTests: XCTestCase {
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             let f = line.split(separator: " ").map(String.init)
             switch f[0] {
-            case "case": fixture.cases.append(Case(width: Int(f[1])!, height: Int(f[2])!, side: Int(f[3])!,
-                                                   hashes: Array(f[4...6])))
+            case "case":
+                fixture.cases.append(
+                    Case(
+                        width: Int(f[1])!, height: Int(f[2])!, side: Int(f[3])!,
+                        hashes: Array(f[4...6])))
             case "input": fixture.inputs.append((Int(f[1])!, Int(f[2])!, f[3], f[4]))
             case "full": fixture.full.append((Int(f[1])!, Int(f[2])!, Int(f[3])!, f[4]))
             default: XCTFail("unknown line in sweep.txt: \(line)")
@@ -56,8 +59,9 @@ final class PillowSweepTests: XCTestCase {
     /// the PASCAL sources use (`QuadrantImage`, `QuadrantImage.classMask`), as bytes:
     /// rgb [side, side, 3], gray and mask [side, side], each value k/255 turned back into k.
     private func vtvOutputs(image: Image8, labels: Image8, classID: Int, side: Int) throws -> [[UInt8]] {
-        let q = try QuadrantImage(image: image, classMask: QuadrantImage.classMask(labels: labels, classID: classID),
-                                  side: side)
+        let q = try QuadrantImage(
+            image: image, classMask: QuadrantImage.classMask(labels: labels, classID: classID),
+            side: side)
         let n = side * side
         func bytes(_ v: Float) -> UInt8 { UInt8((v * 255).rounded()) }
         var rgb = [UInt8](repeating: 0, count: 3 * n)
@@ -83,7 +87,8 @@ final class PillowSweepTests: XCTestCase {
                 for i in group {
                     let text: String?
                     do {
-                        let outputs = try vtvOutputs(image: image, labels: labels, classID: classID, side: cases[i].side)
+                        let outputs = try vtvOutputs(
+                            image: image, labels: labels, classID: classID, side: cases[i].side)
                         let wrong = (0..<3).filter { SweepImages.hash(outputs[$0]) != cases[i].hashes[$0] }
                         text = wrong.isEmpty ? nil : wrong.map { Self.outputNames[$0] }.joined(separator: ", ")
                     } catch {
@@ -98,7 +103,9 @@ final class PillowSweepTests: XCTestCase {
             }
         }
         let first = failures.sorted { $0.index < $1.index }.prefix(8).map(\.text)
-        XCTAssertTrue(failures.isEmpty, """
+        XCTAssertTrue(
+            failures.isEmpty,
+            """
             \(failures.count) of \(cases.count) cases differ from Pillow (first: \(first.joined(separator: "; "))). \
             If every case fails, check testSweepInputsAreTheOnesThePillowScriptGenerated first; \
             testFullOutputsOfTheDiagnosticCasesMatchPillowValueForValue counts the differing values.
@@ -133,15 +140,18 @@ final class PillowSweepTests: XCTestCase {
         XCTAssertFalse(Self.fixture.full.isEmpty)
         for (w, h, side, file) in Self.fixture.full {
             let expected = [UInt8](try Data(contentsOf: Self.folder.appendingPathComponent(file)))
-            let got = try vtvOutputs(image: SweepImages.rgb(width: w, height: h), labels: SweepImages.labels(width: w, height: h),
-                                     classID: SweepImages.classID(width: w, height: h), side: side)
+            let got = try vtvOutputs(
+                image: SweepImages.rgb(width: w, height: h), labels: SweepImages.labels(width: w, height: h),
+                classID: SweepImages.classID(width: w, height: h), side: side)
             XCTAssertEqual(expected.count, 5 * side * side, file)
             var offset = 0
             for (name, values) in zip(Self.outputNames, got) {
                 let reference = expected[offset..<min(offset + values.count, expected.count)]
                 offset += values.count
                 let differences = zip(values, reference).map { abs(Int($0) - Int($1)) }.filter { $0 != 0 }
-                XCTAssertEqual(differences.count, 0, """
+                XCTAssertEqual(
+                    differences.count, 0,
+                    """
                     \(w)x\(h) -> \(side) \(name): \(differences.count) of \(values.count) values differ, \
                     by up to \(differences.max() ?? 0)
                     """)

@@ -15,9 +15,10 @@ final class PromptCanvasTests: XCTestCase {
         var labels = Image8(width: 40, height: 30, channels: 1, filledWith: 0)
         for y in 0..<30 { for x in 20..<40 { labels[y, x, 0] = UInt8(classID) } }
         labels[0, 39, 0] = 255
-        return try QuadrantImage(name: "ex", image: image,
-                                 classMask: QuadrantImage.classMask(labels: labels, classID: classID),
-                                 side: layout.quadrant)
+        return try QuadrantImage(
+            name: "ex", image: image,
+            classMask: QuadrantImage.classMask(labels: labels, classID: classID),
+            side: layout.quadrant)
     }
 
     func testPublishedLayoutHas111PixelQuadrantsAndA2PixelWhiteGap() {
@@ -32,7 +33,9 @@ final class PromptCanvasTests: XCTestCase {
         let canvas = try PromptCanvas(task: .identity, support: ex, query: ex, layout: layout)
         XCTAssertEqual(canvas.values.count, 3 * 64 * 64)
         // Rows 31 and 32 (the gap) are white in every channel.
-        for c in 0..<3 { for y in 31...32 { for x in 0..<64 { XCTAssertEqual(canvas.values[(c * 64 + y) * 64 + x], 1) } } }
+        for c in 0..<3 {
+            for y in 31...32 { for x in 0..<64 { XCTAssertEqual(canvas.values[(c * 64 + y) * 64 + x], 1) } }
+        }
         XCTAssertEqual(canvas.quadrant(row: 33, col: 33), ex.rgb)
     }
 
@@ -78,8 +81,8 @@ final class PromptCanvasTests: XCTestCase {
         let canvas = try PromptCanvas(task: .segmentation, support: ex, query: ex, layout: layout)
         let mask = try XCTUnwrap(ex.mask)
         XCTAssertEqual(canvas.quadrant(row: 33, col: 33), mask + mask + mask)
-        XCTAssertEqual(mask[15 * 31], 0)  // left edge: background
-        XCTAssertEqual(mask[15 * 31 + 30], 1)  // right edge: the class
+        XCTAssertEqual(mask[15 * 31], 0) // left edge: background
+        XCTAssertEqual(mask[15 * 31 + 30], 1) // right edge: the class
         let labels = Image8(width: 3, height: 1, channels: 1, pixels: [3, 255, 0])
         XCTAssertEqual(QuadrantImage.classMask(labels: labels, classID: 3).pixels, [255, 0, 0])
         XCTAssertEqual(canvas.quadrant(row: 33, col: 0), ex.rgb)
@@ -90,7 +93,8 @@ final class PromptCanvasTests: XCTestCase {
         let ex = try example(layout)
         let square = InpaintSquare(row: 1, col: 2)
         let dark = try PromptCanvas(task: .lowlightInpaint, support: ex, query: ex, square: square, layout: layout)
-        let holed = try PromptCanvas(task: .segmentationOfHoledQuery, support: ex, query: ex, square: square, layout: layout)
+        let holed = try PromptCanvas(
+            task: .segmentationOfHoledQuery, support: ex, query: ex, square: square, layout: layout)
         let q = dark.quadrant(row: 33, col: 0)
         XCTAssertEqual(q[1 * 31 + 2], 0)
         XCTAssertEqual(q[20 * 31 + 20], 0.5 * ex.rgb[20 * 31 + 20])
@@ -112,8 +116,10 @@ final class PromptCanvasTests: XCTestCase {
     func testSquareThatDoesNotFitAndWrongQuadrantSizeAreRejected() throws {
         let layout = CanvasLayout(size: 64)
         let ex = try example(layout)
-        XCTAssertThrowsError(try PromptCanvas(task: .inpaint, support: ex, query: ex,
-                                              square: InpaintSquare(row: 25, col: 0), layout: layout))
+        XCTAssertThrowsError(
+            try PromptCanvas(
+                task: .inpaint, support: ex, query: ex,
+                square: InpaintSquare(row: 25, col: 0), layout: layout))
         XCTAssertThrowsError(try PromptCanvas(task: .identity, support: ex, query: ex, layout: .published)) {
             XCTAssertEqual($0 as? PromptError, .quadrantMismatch(expected: 111, support: 31, query: 31))
         }
@@ -131,8 +137,9 @@ final class PromptCanvasTests: XCTestCase {
     func testSplitMix64MatchesTheReferenceSequence() {
         // Reference: Vigna's splitmix64.c (state += 0x9E3779B97F4A7C15, then the mix), seed 1234567.
         var rng = SplitMix64(seed: 1_234_567)
-        XCTAssertEqual([rng.next(), rng.next(), rng.next()],
-                       [6_457_827_717_110_365_317, 3_203_168_211_198_807_973, 9_817_491_932_198_370_423])
+        XCTAssertEqual(
+            [rng.next(), rng.next(), rng.next()],
+            [6_457_827_717_110_365_317, 3_203_168_211_198_807_973, 9_817_491_932_198_370_423])
         XCTAssertEqual(SplitMix64(seed: 0).value(at: 0), 0xE220_A839_7B1D_CDAF)
     }
 }

@@ -11,22 +11,27 @@ final class PromptSourceTests: XCTestCase {
     private var fold0: String { vocRoot + "/splits/fold0.txt" }
 
     func testSourceStringsParseIntoPascalAndSyntheticSpecs() throws {
-        XCTAssertEqual(try PromptSourceSpec(parsing: "pascal:/data/VOC:/data/fold0.txt:0"),
-                       .pascal(vocRoot: "/data/VOC", splitFile: "/data/fold0.txt", fold: 0))
-        XCTAssertEqual(try PromptSourceSpec(parsing: "pascal:/data/VOC:/data/val.txt"),
-                       .pascal(vocRoot: "/data/VOC", splitFile: "/data/val.txt", fold: nil))
-        XCTAssertEqual(try PromptSourceSpec(parsing: "pascal:/data/VOC::2"),
-                       .pascal(vocRoot: "/data/VOC", splitFile: "/data/VOC/splits/fold2.txt", fold: 2))
+        XCTAssertEqual(
+            try PromptSourceSpec(parsing: "pascal:/data/VOC:/data/fold0.txt:0"),
+            .pascal(vocRoot: "/data/VOC", splitFile: "/data/fold0.txt", fold: 0))
+        XCTAssertEqual(
+            try PromptSourceSpec(parsing: "pascal:/data/VOC:/data/val.txt"),
+            .pascal(vocRoot: "/data/VOC", splitFile: "/data/val.txt", fold: nil))
+        XCTAssertEqual(
+            try PromptSourceSpec(parsing: "pascal:/data/VOC::2"),
+            .pascal(vocRoot: "/data/VOC", splitFile: "/data/VOC/splits/fold2.txt", fold: 2))
         XCTAssertEqual(try PromptSourceSpec(parsing: "synthetic"), .synthetic(seed: nil))
         XCTAssertEqual(try PromptSourceSpec(parsing: "synthetic:7"), .synthetic(seed: 7))
         XCTAssertEqual(try PromptSourceSpec(parsing: "synthetic:7:random"), .synthetic(seed: 7))
-        XCTAssertEqual(try PromptSourceSpec(parsing: "synthetic:7:habitats"), .synthetic(seed: 7, backgrounds: .habitats))
+        XCTAssertEqual(
+            try PromptSourceSpec(parsing: "synthetic:7:habitats"), .synthetic(seed: 7, backgrounds: .habitats))
         XCTAssertEqual(try PromptSourceSpec(parsing: "pascal:/v:/s.txt:1").description, "pascal:/v:/s.txt:1")
         // The random world keeps the description files had before the habitat world existed.
         XCTAssertEqual(try PromptSourceSpec(parsing: "synthetic:7:random").description, "synthetic:7")
         XCTAssertEqual(try PromptSourceSpec(parsing: "synthetic:7:habitats").description, "synthetic:7:habitats")
-        XCTAssertEqual(try PromptSourceSpec(parsing: "synthetic:3:habitats").open(role: "eval", count: 1, seed: nil).origin,
-                       "synthetic:3:habitats")
+        XCTAssertEqual(
+            try PromptSourceSpec(parsing: "synthetic:3:habitats").open(role: "eval", count: 1, seed: nil).origin,
+            "synthetic:3:habitats")
     }
 
     func testMalformedSourceStringsAreRejectedWithTheReason() {
@@ -37,12 +42,13 @@ final class PromptSourceTests: XCTestCase {
             "synthetic:-3": "the seed must be a non-negative integer",
             "synthetic:1:2": "the backgrounds must be random or habitats, got '2'",
             "synthetic:1:habitats:x": "synthetic takes at most a seed and a background kind",
-            "imagenet:/data": "unknown kind 'imagenet'",
+            "imagenet:/data": "unknown kind 'imagenet'"
         ]
         for (text, reason) in cases {
             XCTAssertThrowsError(try PromptSourceSpec(parsing: text), text) { error in
                 XCTAssertTrue("\(error)".contains(reason), "\(text): \(error)")
-                XCTAssertTrue("\(error)".contains("expected pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]]"))
+                XCTAssertTrue(
+                    "\(error)".contains("expected pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]]"))
             }
         }
     }
@@ -58,15 +64,17 @@ final class PromptSourceTests: XCTestCase {
     }
 
     func testAPascalSourceGivesPascal5iPromptsAndTheirCanvasesWithItsRole() throws {
-        let source = try PromptSourceSpec(parsing: "pascal:\(vocRoot):\(fold0):0").open(role: "eval", count: nil, seed: 11)
+        let source = try PromptSourceSpec(parsing: "pascal:\(vocRoot):\(fold0):0").open(
+            role: "eval", count: nil, seed: 11)
         let dataset = try Pascal5i(vocRoot: vocRoot, fold: 0)
         XCTAssertEqual(source.count, 12)
         XCTAssertEqual(source.origin, "pascal:\(vocRoot):\(fold0):0")
         for i in [0, 7] {
             let spec = try dataset.prompt(i, seed: 11)
             XCTAssertEqual(try source.prompt(i), PromptRecord(spec, role: "eval"))
-            XCTAssertEqual(try source.canvases(i, tasks: PromptTask.base).map(\.values),
-                           try dataset.canvases(spec).map(\.values))
+            XCTAssertEqual(
+                try source.canvases(i, tasks: PromptTask.base).map(\.values),
+                try dataset.canvases(spec).map(\.values))
         }
         XCTAssertThrowsError(try source.prompt(12)) {
             XCTAssertEqual($0 as? PromptSourceError, .indexOutOfRange(index: 12, count: 12, source: source.origin))
@@ -109,7 +117,8 @@ final class PromptSourceTests: XCTestCase {
         XCTAssertThrowsError(try PromptSourceSpec.synthetic(seed: 1).open(role: "a", count: 2, seed: 2)) {
             XCTAssertTrue("\($0)".contains("it names seed 1 but --prompt-seed is 2"), "\($0)")
         }
-        XCTAssertEqual(try PromptSourceSpec.synthetic(seed: nil).open(role: "a", count: 2, seed: 9).origin, "synthetic:9")
+        XCTAssertEqual(
+            try PromptSourceSpec.synthetic(seed: nil).open(role: "a", count: 2, seed: 9).origin, "synthetic:9")
     }
 
     func testASelectionKeepsTheFirstPromptsOfTheRoleAndSaysWhenThereAreTooFew() throws {
@@ -121,7 +130,8 @@ final class PromptSourceTests: XCTestCase {
             XCTAssertEqual("\($0)", "\(TestPaths.fixtureH5) has only 2 prompt(s) with role 'eval'; 3 were asked for")
         }
         XCTAssertThrowsError(try PromptSelection(source: fixture, role: "train", count: nil)) {
-            XCTAssertEqual("\($0)", "\(TestPaths.fixtureH5) has no prompts with role 'train'; roles present: collect 3, eval 2")
+            XCTAssertEqual(
+                "\($0)", "\(TestPaths.fixtureH5) has no prompts with role 'train'; roles present: collect 3, eval 2")
         }
     }
 
@@ -131,7 +141,8 @@ final class PromptSourceTests: XCTestCase {
     private func copyOfVOC() throws -> URL {
         let dir = try TestPaths.temporaryDirectory("vtv-voc")
         addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
-        try FileManager.default.copyItem(atPath: vocRoot + "/VOCdevkit/VOC2012", toPath: dir.appendingPathComponent("VOC2012").path)
+        try FileManager.default.copyItem(
+            atPath: vocRoot + "/VOCdevkit/VOC2012", toPath: dir.appendingPathComponent("VOC2012").path)
         return dir.appendingPathComponent("VOC2012")
     }
 
@@ -139,7 +150,9 @@ final class PromptSourceTests: XCTestCase {
         let voc = try copyOfVOC()
         let split = voc.appendingPathComponent("split.txt").path
         try "2008_000001__1\n2008_000006__1\n2008_000002__2\n".write(toFile: split, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try PromptSourceSpec(parsing: "pascal:\(voc.path):\(split)").open(role: "a", count: nil, seed: nil)) {
+        XCTAssertThrowsError(
+            try PromptSourceSpec(parsing: "pascal:\(voc.path):\(split)").open(role: "a", count: nil, seed: nil)
+        ) {
             XCTAssertEqual($0 as? PromptSourceError, .singleImageClasses(file: split, images: [2: "2008_000002"]))
         }
     }
@@ -147,8 +160,11 @@ final class PromptSourceTests: XCTestCase {
     func testAClassAbsentFromALabelIsRejectedNamingTheLabelFile() throws {
         let folder = VOCFolder(root: vocRoot)
         XCTAssertThrowsError(try folder.quadrantImage("2008_000002", classID: 1, side: 111)) {
-            XCTAssertEqual($0 as? PromptSourceError, .classAbsent(image: "2008_000002", classID: 1,
-                                                                 labelFile: folder.labelPath("2008_000002")))
+            XCTAssertEqual(
+                $0 as? PromptSourceError,
+                .classAbsent(
+                    image: "2008_000002", classID: 1,
+                    labelFile: folder.labelPath("2008_000002")))
         }
     }
 
@@ -156,12 +172,16 @@ final class PromptSourceTests: XCTestCase {
         let voc = try copyOfVOC()
         let folder = VOCFolder(root: voc.path)
         let image = try ImageFile.read(folder.imagePath("2008_000003"))
-        try ImageFile.writePNG(Image8(width: image.width + 1, height: image.height, channels: 1, filledWith: 3),
-                               to: folder.labelPath("2008_000003"))
+        try ImageFile.writePNG(
+            Image8(width: image.width + 1, height: image.height, channels: 1, filledWith: 3),
+            to: folder.labelPath("2008_000003"))
         XCTAssertThrowsError(try folder.quadrantImage("2008_000003", classID: 3, side: 111)) {
-            XCTAssertEqual($0 as? PromptError, .labelSizeMismatch(image: folder.labelPath("2008_000003"),
-                                                                  imageSize: [image.height, image.width],
-                                                                  labelSize: [image.height, image.width + 1]))
+            XCTAssertEqual(
+                $0 as? PromptError,
+                .labelSizeMismatch(
+                    image: folder.labelPath("2008_000003"),
+                    imageSize: [image.height, image.width],
+                    labelSize: [image.height, image.width + 1]))
         }
     }
 

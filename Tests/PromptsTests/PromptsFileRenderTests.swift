@@ -10,8 +10,12 @@ final class PromptsFileRenderTests: XCTestCase {
         let dir = try TestPaths.temporaryDirectory("vtv-render")
         defer { try? FileManager.default.removeItem(at: dir) }
         let png = dir.appendingPathComponent("canvas.png").path
-        let result = try runCommand(TestPaths.vtv, ["prompts", "render", "--prompts", TestPaths.fixtureH5,
-                                                    "--index", "3", "--task", "inpaint", "--out", png])
+        let result = try runCommand(
+            TestPaths.vtv,
+            [
+                "prompts", "render", "--prompts", TestPaths.fixtureH5,
+                "--index", "3", "--task", "inpaint", "--out", png
+            ])
         XCTAssertEqual(result.status, 0, result.output)
         let image = try ImageFile.read(png)
         XCTAssertEqual([image.width, image.height, image.channels], [224, 224, 3])
@@ -34,8 +38,12 @@ final class PromptsFileRenderTests: XCTestCase {
         let dir = try TestPaths.temporaryDirectory("vtv-render")
         defer { try? FileManager.default.removeItem(at: dir) }
         let png = dir.appendingPathComponent("canvas.png").path
-        let result = try runCommand(TestPaths.vtv, ["prompts", "render", "--prompts", TestPaths.fixtureH5,
-                                                    "--index", "0", "--task", "segmentation_holed_query", "--out", png])
+        let result = try runCommand(
+            TestPaths.vtv,
+            [
+                "prompts", "render", "--prompts", TestPaths.fixtureH5,
+                "--index", "0", "--task", "segmentation_holed_query", "--out", png
+            ])
         XCTAssertEqual(result.status, 1, result.output)
         XCTAssertTrue(result.stderr.contains("has no canvases for task 'segmentation_holed_query'"), result.output)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), [])

@@ -21,13 +21,15 @@ final class PromptsFileTests: XCTestCase {
 
     /// Two synthetic prompts on 32x32 canvases (small scenes keep the test fast).
     private func syntheticPrompts(role: String = "train") throws -> (SyntheticPromptSource, [PromptTask]) {
-        let source = try SyntheticPromptSource(seed: 3, role: role, count: 2, layout: CanvasLayout(size: 32),
-                                               sceneWidth: 40, sceneHeight: 30)
+        let source = try SyntheticPromptSource(
+            seed: 3, role: role, count: 2, layout: CanvasLayout(size: 32),
+            sceneWidth: 40, sceneHeight: 30)
         return (source, [.segmentation, .inpaint, .colorization])
     }
 
     private func write(_ source: some PromptSource, tasks: [PromptTask], to file: String) throws {
-        let writer = try PromptsFileWriter(path: file, origin: source.origin, seed: 3, tasks: tasks, layout: source.layout)
+        let writer = try PromptsFileWriter(
+            path: file, origin: source.origin, seed: 3, tasks: tasks, layout: source.layout)
         for i in 0..<source.count {
             try writer.write(i, record: try source.prompt(i), canvases: try source.canvases(i, tasks: tasks))
         }
@@ -64,7 +66,8 @@ final class PromptsFileTests: XCTestCase {
         XCTAssertEqual(try root.attribute("tasks"), .strings(["segmentation", "inpaint", "colorization"]))
         XCTAssertEqual(try root.attribute("canvas_size"), .int(32))
         XCTAssertEqual(try root.children("prompts"), ["0", "1"])
-        XCTAssertEqual(try root.attributeNames(of: "prompts/1"), ["class", "inpaint_square_hw", "query", "role", "support"])
+        XCTAssertEqual(
+            try root.attributeNames(of: "prompts/1"), ["class", "inpaint_square_hw", "query", "role", "support"])
         XCTAssertEqual(try root.elementKind(of: "prompts/1/inpaint/canvas"), .float32)
         XCTAssertEqual(try root.shape(of: "prompts/1/inpaint/canvas"), [3, 32, 32])
     }
@@ -76,8 +79,11 @@ final class PromptsFileTests: XCTestCase {
         XCTAssertEqual(file.tasks, PromptTask.base)
         XCTAssertEqual(file.layout, .published)
         XCTAssertEqual(file.records.map(\.role), ["collect", "collect", "collect", "eval", "eval"])
-        XCTAssertEqual(try file.prompt(0), PromptRecord(query: "2008_000001", support: "2008_000011", classID: nil,
-                                                        square: InpaintSquare(row: 73, col: 4), role: "collect"))
+        XCTAssertEqual(
+            try file.prompt(0),
+            PromptRecord(
+                query: "2008_000001", support: "2008_000011", classID: nil,
+                square: InpaintSquare(row: 73, col: 4), role: "collect"))
         let canvas = try file.canvas(4, task: .colorization)
         XCTAssertEqual(canvas.values.count, 3 * 224 * 224)
         XCTAssertTrue(canvas.values.allSatisfy { (0...1).contains($0) })
@@ -86,7 +92,8 @@ final class PromptsFileTests: XCTestCase {
     func testAnUncommittedWriterLeavesNoFileBehind() throws {
         let (source, tasks) = try syntheticPrompts()
         do {
-            let writer = try PromptsFileWriter(path: path("p.h5"), origin: "x", seed: nil, tasks: tasks, layout: source.layout)
+            let writer = try PromptsFileWriter(
+                path: path("p.h5"), origin: "x", seed: nil, tasks: tasks, layout: source.layout)
             try writer.write(0, record: try source.prompt(0), canvases: try source.canvases(0, tasks: tasks))
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [])
@@ -94,8 +101,10 @@ final class PromptsFileTests: XCTestCase {
 
     func testAWriterRejectsCanvasesOfOtherTasksAndGapsInTheNumbering() throws {
         let (source, tasks) = try syntheticPrompts()
-        let writer = try PromptsFileWriter(path: path("p.h5"), origin: "x", seed: nil, tasks: tasks, layout: source.layout)
-        XCTAssertThrowsError(try writer.write(0, record: try source.prompt(0), canvases: try source.canvases(0, tasks: [.identity])))
+        let writer = try PromptsFileWriter(
+            path: path("p.h5"), origin: "x", seed: nil, tasks: tasks, layout: source.layout)
+        XCTAssertThrowsError(
+            try writer.write(0, record: try source.prompt(0), canvases: try source.canvases(0, tasks: [.identity])))
         try writer.write(1, record: try source.prompt(1), canvases: try source.canvases(1, tasks: tasks))
         XCTAssertThrowsError(try writer.commit()) { XCTAssertTrue("\($0)".contains("numbered 0...0"), "\($0)") }
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("p.h5")))
@@ -115,8 +124,11 @@ final class PromptsFileTests: XCTestCase {
     func testAskingForATaskTheFileLacksNamesTheTasksItHas() throws {
         let file = try PromptsFile(path: TestPaths.fixtureH5)
         XCTAssertThrowsError(try file.canvas(0, task: .lowlightInpaint)) {
-            XCTAssertEqual($0 as? PromptSourceError, .missingTask(task: "lowlight_inpaint", source: TestPaths.fixtureH5,
-                                                                  available: PromptTask.base.map(\.rawValue)))
+            XCTAssertEqual(
+                $0 as? PromptSourceError,
+                .missingTask(
+                    task: "lowlight_inpaint", source: TestPaths.fixtureH5,
+                    available: PromptTask.base.map(\.rawValue)))
         }
     }
 
@@ -133,7 +145,9 @@ final class PromptsFileTests: XCTestCase {
         try h5.root.write("weights/w", [Float(1)], shape: [1])
         try h5.commit()
         XCTAssertThrowsError(try PromptsFile(path: path("other.h5"))) {
-            XCTAssertEqual($0 as? FileKindError, .notVTV(path: path("other.h5"), expected: .prompts, reason: "it has no /prompts group"))
+            XCTAssertEqual(
+                $0 as? FileKindError,
+                .notVTV(path: path("other.h5"), expected: .prompts, reason: "it has no /prompts group"))
         }
     }
 
@@ -144,8 +158,11 @@ final class PromptsFileTests: XCTestCase {
         try h5.root.setAttribute("query", .int(3), on: "prompts/0")
         try h5.commit()
         XCTAssertThrowsError(try PromptsFile(path: path("p.h5"))) {
-            XCTAssertEqual($0 as? PromptSourceError, .malformedPrompt(path: path("p.h5"), index: 0,
-                                                                      reason: "attribute 'query' is not a string"))
+            XCTAssertEqual(
+                $0 as? PromptSourceError,
+                .malformedPrompt(
+                    path: path("p.h5"), index: 0,
+                    reason: "attribute 'query' is not a string"))
         }
     }
 }

@@ -15,8 +15,9 @@ enum SweepImages {
 
     /// A counter-based hash of (seed, x, y, channel).
     static func noise(_ s: UInt64, _ x: Int, _ y: Int, _ c: Int) -> UInt64 {
-        mix64(s &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(x) &* 0xD1B5_4A32_D192_ED03
-              &+ UInt64(y) &* 0xABC9_8388_FB8F_AC03 &+ UInt64(c) &* 0x8CB9_2BA7_2F3D_8DD7)
+        mix64(
+            s &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(x) &* 0xD1B5_4A32_D192_ED03
+                &+ UInt64(y) &* 0xABC9_8388_FB8F_AC03 &+ UInt64(c) &* 0x8CB9_2BA7_2F3D_8DD7)
     }
 
     /// The seed of a `width` x `height` input.

@@ -75,8 +75,9 @@ final class SyntheticImagesTests: XCTestCase {
         XCTAssertNotEqual(spec.query, spec.support)
         let supportIndex = Int(spec.support.dropFirst("synthetic-".count))!
         XCTAssertEqual(source.mainClass(of: supportIndex), spec.classID)
-        let canvases = try source.canvases(spec, tasks: PromptTask.allCases, layout: layout,
-                                           sceneWidth: 80, sceneHeight: 60)
+        let canvases = try source.canvases(
+            spec, tasks: PromptTask.allCases, layout: layout,
+            sceneWidth: 80, sceneHeight: 60)
         XCTAssertEqual(canvases.map(\.task), PromptTask.allCases)
         XCTAssertTrue(canvases.allSatisfy { $0.values.allSatisfy { (0...1).contains($0) } })
     }

@@ -24,8 +24,9 @@ final class ActivationsParityTests: XCTestCase {
         var tasks: [String: TaskStatistics] = [:]
         for name in ActivationsParityTests.tasks {
             let task = PromptTask(rawValue: name)!
-            tasks[name] = try! collector.collect(selection.indices, canvas: { try prompts.canvas($0, task: task).values },
-                                                 identity: { "fixture#\($0)" })
+            tasks[name] = try! collector.collect(
+                selection.indices, canvas: { try prompts.canvas($0, task: task).values },
+                identity: { "fixture#\($0)" })
         }
         return ActivationsFile(configuration: configuration, modelHash: weights.contentHash, tasks: tasks)
     }()
@@ -79,13 +80,15 @@ final class ActivationsParityTests: XCTestCase {
             let means = try Self.collected.statistics(task).means(configuration: Self.configuration)
             // Through a task-vectors file, as `vtv infer --mode patched --taskvectors` applies them.
             let path = directory.appendingPathComponent("\(task).h5").path
-            try TaskVectors(task: task, variables: variables, granularity: .headGroup, means: means,
-                            modelHash: Self.collected.modelHash, origin: "fixture mask").write(to: path)
+            try TaskVectors(
+                task: task, variables: variables, granularity: .headGroup, means: means,
+                modelHash: Self.collected.modelHash, origin: "fixture mask"
+            ).write(to: path)
             let vectors = try TaskVectors(path: path, expectedModelHash: Self.collected.modelHash)
             XCTAssertEqual(vectors.variables, variables)
             let patches = vectors.patchSet()
             XCTAssertEqual(patches.count, 348, "the published rows_layer_head_position has 348 rows")
-            for prompt in 0 ..< 5 {
+            for prompt in 0..<5 {
                 let canvas = try Self.prompts.canvas(prompt, task: PromptTask(rawValue: task)!)
                 samples.append(MAESample(canvas: canvas.values, mode: .zeroShot, patches: patches))
                 paths.append("prompts/\(prompt)/\(task)")
@@ -96,9 +99,12 @@ final class ActivationsParityTests: XCTestCase {
         for (i, path) in paths.enumerated() {
             let reference = try Self.fixture.root.read("\(path)/patched_argmax", as: Int32.self).values
             let logits = out.logits(of: i)
-            problems += argmaxDisagreements(ours: out.argmax(of: i), reference: reference, logits: logits.values,
-                                            vocabulary: logits.shape[1], context: path)
-            if try Self.fixture.root.read("\(path)/zero_shot_argmax", as: Int32.self).values != reference { changed += 1 }
+            problems += argmaxDisagreements(
+                ours: out.argmax(of: i), reference: reference, logits: logits.values,
+                vocabulary: logits.shape[1], context: path)
+            if try Self.fixture.root.read("\(path)/zero_shot_argmax", as: Int32.self).values != reference {
+                changed += 1
+            }
             if Self.fixture.root.exists("\(path)/patched_logits") {
                 let published = try Self.fixture.root.read("\(path)/patched_logits", as: Float.self)
                 XCTAssertEqual(logits.shape, published.shape, path)
@@ -126,11 +132,13 @@ private func relativeError<T: BinaryFloatingPoint>(_ a: [T], _ b: [T]) -> T {
 /// Positions where our argmax differs from the published one although our logits separate the two
 /// tokens by a relative gap of at least 1e-4 (so not a true near-tie; the rule of
 /// Tests/ModelTests/MAEParityTests.swift). logits: [positions, vocabulary].
-private func argmaxDisagreements(ours: [Int32], reference: [Int32], logits: [Float], vocabulary: Int,
-                                 context: String) -> [String] {
+private func argmaxDisagreements(
+    ours: [Int32], reference: [Int32], logits: [Float], vocabulary: Int,
+    context: String
+) -> [String] {
     var problems: [String] = []
     for p in ours.indices where ours[p] != reference[p] {
-        let row = logits[p * vocabulary ..< (p + 1) * vocabulary]
+        let row = logits[p * vocabulary..<(p + 1) * vocabulary]
         let scale = row.map(abs).max()!
         let gap = (row[row.startIndex + Int(ours[p])] - row[row.startIndex + Int(reference[p])]) / scale
         if gap >= 1e-4 {

@@ -14,7 +14,7 @@ final class BestPromptsTests: XCTestCase {
         ScoredPrompt(position: 3, query: "C", support: "Z", score: 0.6),
         ScoredPrompt(position: 4, query: "D", support: "W", score: 0.6),
         ScoredPrompt(position: 5, query: "E", support: "V", score: 0.2),
-        ScoredPrompt(position: 6, query: "B", support: "U", score: 0.3),
+        ScoredPrompt(position: 6, query: "B", support: "U", score: 0.3)
     ]
 
     func positions(_ count: Int, _ metric: PredictionMetric) -> [Int] {
@@ -38,7 +38,7 @@ final class BestPromptsTests: XCTestCase {
     }
 
     func testEqualScoresKeepPoolOrderWhicheverWayTheyAreRanked() {
-        let tied = (0 ..< 4).map { ScoredPrompt(position: $0, query: "q\($0)", support: "s\($0)", score: 1) }
+        let tied = (0..<4).map { ScoredPrompt(position: $0, query: "q\($0)", support: "s\($0)", score: 1) }
         XCTAssertEqual(BestPrompts.select(tied, count: 4, metric: .segmentationIoU).map(\.position), [0, 1, 2, 3])
         XCTAssertEqual(BestPrompts.select(tied, count: 4, metric: .normalizedMSE).map(\.position), [0, 1, 2, 3])
     }
@@ -46,11 +46,13 @@ final class BestPromptsTests: XCTestCase {
     func testFewerPromptsThanAskedForSurviveWhenImagesRepeat() {
         // Five distinct supports survive the first step, and five distinct queries the second.
         XCTAssertEqual(positions(7, .normalizedMSE).count, 5)
-        XCTAssertEqual(BestPrompts.largestSelection(queries: Self.pool.map(\.query), supports: Self.pool.map(\.support)), 5)
+        XCTAssertEqual(
+            BestPrompts.largestSelection(queries: Self.pool.map(\.query), supports: Self.pool.map(\.support)), 5)
     }
 
     func testTheChosenPromptsCarryTheirOwnScoresAndImages() {
-        XCTAssertEqual(BestPrompts.select(Self.pool, count: 1, metric: .segmentationIoU),
-                       [ScoredPrompt(position: 2, query: "A", support: "Y", score: 0.7)])
+        XCTAssertEqual(
+            BestPrompts.select(Self.pool, count: 1, metric: .segmentationIoU),
+            [ScoredPrompt(position: 2, query: "A", support: "Y", score: 0.7)])
     }
 }

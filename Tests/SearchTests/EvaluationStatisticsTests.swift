@@ -71,23 +71,32 @@ final class EvaluationStatisticsTests: XCTestCase {
 
     func testTheReportLabelsBothFLOPCounts() {
         let markdown = sampleReport().markdown()
-        XCTAssertTrue(markdown.contains("| mode | MAE GFLOP | vs one-shot | MAE + VQGAN decoding GFLOP (the paper's count) | vs one-shot |"),
-                      markdown)
+        XCTAssertTrue(
+            markdown.contains(
+                "| mode | MAE GFLOP | vs one-shot | MAE + VQGAN decoding GFLOP (the paper's count) | vs one-shot |"),
+            markdown)
         let flops = EvaluationReport.FLOPs(configuration: .tiny)
-        XCTAssertTrue(markdown.contains(String(format: "%.1f%% fewer MAE FLOPs", flops.reductionVersusOneShot * 100)), markdown)
-        XCTAssertTrue(markdown.contains(String(format: "and %.1f%% fewer counting the VQGAN decoding",
-                                               flops.reductionWithVQGANVersusOneShot * 100)), markdown)
+        XCTAssertTrue(
+            markdown.contains(String(format: "%.1f%% fewer MAE FLOPs", flops.reductionVersusOneShot * 100)), markdown)
+        XCTAssertTrue(
+            markdown.contains(
+                String(
+                    format: "and %.1f%% fewer counting the VQGAN decoding",
+                    flops.reductionWithVQGANVersusOneShot * 100)), markdown)
         XCTAssertLessThan(flops.reductionWithVQGANVersusOneShot, flops.reductionVersusOneShot)
     }
 
     private func sampleReport() -> EvaluationReport {
         let segmentation = EvaluationReport.TaskResult(
             task: "segmentation", metric: .segmentationIoU, taskVectors: nil,
-            modes: [.oneShot: .init(perPrompt: [0.25, 0.75], rankSeconds: [1, 3]),
-                    .zeroShot: .init(perPrompt: [0.5, 0.5], rankSeconds: [2, 1])])
-        return EvaluationReport(model: .init(path: "m.h5", hash: "abc"),
-                                prompts: .init(origin: "p.h5", role: "eval", indices: [3, 4], names: ["p.h5#3", "p.h5#4"]),
-                                ranks: 2, batch: 8, flops: .init(configuration: .tiny), tasks: [segmentation])
+            modes: [
+                .oneShot: .init(perPrompt: [0.25, 0.75], rankSeconds: [1, 3]),
+                .zeroShot: .init(perPrompt: [0.5, 0.5], rankSeconds: [2, 1])
+            ])
+        return EvaluationReport(
+            model: .init(path: "m.h5", hash: "abc"),
+            prompts: .init(origin: "p.h5", role: "eval", indices: [3, 4], names: ["p.h5#3", "p.h5#4"]),
+            ranks: 2, batch: 8, flops: .init(configuration: .tiny), tasks: [segmentation])
     }
 
     func testTheReportSurvivesAJSONRoundTripWithSnakeCaseKeys() throws {
@@ -106,7 +115,9 @@ final class EvaluationStatisticsTests: XCTestCase {
     func testTheMarkdownTableShowsMeansWithHalfWidthsAndMissingModesAsNA() {
         let report = sampleReport()
         let markdown = report.markdown()
-        XCTAssertTrue(markdown.contains("| segmentation (mIoU, higher is better) | 0.5000 ± 0.4900 | 0.5000 ± 0.0000 | n/a |"), markdown)
+        XCTAssertTrue(
+            markdown.contains("| segmentation (mIoU, higher is better) | 0.5000 ± 0.4900 | 0.5000 ± 0.0000 | n/a |"),
+            markdown)
         // Wall time of a mode is its slowest rank: 3 s for one-shot, 2 s for zero-shot.
         XCTAssertEqual(report.tasks[0].result(.oneShot)?.seconds, 3)
         XCTAssertTrue(markdown.contains("| one-shot | 3.00 | 0.67 |"), markdown)
@@ -114,7 +125,8 @@ final class EvaluationStatisticsTests: XCTestCase {
     }
 
     func testTheReportFolderReplacesItsOwnFilesAndKeepsEverythingElse() throws {
-        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("vtv-report-\(UUID().uuidString.prefix(8))")
+        let parent = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "vtv-report-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: parent) }
         let out = parent.appendingPathComponent("report").path

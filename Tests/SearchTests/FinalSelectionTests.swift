@@ -11,7 +11,7 @@ final class FinalSelectionTests: XCTestCase {
     private let configuration = ModelConfiguration.tiny
     /// A policy over 64 variables with probabilities spread over (0, 1), including exact 0 (a
     /// variable outside the searched stacks) and 0.5.
-    private let probabilities: [Double] = (0 ..< 64).map { (v: Int) -> Double in
+    private let probabilities: [Double] = (0..<64).map { (v: Int) -> Double in
         if v == 5 { return 0 }
         if v == 9 { return 0.5 }
         return Double((v * 37) % 64) / 64 + 0.004
@@ -21,10 +21,14 @@ final class FinalSelectionTests: XCTestCase {
         // The hand-drawn sample: draw v of the stream "final patch set" under seed 3, as a 53-bit
         // uniform in [0, 1), below p_v.
         let stream = RandomStream(seed: 3, name: "final patch set")
-        let expected = probabilities.indices.map { v in Double(stream.bits(UInt64(v)) >> 11) / 9_007_199_254_740_992 < probabilities[v] }
+        let expected = probabilities.indices.map { v in
+            Double(stream.bits(UInt64(v)) >> 11) / 9_007_199_254_740_992 < probabilities[v]
+        }
         let mask = FinalSelection.sample(seed: 3).mask(probabilities: probabilities)
         XCTAssertEqual(mask, expected)
-        XCTAssertEqual(FinalSelection.sample(seed: 3).variables(probabilities: probabilities), expected.indices.filter { expected[$0] })
+        XCTAssertEqual(
+            FinalSelection.sample(seed: 3).variables(probabilities: probabilities),
+            expected.indices.filter { expected[$0] })
         XCTAssertFalse(mask[5], "p = 0 never enters")
         // The sample is a sample: it differs from the threshold here and between seeds.
         XCTAssertNotEqual(mask, FinalSelection.threshold.mask(probabilities: probabilities))
@@ -39,20 +43,25 @@ final class FinalSelectionTests: XCTestCase {
         // Over 400 seeds, variable v is on about p_v of the time (binomial, 5 standard deviations).
         let p: [Double] = [0.1, 0.5, 0.9]
         var on = [0, 0, 0]
-        for seed in 0 ..< 400 {
-            for (v, bit) in FinalSelection.sample(seed: UInt64(seed)).mask(probabilities: p).enumerated() where bit { on[v] += 1 }
+        for seed in 0..<400 {
+            for (v, bit) in FinalSelection.sample(seed: UInt64(seed)).mask(probabilities: p).enumerated() where bit {
+                on[v] += 1
+            }
         }
         for v in p.indices {
-            XCTAssertEqual(Double(on[v]) / 400, p[v], accuracy: 5 * (p[v] * (1 - p[v]) / 400).squareRoot(), "variable \(v)")
+            XCTAssertEqual(
+                Double(on[v]) / 400, p[v], accuracy: 5 * (p[v] * (1 - p[v]) / 400).squareRoot(), "variable \(v)")
         }
     }
 
     private func taskVectors(_ selection: FinalSelection?, policy: Bool) -> TaskVectors {
-        let means = HeadOutputs(configuration: configuration, layout: TokenLayout(mode: .oneShot, grid: configuration.grid))
+        let means = HeadOutputs(
+            configuration: configuration, layout: TokenLayout(mode: .oneShot, grid: configuration.grid))
         let count = PatchVariables(configuration: configuration, granularity: .headGroup).count
-        return TaskVectors(task: "segmentation", variables: [1, 2], granularity: .headGroup, means: means, modelHash: "h",
-                           origin: "test", probabilities: policy ? [Double](repeating: 0.3, count: count) : nil,
-                           policyLogits: policy ? [Double](repeating: -0.8, count: count) : nil, finalSelection: selection)
+        return TaskVectors(
+            task: "segmentation", variables: [1, 2], granularity: .headGroup, means: means, modelHash: "h",
+            origin: "test", probabilities: policy ? [Double](repeating: 0.3, count: count) : nil,
+            policyLogits: policy ? [Double](repeating: -0.8, count: count) : nil, finalSelection: selection)
     }
 
     func testTheRuleAndSeedAreWrittenAndReadBack() throws {

@@ -1,7 +1,8 @@
 import Foundation
 import Prompts
-@testable import Search
 import XCTest
+
+@testable import Search
 
 /// The exact fixed-point policy gradient (`FixedPointGradient`): within its stated error bound of a
 /// float64-and-better reference (Float80 sums), for ordinary and extreme advantages and up to
@@ -10,19 +11,19 @@ final class FixedPointGradientTests: XCTestCase {
     /// Advantages as the search makes them: standardized losses of `n` samples.
     func advantages(_ n: Int, seed: UInt64, outlier: Double? = nil) -> [Double] {
         var stream = SplitMix64(seed: seed)
-        var losses = (0 ..< n).map { _ in stream.nextUnit() }
+        var losses = (0..<n).map { _ in stream.nextUnit() }
         if let outlier { losses[n / 2] = outlier }
         return PolicyGradient.advantages(losses: losses)
     }
 
     func masks(_ n: Int, _ policy: BernoulliPolicy, seed: UInt64) -> [[Bool]] {
         let p = policy.probabilities
-        return (0 ..< n).map { policy.sampleMask(seed: seed, iteration: 3, sample: $0, probabilities: p) }
+        return (0..<n).map { policy.sampleMask(seed: seed, iteration: 3, sample: $0, probabilities: p) }
     }
 
     func randomPolicy(_ variables: Int, seed: UInt64) -> BernoulliPolicy {
         var stream = SplitMix64(seed: seed)
-        return BernoulliPolicy(logits: (0 ..< variables).map { _ in stream.nextUnit() * 8 - 4 })
+        return BernoulliPolicy(logits: (0..<variables).map { _ in stream.nextUnit() * 8 - 4 })
     }
 
     /// g_v = sum_i a_i (m_iv - p_v) / (N V), summed in Float80 (64-bit significand).
@@ -35,7 +36,9 @@ final class FixedPointGradientTests: XCTestCase {
         }
     }
 
-    func check(samples n: Int, variables: Int, outlier: Double? = nil, file: StaticString = #filePath, line: UInt = #line) {
+    func check(
+        samples n: Int, variables: Int, outlier: Double? = nil, file: StaticString = #filePath, line: UInt = #line
+    ) {
         let policy = randomPolicy(variables, seed: UInt64(n))
         let a = advantages(n, seed: UInt64(n) + 1, outlier: outlier)
         let m = masks(n, policy, seed: 9)
@@ -45,12 +48,14 @@ final class FixedPointGradientTests: XCTestCase {
         let g = terms.gradient(totalSums: terms.sums, probabilities: p, totalSamples: n)
         let expected = reference(a, m, p)
         let bound = terms.errorBound(variables: variables)
-        for v in 0 ..< variables {
+        for v in 0..<variables {
             // The final float64 operations round too: a few ulps of the terms' size.
-            let slack = 8 * Double.ulpOfOne * (Double(terms.sums[v].magnitude) + Double(terms.quantized.reduce(0, +).magnitude))
+            let slack =
+                8 * Double.ulpOfOne * (Double(terms.sums[v].magnitude) + Double(terms.quantized.reduce(0, +).magnitude))
                 / (Double(sign: .plus, exponent: terms.fractionBits, significand: 1) * Double(n * variables))
-            XCTAssertLessThanOrEqual(abs(g[v] - expected[v]), bound + slack,
-                                     "n \(n), variable \(v): F = \(terms.fractionBits)", file: file, line: line)
+            XCTAssertLessThanOrEqual(
+                abs(g[v] - expected[v]), bound + slack,
+                "n \(n), variable \(v): F = \(terms.fractionBits)", file: file, line: line)
         }
     }
 
@@ -84,28 +89,30 @@ final class FixedPointGradientTests: XCTestCase {
         let a = advantages(n, seed: 6)
         let m = masks(n, policy, seed: 7)
         var whole = FixedPointGradient(variables: variables, advantages: a)
-        for i in 0 ..< n { whole.add(sample: i, mask: m[i]) }
+        for i in 0..<n { whole.add(sample: i, mask: m[i]) }
         for parts in [2, 3, 7, 64] {
             // Each part adds a contiguous block of samples, backwards; the parts' sums are added in reverse.
             var total = [Int64](repeating: 0, count: variables)
-            for r in (0 ..< parts).reversed() {
+            for r in (0..<parts).reversed() {
                 var part = FixedPointGradient(variables: variables, advantages: a)
-                for i in (r * n / parts ..< (r + 1) * n / parts).reversed() { part.add(sample: i, mask: m[i]) }
-                for v in 0 ..< variables { total[v] += part.sums[v] }
+                for i in (r * n / parts..<(r + 1) * n / parts).reversed() { part.add(sample: i, mask: m[i]) }
+                for v in 0..<variables { total[v] += part.sums[v] }
             }
             XCTAssertEqual(total, whole.sums, "\(parts) parts")
             let p = policy.probabilities
-            XCTAssertEqual(whole.gradient(totalSums: total, probabilities: p, totalSamples: n),
-                           whole.gradient(totalSums: whole.sums, probabilities: p, totalSamples: n))
+            XCTAssertEqual(
+                whole.gradient(totalSums: total, probabilities: p, totalSamples: n),
+                whole.gradient(totalSums: whole.sums, probabilities: p, totalSamples: n))
         }
     }
 
     func testTheFastMaskDrawIsTheSameAsTheOriginal() {
         let policy = randomPolicy(200, seed: 8)
         let p = policy.probabilities
-        for sample in 0 ..< 20 {
-            XCTAssertEqual(policy.sampleMask(seed: 3, iteration: 4, sample: sample, probabilities: p),
-                           policy.sampleMask(seed: 3, iteration: 4, sample: sample))
+        for sample in 0..<20 {
+            XCTAssertEqual(
+                policy.sampleMask(seed: 3, iteration: 4, sample: sample, probabilities: p),
+                policy.sampleMask(seed: 3, iteration: 4, sample: sample))
         }
     }
 }

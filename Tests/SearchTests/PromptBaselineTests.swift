@@ -5,9 +5,9 @@ import XCTest
 /// of each training prompt before the batch, so a prompt's difficulty cannot pass for a mask's merit.
 final class PromptBaselineTests: XCTestCase {
     /// 40 samples on 4 prompts (sample s on prompt s mod 4, as the search assigns them).
-    let prompts = (0 ..< 40).map { $0 % 4 }
+    let prompts = (0..<40).map { $0 % 4 }
     /// What each mask does, independent of the prompt.
-    let effects = (0 ..< 40).map { sin(1.7 * Double($0)) * 0.1 }
+    let effects = (0..<40).map { sin(1.7 * Double($0)) * 0.1 }
 
     func testAPromptsOffsetAndScaleDoNotChangeTheAdvantages() {
         let offsets = [0.0, 5, -3, 10], scales = [1.0, 2, 0.5, 3]
@@ -28,13 +28,14 @@ final class PromptBaselineTests: XCTestCase {
     /// drown it (signal-to-noise below 1 here).
     func testTheGradientFollowsTheMaskNotThePrompt() {
         let policy = BernoulliPolicy(variables: 6, initialLogit: 0)
-        let masks = (0 ..< 320).map { policy.sampleMask(seed: 3, iteration: 0, sample: $0) }
-        let groups = (0 ..< 320).map { $0 % 10 }
-        let losses = (0 ..< 320).map { s in Double(groups[s]) - (masks[s][0] ? 0.05 : 0) }
+        let masks = (0..<320).map { policy.sampleMask(seed: 3, iteration: 0, sample: $0) }
+        let groups = (0..<320).map { $0 % 10 }
+        let losses = (0..<320).map { s in Double(groups[s]) - (masks[s][0] ? 0.05 : 0) }
         func gradient(_ groups: [Int]?) -> [Double] {
             var g = [Double](repeating: 0, count: 6)
-            PolicyGradient.accumulate(into: &g, policy: policy, masks: masks,
-                                      advantages: PolicyGradient.advantages(losses: losses, groups: groups), totalSamples: 320)
+            PolicyGradient.accumulate(
+                into: &g, policy: policy, masks: masks,
+                advantages: PolicyGradient.advantages(losses: losses, groups: groups), totalSamples: 320)
             return g
         }
         let perPrompt = gradient(groups), batch = gradient(nil)
@@ -42,6 +43,7 @@ final class PromptBaselineTests: XCTestCase {
         XCTAssertLessThan(perPrompt[0], 0)
         let signalToNoise = { (g: [Double]) in abs(g[0]) / g[1...].map(abs).max()! }
         XCTAssertGreaterThan(signalToNoise(perPrompt), 3, "prompt baseline: \(perPrompt)")
-        XCTAssertGreaterThan(signalToNoise(perPrompt), 5 * signalToNoise(batch), "batch \(batch) vs prompt \(perPrompt)")
+        XCTAssertGreaterThan(
+            signalToNoise(perPrompt), 5 * signalToNoise(batch), "batch \(batch) vs prompt \(perPrompt)")
     }
 }

@@ -10,22 +10,31 @@ final class ProtocolReportTests: XCTestCase {
     /// (one-shot, zero-shot, zero-shot + TV).
     func foldReport(segmentation: [[Double]], inpaint: [[Double]]) -> EvaluationReport {
         func task(_ name: String, _ metric: PredictionMetric, _ values: [[Double]]) -> EvaluationReport.TaskResult {
-            EvaluationReport.TaskResult(task: name, metric: metric, taskVectors: nil, modes: Dictionary(uniqueKeysWithValues:
-                EvaluationMode.allCases.enumerated().map { ($1, EvaluationReport.ModeResult(perPrompt: values[$0], rankSeconds: [1])) }))
+            EvaluationReport.TaskResult(
+                task: name, metric: metric, taskVectors: nil,
+                modes: Dictionary(
+                    uniqueKeysWithValues:
+                        EvaluationMode.allCases.enumerated().map {
+                            ($1, EvaluationReport.ModeResult(perPrompt: values[$0], rankSeconds: [1]))
+                        }))
         }
-        return EvaluationReport(model: .init(path: "m.h5", hash: "h"),
-                                prompts: .init(origin: "o", role: "eval", indices: [0, 1], names: ["o#0", "o#1"]),
-                                ranks: 1, batch: 1, flops: .init(configuration: .tiny),
-                                tasks: [task("segmentation", .segmentationIoU, segmentation), task("inpaint", .normalizedMSE, inpaint)])
+        return EvaluationReport(
+            model: .init(path: "m.h5", hash: "h"),
+            prompts: .init(origin: "o", role: "eval", indices: [0, 1], names: ["o#0", "o#1"]),
+            ranks: 1, batch: 1, flops: .init(configuration: .tiny),
+            tasks: [task("segmentation", .segmentationIoU, segmentation), task("inpaint", .normalizedMSE, inpaint)])
     }
 
     func report() throws -> ProtocolReport {
-        let setup = ProtocolReport.Setup(source: "synthetic:0", promptSeed: 0, folds: [0, 2], episodes: 2, pool: 8, selectBest: 2,
-                                         search: SearchSettings(), finalSelection: .sample)
-        return try ProtocolReport(model: .init(path: "m.h5", hash: "h"), setup: setup, ranks: 2, folds: [
-            (0, foldReport(segmentation: [[0.8, 0.6], [0.2, 0.4], [0.5, 0.5]], inpaint: [[1, 1], [3, 3], [2, 2]])),
-            (2, foldReport(segmentation: [[1.0, 0.6], [0.0, 0.2], [0.4, 0.6]], inpaint: [[1, 1], [3, 3], [1, 1]])),
-        ])
+        let setup = ProtocolReport.Setup(
+            source: "synthetic:0", promptSeed: 0, folds: [0, 2], episodes: 2, pool: 8, selectBest: 2,
+            search: SearchSettings(), finalSelection: .sample)
+        return try ProtocolReport(
+            model: .init(path: "m.h5", hash: "h"), setup: setup, ranks: 2,
+            folds: [
+                (0, foldReport(segmentation: [[0.8, 0.6], [0.2, 0.4], [0.5, 0.5]], inpaint: [[1, 1], [3, 3], [2, 2]])),
+                (2, foldReport(segmentation: [[1.0, 0.6], [0.0, 0.2], [0.4, 0.6]], inpaint: [[1, 1], [3, 3], [1, 1]]))
+            ])
     }
 
     func testEachCellPoolsTheEpisodesOfEveryFold() throws {
@@ -70,10 +79,15 @@ final class ProtocolReportTests: XCTestCase {
     func testAFoldWithoutATaskIsRefused() throws {
         var partial = foldReport(segmentation: [[1], [0], [0]], inpaint: [[1], [2], [1]])
         partial.tasks.removeLast()
-        let setup = ProtocolReport.Setup(source: "s", promptSeed: 0, folds: [0, 1], episodes: 1, pool: 1, selectBest: 1,
-                                         search: SearchSettings(), finalSelection: .sample)
-        XCTAssertThrowsError(try ProtocolReport(model: .init(path: "m", hash: "h"), setup: setup, ranks: 1, folds: [
-            (0, foldReport(segmentation: [[1], [0], [0]], inpaint: [[1], [2], [1]])), (1, partial),
-        ])) { XCTAssertTrue("\($0)".contains("fold 1's evaluation has no task 'inpaint'"), "\($0)") }
+        let setup = ProtocolReport.Setup(
+            source: "s", promptSeed: 0, folds: [0, 1], episodes: 1, pool: 1, selectBest: 1,
+            search: SearchSettings(), finalSelection: .sample)
+        XCTAssertThrowsError(
+            try ProtocolReport(
+                model: .init(path: "m", hash: "h"), setup: setup, ranks: 1,
+                folds: [
+                    (0, foldReport(segmentation: [[1], [0], [0]], inpaint: [[1], [2], [1]])), (1, partial)
+                ])
+        ) { XCTAssertTrue("\($0)".contains("fold 1's evaluation has no task 'inpaint'"), "\($0)") }
     }
 }

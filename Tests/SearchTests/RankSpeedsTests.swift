@@ -1,5 +1,6 @@
-@testable import Search
 import XCTest
+
+@testable import Search
 
 /// The split weights the search derives from the ranks' measured speeds.
 final class RankSpeedsTests: XCTestCase {
@@ -9,16 +10,16 @@ final class RankSpeedsTests: XCTestCase {
 
     func testASlowerRankGetsLessWeightAndEstimatesAreSmoothed() {
         var speeds = RankSpeeds(ranks: 2)
-        speeds.record(samples: [16, 16], seconds: [4, 8])      // 4 and 2 samples/s
+        speeds.record(samples: [16, 16], seconds: [4, 8]) // 4 and 2 samples/s
         XCTAssertEqual(speeds.weights, [4, 2])
-        speeds.record(samples: [16, 16], seconds: [2, 8])      // rank 0 now at 8 samples/s
+        speeds.record(samples: [16, 16], seconds: [2, 8]) // rank 0 now at 8 samples/s
         XCTAssertEqual(speeds.weights[0], 0.75 * 4 + 0.25 * 8)
         XCTAssertEqual(speeds.weights[1], 2)
     }
 
     func testUnmeasuredRanksCountAsTheMeanAndNoRankStarves() {
         var speeds = RankSpeeds(ranks: 3)
-        speeds.record(samples: [8, 8, 0], seconds: [1, 2, 0])  // rank 2 had no work
+        speeds.record(samples: [8, 8, 0], seconds: [1, 2, 0]) // rank 2 had no work
         XCTAssertEqual(speeds.weights, [8, 4, 6])
         var stalled = RankSpeeds(ranks: 2)
         stalled.record(samples: [8, 8], seconds: [1, 100])
@@ -27,8 +28,8 @@ final class RankSpeedsTests: XCTestCase {
 
     func testIdenticalInputsGiveIdenticalWeights() {
         var a = RankSpeeds(ranks: 4), b = RankSpeeds(ranks: 4)
-        for i in 0 ..< 10 {
-            let seconds = (0 ..< 4).map { 1 + Double(($0 * 7 + i * 3) % 5) * 0.37 }
+        for i in 0..<10 {
+            let seconds = (0..<4).map { 1 + Double(($0 * 7 + i * 3) % 5) * 0.37 }
             a.record(samples: [16, 16, 16, 8], seconds: seconds)
             b.record(samples: [16, 16, 16, 8], seconds: seconds)
         }

@@ -34,11 +34,12 @@ final class RecoveredShareTests: XCTestCase {
 
     func testAReportTaskIsReadFromTheMeansOfItsThreeModes() {
         let modes: [EvaluationMode: EvaluationReport.ModeResult] = [
-            .oneShot: .init(perPrompt: [0.5, 0.7], rankSeconds: [1]),      // mean 0.6
-            .zeroShot: .init(perPrompt: [1.0, 2.0], rankSeconds: [1]),     // mean 1.5
-            .taskVectors: .init(perPrompt: [0.9, 1.2], rankSeconds: [1]),  // mean 1.05: (1.05 - 1.5) / (0.6 - 1.5) = 0.5
+            .oneShot: .init(perPrompt: [0.5, 0.7], rankSeconds: [1]), // mean 0.6
+            .zeroShot: .init(perPrompt: [1.0, 2.0], rankSeconds: [1]), // mean 1.5
+            .taskVectors: .init(perPrompt: [0.9, 1.2], rankSeconds: [1]) // mean 1.05: (1.05 - 1.5) / (0.6 - 1.5) = 0.5
         ]
-        let task = EvaluationReport.TaskResult(task: "lowlight_enhance", metric: .normalizedMSE, taskVectors: nil, modes: modes)
+        let task = EvaluationReport.TaskResult(
+            task: "lowlight_enhance", metric: .normalizedMSE, taskVectors: nil, modes: modes)
         let share = try! XCTUnwrap(RecoveredShare(task))
         XCTAssertEqual(share.oneShot, 0.6, accuracy: 1e-12)
         XCTAssertEqual(share.zeroShot, 1.5, accuracy: 1e-12)
@@ -49,7 +50,10 @@ final class RecoveredShareTests: XCTestCase {
     func testAReportTaskWithoutTaskVectorsHasNoShare() {
         let task = EvaluationReport.TaskResult(
             task: "segmentation", metric: .segmentationIoU, taskVectors: nil,
-            modes: [.oneShot: .init(perPrompt: [0.7], rankSeconds: [1]), .zeroShot: .init(perPrompt: [0.2], rankSeconds: [1])])
+            modes: [
+                .oneShot: .init(perPrompt: [0.7], rankSeconds: [1]),
+                .zeroShot: .init(perPrompt: [0.2], rankSeconds: [1])
+            ])
         XCTAssertNil(RecoveredShare(task))
     }
 }

@@ -18,10 +18,14 @@ final class ErrorTests: XCTestCase {
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
 
-    func assertKind(_ expression: @autoclosure () throws -> Any, _ kind: HDF5Error.Kind,
-                    object: String? = nil, file: StaticString = #filePath, line: UInt = #line) {
+    func assertKind(
+        _ expression: @autoclosure () throws -> Any, _ kind: HDF5Error.Kind,
+        object: String? = nil, file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertThrowsError(try expression(), file: file, line: line) { error in
-            guard let e = error as? HDF5Error else { return XCTFail("not an HDF5Error: \(error)", file: file, line: line) }
+            guard let e = error as? HDF5Error else {
+                return XCTFail("not an HDF5Error: \(error)", file: file, line: line)
+            }
             XCTAssertEqual(e.kind, kind, file: file, line: line)
             if let object { XCTAssertEqual(e.object, object, file: file, line: line) }
             XCTAssertFalse(e.description.isEmpty)
@@ -53,8 +57,11 @@ final class ErrorTests: XCTestCase {
         let data = try Data(contentsOf: URL(fileURLWithPath: sample))
         let truncated = directory.appendingPathComponent("truncated.h5")
         try data.prefix(data.count / 3).write(to: truncated)
-        assertKind(try HDF5File.open(truncated.path),
-                   .corrupted("it has \(data.count / 3 - 512) bytes after its header where vtv wrote \(data.count - 512): truncated or extended"))
+        assertKind(
+            try HDF5File.open(truncated.path),
+            .corrupted(
+                "it has \(data.count / 3 - 512) bytes after its header where vtv wrote \(data.count - 512): truncated or extended"
+            ))
     }
 
     func testAForeignFileIsNotHDF5AndADestroyedSignatureIsCorruption() throws {
@@ -62,7 +69,7 @@ final class ErrorTests: XCTestCase {
         try Data("this is not an HDF5 file".utf8).write(to: foreign)
         assertKind(try HDF5File.open(foreign.path), .notHDF5)
         var data = try Data(contentsOf: URL(fileURLWithPath: sample))
-        for i in 512 ..< 520 { data[i] = 0 }  // HDF5's signature, after vtv's user block
+        for i in 512..<520 { data[i] = 0 } // HDF5's signature, after vtv's user block
         let corrupt = directory.appendingPathComponent("corrupt.h5")
         try data.write(to: corrupt)
         XCTAssertThrowsError(try HDF5File.open(corrupt.path)) { error in
@@ -72,8 +79,9 @@ final class ErrorTests: XCTestCase {
 
     func testValuesThatDoNotFillTheShapeAreRejected() throws {
         let f = try HDF5File.create(directory.appendingPathComponent("bad.h5").path)
-        assertKind(try f.root.write("x", [Float(1), 2], shape: [3]),
-                   .invalidArgument("2 values do not fill shape [3]"))
+        assertKind(
+            try f.root.write("x", [Float(1), 2], shape: [3]),
+            .invalidArgument("2 values do not fill shape [3]"))
         f.discard()
     }
 }

@@ -18,7 +18,7 @@ final class H5pyInteropTests: XCTestCase {
         let pos = try root.read("weights/pos_embed", as: Float.self, shape: [1, 197, 64])
         XCTAssertEqual(pos.values.prefix(64).allSatisfy { $0 == 0 }, true, "row 0 (cls) of the sin-cos table is zero")
         let tokens = try root.read("prompts/0/segmentation/vqgan_tokens", as: Int64.self, shape: [196])
-        XCTAssertTrue(tokens.values.allSatisfy { (0 ..< 1024).contains($0) })
+        XCTAssertTrue(tokens.values.allSatisfy { (0..<1024).contains($0) })
         XCTAssertEqual(try root.children("weights").count, 313)
     }
 
@@ -28,11 +28,11 @@ final class H5pyInteropTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("ours.h5").path
         let f = try HDF5File.create(path)
-        try f.root.write("floats", (0 ..< 12).map { Float($0) * 0.5 }, shape: [3, 4])
+        try f.root.write("floats", (0..<12).map { Float($0) * 0.5 }, shape: [3, 4])
         try f.root.write("group/doubles", [Double.pi, -2], shape: [2])
         try f.root.write("group/int32", [Int32(-7), 9], shape: [2, 1])
         try f.root.write("int64", [Int64(1) << 40], shape: [])
-        try f.root.write("bytes", [UInt8](0 ..< 6), shape: [2, 3], compression: .gzip(level: 6, rowsPerChunk: 1))
+        try f.root.write("bytes", [UInt8](0..<6), shape: [2, 3], compression: .gzip(level: 6, rowsPerChunk: 1))
         try f.root.setAttribute("name", .string("vtv ✓"))
         try f.root.setAttribute("count", .int(3), on: "floats")
         try f.root.setAttribute("scale", .double(0.25), on: "floats")

@@ -1,7 +1,8 @@
 import Foundation
-@testable import Storage
 import TestSupport
 import XCTest
+
+@testable import Storage
 
 /// Damage anywhere in a file vtv wrote is refused as corruption, never read as data (issue #25):
 /// the whole-file checksum in the user block catches any changed or missing byte before HDF5 parses
@@ -16,7 +17,7 @@ final class IntegrityTests: XCTestCase {
         directory = try TestPaths.temporaryDirectory("storage-integrity")
         sample = directory.appendingPathComponent("sample.h5").path
         let f = try HDF5File.create(sample)
-        try f.root.write("values", (0 ..< 4000).map { Float($0) }, shape: [1000, 4])
+        try f.root.write("values", (0..<4000).map { Float($0) }, shape: [1000, 4])
         try f.root.write("empty", [Int32](), shape: [0, 3])
         try f.root.setAttribute("format", .string("vtv-sample"))
         try f.root.setAttribute("origin", .string("search: pixel reward, best policy at iteration 150"))
@@ -54,7 +55,7 @@ final class IntegrityTests: XCTestCase {
     func testTheWrittenFileReadsBackAndCarriesItsChecksum() throws {
         XCTAssertNoThrow(try readAll(sample))
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: sample)))
-        XCTAssertEqual(Array(bytes[0 ..< 8]), Array("VTVSUM01".utf8))
+        XCTAssertEqual(Array(bytes[0..<8]), Array("VTVSUM01".utf8))
     }
 
     func testAFlippedBitAnywhereAfterTheUserBlockIsRefusedAsCorruption() throws {
@@ -78,7 +79,7 @@ final class IntegrityTests: XCTestCase {
         // whole-file checksum so that only the dataset's own checksum stands between it and a reader.
         let path = try damaged { bytes in
             let pattern: [UInt8] = [0x00, 0x40, 0x9A, 0x44]
-            let at = (0 ..< bytes.count - 4).first { Array(bytes[$0 ..< $0 + 4]) == pattern }!
+            let at = (0..<bytes.count - 4).first { Array(bytes[$0..<$0 + 4]) == pattern }!
             bytes[at + 2] ^= 0x01
         }
         try FileChecksum.stamp(path)
@@ -88,7 +89,7 @@ final class IntegrityTests: XCTestCase {
     func testADamagedStringAttributeIsCaughtByTheAttributeChecksum() throws {
         let path = try damaged { bytes in
             let text = Array("best policy".utf8)
-            let at = (0 ..< bytes.count - text.count).first { Array(bytes[$0 ..< $0 + text.count]) == text }!
+            let at = (0..<bytes.count - text.count).first { Array(bytes[$0..<$0 + text.count]) == text }!
             bytes[at] = UInt8(ascii: "B")
         }
         try FileChecksum.stamp(path)
@@ -97,7 +98,7 @@ final class IntegrityTests: XCTestCase {
 
     func testAFileWithoutAChecksumIsReadUnverified() throws {
         // Older vtv files and files from h5py have no marker in their user block (or no user block).
-        let path = try damaged { $0.replaceSubrange(0 ..< 8, with: [UInt8](repeating: 0, count: 8)) }
+        let path = try damaged { $0.replaceSubrange(0..<8, with: [UInt8](repeating: 0, count: 8)) }
         XCTAssertNoThrow(try readAll(path))
     }
 
@@ -113,11 +114,17 @@ final class IntegrityTests: XCTestCase {
     }
 
     func testHDF5ErrorStacksAreClassified() {
-        XCTAssertEqual(HDF5Error.classify("file write failed: time = x, filename = 'f', file descriptor = 3, errno = 28, "
-                                          + "error message = 'No space left on device'"), .diskFull)
-        XCTAssertEqual(HDF5Error.classify("unable to lock file, errno = 11, error message = 'Resource temporarily unavailable'"),
-                       .locked)
-        guard case .corrupted = HDF5Error.classify("incorrect metadata checksum after all read attempts; unable to load object header") else {
+        XCTAssertEqual(
+            HDF5Error.classify(
+                "file write failed: time = x, filename = 'f', file descriptor = 3, errno = 28, "
+                    + "error message = 'No space left on device'"), .diskFull)
+        XCTAssertEqual(
+            HDF5Error.classify("unable to lock file, errno = 11, error message = 'Resource temporarily unavailable'"),
+            .locked)
+        guard
+            case .corrupted = HDF5Error.classify(
+                "incorrect metadata checksum after all read attempts; unable to load object header")
+        else {
             return XCTFail("a checksum failure is corruption")
         }
         XCTAssertNil(HDF5Error.classify("object 'x' doesn't exist"))
@@ -133,11 +140,16 @@ final class HostileShapeTests: XCTestCase {
         let directory = try TestPaths.temporaryDirectory("hostile-shape")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("huge.h5").path
-        let made = try runCommand(python, ["-c", """
-            import h5py, sys
-            with h5py.File(sys.argv[1], "w") as f:
-                f.create_dataset("x", shape=(1 << 40, 1 << 20), dtype="f4", chunks=(1, 1024))
-            """, path])
+        let made = try runCommand(
+            python,
+            [
+                "-c",
+                """
+                import h5py, sys
+                with h5py.File(sys.argv[1], "w") as f:
+                    f.create_dataset("x", shape=(1 << 40, 1 << 20), dtype="f4", chunks=(1, 1024))
+                """, path
+            ])
         XCTAssertEqual(made.status, 0, made.output)
         XCTAssertThrowsError(try HDF5File.open(path).root.read("x", as: Float.self)) { error in
             XCTAssertTrue("\(error)".contains("more than this machine's memory"), "\(error)")

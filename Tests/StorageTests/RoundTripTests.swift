@@ -12,8 +12,10 @@ final class RoundTripTests: XCTestCase {
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-    func roundTrip<T: HDF5Element & Equatable>(_ values: [T], shape: [Int], compression: HDF5Compression = .none,
-                                               file: StaticString = #filePath, line: UInt = #line) throws {
+    func roundTrip<T: HDF5Element & Equatable>(
+        _ values: [T], shape: [Int], compression: HDF5Compression = .none,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let p = path("rt-\(T.self)-\(shape.count)-\(UUID().uuidString.prefix(4)).h5")
         let f = try HDF5File.create(p)
         try f.root.write("group/inner/data", values, shape: shape, compression: compression)
@@ -28,7 +30,7 @@ final class RoundTripTests: XCTestCase {
         try roundTrip([Double.pi, -1e300, 0], shape: [3])
         try roundTrip([Int32.min, 0, Int32.max, 7], shape: [2, 2])
         try roundTrip([Int64.min, Int64.max], shape: [2])
-        try roundTrip([UInt8](0 ... 255), shape: [4, 8, 8])
+        try roundTrip([UInt8](0...255), shape: [4, 8, 8])
     }
 
     func testScalarAndEmptyShapesRoundTrip() throws {
@@ -37,7 +39,7 @@ final class RoundTripTests: XCTestCase {
     }
 
     func testGzipChunkedDatasetsRoundTrip() throws {
-        let values = (0 ..< 10_000).map { Float($0 % 97) * 0.5 }
+        let values = (0..<10_000).map { Float($0 % 97) * 0.5 }
         try roundTrip(values, shape: [100, 100], compression: .gzip(level: 4, rowsPerChunk: 7))
     }
 
@@ -46,14 +48,14 @@ final class RoundTripTests: XCTestCase {
         let f = try HDF5File.create(p)
         try f.root.write("d", [Float(1)], shape: [1])
         let attributes: [String: HDF5Attribute] = [
-            "s": .string("héllo wörld"), "i": .int(-12345678901), "x": .double(2.5e-7),
-            "ss": .strings(["a", "", "ccc"]), "ii": .ints([1, 2, 3]), "xx": .doubles([0.25, -4]),
+            "s": .string("héllo wörld"), "i": .int(-12_345_678_901), "x": .double(2.5e-7),
+            "ss": .strings(["a", "", "ccc"]), "ii": .ints([1, 2, 3]), "xx": .doubles([0.25, -4])
         ]
         for (k, v) in attributes {
             try f.root.setAttribute(k, v, on: "d")
             try f.root.setAttribute(k, v)
         }
-        try f.root.setAttribute("i", .int(7))  // replacing an attribute keeps only the new value
+        try f.root.setAttribute("i", .int(7)) // replacing an attribute keeps only the new value
         try f.commit()
         let g = try HDF5File.open(p).root
         for (k, v) in attributes {
@@ -89,8 +91,9 @@ final class RoundTripTests: XCTestCase {
             f.discard()
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: p))
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [],
-                       "a discarded file leaves no temporary behind")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path), [],
+            "a discarded file leaves no temporary behind")
         let f = try HDF5File.create(p)
         try f.root.write("x", [Float(1)], shape: [1])
         try f.commit()

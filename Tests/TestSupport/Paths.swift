@@ -25,7 +25,8 @@ public enum TestPaths {
     /// A fresh empty directory under the system temporary folder, removed by the caller.
     public static func temporaryDirectory(_ label: String = "vtv-test") throws -> URL {
         let dir = FileManager.default.temporaryDirectory
-            .appendingPathComponent("\(label)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+            .appendingPathComponent(
+                "\(label)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }

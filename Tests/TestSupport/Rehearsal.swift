@@ -19,8 +19,9 @@ public final class Rehearsal {
         name = "t" + String(UInt32.random(in: 0 ... .max) % 0xFFFFFF, radix: 16)
         let up = try runCommand(Rehearsal.script, ["up", name, String(nodes)])
         guard up.status == 0, let folder = up.stdout.split(separator: "\n").last.map(String.init) else {
-            throw Unavailable(description: "cluster/rehearsal.sh could not build \(nodes) nodes (it needs root, "
-                              + "network and mount namespaces): \(up.output)")
+            throw Unavailable(
+                description: "cluster/rehearsal.sh could not build \(nodes) nodes (it needs root, "
+                    + "network and mount namespaces): \(up.output)")
         }
         shared = folder
         vtv = shared + "/vtv"
@@ -33,12 +34,18 @@ public final class Rehearsal {
     /// `mpirun` on node1 over the nodes' hostfile: `ranks` ranks, `perNode` on each node in turn
     /// (`--map-by ppr:K:node`), with `environment` forwarded to every rank (`-x`, as a real cluster
     /// needs: the launch agent starts remote ranks with a clean environment, as ssh does).
-    public func mpirun(ranks: Int, perNode: Int, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    public func mpirun(ranks: Int, perNode: Int, _ arguments: [String], environment: [String: String] = [:]) throws
+        -> CommandResult
+    {
         var env = environment
         env["OPENBLAS_NUM_THREADS"] = env["OPENBLAS_NUM_THREADS"] ?? "1"
         let forwarded = env.keys.sorted().flatMap { ["-x", "\($0)=\(env[$0]!)"] }
-        return try runCommand(Rehearsal.script, ["mpirun", name, "-np", String(ranks), "--map-by", "ppr:\(perNode):node",
-                                                 "--oversubscribe", "--bind-to", "none"] + forwarded + ["--", vtv] + arguments)
+        return try runCommand(
+            Rehearsal.script,
+            [
+                "mpirun", name, "-np", String(ranks), "--map-by", "ppr:\(perNode):node",
+                "--oversubscribe", "--bind-to", "none"
+            ] + forwarded + ["--", vtv] + arguments)
     }
 
     /// Runs `arguments` (a whole command line) on one node.

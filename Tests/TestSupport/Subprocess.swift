@@ -10,9 +10,11 @@ public struct CommandResult {
 
 /// Runs `executable` with `arguments`, waiting for it to finish; stdout and stderr are captured.
 /// `environment` entries are added to the current environment.
-public func runCommand(_ executable: String, _ arguments: [String],
-                       environment: [String: String] = [:],
-                       currentDirectory: URL? = nil) throws -> CommandResult {
+public func runCommand(
+    _ executable: String, _ arguments: [String],
+    environment: [String: String] = [:],
+    currentDirectory: URL? = nil
+) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -37,9 +39,10 @@ public func runCommand(_ executable: String, _ arguments: [String],
     group.wait()
     let errData = errBox.data
     process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    return CommandResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
 }
 
 /// Locates a program on PATH (e.g. `mpirun`, `python3`), or nil.
@@ -52,8 +55,10 @@ public func which(_ program: String) -> String? {
 }
 
 /// Runs `arguments` under `mpirun -np ranks` (oversubscribed, root allowed), one BLAS thread per rank.
-public func runMPI(ranks: Int, _ executable: String, _ arguments: [String],
-                   environment: [String: String] = [:]) throws -> CommandResult {
+public func runMPI(
+    ranks: Int, _ executable: String, _ arguments: [String],
+    environment: [String: String] = [:]
+) throws -> CommandResult {
     guard let mpirun = which("mpirun") else {
         return CommandResult(status: 127, stdout: "", stderr: "mpirun not found on PATH")
     }
@@ -62,6 +67,10 @@ public func runMPI(ranks: Int, _ executable: String, _ arguments: [String],
     env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
     env["OPENBLAS_NUM_THREADS"] = env["OPENBLAS_NUM_THREADS"] ?? "1"
     env["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
-    return try runCommand(mpirun, ["-np", String(ranks), "--oversubscribe", "--bind-to", "none",
-                                   executable] + arguments, environment: env)
+    return try runCommand(
+        mpirun,
+        [
+            "-np", String(ranks), "--oversubscribe", "--bind-to", "none",
+            executable
+        ] + arguments, environment: env)
 }

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import TorchImport
 
 /// Reading real torch.save output; reference values come from PyTorch via expected.json.
@@ -36,13 +37,17 @@ final class CheckpointReadingTests: XCTestCase {
     }
 
     func testEveryVariantEqualsWhatPyTorchReads() throws {
-        let variants = ["without_vae_legacy.pth", "without_vae_float16.pth", "without_vae_bfloat16.pth",
-                        "views.pth", "views_legacy.pth", "views_zip64.pth"]
+        let variants = [
+            "without_vae_legacy.pth", "without_vae_float16.pth", "without_vae_bfloat16.pth",
+            "views.pth", "views_legacy.pth", "views_zip64.pth"
+        ]
         for name in variants {
             let expected = try XCTUnwrap(TorchFixtures.expected[name], "expected.json lacks \(name)")
             let state = try TorchCheckpoint(path: TorchFixtures.path(name)).stateDict()
             XCTAssertEqual(state.map(\.name), expected.tensors.map(\.name), name)
-            for (entry, reference) in zip(state, expected.tensors) { try assertMatches(entry.tensor, reference, in: name) }
+            for (entry, reference) in zip(state, expected.tensors) {
+                try assertMatches(entry.tensor, reference, in: name)
+            }
         }
     }
 
@@ -80,17 +85,20 @@ final class CheckpointReadingTests: XCTestCase {
 
     func testNonContiguousViewsAreGatheredInRowMajorOrder() throws {
         for name in ["views.pth", "views_legacy.pth", "views_zip64.pth"] {
-            let state = Dictionary(uniqueKeysWithValues: try TorchCheckpoint(path: TorchFixtures.path(name)).stateDict())
+            let state = Dictionary(
+                uniqueKeysWithValues: try TorchCheckpoint(path: TorchFixtures.path(name)).stateDict())
             // base = arange(24).reshape(4, 6) * 0.5 - 3, so base[r][c] = (6r + c) / 2 - 3.
             func base(_ r: Int, _ c: Int) -> Float { Float(6 * r + c) / 2 - 3 }
             let transposed = try XCTUnwrap(state["transposed"])
             XCTAssertFalse(transposed.isContiguous)
-            XCTAssertEqual(try transposed.floats(), (0 ..< 6).flatMap { c in (0 ..< 4).map { r in base(r, c) } }, name)
+            XCTAssertEqual(try transposed.floats(), (0..<6).flatMap { c in (0..<4).map { r in base(r, c) } }, name)
             let sliced = try XCTUnwrap(state["sliced"])
             XCTAssertEqual(sliced.storageOffset, 8)
-            XCTAssertEqual(try sliced.floats(), [base(1, 2), base(1, 3), base(1, 4), base(2, 2), base(2, 3), base(2, 4)], name)
-            XCTAssertEqual(try XCTUnwrap(state["stepped"]).floats(), (0 ..< 4).flatMap { r in [0, 2, 4].map { base(r, $0) } }, name)
-            XCTAssertEqual(try XCTUnwrap(state["row"]).floats(), (0 ..< 6).map { base(3, $0) }, name)
+            XCTAssertEqual(
+                try sliced.floats(), [base(1, 2), base(1, 3), base(1, 4), base(2, 2), base(2, 3), base(2, 4)], name)
+            XCTAssertEqual(
+                try XCTUnwrap(state["stepped"]).floats(), (0..<4).flatMap { r in [0, 2, 4].map { base(r, $0) } }, name)
+            XCTAssertEqual(try XCTUnwrap(state["row"]).floats(), (0..<6).map { base(3, $0) }, name)
             XCTAssertEqual(try XCTUnwrap(state["expanded"]).floats(), [1.5, -2, 4, 1.5, -2, 4], name)
             XCTAssertEqual(try XCTUnwrap(state["scalar"]).floats(), [3.25], name)
             XCTAssertEqual(try XCTUnwrap(state["scalar"]).shape, [], name)
@@ -100,7 +108,8 @@ final class CheckpointReadingTests: XCTestCase {
     }
 
     func testEveryDTypeConvertsToFloat() throws {
-        let state = Dictionary(uniqueKeysWithValues: try TorchCheckpoint(path: TorchFixtures.path("views.pth")).stateDict())
+        let state = Dictionary(
+            uniqueKeysWithValues: try TorchCheckpoint(path: TorchFixtures.path("views.pth")).stateDict())
         func values(_ name: String) throws -> [Float] { try XCTUnwrap(state[name]).floats() }
         XCTAssertEqual(try values("int64"), [-5, 0, 7, 1_099_511_627_776])
         XCTAssertEqual(try values("int32"), [-2_147_483_648, 3, 1_048_576])
@@ -118,13 +127,16 @@ final class CheckpointReadingTests: XCTestCase {
         for name in ["views.pth", "views_legacy.pth"] {
             let object = try TorchCheckpoint(path: TorchFixtures.path(name)).object
             XCTAssertEqual(object["epoch"]?.intValue, 7)
-            guard case .object(let args)? = object["args"] else { return XCTFail("args is \(String(describing: object["args"]))") }
+            guard case .object(let args)? = object["args"] else {
+                return XCTFail("args is \(String(describing: object["args"]))")
+            }
             XCTAssertEqual(args.type, "argparse.Namespace")
             XCTAssertEqual(args.state?["name"]?.stringValue, "views")
             guard case .float(0.5)? = args.state?["lr"] else { return XCTFail("lr") }
             guard case .list(let nested)? = object["nested"], nested.count == 5,
-                  case .int(1) = nested[0], case .tuple(let pair) = nested[1], case .float(2.5) = pair[0],
-                  case .none = nested[2], case .bytes(let raw) = nested[3], case .dict = nested[4] else {
+                case .int(1) = nested[0], case .tuple(let pair) = nested[1], case .float(2.5) = pair[0],
+                case .none = nested[2], case .bytes(let raw) = nested[3], case .dict = nested[4]
+            else {
                 return XCTFail("nested is \(String(describing: object["nested"]))")
             }
             XCTAssertEqual(raw, Array("raw".utf8))
@@ -135,7 +147,8 @@ final class CheckpointReadingTests: XCTestCase {
     }
 
     func testTensorsSharingAStorageShareItsBytes() throws {
-        let state = Dictionary(uniqueKeysWithValues: try TorchCheckpoint(path: TorchFixtures.path("views.pth")).stateDict())
+        let state = Dictionary(
+            uniqueKeysWithValues: try TorchCheckpoint(path: TorchFixtures.path("views.pth")).stateDict())
         let a = try XCTUnwrap(state["transposed"]), b = try XCTUnwrap(state["row"])
         XCTAssertTrue(a.storage === b.storage)
         XCTAssertEqual(b.storageOffset, 18)

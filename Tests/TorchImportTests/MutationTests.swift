@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import TorchImport
 
 /// Seeded random corruptions of small real checkpoints: the reader must only ever succeed or
@@ -24,7 +25,7 @@ final class MutationTests: XCTestCase {
         var bytes = original
         switch random.below(6) {
         case 0, 1:
-            for _ in 0 ... random.below(4) {
+            for _ in 0...random.below(4) {
                 let at = random.below(2) == 0 ? random.below(min(hot, bytes.count)) : random.below(bytes.count)
                 bytes[at] = UInt8(truncatingIfNeeded: random.next())
             }
@@ -32,10 +33,10 @@ final class MutationTests: XCTestCase {
             bytes = Array(bytes.prefix(random.below(bytes.count)))
         case 3:
             let at = random.below(bytes.count), n = 1 + random.below(16)
-            bytes.removeSubrange(at ..< min(bytes.count, at + n))
+            bytes.removeSubrange(at..<min(bytes.count, at + n))
         case 4:
             let at = random.below(bytes.count), n = 1 + random.below(32)
-            bytes.insert(contentsOf: bytes[at ..< min(bytes.count, at + n)], at: random.below(bytes.count))
+            bytes.insert(contentsOf: bytes[at..<min(bytes.count, at + n)], at: random.below(bytes.count))
         default:
             let at = random.below(min(hot, bytes.count))
             bytes[at] = [0x00, 0xFF, 0x7F, 0x80][random.below(4)]
@@ -71,7 +72,7 @@ final class MutationTests: XCTestCase {
         var random = SplitMix64(state: seed)
         var opened = 0, kinds: [String: Int] = [:]
         let start = Date()
-        for iteration in 0 ..< iterations {
+        for iteration in 0..<iterations {
             let mutant = Self.mutate(original, hot: 2600, &random)
             let (ok, error) = Self.exercise(mutant)
             if ok { opened += 1 }
@@ -82,8 +83,9 @@ final class MutationTests: XCTestCase {
                 kinds["\(importError.kind)", default: 0] += 1
             }
         }
-        print("\(name): \(iterations) mutants in \(String(format: "%.1f", Date().timeIntervalSince(start))) s, " +
-              "\(opened) opened, errors \(kinds.sorted { $0.key < $1.key })")
+        print(
+            "\(name): \(iterations) mutants in \(String(format: "%.1f", Date().timeIntervalSince(start))) s, "
+                + "\(opened) opened, errors \(kinds.sorted { $0.key < $1.key })")
         XCTAssertGreaterThan(kinds.count, 3, "mutations should reach several error paths")
     }
 

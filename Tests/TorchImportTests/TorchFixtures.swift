@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import XCTest
+
 @testable import TorchImport
 
 /// The checkpoints and expected values written by tools/fixtures/make_torch_variants.py.
@@ -21,9 +22,16 @@ enum TorchFixtures {
     }
 
     struct File: Decodable {
-        let state_dict_key: String?
-        let top_keys: [String]
+        let stateDictKey: String?
+        let topKeys: [String]
         let tensors: [Tensor]
+
+        /// The fixture JSON's keys (written by tools/fixtures, Python names).
+        enum CodingKeys: String, CodingKey {
+            case stateDictKey = "state_dict_key"
+            case topKeys = "top_keys"
+            case tensors
+        }
     }
 
     struct Tensor: Decodable {
@@ -56,8 +64,10 @@ func weightedSum(_ x: [Float]) -> Double {
 }
 
 /// Checks a tensor's layout and values against what PyTorch read from the same file.
-func assertMatches(_ tensor: TorchTensor, _ expected: TorchFixtures.Tensor, in file: String,
-                   line: UInt = #line) throws {
+func assertMatches(
+    _ tensor: TorchTensor, _ expected: TorchFixtures.Tensor, in file: String,
+    line: UInt = #line
+) throws {
     let what = "\(file) '\(expected.name)'"
     XCTAssertEqual(tensor.dtype.rawValue, expected.dtype, what, line: line)
     XCTAssertEqual(tensor.shape, expected.shape, what, line: line)
@@ -95,14 +105,16 @@ func importErrorKind<T>(_ body: () throws -> T, line: UInt = #line) -> TorchImpo
 /// A legacy-format checkpoint around a hand-written object pickle, for testing the unpickler
 /// on programs that torch.save would never write.
 /// objectPickle: the pickle bytes including PROTO and STOP; storages: (key, raw bytes) in key order.
-func legacyCheckpoint(objectPickle: [UInt8], storages: [(key: String, bytes: [UInt8], elementSize: Int)] = []) -> [UInt8] {
+func legacyCheckpoint(objectPickle: [UInt8], storages: [(key: String, bytes: [UInt8], elementSize: Int)] = [])
+    -> [UInt8]
+{
     var out: [UInt8] = [0x80, 0x02, 0x8A, 0x0A] + LegacyFormat.magic + [0x2E]
-    out += [0x80, 0x02, 0x4D, 0xE9, 0x03, 0x2E]          // 1001
-    out += [0x80, 0x02, 0x7D, 0x2E]                      // {}
+    out += [0x80, 0x02, 0x4D, 0xE9, 0x03, 0x2E] // 1001
+    out += [0x80, 0x02, 0x7D, 0x2E] // {}
     out += objectPickle
-    out += [0x80, 0x02, 0x5D, 0x28]                      // [ MARK
+    out += [0x80, 0x02, 0x5D, 0x28] // [ MARK
     for s in storages { out += pickleString(s.key) }
-    out += [0x65, 0x2E]                                  // APPENDS STOP
+    out += [0x65, 0x2E] // APPENDS STOP
     for s in storages {
         withUnsafeBytes(of: Int64(s.bytes.count / s.elementSize).littleEndian) { out += $0 }
         out += s.bytes

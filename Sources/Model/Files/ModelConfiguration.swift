@@ -38,9 +38,11 @@ public struct ModelConfiguration: Equatable, Codable, Sendable {
     public var normEps: Float
     public var vqgan: VQGANConfiguration
 
-    public init(imageSize: Int = 224, patchSize: Int = 16, encoder: StackConfiguration,
-                decoder: StackConfiguration, vocabulary: Int = 1024, normEps: Float = 1e-6,
-                vqgan: VQGANConfiguration) {
+    public init(
+        imageSize: Int = 224, patchSize: Int = 16, encoder: StackConfiguration,
+        decoder: StackConfiguration, vocabulary: Int = 1024, normEps: Float = 1e-6,
+        vqgan: VQGANConfiguration
+    ) {
         self.imageSize = imageSize
         self.patchSize = patchSize
         self.encoder = encoder
@@ -76,11 +78,15 @@ public struct ModelConfiguration: Equatable, Codable, Sendable {
         var found: [String] = []
         // Bounds far above any real model, so that a damaged or hostile /config cannot make the
         // arithmetic on it overflow or its allocations exceed memory.
-        let sizes = [imageSize, patchSize, encoder.width, encoder.depth, encoder.heads, encoder.mlpHidden,
-                     decoder.width, decoder.depth, decoder.heads, decoder.mlpHidden, vocabulary]
+        let sizes = [
+            imageSize, patchSize, encoder.width, encoder.depth, encoder.heads, encoder.mlpHidden,
+            decoder.width, decoder.depth, decoder.heads, decoder.mlpHidden, vocabulary
+        ]
         if imageSize > 4096 || sizes.contains(where: { $0 > 1 << 20 }) {
-            return ["a size in /config is implausibly large (image_size at most 4096, every other size at most 2^20): "
-                    + "\(sizes)"]
+            return [
+                "a size in /config is implausibly large (image_size at most 4096, every other size at most 2^20): "
+                    + "\(sizes)"
+            ]
         }
         if imageSize <= 0 || patchSize <= 0 || imageSize % patchSize != 0 {
             found.append("image_size \(imageSize) must be a positive multiple of patch_size \(patchSize)")
@@ -140,7 +146,7 @@ extension ModelConfiguration {
     /// 4x the width, as in every MAE; `mlp_ratio` is written and read when present.
     public static let attributeNames = [
         "image_size", "patch_size", "enc_dim", "enc_depth", "enc_heads", "dec_dim", "dec_depth",
-        "dec_heads", "vocab", "vq_ch", "vq_ch_mult", "vq_embed", "vq_res_blocks", "vq_z",
+        "dec_heads", "vocab", "vq_ch", "vq_ch_mult", "vq_embed", "vq_res_blocks", "vq_z"
     ]
 
     /// Reads the configuration from the attributes of `path` (default `config`) under `group`.
@@ -167,38 +173,48 @@ extension ModelConfiguration {
         /// which traps on NaN, infinities and values beyond Int's range.
         func count(_ value: Double, _ name: String) throws -> Int {
             guard value.isFinite, value == value.rounded(), abs(value) <= Double(1 << 40) else {
-                throw ConfigurationError.wrongAttribute(name: name, found: String(value), expected: "a whole number of plausible size")
+                throw ConfigurationError.wrongAttribute(
+                    name: name, found: String(value), expected: "a whole number of plausible size")
             }
             return Int(value)
         }
-        guard group.hasAttribute("vq_ch_mult", of: path) else { throw ConfigurationError.missingAttribute("vq_ch_mult") }
+        guard group.hasAttribute("vq_ch_mult", of: path) else {
+            throw ConfigurationError.missingAttribute("vq_ch_mult")
+        }
         let multAttribute = try group.attribute("vq_ch_mult", of: path)
         guard let chMult = multAttribute.intsValue else {
-            throw ConfigurationError.wrongAttribute(name: "vq_ch_mult", found: multAttribute.description,
-                                                    expected: "a list of integers")
+            throw ConfigurationError.wrongAttribute(
+                name: "vq_ch_mult", found: multAttribute.description,
+                expected: "a list of integers")
         }
         let ratio = try optionalDouble("mlp_ratio", 4)
         guard ratio.isFinite, ratio > 0, ratio <= 1024 else {
-            throw ConfigurationError.wrongAttribute(name: "mlp_ratio", found: String(ratio), expected: "a number in (0, 1024]")
+            throw ConfigurationError.wrongAttribute(
+                name: "mlp_ratio", found: String(ratio), expected: "a number in (0, 1024]")
         }
         let encoderWidth = try int("enc_dim"), decoderWidth = try int("dec_dim")
-        let plausible = -(1 << 40) ... 1 << 40
+        let plausible = -(1 << 40)...1 << 40
         guard plausible.contains(encoderWidth), plausible.contains(decoderWidth) else {
-            throw ConfigurationError.invalid(["enc_dim \(encoderWidth) or dec_dim \(decoderWidth) is implausibly large"])
+            throw ConfigurationError.invalid(["enc_dim \(encoderWidth) or dec_dim \(decoderWidth) is implausibly large"]
+            )
         }
         let vocabulary = try int("vocab")
         let vqgan = VQGANConfiguration(
             ch: try int("vq_ch"), chMult: chMult, resBlocks: try int("vq_res_blocks"),
             zChannels: try int("vq_z"), embedDim: try int("vq_embed"), codebookSize: vocabulary,
-            groups: try count(try optionalDouble("vq_groups", 32), "vq_groups"), eps: Float(try optionalDouble("vq_eps", 1e-6)))
-        self.init(imageSize: try int("image_size"), patchSize: try int("patch_size"),
-                  encoder: StackConfiguration(width: encoderWidth, depth: try int("enc_depth"),
-                                              heads: try int("enc_heads"),
-                                              mlpHidden: try count((Double(encoderWidth) * ratio).rounded(), "mlp_ratio")),
-                  decoder: StackConfiguration(width: decoderWidth, depth: try int("dec_depth"),
-                                              heads: try int("dec_heads"),
-                                              mlpHidden: try count((Double(decoderWidth) * ratio).rounded(), "mlp_ratio")),
-                  vocabulary: vocabulary, normEps: Float(try optionalDouble("norm_eps", 1e-6)), vqgan: vqgan)
+            groups: try count(try optionalDouble("vq_groups", 32), "vq_groups"),
+            eps: Float(try optionalDouble("vq_eps", 1e-6)))
+        self.init(
+            imageSize: try int("image_size"), patchSize: try int("patch_size"),
+            encoder: StackConfiguration(
+                width: encoderWidth, depth: try int("enc_depth"),
+                heads: try int("enc_heads"),
+                mlpHidden: try count((Double(encoderWidth) * ratio).rounded(), "mlp_ratio")),
+            decoder: StackConfiguration(
+                width: decoderWidth, depth: try int("dec_depth"),
+                heads: try int("dec_heads"),
+                mlpHidden: try count((Double(decoderWidth) * ratio).rounded(), "mlp_ratio")),
+            vocabulary: vocabulary, normEps: Float(try optionalDouble("norm_eps", 1e-6)), vqgan: vqgan)
         let problems = self.problems
         if !problems.isEmpty { throw ConfigurationError.invalid(problems) }
     }
@@ -209,8 +225,11 @@ extension ModelConfiguration {
         let problems = self.problems
         guard problems.isEmpty else { throw ConfigurationError.invalid(problems) }
         guard encoder.mlpHidden * decoder.width == decoder.mlpHidden * encoder.width,
-              encoder.mlpHidden % encoder.width == 0 else {
-            throw ConfigurationError.invalid(["the encoder and decoder MLP widths must be the same whole multiple of their widths"])
+            encoder.mlpHidden % encoder.width == 0
+        else {
+            throw ConfigurationError.invalid([
+                "the encoder and decoder MLP widths must be the same whole multiple of their widths"
+            ])
         }
         if !group.exists(path) { _ = try group.createGroup(path) }
         let values: [(String, HDF5Attribute)] = [
@@ -221,7 +240,7 @@ extension ModelConfiguration {
             ("norm_eps", .double(Double(normEps))),
             ("vq_ch", .int(vqgan.ch)), ("vq_ch_mult", .ints(vqgan.chMult)), ("vq_embed", .int(vqgan.embedDim)),
             ("vq_res_blocks", .int(vqgan.resBlocks)), ("vq_z", .int(vqgan.zChannels)),
-            ("vq_groups", .int(vqgan.groups)), ("vq_eps", .double(Double(vqgan.eps))),
+            ("vq_groups", .int(vqgan.groups)), ("vq_eps", .double(Double(vqgan.eps)))
         ]
         for (name, value) in values { try group.setAttribute(name, value, on: path) }
     }

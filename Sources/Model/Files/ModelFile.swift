@@ -17,16 +17,19 @@ public enum ModelFile {
     /// As `read`, with the weights' `WeightStore.contentHash`, computed once (it reads every value:
     /// about a second for ViT-L) and checked against the file's own record where it has one.
     public static func readHashed(_ path: String) throws
-        -> (configuration: ModelConfiguration, weights: WeightStore, contentHash: String) {
+        -> (configuration: ModelConfiguration, weights: WeightStore, contentHash: String)
+    {
         let file = try FileKind.model.open(path)
         return try FileKind.model.reading(path) {
             let configuration = try ModelConfiguration(readingAttributesOf: "config", in: file.root)
-            let weights = try WeightStore.read(from: file.root.group("weights"), expected: configuration.expectedTensors)
+            let weights = try WeightStore.read(
+                from: file.root.group("weights"), expected: configuration.expectedTensors)
             try weights.validate(against: configuration.expectedTensors)
             let hash = weights.contentHash
             // Files written by other tools (the h5py fixture) carry no hash; ours must still match theirs.
             if let stored = try? file.root.attribute("content_hash").stringValue, stored != hash {
-                throw WeightError.inconsistent("\(path): the weights do not match the file's content_hash \(stored); the file is corrupted")
+                throw WeightError.inconsistent(
+                    "\(path): the weights do not match the file's content_hash \(stored); the file is corrupted")
             }
             return (configuration, weights, hash)
         }
@@ -49,16 +52,20 @@ public enum ModelFile {
     /// called once for each tensor of `configuration.expectedTensors`, in sorted-name order, and
     /// its result is written, folded into the content hash and dropped before the next call.
     /// A tensor whose shape differs from the expected one is refused (nothing is published).
-    public static func write(configuration: ModelConfiguration, to path: String,
-                             tensor: (_ name: String) throws -> Tensor) throws {
+    public static func write(
+        configuration: ModelConfiguration, to path: String,
+        tensor: (_ name: String) throws -> Tensor
+    ) throws {
         try write(configuration: configuration, to: path, streaming: { .owned(try tensor($0)) })
     }
 
     /// As `write(configuration:to:tensor:)`, with tensors that may be borrowed from memory the
     /// producer keeps (a mapped checkpoint): those are written and hashed in place, never copied,
     /// and their `release` runs once both are done with them.
-    public static func write(configuration: ModelConfiguration, to path: String,
-                             streaming tensor: (_ name: String) throws -> StreamedTensor) throws {
+    public static func write(
+        configuration: ModelConfiguration, to path: String,
+        streaming tensor: (_ name: String) throws -> StreamedTensor
+    ) throws {
         let expected = configuration.expectedTensors
         let file = try HDF5File.create(path)
         do {

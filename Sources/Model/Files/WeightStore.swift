@@ -12,7 +12,8 @@ public enum WeightError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .missing(let names):
-            return "the model has no tensor\(names.count > 1 ? "s" : "") " + names.map { "'\($0)'" }.joined(separator: ", ")
+            return "the model has no tensor\(names.count > 1 ? "s" : "") "
+                + names.map { "'\($0)'" }.joined(separator: ", ")
                 + "; is this an MAE-VQGAN model file for this configuration?"
         case .misShaped(let items):
             return items.map { "tensor '\($0.name)' has shape \($0.found), expected \($0.expected)" }
@@ -73,7 +74,8 @@ public struct WeightStore {
     /// read, so a damaged file cannot make the reader allocate what its dataspace claims.
     public static func read(from group: HDF5Group, expected: [String: [Int]]? = nil) throws -> WeightStore {
         if let expected {
-            let misShaped = try group.children().sorted().compactMap { name -> (name: String, expected: [Int], found: [Int])? in
+            let misShaped = try group.children().sorted().compactMap {
+                name -> (name: String, expected: [Int], found: [Int])? in
                 guard let shape = expected[name] else { return nil }
                 let found = try group.shape(of: name)
                 return found == shape ? nil : (name, shape, found)

@@ -18,8 +18,9 @@ public enum BLASCoreSelection {
     /// CPU feature flags from /proc/cpuinfo (empty where it does not exist).
     static func cpuFlags() -> Set<String> {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+            let colon = line.firstIndex(of: ":")
+        else { return [] }
         return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
     }
 
@@ -31,7 +32,7 @@ public enum BLASCoreSelection {
         if environment["OPENBLAS_CORETYPE"] != nil || environment["VTV_KEEP_BLAS_CORE"] != nil { return }
         guard let core = preferredCore(detected: BLASRuntime.coreName, cpuFlags: cpuFlags()) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
-        setenv("VTV_KEEP_BLAS_CORE", "1", 1)  // never loop, whatever the library then reports
+        setenv("VTV_KEEP_BLAS_CORE", "1", 1) // never loop, whatever the library then reports
         let arguments = CommandLine.arguments
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         execv("/proc/self/exe", &argv)

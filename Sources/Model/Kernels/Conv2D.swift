@@ -10,8 +10,10 @@ func conv3x3BandRows(height: Int, width: Int, columns: Int = 4096) -> Int {
 
 /// Copies planes into a zero-bordered layout.
 /// x: [planes, height, width] -> y: [planes, height + 2*border, width + 2*border].
-func padPlanes(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-               planes: Int, height: Int, width: Int, border: Int) {
+func padPlanes(
+    _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    planes: Int, height: Int, width: Int, border: Int
+) {
     let pw = width + 2 * border, ph = height + 2 * border
     parallelFor(planes, grain: max(1, 32768 / (ph * pw))) { range in
         for p in range {
@@ -42,10 +44,12 @@ func conv3x3Stride2ColumnCount(cIn: Int, height: Int, width: Int) -> Int {
 /// x: [batch, cIn, height, width] -> y: [batch, cOut, oh, ow] with oh = `downsampledSide(height)`;
 /// weight: PyTorch [cOut, cIn, 3, 3] = [cOut, cIn*9]; bias: [cOut];
 /// columns: workspace of `conv3x3Stride2ColumnCount` floats.
-func conv2d3x3Stride2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                      batch: Int, cIn: Int, cOut: Int, height: Int, width: Int,
-                      weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                      columns: UnsafeMutablePointer<Float>) {
+func conv2d3x3Stride2(
+    _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    batch: Int, cIn: Int, cOut: Int, height: Int, width: Int,
+    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+    columns: UnsafeMutablePointer<Float>
+) {
     let oh = downsampledSide(height), ow = downsampledSide(width)
     let bandRows = conv3x3BandRows(height: oh, width: ow)
     for image in 0..<batch {
@@ -80,8 +84,9 @@ func conv2d3x3Stride2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float
             for co in 0..<cOut {
                 (dst + co * oh * ow + y0 * ow).update(repeating: bias[co], count: n)
             }
-            gemm(m: cOut, n: n, k: cIn * 9, a: weight, lda: cIn * 9, b: columns, ldb: n,
-                 beta: 1, c: dst + y0 * ow, ldc: oh * ow)
+            gemm(
+                m: cOut, n: n, k: cIn * 9, a: weight, lda: cIn * 9, b: columns, ldb: n,
+                beta: 1, c: dst + y0 * ow, ldc: oh * ow)
             y0 += rows
         }
     }
@@ -90,9 +95,11 @@ func conv2d3x3Stride2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float
 /// 1x1 convolution: a matrix product per image.
 /// x: [batch, cIn, pixels] -> y: [batch, cOut, pixels]; weight: [cOut, cIn] (PyTorch
 /// [cOut, cIn, 1, 1]); bias: [cOut]. With `accumulate`, y += conv(x), otherwise y = conv(x).
-func conv2d1x1(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-               batch: Int, cIn: Int, cOut: Int, pixels: Int,
-               weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, accumulate: Bool = false) {
+func conv2d1x1(
+    _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    batch: Int, cIn: Int, cOut: Int, pixels: Int,
+    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, accumulate: Bool = false
+) {
     for image in 0..<batch {
         let dst = y + image * cOut * pixels
         for co in 0..<cOut {
@@ -104,7 +111,8 @@ func conv2d1x1(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                 row.update(repeating: bias[co], count: pixels)
             }
         }
-        gemm(m: cOut, n: pixels, k: cIn, a: weight, lda: cIn, b: x + image * cIn * pixels, ldb: pixels,
-             beta: 1, c: dst, ldc: pixels)
+        gemm(
+            m: cOut, n: pixels, k: cIn, a: weight, lda: cIn, b: x + image * cIn * pixels, ldb: pixels,
+            beta: 1, c: dst, ldc: pixels)
     }
 }

@@ -5,16 +5,19 @@ import CBLAS
 /// op(B): [k, n] (B stored [k, n] with leading dimension ldb, or [n, k] when `transposeB`),
 /// C: [m, n] with leading dimension ldc.
 @inline(__always)
-func gemm(transposeA: Bool = false, transposeB: Bool = false,
-          m: Int, n: Int, k: Int, alpha: Float = 1,
-          a: UnsafePointer<Float>, lda: Int,
-          b: UnsafePointer<Float>, ldb: Int,
-          beta: Float = 0,
-          c: UnsafeMutablePointer<Float>, ldc: Int) {
-    cblas_sgemm(CblasRowMajor,
-                transposeA ? CblasTrans : CblasNoTrans,
-                transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+func gemm(
+    transposeA: Bool = false, transposeB: Bool = false,
+    m: Int, n: Int, k: Int, alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    cblas_sgemm(
+        CblasRowMajor,
+        transposeA ? CblasTrans : CblasNoTrans,
+        transposeB ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 /// OpenBLAS' runtime configuration, for diagnostics and benchmarks.
@@ -43,8 +46,9 @@ public enum BLASRuntime {
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
                     c.withUnsafeMutableBufferPointer { pc in
-                        gemm(m: count, n: count, k: count, a: pa.baseAddress!, lda: count,
-                             b: pb.baseAddress!, ldb: count, c: pc.baseAddress!, ldc: count)
+                        gemm(
+                            m: count, n: count, k: count, a: pa.baseAddress!, lda: count,
+                            b: pb.baseAddress!, ldb: count, c: pc.baseAddress!, ldc: count)
                     }
                 }
             }

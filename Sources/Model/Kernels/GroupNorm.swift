@@ -7,10 +7,12 @@ import CKernels
 /// (may not alias x); gamma, beta: [channels].
 /// Channels split into `groups` consecutive groups; each group of each image is normalised with
 /// its own mean and biased variance: y = (x - mean) / sqrt(var + eps) * gamma + beta.
-func groupNorm(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-               batch: Int, channels: Int, height: Int, width: Int, groups: Int, eps: Float,
-               gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, swish applySwish: Bool,
-               border: Int = 0) {
+func groupNorm(
+    _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    batch: Int, channels: Int, height: Int, width: Int, groups: Int, eps: Float,
+    gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, swish applySwish: Bool,
+    border: Int = 0
+) {
     precondition(channels % groups == 0, "channels \(channels) not divisible by \(groups) groups")
     let perGroup = channels / groups
     let pixels = height * width
@@ -56,7 +58,9 @@ private func blockSum(_ x: UnsafePointer<Float>, count: Int, _ f: (Float) -> Flo
     var start = 0
     while start < count {
         let end = min(count, start + 4096)
-        var (s0, s1, s2, s3, s4, s5, s6, s7): (Float, Float, Float, Float, Float, Float, Float, Float) = (0, 0, 0, 0, 0, 0, 0, 0)
+        var (s0, s1, s2, s3, s4, s5, s6, s7): (Float, Float, Float, Float, Float, Float, Float, Float) = (
+            0, 0, 0, 0, 0, 0, 0, 0
+        )
         var i = start
         while i + 8 <= end {
             s0 += f(x[i]); s1 += f(x[i + 1]); s2 += f(x[i + 2]); s3 += f(x[i + 3])
@@ -76,7 +80,9 @@ private func blockSum(_ x: UnsafePointer<Float>, count: Int, _ f: (Float) -> Flo
 /// y = x * scale + shift, then swish (`swishValue`) if asked. x, y: [count].
 /// Runs `vtv_affine` (C, cloned for AVX-512/AVX2).
 @inline(__always)
-func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
-            scale: Float, shift: Float, swish applySwish: Bool) {
+func affine(
+    _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
+    scale: Float, shift: Float, swish applySwish: Bool
+) {
     vtv_affine(x, y, count, scale, shift, applySwish ? 1 : 0)
 }

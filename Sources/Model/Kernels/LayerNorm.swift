@@ -2,9 +2,11 @@
 /// variance, as PyTorch's `nn.LayerNorm`. Statistics in float, two passes over the row.
 /// x: [rows, width] row-major with leading dimension `ldx`; weight, bias: [width];
 /// y: [rows, width] row-major with leading dimension `ldy` (y may be x, for in place).
-func layerNorm(_ x: UnsafePointer<Float>, rows: Int, width: Int, ldx: Int? = nil,
-               weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, eps: Float,
-               into y: UnsafeMutablePointer<Float>, ldy: Int? = nil) {
+func layerNorm(
+    _ x: UnsafePointer<Float>, rows: Int, width: Int, ldx: Int? = nil,
+    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, eps: Float,
+    into y: UnsafeMutablePointer<Float>, ldy: Int? = nil
+) {
     let ldx = ldx ?? width, ldy = ldy ?? width
     for r in 0..<rows {
         let src = x + r * ldx, dst = y + r * ldy

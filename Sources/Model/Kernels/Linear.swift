@@ -10,12 +10,15 @@
 /// One product for all rows, so a batch of samples shares each weight read; bias, residual and
 /// GELU are applied as the product's tiles are stored (`vtv_packed_linear`), with the same
 /// result as separate passes.
-func linear(_ x: UnsafePointer<Float>, rows: Int, ldx: Int? = nil,
-            weight: PackedWeight, bias: UnsafePointer<Float>,
-            into y: UnsafeMutablePointer<Float>, ldy: Int? = nil, accumulate: Bool = false, gelu: Bool = false) {
+func linear(
+    _ x: UnsafePointer<Float>, rows: Int, ldx: Int? = nil,
+    weight: PackedWeight, bias: UnsafePointer<Float>,
+    into y: UnsafeMutablePointer<Float>, ldy: Int? = nil, accumulate: Bool = false, gelu: Bool = false
+) {
     if rows == 0 { return }
-    packedGEMM(x, rows: rows, ldx: ldx ?? weight.inFeatures, weight: weight, into: y, ldy: ldy ?? weight.outFeatures,
-               bias: bias, accumulate: accumulate, gelu: gelu)
+    packedGEMM(
+        x, rows: rows, ldx: ldx ?? weight.inFeatures, weight: weight, into: y, ldy: ldy ?? weight.outFeatures,
+        bias: bias, accumulate: accumulate, gelu: gelu)
 }
 
 /// y += x elementwise. x, y: [count].

@@ -27,8 +27,10 @@ struct PackedWeight {
 
     /// Packs w [outFeatures, inFeatures] (PyTorch layout, row-major) into `destination`
     /// ([count(outFeatures:inFeatures:precision:)] floats) and returns the packed weight over it.
-    static func pack(_ w: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int,
-                     into destination: UnsafeMutablePointer<Float>, precision: LinearPrecision = .fp32) -> PackedWeight {
+    static func pack(
+        _ w: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int,
+        into destination: UnsafeMutablePointer<Float>, precision: LinearPrecision = .fp32
+    ) -> PackedWeight {
         switch precision {
         case .fp32:
             vtv_pack_weight(w, outFeatures, inFeatures, destination)
@@ -77,20 +79,24 @@ public enum PackedGEMMRuntime {
 /// `vtv_packed_linear_bf16` for bf16 panels); without a bias and with `accumulate`, y += x w^T.
 /// Rows split into contiguous blocks between as many workers as OpenBLAS has threads (one worker
 /// inside `concurrentWithSingleThreadedBLAS`).
-func packedGEMM(_ x: UnsafePointer<Float>, rows: Int, ldx: Int, weight w: PackedWeight,
-                into y: UnsafeMutablePointer<Float>, ldy: Int, bias: UnsafePointer<Float>? = nil,
-                accumulate: Bool = true, gelu: Bool = false) {
+func packedGEMM(
+    _ x: UnsafePointer<Float>, rows: Int, ldx: Int, weight w: PackedWeight,
+    into y: UnsafeMutablePointer<Float>, ldy: Int, bias: UnsafePointer<Float>? = nil,
+    accumulate: Bool = true, gelu: Bool = false
+) {
     parallelFor(rows, grain: 8) { range in
         let x = x + range.lowerBound * ldx, y = y + range.lowerBound * ldy
         switch w.precision {
         case .fp32:
-            let status = vtv_packed_linear(range.count, w.outFeatures, w.inFeatures, x, ldx, w.values, 0, w.panels, y, ldy,
-                                           bias, accumulate ? 1 : 0, gelu ? 1 : 0)
+            let status = vtv_packed_linear(
+                range.count, w.outFeatures, w.inFeatures, x, ldx, w.values, 0, w.panels, y, ldy,
+                bias, accumulate ? 1 : 0, gelu ? 1 : 0)
             // Only the row-packing scratch (at most 56 x 1024 floats) is allocated.
             precondition(status == 0, "packed GEMM: out of memory for \(min(range.count, 56)) x 1024 floats of scratch")
         case .bf16:
-            let status = vtv_packed_linear_bf16(range.count, w.outFeatures, w.inFeatures, x, ldx, w.bf16Words, 0, w.panels,
-                                                y, ldy, bias, accumulate ? 1 : 0, gelu ? 1 : 0)
+            let status = vtv_packed_linear_bf16(
+                range.count, w.outFeatures, w.inFeatures, x, ldx, w.bf16Words, 0, w.panels,
+                y, ldy, bias, accumulate ? 1 : 0, gelu ? 1 : 0)
             // bf16 weights exist only where ModelWeights checked the CPU (LinearPrecision.checkSupported).
             precondition(status != -2, "bf16 packed GEMM on a CPU without AVX512_BF16")
             precondition(status == 0, "bf16 packed GEMM: out of memory for this thread's 112 KiB row-tile scratch")

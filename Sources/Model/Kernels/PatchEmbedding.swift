@@ -9,9 +9,11 @@ let imageNetStd: [Float] = [0.229, 0.224, 0.225]
 /// positions: grid indices (row * (side / patch) + col) of the patches to gather, in row order;
 /// patches: [positions.count, 3 * patch * patch] row-major, each row ordered (channel, y, x) like
 ///   the conv weight's [in, kh, kw].
-func gatherNormalizedPatches(canvas: UnsafePointer<Float>, side: Int, patch: Int,
-                             positions: UnsafeBufferPointer<Int>,
-                             into patches: UnsafeMutablePointer<Float>) {
+func gatherNormalizedPatches(
+    canvas: UnsafePointer<Float>, side: Int, patch: Int,
+    positions: UnsafeBufferPointer<Int>,
+    into patches: UnsafeMutablePointer<Float>
+) {
     let grid = side / patch
     let rowLength = 3 * patch * patch
     for (r, position) in positions.enumerated() {

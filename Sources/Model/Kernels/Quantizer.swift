@@ -1,6 +1,8 @@
 /// Squared norms of codebook rows, ||e_n||^2. codebook: [size, dim] -> norms: [size].
-func codebookNorms(_ codebook: UnsafePointer<Float>, size: Int, dim: Int,
-                   _ norms: UnsafeMutablePointer<Float>) {
+func codebookNorms(
+    _ codebook: UnsafePointer<Float>, size: Int, dim: Int,
+    _ norms: UnsafeMutablePointer<Float>
+) {
     for n in 0..<size {
         norms[n] = squaredNorm(codebook + n * dim, stride: 1, count: dim)
     }
@@ -22,11 +24,14 @@ private func squaredNorm(_ x: UnsafePointer<Float>, stride: Int, count: Int) -> 
 /// to the lowest index, as `torch.argmin` does.
 /// z: [dim, positions] (channel-major, as the convolution leaves it); codebook: [size, dim];
 /// norms: [size] from `codebookNorms`; tokens: [positions]; products: workspace [positions, size].
-func quantizeNearest(_ z: UnsafePointer<Float>, positions: Int, dim: Int,
-                     codebook: UnsafePointer<Float>, norms: UnsafePointer<Float>, size: Int,
-                     tokens: UnsafeMutablePointer<Int32>, products: UnsafeMutablePointer<Float>) {
-    gemm(transposeA: true, transposeB: true, m: positions, n: size, k: dim,
-         a: z, lda: positions, b: codebook, ldb: dim, c: products, ldc: size)
+func quantizeNearest(
+    _ z: UnsafePointer<Float>, positions: Int, dim: Int,
+    codebook: UnsafePointer<Float>, norms: UnsafePointer<Float>, size: Int,
+    tokens: UnsafeMutablePointer<Int32>, products: UnsafeMutablePointer<Float>
+) {
+    gemm(
+        transposeA: true, transposeB: true, m: positions, n: size, k: dim,
+        a: z, lda: positions, b: codebook, ldb: dim, c: products, ldc: size)
     for p in 0..<positions {
         let zz = squaredNorm(z + p, stride: positions, count: dim)
         let row = products + p * size
@@ -46,8 +51,10 @@ func quantizeNearest(_ z: UnsafePointer<Float>, positions: Int, dim: Int,
 
 /// The codebook vectors of a token grid, channel-major (the inverse of `quantizeNearest`).
 /// tokens: [positions] (each in 0..<size); codebook: [size, dim] -> z: [dim, positions].
-func codebookLookup(_ tokens: UnsafePointer<Int32>, positions: Int, dim: Int,
-                    codebook: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>) {
+func codebookLookup(
+    _ tokens: UnsafePointer<Int32>, positions: Int, dim: Int,
+    codebook: UnsafePointer<Float>, _ z: UnsafeMutablePointer<Float>
+) {
     for p in 0..<positions {
         let e = codebook + Int(tokens[p]) * dim
         for d in 0..<dim {

@@ -25,8 +25,8 @@ func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, ld: 
 func expApproximation(_ a: Float) -> Float {
     let x = min(max(a, -87.33), 88.37)
     // Adding 1.5 * 2^23 rounds x / ln 2 to an integer held in the low mantissa bits.
-    let shifted = x * 1.44269504088896341 + 12582912
-    let n = shifted - 12582912
+    let shifted = x * 1.44269504088896341 + 12_582_912
+    let n = shifted - 12_582_912
     var r = x - n * 0.693359375
     r = r - n * -2.12194440e-4
     var p = r * 1.9875691500e-4 + 1.3981999507e-3

@@ -1,8 +1,10 @@
 /// Nearest-neighbour 2x enlargement (PyTorch `interpolate(scale_factor=2, mode="nearest")`),
 /// written with a zero border so it can feed `conv3x3Winograd` directly.
 /// x: [planes, height, width] -> y: [planes, 2*height + 2*border, 2*width + 2*border].
-func upsampleNearest2x(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                       planes: Int, height: Int, width: Int, border: Int) {
+func upsampleNearest2x(
+    _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    planes: Int, height: Int, width: Int, border: Int
+) {
     let ow = 2 * width, oh = 2 * height
     let pw = ow + 2 * border, ph = oh + 2 * border
     parallelFor(planes, grain: max(1, 32768 / (ph * pw))) { range in

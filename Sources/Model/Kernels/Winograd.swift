@@ -88,13 +88,16 @@ func winogradWorkspaceCount(cIn: Int, cOut: Int, height: Int, width: Int) -> Int
 /// padded: [cIn, height+2, width+2]; u: [16, cOut, cIn] (`winogradWeights`); bias: [cOut];
 /// y: [cOut, height, width], with `accumulate` y += conv(x), else y = conv(x);
 /// workspace: `winogradWorkspaceCount` floats.
-func conv3x3Winograd(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                     cIn: Int, cOut: Int, height: Int, width: Int,
-                     u: UnsafePointer<Float>, bias: UnsafePointer<Float>, accumulate: Bool,
-                     workspace: UnsafeMutablePointer<Float>) {
+func conv3x3Winograd(
+    _ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    cIn: Int, cOut: Int, height: Int, width: Int,
+    u: UnsafePointer<Float>, bias: UnsafePointer<Float>, accumulate: Bool,
+    workspace: UnsafeMutablePointer<Float>
+) {
     if height % 2 == 0 && width % 2 == 0 {
-        winogradEven(padded, y, cIn: cIn, cOut: cOut, height: height, width: width, u: u, bias: bias,
-                     accumulate: accumulate, workspace: workspace)
+        winogradEven(
+            padded, y, cIn: cIn, cOut: cOut, height: height, width: width, u: u, bias: bias,
+            accumulate: accumulate, workspace: workspace)
         return
     }
     // Odd sides: one more zero row/column makes them even (the convolution's zero padding is
@@ -105,12 +108,14 @@ func conv3x3Winograd(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<F
     even.update(repeating: 0, count: cIn * (h + 2) * (w + 2))
     for c in 0..<cIn {
         for r in 0..<(height + 2) {
-            (even + (c * (h + 2) + r) * (w + 2)).update(from: padded + (c * (height + 2) + r) * (width + 2),
-                                                         count: width + 2)
+            (even + (c * (h + 2) + r) * (w + 2)).update(
+                from: padded + (c * (height + 2) + r) * (width + 2),
+                count: width + 2)
         }
     }
-    winogradEven(even, out, cIn: cIn, cOut: cOut, height: h, width: w, u: u, bias: bias,
-                 accumulate: false, workspace: workspace)
+    winogradEven(
+        even, out, cIn: cIn, cOut: cOut, height: h, width: w, u: u, bias: bias,
+        accumulate: false, workspace: workspace)
     for c in 0..<cOut {
         for r in 0..<height {
             let src = out + (c * h + r) * w, dst = y + (c * height + r) * width
@@ -125,10 +130,12 @@ func conv3x3Winograd(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<F
 
 /// `conv3x3Winograd` for even height and width: tile rows split between the workers, each in
 /// bands of `winogradBandRows` rows (input transform, 16 SGEMMs, output transform).
-private func winogradEven(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                          cIn: Int, cOut: Int, height: Int, width: Int,
-                          u: UnsafePointer<Float>, bias: UnsafePointer<Float>, accumulate: Bool,
-                          workspace: UnsafeMutablePointer<Float>) {
+private func winogradEven(
+    _ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    cIn: Int, cOut: Int, height: Int, width: Int,
+    u: UnsafePointer<Float>, bias: UnsafePointer<Float>, accumulate: Bool,
+    workspace: UnsafeMutablePointer<Float>
+) {
     let (tilesX, tilesY) = (width / 2, height / 2)
     let bandRows = winogradBandRows(cIn: cIn, cOut: cOut, tilesX: tilesX, tilesY: tilesY)
     let perWorker = winogradBandFloats(cIn: cIn, cOut: cOut, height: height, width: width)
@@ -141,11 +148,13 @@ private func winogradEven(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePoin
             let v = scratch, m = scratch + 16 * cIn * n
             winogradInput(padded, v, cIn: cIn, height: height, width: width, tileRows: t0..<(t0 + count))
             for xi in 0..<16 {
-                gemm(m: cOut, n: n, k: cIn, a: u + xi * cOut * cIn, lda: cIn,
-                     b: v + xi * cIn * n, ldb: n, c: m + xi * cOut * n, ldc: n)
+                gemm(
+                    m: cOut, n: n, k: cIn, a: u + xi * cOut * cIn, lda: cIn,
+                    b: v + xi * cIn * n, ldb: n, c: m + xi * cOut * n, ldc: n)
             }
-            winogradOutput(m, y, cOut: cOut, height: height, width: width, tileRows: t0..<(t0 + count),
-                           bias: bias, accumulate: accumulate)
+            winogradOutput(
+                m, y, cOut: cOut, height: height, width: width, tileRows: t0..<(t0 + count),
+                bias: bias, accumulate: accumulate)
             t0 += count
         }
     }
@@ -163,8 +172,10 @@ private func winogradEven(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePoin
 /// Per tile row: the row combinations Bᵀ d over whole padded rows, split into even and odd
 /// columns (e, o: [4, tilesX+1]); then the column combinations, each a contiguous loop
 /// (tile tx reads columns 2tx..2tx+3 = e[tx], o[tx], e[tx+1], o[tx+1]).
-private func winogradInput(_ padded: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>,
-                           cIn: Int, height: Int, width: Int, tileRows: Range<Int>) {
+private func winogradInput(
+    _ padded: UnsafePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+    cIn: Int, height: Int, width: Int, tileRows: Range<Int>
+) {
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * (width / 2 + 1)) { scratch in
         vtv_winograd_input(padded, v, cIn, height, width, tileRows.lowerBound, tileRows.count, scratch.baseAddress!)
     }
@@ -172,8 +183,10 @@ private func winogradInput(_ padded: UnsafePointer<Float>, _ v: UnsafeMutablePoi
 
 /// Y = Aᵀ M A (+ bias, + y when accumulating) for every tile of `tileRows` and output channel
 /// (`vtv_winograd_output`, C cloned per CPU). m: [16, cOut, n]; y: [cOut, height, width].
-private func winogradOutput(_ m: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                            cOut: Int, height: Int, width: Int, tileRows: Range<Int>,
-                            bias: UnsafePointer<Float>, accumulate: Bool) {
+private func winogradOutput(
+    _ m: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+    cOut: Int, height: Int, width: Int, tileRows: Range<Int>,
+    bias: UnsafePointer<Float>, accumulate: Bool
+) {
     vtv_winograd_output(m, y, cOut, height, width, tileRows.lowerBound, tileRows.count, bias, accumulate ? 1 : 0)
 }

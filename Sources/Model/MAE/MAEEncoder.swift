@@ -14,8 +14,9 @@ extension MAEModel {
             first.update(repeating: 0, count: patchLength)
             sample.canvas.withUnsafeBufferPointer { canvas in
                 layout.visible.withUnsafeBufferPointer { positions in
-                    gatherNormalizedPatches(canvas: canvas.baseAddress!, side: c.imageSize, patch: c.patchSize,
-                                            positions: positions, into: first + patchLength)
+                    gatherNormalizedPatches(
+                        canvas: canvas.baseAddress!, side: c.imageSize, patch: c.patchSize,
+                        positions: positions, into: first + patchLength)
                 }
             }
         }
@@ -31,11 +32,13 @@ extension MAEModel {
         }
         let scratch = workspace.blockScratch
         for (l, block) in p.encoderBlocks.enumerated() {
-            transformerBlock(block, c.encoder, eps: c.normEps, x: x, rows: plan.encoderRows,
-                             samples: plan.encoder, scratch: scratch,
-                             headOutputs: headOutputHook(samples, .encoder, layer: l))
+            transformerBlock(
+                block, c.encoder, eps: c.normEps, x: x, rows: plan.encoderRows,
+                samples: plan.encoder, scratch: scratch,
+                headOutputs: headOutputHook(samples, .encoder, layer: l))
         }
-        layerNorm(x, rows: plan.encoderRows, width: w, weight: p.normWeight, bias: p.normBias,
-                  eps: c.normEps, into: x)
+        layerNorm(
+            x, rows: plan.encoderRows, width: w, weight: p.normWeight, bias: p.normBias,
+            eps: c.normEps, into: x)
     }
 }

@@ -31,7 +31,8 @@ extension ModelConfiguration {
             } else if name == "patch_embed.proj.bias" {
                 let bound = 1 / Float(3 * patchSize * patchSize).squareRoot()
                 values = (0..<count).map { stream.uniform(UInt64($0), -bound, bound) }
-            } else if name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight") || name.hasSuffix("norm.weight") {
+            } else if name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight") || name.hasSuffix("norm.weight")
+            {
                 values = [Float](repeating: 1, count: count)
             } else {
                 values = [Float](repeating: 0, count: count)

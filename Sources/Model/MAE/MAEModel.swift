@@ -63,7 +63,8 @@ public final class MAEModel {
         if !problems.isEmpty { throw ConfigurationError.invalid(problems) }
         self.configuration = configuration
         parameters = MAEParameters(configuration: configuration, weights: weights)
-        layouts = Dictionary(uniqueKeysWithValues: PromptMode.allCases.map { ($0, TokenLayout(mode: $0, grid: configuration.grid)) })
+        layouts = Dictionary(
+            uniqueKeysWithValues: PromptMode.allCases.map { ($0, TokenLayout(mode: $0, grid: configuration.grid)) })
     }
 
     /// Moves the MAE tensors out of `weights` (checked against `configuration.maeTensorShapes`;
@@ -103,11 +104,13 @@ public final class MAEModel {
     /// sample, positions in the layout's `kept` order (196 one-shot, 98 zero-shot).
     public func forward(_ samples: [MAESample], into output: MAEOutput) throws {
         try validate(samples)
-        output.reset(positions: samples.map { layouts[$0.mode]!.predictedPositions },
-                     vocabulary: configuration.vocabulary)
-        let chunks = BatchSplit.chunks(samples.map { layouts[$0.mode]! }, configuration: configuration,
-                                       workers: BLASRuntime.threads,
-                                       sharedRecorders: BatchSplit.sharesRecorders(samples))
+        output.reset(
+            positions: samples.map { layouts[$0.mode]!.predictedPositions },
+            vocabulary: configuration.vocabulary)
+        let chunks = BatchSplit.chunks(
+            samples.map { layouts[$0.mode]! }, configuration: configuration,
+            workers: BLASRuntime.threads,
+            sharedRecorders: BatchSplit.sharesRecorders(samples))
         while workspaces.count < chunks.count { workspaces.append(MAEWorkspace()) }
         let spaces = workspaces, starts = chunks.map { output.offset(of: $0.lowerBound) }
         output.storage.withUnsafeMutableBufferPointer { storage in
@@ -145,20 +148,26 @@ public final class MAEModel {
             if let r = s.recorder, r.outputs.layout.mode != s.mode {
                 throw MAEInputError.recorderMode(sample: i, recorder: r.outputs.layout.mode, run: s.mode)
             }
-            if let r = s.recorder, r.outputs.configuration != configuration { throw MAEInputError.patchModel(sample: i) }
+            if let r = s.recorder, r.outputs.configuration != configuration {
+                throw MAEInputError.patchModel(sample: i)
+            }
             if let p = s.patches {
                 guard p.values.configuration == configuration else { throw MAEInputError.patchModel(sample: i) }
                 let layout = layouts[s.mode]!
                 for (stack, tokens) in [(Stack.encoder, layout.encoderTokens), (.decoder, layout.decoderTokens)] {
                     let top = p.maximumToken(stack)
-                    if top >= tokens { throw MAEInputError.patchToken(sample: i, stack: stack, token: top, tokens: tokens) }
+                    if top >= tokens {
+                        throw MAEInputError.patchToken(sample: i, stack: stack, token: top, tokens: tokens)
+                    }
                 }
             }
         }
     }
 
     /// Patches, then records, one sample's head outputs of one layer.
-    func headOutputHook(_ samples: [MAESample], _ stack: Stack, layer: Int) -> (Int, UnsafeMutablePointer<Float>) -> Void {
+    func headOutputHook(_ samples: [MAESample], _ stack: Stack, layer: Int) -> (Int, UnsafeMutablePointer<Float>) ->
+        Void
+    {
         let width = configuration.stack(stack).width
         return { i, o in
             samples[i].patches?.apply(stack, layer: layer, to: o, ld: width)
@@ -199,13 +208,13 @@ public final class MAEOutput {
     /// Sample `i`'s logits, [positions, vocabulary].
     public func logits(of i: Int) -> Tensor {
         let start = offsets[i], n = positionCounts[i] * vocabulary
-        return Tensor(shape: [positionCounts[i], vocabulary], values: Array(storage[start ..< start + n]))
+        return Tensor(shape: [positionCounts[i], vocabulary], values: Array(storage[start..<start + n]))
     }
 
     /// Calls `body` with sample `i`'s logits, [positions, vocabulary] row-major, without copying.
     public func withLogits<R>(of i: Int, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         try storage.withUnsafeBufferPointer {
-            try body(UnsafeBufferPointer(rebasing: $0[offsets[i] ..< offsets[i] + positionCounts[i] * vocabulary]))
+            try body(UnsafeBufferPointer(rebasing: $0[offsets[i]..<offsets[i] + positionCounts[i] * vocabulary]))
         }
     }
 

@@ -41,22 +41,24 @@ extension ModelConfiguration {
 
 /// One transformer block's parameters (checkpoint `blocks.{l}.*` or `decoder_blocks.{l}.*`).
 struct BlockParameters {
-    let norm1Weight, norm1Bias: UnsafePointer<Float>       // norm1.{weight,bias}: [width]
-    let qkvWeight: PackedWeight, qkvBias: UnsafePointer<Float>    // attn.qkv: [3 * width, width], [3 * width]
-    let projWeight: PackedWeight, projBias: UnsafePointer<Float>  // attn.proj: [width, width], [width]
-    let norm2Weight, norm2Bias: UnsafePointer<Float>              // norm2.{weight,bias}: [width]
-    let fc1Weight: PackedWeight, fc1Bias: UnsafePointer<Float>    // mlp.fc1: [hidden, width], [hidden]
-    let fc2Weight: PackedWeight, fc2Bias: UnsafePointer<Float>    // mlp.fc2: [width, hidden], [width]
+    let norm1Weight, norm1Bias: UnsafePointer<Float> // norm1.{weight,bias}: [width]
+    let qkvWeight: PackedWeight, qkvBias: UnsafePointer<Float> // attn.qkv: [3 * width, width], [3 * width]
+    let projWeight: PackedWeight, projBias: UnsafePointer<Float> // attn.proj: [width, width], [width]
+    let norm2Weight, norm2Bias: UnsafePointer<Float> // norm2.{weight,bias}: [width]
+    let fc1Weight: PackedWeight, fc1Bias: UnsafePointer<Float> // mlp.fc1: [hidden, width], [hidden]
+    let fc2Weight: PackedWeight, fc2Bias: UnsafePointer<Float> // mlp.fc2: [width, hidden], [width]
 
     /// Names (after the block prefix) and shapes of a block's tensors.
     static func tensorShapes(_ s: StackConfiguration) -> [(String, [Int])] {
         let w = s.width, h = s.mlpHidden
-        return [("norm1.weight", [w]), ("norm1.bias", [w]),
-                ("attn.qkv.weight", [3 * w, w]), ("attn.qkv.bias", [3 * w]),
-                ("attn.proj.weight", [w, w]), ("attn.proj.bias", [w]),
-                ("norm2.weight", [w]), ("norm2.bias", [w]),
-                ("mlp.fc1.weight", [h, w]), ("mlp.fc1.bias", [h]),
-                ("mlp.fc2.weight", [w, h]), ("mlp.fc2.bias", [w])]
+        return [
+            ("norm1.weight", [w]), ("norm1.bias", [w]),
+            ("attn.qkv.weight", [3 * w, w]), ("attn.qkv.bias", [3 * w]),
+            ("attn.proj.weight", [w, w]), ("attn.proj.bias", [w]),
+            ("norm2.weight", [w]), ("norm2.bias", [w]),
+            ("mlp.fc1.weight", [h, w]), ("mlp.fc1.bias", [h]),
+            ("mlp.fc2.weight", [w, h]), ("mlp.fc2.bias", [w])
+        ]
     }
 
     init(prefix: String, _ p: (String) -> UnsafePointer<Float>, _ packed: (String) -> PackedWeight) {
@@ -77,22 +79,23 @@ final class MAEParameters {
     /// The block every pointer below points into.
     let weights: ModelWeights
 
-    let patchWeight: PackedWeight, patchBias: UnsafePointer<Float>  // patch_embed.proj: [width, 3*p*p], [width]
-    let clsToken, positions: UnsafePointer<Float>          // cls_token [width], pos_embed [197, width]
+    let patchWeight: PackedWeight, patchBias: UnsafePointer<Float> // patch_embed.proj: [width, 3*p*p], [width]
+    let clsToken, positions: UnsafePointer<Float> // cls_token [width], pos_embed [197, width]
     let encoderBlocks: [BlockParameters]
-    let normWeight, normBias: UnsafePointer<Float>         // norm: [width]
-    let decoderEmbedWeight: PackedWeight, decoderEmbedBias: UnsafePointer<Float>  // decoder_embed: [dw, width], [dw]
-    let maskToken, decoderPositions: UnsafePointer<Float>  // mask_token [dw], decoder_pos_embed [197, dw]
+    let normWeight, normBias: UnsafePointer<Float> // norm: [width]
+    let decoderEmbedWeight: PackedWeight, decoderEmbedBias: UnsafePointer<Float> // decoder_embed: [dw, width], [dw]
+    let maskToken, decoderPositions: UnsafePointer<Float> // mask_token [dw], decoder_pos_embed [197, dw]
     let decoderBlocks: [BlockParameters]
-    let decoderNormWeight, decoderNormBias: UnsafePointer<Float>    // decoder_norm: [dw]
-    let predictionWeight: PackedWeight, predictionBias: UnsafePointer<Float>      // decoder_pred: [vocab, dw], [vocab]
+    let decoderNormWeight, decoderNormBias: UnsafePointer<Float> // decoder_norm: [dw]
+    let predictionWeight: PackedWeight, predictionBias: UnsafePointer<Float> // decoder_pred: [vocab, dw], [vocab]
 
     /// Binds to `weights`, which must have been built for `.mae` of a model with configuration `c`.
     init(configuration c: ModelConfiguration, weights: ModelWeights) {
         precondition(weights.parts.contains(.mae), "MAE parameters bound to weights built without the MAE")
-        precondition(weights.shape("pos_embed") == c.maeTensorShapes["pos_embed"]
-                     && weights.shape("decoder_pred.weight") == c.maeTensorShapes["decoder_pred.weight"],
-                     "MAE parameters bound to weights of another configuration")
+        precondition(
+            weights.shape("pos_embed") == c.maeTensorShapes["pos_embed"]
+                && weights.shape("decoder_pred.weight") == c.maeTensorShapes["decoder_pred.weight"],
+            "MAE parameters bound to weights of another configuration")
         configuration = c
         self.weights = weights
         let p = weights.plain, packed = weights.packedLinear

@@ -78,8 +78,9 @@ final class MAEWorkspace {
 
     /// The per-block scratch buffers (valid after `plan`).
     var blockScratch: BlockScratch {
-        BlockScratch(normed: buffers[.normed]!, qkv: buffers[.qkv]!, heads: buffers[.heads]!,
-                     hidden: buffers[.hidden]!, scores: buffers[.scores]!, scoreSlots: scoreSlots)
+        BlockScratch(
+            normed: buffers[.normed]!, qkv: buffers[.qkv]!, heads: buffers[.heads]!,
+            hidden: buffers[.hidden]!, scores: buffers[.scores]!, scoreSlots: scoreSlots)
     }
 
     /// A buffer made by `plan`.

@@ -28,17 +28,20 @@ struct BlockScratch {
 /// attention mixes tokens only within a sample, every Linear runs once over all rows.
 /// `headOutputs` is called for each sample with its head outputs o ([tokens, width], leading
 /// dimension width) after attention and before `proj`: the place to patch and record them.
-func transformerBlock(_ p: BlockParameters, _ s: StackConfiguration, eps: Float,
-                      x: UnsafeMutablePointer<Float>, rows: Int, samples: [SampleRows],
-                      scratch: BlockScratch,
-                      headOutputs: (_ sample: Int, _ o: UnsafeMutablePointer<Float>) -> Void) {
+func transformerBlock(
+    _ p: BlockParameters, _ s: StackConfiguration, eps: Float,
+    x: UnsafeMutablePointer<Float>, rows: Int, samples: [SampleRows],
+    scratch: BlockScratch,
+    headOutputs: (_ sample: Int, _ o: UnsafeMutablePointer<Float>) -> Void
+) {
     let w = s.width
     layerNorm(x, rows: rows, width: w, weight: p.norm1Weight, bias: p.norm1Bias, eps: eps, into: scratch.normed)
     linear(scratch.normed, rows: rows, weight: p.qkvWeight, bias: p.qkvBias, into: scratch.qkv)
     for (i, sample) in samples.enumerated() {
         let o = scratch.heads + sample.offset * w
-        attentionHeadOutputs(qkv: scratch.qkv + sample.offset * 3 * w, tokens: sample.tokens, width: w,
-                             heads: s.heads, scores: scratch.scores, scoreSlots: scratch.scoreSlots, into: o)
+        attentionHeadOutputs(
+            qkv: scratch.qkv + sample.offset * 3 * w, tokens: sample.tokens, width: w,
+            heads: s.heads, scores: scratch.scores, scoreSlots: scratch.scoreSlots, into: o)
         headOutputs(i, o)
     }
     linear(scratch.heads, rows: rows, weight: p.projWeight, bias: p.projBias, into: x, accumulate: true)

@@ -16,8 +16,10 @@ public struct HeadOutputs: Equatable, Sendable {
     public init(configuration: ModelConfiguration, layout: TokenLayout) {
         self.configuration = configuration
         self.layout = layout
-        encoder = [Float](repeating: 0, count: configuration.encoder.depth * layout.encoderTokens * configuration.encoder.width)
-        decoder = [Float](repeating: 0, count: configuration.decoder.depth * layout.decoderTokens * configuration.decoder.width)
+        encoder = [Float](
+            repeating: 0, count: configuration.encoder.depth * layout.encoderTokens * configuration.encoder.width)
+        decoder = [Float](
+            repeating: 0, count: configuration.decoder.depth * layout.decoderTokens * configuration.decoder.width)
     }
 
     /// Tokens per layer in `stack`.
@@ -41,7 +43,7 @@ public struct HeadOutputs: Equatable, Sendable {
     public func vector(_ stack: Stack, layer: Int, token: Int, head: Int) -> ArraySlice<Float> {
         let start = offset(stack, layer: layer, token: token, head: head)
         let values = stack == .encoder ? encoder : decoder
-        return values[start ..< start + configuration.stack(stack).headWidth]
+        return values[start..<start + configuration.stack(stack).headWidth]
     }
 
     /// The element-wise mean of recordings with one configuration and layout (a task mean when
@@ -52,8 +54,9 @@ public struct HeadOutputs: Equatable, Sendable {
         for stack in Stack.allCases {
             var sums = [Double](repeating: 0, count: stack == .encoder ? result.encoder.count : result.decoder.count)
             for r in recordings {
-                precondition(r.configuration == result.configuration && r.layout == result.layout,
-                             "recordings of different models or layouts cannot be averaged")
+                precondition(
+                    r.configuration == result.configuration && r.layout == result.layout,
+                    "recordings of different models or layouts cannot be averaged")
                 let values = stack == .encoder ? r.encoder : r.decoder
                 for i in sums.indices { sums[i] += Double(values[i]) }
             }
@@ -84,7 +87,9 @@ public struct HeadOutputs: Equatable, Sendable {
                     let y = ((l * n + t) * s.heads + h) * s.width
                     for i in 0..<s.width {
                         var sum = bias.values[i]
-                        for j in 0..<s.headWidth { sum += weight.values[i * s.width + h * s.headWidth + j] * values[o + j] }
+                        for j in 0..<s.headWidth {
+                            sum += weight.values[i * s.width + h * s.headWidth + j] * values[o + j]
+                        }
                         out[y + i] = sum
                     }
                 }

@@ -50,12 +50,14 @@ public struct PatchSet: Sendable {
     /// Preconditions (our bugs, not user input): the layer, head and source token exist.
     public mutating func add(_ target: Target, sourceToken: Int) {
         let s = values.configuration.stack(target.stack)
-        precondition(target.layer >= 0 && target.layer < s.depth && target.head >= 0 && target.head < s.heads
-                     && target.token >= 0 && sourceToken >= 0 && sourceToken < values.tokens(target.stack),
-                     "patch target \(target) (source token \(sourceToken)) is outside the model")
+        precondition(
+            target.layer >= 0 && target.layer < s.depth && target.head >= 0 && target.head < s.heads
+                && target.token >= 0 && sourceToken >= 0 && sourceToken < values.tokens(target.stack),
+            "patch target \(target) (source token \(sourceToken)) is outside the model")
         entries[target.stack.rawValue][target.layer].append(
-            Entry(token: target.token, head: target.head,
-                  source: values.offset(target.stack, layer: target.layer, token: sourceToken, head: target.head)))
+            Entry(
+                token: target.token, head: target.head,
+                source: values.offset(target.stack, layer: target.layer, token: sourceToken, head: target.head)))
         targets.append(target)
     }
 

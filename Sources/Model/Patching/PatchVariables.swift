@@ -63,7 +63,9 @@ public struct PatchVariables: Sendable {
     /// The head outputs variable `v` patches, in token order.
     public func targets(ofVariable v: Int) -> [PatchSet.Target] {
         let d = decode(v)
-        return groups[d.stack.rawValue][d.group].map { PatchSet.Target(d.stack, layer: d.layer, head: d.head, token: $0) }
+        return groups[d.stack.rawValue][d.group].map {
+            PatchSet.Target(d.stack, layer: d.layer, head: d.head, token: $0)
+        }
     }
 
     /// The head outputs of every variable that is on in `mask` ([count]), in variable order.
@@ -99,7 +101,9 @@ extension PatchVariables {
 
     /// Targets from rows (layer, head, zero-shot token) in the published code's encoding, where
     /// layers >= 24 are decoder layers (layer - 24).
-    public static func targets(publishedRows rows: [[Int]], configuration c: ModelConfiguration) throws -> [PatchSet.Target] {
+    public static func targets(publishedRows rows: [[Int]], configuration c: ModelConfiguration) throws -> [PatchSet
+        .Target]
+    {
         let layout = TokenLayout(mode: .zeroShot, grid: c.grid)
         return try rows.map { row in
             guard row.count == 3 else { throw PatchRowError(row: row, reason: "expected (layer, head, position)") }
@@ -111,7 +115,9 @@ extension PatchVariables {
             guard layer >= 0, layer < s.depth else {
                 throw PatchRowError(row: row, reason: "the \(stack) has \(s.depth) layers")
             }
-            guard row[1] >= 0, row[1] < s.heads else { throw PatchRowError(row: row, reason: "the \(stack) has \(s.heads) heads") }
+            guard row[1] >= 0, row[1] < s.heads else {
+                throw PatchRowError(row: row, reason: "the \(stack) has \(s.heads) heads")
+            }
             guard row[2] >= 0, row[2] < tokens else {
                 throw PatchRowError(row: row, reason: "a zero-shot \(stack) run has \(tokens) tokens")
             }

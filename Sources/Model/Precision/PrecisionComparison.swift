@@ -17,9 +17,12 @@ public struct PrecisionDifference: Sendable {
 
     /// Compares sample `i` of two outputs of the same batch. images: the decoded predictions of
     /// each (`Rendering.render`), target: the image scored against (`Metrics.targetImage`).
-    public init(reference: MAEOutput, candidate: MAEOutput, sample i: Int, referenceImage: RenderedImage,
-                candidateImage: RenderedImage, target: RenderedImage, metric: PredictionMetric) {
-        precondition(reference.positions(of: i) == candidate.positions(of: i) && reference.vocabulary == candidate.vocabulary)
+    public init(
+        reference: MAEOutput, candidate: MAEOutput, sample i: Int, referenceImage: RenderedImage,
+        candidateImage: RenderedImage, target: RenderedImage, metric: PredictionMetric
+    ) {
+        precondition(
+            reference.positions(of: i) == candidate.positions(of: i) && reference.vocabulary == candidate.vocabulary)
         var worst: Float = 0, total = 0.0
         reference.withLogits(of: i) { a in
             candidate.withLogits(of: i) { b in

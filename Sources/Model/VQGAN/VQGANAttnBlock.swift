@@ -20,8 +20,10 @@ struct VQGANAttnBlock {
 
     /// In place: x: [batch, channels, height, width]; spare: a buffer of the same size whose
     /// contents are lost (it holds the attention's output before `proj_out`).
-    func apply(_ x: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
-               configuration: VQGANConfiguration, workspace: VQGANWorkspace) {
+    func apply(
+        _ x: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
+        configuration: VQGANConfiguration, workspace: VQGANWorkspace
+    ) {
         let positions = height * width
         let size = channels * positions
         let normed = workspace.buffer(.normed, count: batch * size)
@@ -36,8 +38,9 @@ struct VQGANAttnBlock {
             q.apply(h, query, batch: 1, pixels: positions)
             k.apply(h, key, batch: 1, pixels: positions)
             v.apply(h, value, batch: 1, pixels: positions)
-            spatialAttention(q: query, k: key, v: value, channels: channels, positions: positions,
-                             scores: scores, out: hidden + image * size)
+            spatialAttention(
+                q: query, k: key, v: value, channels: channels, positions: positions,
+                scores: scores, out: hidden + image * size)
         }
         projOut.apply(hidden, x, batch: batch, pixels: positions, accumulate: true)
     }

@@ -33,8 +33,10 @@ public enum VQGANBenchmark {
     }
 
     /// Runs `stage` `repeats` times (after one warm-up call) on random weights drawn with `seed`.
-    public static func run(configuration: VQGANConfiguration = .released, stage: Stage, batch: Int = 1,
-                           repeats: Int = 5, side: Int = 224, seed: UInt64 = 0) throws -> Result {
+    public static func run(
+        configuration: VQGANConfiguration = .released, stage: Stage, batch: Int = 1,
+        repeats: Int = 5, side: Int = 224, seed: UInt64 = 0
+    ) throws -> Result {
         let weights = configuration.initialize(seed: seed)
         let grid = side / configuration.downsampling
         let noise = RandomStream(seed: seed, name: "benchmark inputs")
@@ -48,7 +50,9 @@ public enum VQGANBenchmark {
         case .decode:
             let decoder = try VQGANDecoder(configuration: configuration, weights: weights)
             decoder.batchLimit = batch
-            let tokens = (0..<batch * grid * grid).map { Int32(noise.bits(UInt64($0)) % UInt64(configuration.codebookSize)) }
+            let tokens = (0..<batch * grid * grid).map {
+                Int32(noise.bits(UInt64($0)) % UInt64(configuration.codebookSize))
+            }
             call = { _ = try decoder.decode(tokens: tokens, count: batch, gridHeight: grid, gridWidth: grid) }
         }
         try call()
@@ -60,8 +64,9 @@ public enum VQGANBenchmark {
             let d = clock.now - start
             seconds.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
         }
-        return Result(stage: stage, batch: batch, seconds: seconds.sorted(),
-                      flopsPerCanvas: flops(configuration, stage: stage, side: side))
+        return Result(
+            stage: stage, batch: batch, seconds: seconds.sorted(),
+            flopsPerCanvas: flops(configuration, stage: stage, side: side))
     }
 
     /// FLOPs (2 per multiply-add) of one canvas through `stage`: every convolution, the attention

@@ -27,14 +27,22 @@ public struct VQGANConfiguration: Equatable, Codable, Sendable {
     public var eps: Float
 
     enum CodingKeys: String, CodingKey {
-        case ch, chMult = "ch_mult", resBlocks = "num_res_blocks", zChannels = "z_channels"
-        case embedDim = "embed_dim", codebookSize = "n_embed", inChannels = "in_channels"
-        case outChannels = "out_ch", groups, eps
+        case ch
+        case chMult = "ch_mult"
+        case resBlocks = "num_res_blocks"
+        case zChannels = "z_channels"
+        case embedDim = "embed_dim"
+        case codebookSize = "n_embed"
+        case inChannels = "in_channels"
+        case outChannels = "out_ch"
+        case groups, eps
     }
 
-    public init(ch: Int, chMult: [Int], resBlocks: Int, zChannels: Int, embedDim: Int,
-                codebookSize: Int, inChannels: Int = 3, outChannels: Int = 3,
-                groups: Int = 32, eps: Float = 1e-6) {
+    public init(
+        ch: Int, chMult: [Int], resBlocks: Int, zChannels: Int, embedDim: Int,
+        codebookSize: Int, inChannels: Int = 3, outChannels: Int = 3,
+        groups: Int = 32, eps: Float = 1e-6
+    ) {
         self.ch = ch
         self.chMult = chMult
         self.resBlocks = resBlocks
@@ -48,16 +56,19 @@ public struct VQGANConfiguration: Equatable, Codable, Sendable {
     }
 
     /// The released MAE-VQGAN's VQGAN (taming "imagenet f16 1024").
-    public static let released = VQGANConfiguration(ch: 128, chMult: [1, 1, 2, 2, 4], resBlocks: 2,
-                                                    zChannels: 256, embedDim: 256, codebookSize: 1024)
+    public static let released = VQGANConfiguration(
+        ch: 128, chMult: [1, 1, 2, 2, 4], resBlocks: 2,
+        zChannels: 256, embedDim: 256, codebookSize: 1024)
 
     /// The VQGAN of the `official-small` fixture.
-    public static let small = VQGANConfiguration(ch: 32, chMult: [1, 1, 1, 1, 2], resBlocks: 1,
-                                                 zChannels: 32, embedDim: 16, codebookSize: 1024)
+    public static let small = VQGANConfiguration(
+        ch: 32, chMult: [1, 1, 1, 1, 2], resBlocks: 1,
+        zChannels: 32, embedDim: 16, codebookSize: 1024)
 
     /// A minimal configuration for fast tests (still five levels, so a 224 canvas is a 14x14 grid).
-    public static let tiny = VQGANConfiguration(ch: 32, chMult: [1, 1, 1, 1, 1], resBlocks: 1,
-                                                zChannels: 32, embedDim: 8, codebookSize: 64)
+    public static let tiny = VQGANConfiguration(
+        ch: 32, chMult: [1, 1, 1, 1, 1], resBlocks: 1,
+        zChannels: 32, embedDim: 8, codebookSize: 64)
 
     /// Number of resolution levels.
     public var levels: Int { chMult.count }
@@ -76,7 +87,8 @@ public struct VQGANConfiguration: Equatable, Codable, Sendable {
             return ["a VQGAN size is implausibly large (every size at most 2^20, at most 16 levels): \(sizes)"]
         }
         if ch <= 0 || resBlocks <= 0 || zChannels <= 0 || embedDim <= 0 || codebookSize <= 0
-            || inChannels <= 0 || outChannels <= 0 || groups <= 0 {
+            || inChannels <= 0 || outChannels <= 0 || groups <= 0
+        {
             found.append("every VQGAN size must be positive")
         }
         if chMult.isEmpty || chMult.contains(where: { $0 <= 0 }) {

@@ -34,8 +34,10 @@ public final class VQGANDecoder {
     /// Binds to `weights`, built (at least) for `.vqganDecoder` of this configuration with its
     /// tensors named under `prefix`; the decoder owns none of their memory. `workspace` may be an
     /// encoder's, when the two run one at a time on one thread.
-    public init(configuration: VQGANConfiguration, weights: ModelWeights, prefix: String = "vae.",
-                workspace: VQGANWorkspace = VQGANWorkspace()) throws {
+    public init(
+        configuration: VQGANConfiguration, weights: ModelWeights, prefix: String = "vae.",
+        workspace: VQGANWorkspace = VQGANWorkspace()
+    ) throws {
         let problems = configuration.problems
         if !problems.isEmpty { throw VQGANError.invalidConfiguration(problems) }
         precondition(weights.parts.contains(.vqganDecoder), "a VQGAN decoder bound to weights built without it")
@@ -50,10 +52,13 @@ public final class VQGANDecoder {
         levels = (0..<configuration.levels).map { level in
             let isLowest = level == configuration.levels - 1
             return Level(
-                blocks: (0..<configuration.decoderResBlocks).map { VQGANResnetBlock(weights, p + "up.\(level).block.\($0)") },
-                attentions: isLowest ? (0..<configuration.decoderResBlocks).map {
-                    VQGANAttnBlock(weights, p + "up.\(level).attn.\($0)")
-                } : [],
+                blocks: (0..<configuration.decoderResBlocks).map {
+                    VQGANResnetBlock(weights, p + "up.\(level).block.\($0)")
+                },
+                attentions: isLowest
+                    ? (0..<configuration.decoderResBlocks).map {
+                        VQGANAttnBlock(weights, p + "up.\(level).attn.\($0)")
+                    } : [],
                 upsample: level == 0 ? nil : Conv3x3Layer(weights, p + "up.\(level).upsample.conv"))
         }
         normOut = GroupNormLayer(weights, p + "norm_out")
@@ -67,8 +72,10 @@ public final class VQGANDecoder {
         let problems = configuration.problems
         if !problems.isEmpty { throw VQGANError.invalidConfiguration(problems) }
         try weights.validate(against: configuration.expectedTensors(prefix: prefix), allowExtra: true)
-        let own = try ModelWeights(vqgan: configuration, prefix: prefix, parts: .vqganDecoder,
-                                   arena: PrivateWeightArena()) { (weights, "") }
+        let own = try ModelWeights(
+            vqgan: configuration, prefix: prefix, parts: .vqganDecoder,
+            arena: PrivateWeightArena()
+        ) { (weights, "") }
         try self.init(configuration: configuration, weights: own, prefix: prefix)
     }
 
@@ -81,8 +88,9 @@ public final class VQGANDecoder {
     public func decode(tokens: [Int32], count: Int, gridHeight: Int, gridWidth: Int) throws -> [Float] {
         let positions = gridHeight * gridWidth
         guard gridHeight > 0, gridWidth > 0, tokens.count == count * positions else {
-            throw VQGANError.bufferSize(what: "tokens for \(count) grids of \(gridHeight)x\(gridWidth)",
-                                        expected: count * max(positions, 0), found: tokens.count)
+            throw VQGANError.bufferSize(
+                what: "tokens for \(count) grids of \(gridHeight)x\(gridWidth)",
+                expected: count * max(positions, 0), found: tokens.count)
         }
         if let bad = tokens.firstIndex(where: { $0 < 0 || Int($0) >= configuration.codebookSize }) {
             throw VQGANError.tokenOutOfRange(index: bad, token: tokens[bad], codebookSize: configuration.codebookSize)
@@ -95,8 +103,9 @@ public final class VQGANDecoder {
                 var start = 0
                 while start < count {
                     let batch = min(max(1, batchLimit), count - start)
-                    decode(t.baseAddress! + start * positions, batch: batch, gridHeight: gridHeight,
-                           gridWidth: gridWidth, images: out.baseAddress! + start * imageSize)
+                    decode(
+                        t.baseAddress! + start * positions, batch: batch, gridHeight: gridHeight,
+                        gridWidth: gridWidth, images: out.baseAddress! + start * imageSize)
                     start += batch
                 }
             }
@@ -122,8 +131,10 @@ public final class VQGANDecoder {
     }
 
     /// tokens: [batch, gridHeight*gridWidth] -> images: [batch, 3, height, width] in [0, 1].
-    private func decode(_ tokens: UnsafePointer<Int32>, batch: Int, gridHeight: Int, gridWidth: Int,
-                        images: UnsafeMutablePointer<Float>) {
+    private func decode(
+        _ tokens: UnsafePointer<Int32>, batch: Int, gridHeight: Int, gridWidth: Int,
+        images: UnsafeMutablePointer<Float>
+    ) {
         let c = configuration
         let size = batch * activationCount(gridHeight: gridHeight, gridWidth: gridWidth)
         var current = workspace.buffer(.current, count: size)
@@ -132,8 +143,9 @@ public final class VQGANDecoder {
         var (h, w) = (gridHeight, gridWidth)
         let positions = h * w
         for image in 0..<batch {
-            codebookLookup(tokens + image * positions, positions: positions, dim: c.embedDim,
-                           codebook: codebook, other + image * c.embedDim * positions)
+            codebookLookup(
+                tokens + image * positions, positions: positions, dim: c.embedDim,
+                codebook: codebook, other + image * c.embedDim * positions)
         }
         postQuantConv.apply(other, current, batch: batch, pixels: positions)
         convIn.apply(current, other, batch: batch, height: h, width: w, workspace: workspace)
@@ -143,12 +155,14 @@ public final class VQGANDecoder {
 
         for level in levels.reversed() {
             for (b, block) in level.blocks.enumerated() {
-                let out = block.apply(current, spare: other, batch: batch, height: h, width: w,
-                                      configuration: c, workspace: workspace)
+                let out = block.apply(
+                    current, spare: other, batch: batch, height: h, width: w,
+                    configuration: c, workspace: workspace)
                 if out != current { swap(&current, &other) }
                 if !level.attentions.isEmpty {
-                    level.attentions[b].apply(current, spare: other, batch: batch, height: h, width: w,
-                                              configuration: c, workspace: workspace)
+                    level.attentions[b].apply(
+                        current, spare: other, batch: batch, height: h, width: w,
+                        configuration: c, workspace: workspace)
                 }
             }
             if let upsample = level.upsample {

@@ -37,8 +37,10 @@ public final class VQGANEncoder {
     /// Binds to `weights`, built (at least) for `.vqganEncoder` of this configuration with its
     /// tensors named under `prefix`; the encoder owns none of their memory. `workspace` may be a
     /// decoder's, when the two run one at a time on one thread.
-    public init(configuration: VQGANConfiguration, weights: ModelWeights, prefix: String = "vae.",
-                workspace: VQGANWorkspace = VQGANWorkspace()) throws {
+    public init(
+        configuration: VQGANConfiguration, weights: ModelWeights, prefix: String = "vae.",
+        workspace: VQGANWorkspace = VQGANWorkspace()
+    ) throws {
         let problems = configuration.problems
         if !problems.isEmpty { throw VQGANError.invalidConfiguration(problems) }
         precondition(weights.parts.contains(.vqganEncoder), "a VQGAN encoder bound to weights built without it")
@@ -50,10 +52,13 @@ public final class VQGANEncoder {
         levels = (0..<configuration.levels).map { level in
             let isLowest = level == configuration.levels - 1
             return Level(
-                blocks: (0..<configuration.resBlocks).map { VQGANResnetBlock(weights, p + "down.\(level).block.\($0)") },
-                attentions: isLowest ? (0..<configuration.resBlocks).map {
-                    VQGANAttnBlock(weights, p + "down.\(level).attn.\($0)")
-                } : [],
+                blocks: (0..<configuration.resBlocks).map {
+                    VQGANResnetBlock(weights, p + "down.\(level).block.\($0)")
+                },
+                attentions: isLowest
+                    ? (0..<configuration.resBlocks).map {
+                        VQGANAttnBlock(weights, p + "down.\(level).attn.\($0)")
+                    } : [],
                 downsample: isLowest ? nil : Conv3x3Layer(weights, p + "down.\(level).downsample.conv", stride: 2))
         }
         mid = VQGANMidBlock(weights, p + "mid.")
@@ -71,8 +76,10 @@ public final class VQGANEncoder {
         let problems = configuration.problems
         if !problems.isEmpty { throw VQGANError.invalidConfiguration(problems) }
         try weights.validate(against: configuration.expectedTensors(prefix: prefix), allowExtra: true)
-        let own = try ModelWeights(vqgan: configuration, prefix: prefix, parts: .vqganEncoder,
-                                   arena: PrivateWeightArena()) { (weights, "") }
+        let own = try ModelWeights(
+            vqgan: configuration, prefix: prefix, parts: .vqganEncoder,
+            arena: PrivateWeightArena()
+        ) { (weights, "") }
         try self.init(configuration: configuration, weights: own, prefix: prefix)
     }
 
@@ -85,8 +92,9 @@ public final class VQGANEncoder {
         }
         let canvasSize = configuration.inChannels * height * width
         guard canvases.count == count * canvasSize else {
-            throw VQGANError.bufferSize(what: "canvases for \(count) canvases of \(configuration.inChannels)x\(height)x\(width)",
-                                        expected: count * canvasSize, found: canvases.count)
+            throw VQGANError.bufferSize(
+                what: "canvases for \(count) canvases of \(configuration.inChannels)x\(height)x\(width)",
+                expected: count * canvasSize, found: canvases.count)
         }
         let positions = (height / f) * (width / f)
         var tokens = [Int32](repeating: 0, count: count * positions)
@@ -95,8 +103,9 @@ public final class VQGANEncoder {
                 var start = 0
                 while start < count {
                     let batch = min(max(1, batchLimit), count - start)
-                    encode(input.baseAddress! + start * canvasSize, batch: batch, height: height, width: width,
-                           tokens: out.baseAddress! + start * positions)
+                    encode(
+                        input.baseAddress! + start * canvasSize, batch: batch, height: height, width: width,
+                        tokens: out.baseAddress! + start * positions)
                     start += batch
                 }
             }
@@ -116,8 +125,10 @@ public final class VQGANEncoder {
     }
 
     /// canvases: [batch, 3, height, width] in [0, 1] -> tokens: [batch, positions].
-    private func encode(_ canvases: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
-                        tokens: UnsafeMutablePointer<Int32>) {
+    private func encode(
+        _ canvases: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+        tokens: UnsafeMutablePointer<Int32>
+    ) {
         let c = configuration
         let size = batch * activationCount(height: height, width: width)
         var current = workspace.buffer(.current, count: size)
@@ -130,12 +141,14 @@ public final class VQGANEncoder {
         var (h, w) = (height, width)
         for level in levels {
             for (b, block) in level.blocks.enumerated() {
-                let out = block.apply(current, spare: other, batch: batch, height: h, width: w,
-                                      configuration: c, workspace: workspace)
+                let out = block.apply(
+                    current, spare: other, batch: batch, height: h, width: w,
+                    configuration: c, workspace: workspace)
                 if out != current { swap(&current, &other) }
                 if !level.attentions.isEmpty {
-                    level.attentions[b].apply(current, spare: other, batch: batch, height: h, width: w,
-                                              configuration: c, workspace: workspace)
+                    level.attentions[b].apply(
+                        current, spare: other, batch: batch, height: h, width: w,
+                        configuration: c, workspace: workspace)
                 }
             }
             if let downsample = level.downsample {
@@ -154,9 +167,10 @@ public final class VQGANEncoder {
 
         let products = workspace.buffer(.products, count: positions * c.codebookSize)
         for image in 0..<batch {
-            quantizeNearest(current + image * c.embedDim * positions, positions: positions, dim: c.embedDim,
-                            codebook: codebook, norms: codebookNorms, size: c.codebookSize,
-                            tokens: tokens + image * positions, products: products)
+            quantizeNearest(
+                current + image * c.embedDim * positions, positions: positions, dim: c.embedDim,
+                codebook: codebook, norms: codebookNorms, size: c.codebookSize,
+                tokens: tokens + image * positions, products: products)
         }
     }
 }

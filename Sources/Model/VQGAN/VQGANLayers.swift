@@ -16,11 +16,14 @@ struct GroupNormLayer {
 
     /// y = GroupNorm(x), followed by swish when `swish`. x: [batch, channels, height, width];
     /// y: the same with a zero border of `border` pixels (1 makes it a 3x3 convolution's padded input).
-    func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
-               configuration: VQGANConfiguration, swish: Bool, border: Int = 0) {
-        groupNorm(x, y, batch: batch, channels: channels, height: height, width: width,
-                  groups: configuration.groups, eps: configuration.eps,
-                  gamma: gamma, beta: beta, swish: swish, border: border)
+    func apply(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
+        configuration: VQGANConfiguration, swish: Bool, border: Int = 0
+    ) {
+        groupNorm(
+            x, y, batch: batch, channels: channels, height: height, width: width,
+            groups: configuration.groups, eps: configuration.eps,
+            gamma: gamma, beta: beta, swish: swish, border: border)
     }
 
     /// Floats of a padded (border 1) output for `batch` images of height x width.
@@ -54,9 +57,11 @@ struct Conv3x3Layer {
     /// Stride 1, padding 1 (optionally after a nearest 2x upsampling of x), through the
     /// workspace's `.normed` buffer (so not inside a block that holds something there).
     /// x: [batch, cIn, height, width] (or half that with `upsample`) -> y: [batch, cOut, height, width].
-    func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
-               height: Int, width: Int, upsample: Bool = false, accumulate: Bool = false,
-               workspace: VQGANWorkspace) {
+    func apply(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
+        height: Int, width: Int, upsample: Bool = false, accumulate: Bool = false,
+        workspace: VQGANWorkspace
+    ) {
         // Between blocks nothing else lives in `.normed`.
         let padded = workspace.buffer(.normed, count: cIn * (height + 2) * (width + 2))
         let inPixels = upsample ? (height / 2) * (width / 2) : height * width
@@ -67,34 +72,43 @@ struct Conv3x3Layer {
             } else {
                 padPlanes(src, padded, planes: cIn, height: height, width: width, border: 1)
             }
-            applyPadded(padded, y + image * cOut * height * width, batch: 1, height: height, width: width,
-                        accumulate: accumulate, workspace: workspace)
+            applyPadded(
+                padded, y + image * cOut * height * width, batch: 1, height: height, width: width,
+                accumulate: accumulate, workspace: workspace)
         }
     }
 
     /// Stride 1 on input that is already zero-bordered (e.g. by `GroupNormLayer.apply(border: 1)`).
     /// padded: [batch, cIn, height+2, width+2] -> y: [batch, cOut, height, width].
-    func applyPadded(_ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
-                     height: Int, width: Int, accumulate: Bool = false, workspace: VQGANWorkspace) {
+    func applyPadded(
+        _ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
+        height: Int, width: Int, accumulate: Bool = false, workspace: VQGANWorkspace
+    ) {
         precondition(stride == 1, "a stride-2 layer runs applyStride2")
-        let scratch = workspace.buffer(.band, count: winogradWorkspaceCount(cIn: cIn, cOut: cOut, height: height, width: width))
+        let scratch = workspace.buffer(
+            .band, count: winogradWorkspaceCount(cIn: cIn, cOut: cOut, height: height, width: width))
         let plane = (height + 2) * (width + 2)
         for image in 0..<batch {
-            conv3x3Winograd(padded + image * cIn * plane, y + image * cOut * height * width,
-                            cIn: cIn, cOut: cOut, height: height, width: width,
-                            u: kernel, bias: bias, accumulate: accumulate, workspace: scratch)
+            conv3x3Winograd(
+                padded + image * cIn * plane, y + image * cOut * height * width,
+                cIn: cIn, cOut: cOut, height: height, width: width,
+                u: kernel, bias: bias, accumulate: accumulate, workspace: scratch)
         }
     }
 
     /// taming's `Downsample`: pad right/bottom by one, stride 2; its columns go into the
     /// workspace's `.normed` buffer, free between blocks.
     /// x: [batch, cIn, height, width] -> y: [batch, cOut, downsampledSide(height), downsampledSide(width)].
-    func applyStride2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
-                      height: Int, width: Int, workspace: VQGANWorkspace) {
+    func applyStride2(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
+        height: Int, width: Int, workspace: VQGANWorkspace
+    ) {
         precondition(stride == 2, "a stride-1 layer runs apply or applyPadded")
-        let columns = workspace.buffer(.normed, count: conv3x3Stride2ColumnCount(cIn: cIn, height: height, width: width))
-        conv2d3x3Stride2(x, y, batch: batch, cIn: cIn, cOut: cOut, height: height, width: width,
-                         weight: kernel, bias: bias, columns: columns)
+        let columns = workspace.buffer(
+            .normed, count: conv3x3Stride2ColumnCount(cIn: cIn, height: height, width: width))
+        conv2d3x3Stride2(
+            x, y, batch: batch, cIn: cIn, cOut: cOut, height: height, width: width,
+            weight: kernel, bias: bias, columns: columns)
     }
 }
 
@@ -114,9 +128,12 @@ struct Conv1x1Layer {
     }
 
     /// x: [batch, cIn, pixels] -> y: [batch, cOut, pixels]; with `accumulate`, y += conv(x).
-    func apply(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, pixels: Int,
-               accumulate: Bool = false) {
-        conv2d1x1(x, y, batch: batch, cIn: cIn, cOut: cOut, pixels: pixels,
-                  weight: weight, bias: bias, accumulate: accumulate)
+    func apply(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, pixels: Int,
+        accumulate: Bool = false
+    ) {
+        conv2d1x1(
+            x, y, batch: batch, cIn: cIn, cOut: cOut, pixels: pixels,
+            weight: weight, bias: bias, accumulate: accumulate)
     }
 }

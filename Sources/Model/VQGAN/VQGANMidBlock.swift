@@ -13,10 +13,15 @@ struct VQGANMidBlock {
     }
 
     /// x: [batch, channels, height, width], updated in place; spare: a buffer of the same size.
-    func apply(_ x: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
-               configuration c: VQGANConfiguration, workspace: VQGANWorkspace) {
-        _ = block1.apply(x, spare: spare, batch: batch, height: height, width: width, configuration: c, workspace: workspace)
-        attention.apply(x, spare: spare, batch: batch, height: height, width: width, configuration: c, workspace: workspace)
-        _ = block2.apply(x, spare: spare, batch: batch, height: height, width: width, configuration: c, workspace: workspace)
+    func apply(
+        _ x: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
+        configuration c: VQGANConfiguration, workspace: VQGANWorkspace
+    ) {
+        _ = block1.apply(
+            x, spare: spare, batch: batch, height: height, width: width, configuration: c, workspace: workspace)
+        attention.apply(
+            x, spare: spare, batch: batch, height: height, width: width, configuration: c, workspace: workspace)
+        _ = block2.apply(
+            x, spare: spare, batch: batch, height: height, width: width, configuration: c, workspace: workspace)
     }
 }

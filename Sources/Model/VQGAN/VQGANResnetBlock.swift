@@ -24,27 +24,35 @@ struct VQGANResnetBlock {
     /// `x` when the channels stay the same (in place) and in `spare` otherwise. Returns which.
     /// spare: at least [batch, cOut, height, width]; it also holds conv1's output on the way, so
     /// its contents are lost either way.
-    func apply(_ x: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>,
-               batch: Int, height: Int, width: Int,
-               configuration: VQGANConfiguration, workspace: VQGANWorkspace) -> UnsafeMutablePointer<Float> {
+    func apply(
+        _ x: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>,
+        batch: Int, height: Int, width: Int,
+        configuration: VQGANConfiguration, workspace: VQGANWorkspace
+    ) -> UnsafeMutablePointer<Float> {
         let pixels = height * width
         // GroupNorm writes zero-bordered output: the padded input of the convolution after it.
-        let normed = workspace.buffer(.normed, count: max(norm1.paddedCount(batch: batch, height: height, width: width),
-                                                          norm2.paddedCount(batch: batch, height: height, width: width)))
+        let normed = workspace.buffer(
+            .normed,
+            count: max(
+                norm1.paddedCount(batch: batch, height: height, width: width),
+                norm2.paddedCount(batch: batch, height: height, width: width)))
         // conv1's output is consumed by norm2 before the shortcut (if any) writes into `spare`.
         let hidden = spare
-        norm1.apply(x, normed, batch: batch, height: height, width: width, configuration: configuration,
-                    swish: true, border: 1)
+        norm1.apply(
+            x, normed, batch: batch, height: height, width: width, configuration: configuration,
+            swish: true, border: 1)
         conv1.applyPadded(normed, hidden, batch: batch, height: height, width: width, workspace: workspace)
-        norm2.apply(hidden, normed, batch: batch, height: height, width: width, configuration: configuration,
-                    swish: true, border: 1)
+        norm2.apply(
+            hidden, normed, batch: batch, height: height, width: width, configuration: configuration,
+            swish: true, border: 1)
         var out = x
         if let shortcut {
             shortcut.apply(x, spare, batch: batch, pixels: pixels)
             out = spare
         }
-        conv2.applyPadded(normed, out, batch: batch, height: height, width: width, accumulate: true,
-                          workspace: workspace)
+        conv2.applyPadded(
+            normed, out, batch: batch, height: height, width: width, accumulate: true,
+            workspace: workspace)
         return out
     }
 }

@@ -57,9 +57,11 @@ public final class ModelWeights: @unchecked Sendable {
     /// `precision` is that of the MAE's Linears (fp32, the default; bf16 only where the CPU has
     /// AVX512_BF16, else `LinearPrecisionError` before anything is read). Every process of a
     /// shared arena must pass the same one: it sizes the block.
-    public convenience init(configuration: ModelConfiguration, parts: ModelParts, arena: any WeightArena,
-                            precision: LinearPrecision = .fp32,
-                            source: () throws -> (weights: WeightStore, contentHash: String)) throws {
+    public convenience init(
+        configuration: ModelConfiguration, parts: ModelParts, arena: any WeightArena,
+        precision: LinearPrecision = .fp32,
+        source: () throws -> (weights: WeightStore, contentHash: String)
+    ) throws {
         let problems = configuration.problems
         if !problems.isEmpty { throw ConfigurationError.invalid(problems) }
         try precision.checkSupported()
@@ -70,18 +72,23 @@ public final class ModelWeights: @unchecked Sendable {
 
     /// The weights of a VQGAN's encoder and/or decoder (`parts` without `.mae`), its tensors named
     /// under `prefix` (`vae.` in a model file, "" for a bare VQGAN); see the initializer above.
-    public convenience init(vqgan configuration: VQGANConfiguration, prefix: String = "vae.", parts: ModelParts,
-                            arena: any WeightArena,
-                            source: () throws -> (weights: WeightStore, contentHash: String)) throws {
+    public convenience init(
+        vqgan configuration: VQGANConfiguration, prefix: String = "vae.", parts: ModelParts,
+        arena: any WeightArena,
+        source: () throws -> (weights: WeightStore, contentHash: String)
+    ) throws {
         precondition(!parts.contains(.mae), "a bare VQGAN has no MAE")
         let problems = configuration.problems
         if !problems.isEmpty { throw VQGANError.invalidConfiguration(problems) }
-        try self.init(forms: configuration.weightForms(prefix: prefix, parts: parts), parts: parts, arena: arena,
-                      precision: .fp32, source: source)
+        try self.init(
+            forms: configuration.weightForms(prefix: prefix, parts: parts), parts: parts, arena: arena,
+            precision: .fp32, source: source)
     }
 
-    private init(forms: [WeightKey: [Int]], parts: ModelParts, arena: any WeightArena, precision: LinearPrecision,
-                 source: () throws -> (weights: WeightStore, contentHash: String)) throws {
+    private init(
+        forms: [WeightKey: [Int]], parts: ModelParts, arena: any WeightArena, precision: LinearPrecision,
+        source: () throws -> (weights: WeightStore, contentHash: String)
+    ) throws {
         let keys = forms.keys.sorted()
         var entries: [WeightKey: Entry] = [:]
         var total = Self.headerFloats
@@ -97,7 +104,9 @@ public final class ModelWeights: @unchecked Sendable {
         count = total
         block = try arena.block(floats: total) { block in
             var (store, hash) = try source()
-            precondition(hash.utf8.count <= Self.hashCapacity, "a content hash of \(hash.utf8.count) bytes does not fit the header")
+            precondition(
+                hash.utf8.count <= Self.hashCapacity,
+                "a content hash of \(hash.utf8.count) bytes does not fit the header")
             var shapes: [String: [Int]] = [:]
             for (key, shape) in forms { shapes[key.name] = shape }
             try WeightStore(store.tensors.filter { shapes[$0.key] != nil }).validate(against: shapes)
@@ -117,7 +126,8 @@ public final class ModelWeights: @unchecked Sendable {
                     for key in formsOf[name]! {
                         let entry = entries[key]!
                         key.form.derive(values.baseAddress!, shape: tensor.shape, into: base + entry.offset)
-                        (base + entry.offset + entry.count).update(repeating: 0, count: Self.aligned(entry.count) - entry.count)
+                        (base + entry.offset + entry.count).update(
+                            repeating: 0, count: Self.aligned(entry.count) - entry.count)
                     }
                 }
             }
@@ -143,7 +153,8 @@ public final class ModelWeights: @unchecked Sendable {
 
     /// The PyTorch shape of `name`.
     func shape(_ name: String) -> [Int] {
-        guard let entry = WeightForm.allCases.lazy.compactMap({ self.entries[WeightKey(name: name, form: $0)] }).first else {
+        guard let entry = WeightForm.allCases.lazy.compactMap({ self.entries[WeightKey(name: name, form: $0)] }).first
+        else {
             preconditionFailure("the weights (parts \(parts.rawValue)) hold no '\(name)'")
         }
         return entry.shape
@@ -155,8 +166,9 @@ public final class ModelWeights: @unchecked Sendable {
     /// The Linear weight `name` [out, in] (or [width, 3, p, p]) packed, for `precision`.
     func packedLinear(_ name: String) -> PackedWeight {
         let shape = self.shape(name)
-        return PackedWeight(values: pointer(name, precision == .bf16 ? .packedLinearBF16 : .packedLinear),
-                            outFeatures: shape[0], inFeatures: shape.dropFirst().reduce(1, *), precision: precision)
+        return PackedWeight(
+            values: pointer(name, precision == .bf16 ? .packedLinearBF16 : .packedLinear),
+            outFeatures: shape[0], inFeatures: shape.dropFirst().reduce(1, *), precision: precision)
     }
 
     /// Bytes of the block the MAE's packed Linear weights take (their form's, `precision`'s).

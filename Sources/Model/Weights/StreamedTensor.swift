@@ -15,8 +15,10 @@ public struct StreamedTensor: @unchecked Sendable {
     }
 
     /// values: [shape.product] row-major, valid until `release` runs.
-    public static func borrowed(shape: [Int], values: UnsafeBufferPointer<Float>,
-                                release: @escaping () -> Void) -> StreamedTensor {
+    public static func borrowed(
+        shape: [Int], values: UnsafeBufferPointer<Float>,
+        release: @escaping () -> Void
+    ) -> StreamedTensor {
         precondition(shape.reduce(1, *) == values.count, "\(values.count) values do not fill shape \(shape)")
         return StreamedTensor(shape: shape, storage: .borrowed(values, release: release))
     }

@@ -38,7 +38,8 @@ public final class WeightBlock: @unchecked Sendable {
 public struct PrivateWeightArena: WeightArena {
     public init() {}
 
-    public func block(floats count: Int, fill: (UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> WeightBlock {
+    public func block(floats count: Int, fill: (UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> WeightBlock
+    {
         // Page-aligned like a shared window's base, so that both arenas give every tensor the
         // same alignment (and the kernels the same code path).
         let bytes = max(1, count) * MemoryLayout<Float>.stride

@@ -37,7 +37,8 @@ enum WeightForm: Int, Hashable, Comparable, CaseIterable, CustomStringConvertibl
         case .plain: return shape.reduce(1, *)
         case .packedLinear: return PackedWeight.count(outFeatures: shape[0], inFeatures: shape.dropFirst().reduce(1, *))
         case .packedLinearBF16:
-            return PackedWeight.count(outFeatures: shape[0], inFeatures: shape.dropFirst().reduce(1, *), precision: .bf16)
+            return PackedWeight.count(
+                outFeatures: shape[0], inFeatures: shape.dropFirst().reduce(1, *), precision: .bf16)
         case .winograd: return 16 * shape[0] * shape[1]
         case .squaredRowNorms: return shape[0]
         }
@@ -50,10 +51,12 @@ enum WeightForm: Int, Hashable, Comparable, CaseIterable, CustomStringConvertibl
         case .plain:
             destination.update(from: values, count: shape.reduce(1, *))
         case .packedLinear:
-            _ = PackedWeight.pack(values, outFeatures: shape[0], inFeatures: shape.dropFirst().reduce(1, *), into: destination)
+            _ = PackedWeight.pack(
+                values, outFeatures: shape[0], inFeatures: shape.dropFirst().reduce(1, *), into: destination)
         case .packedLinearBF16:
-            _ = PackedWeight.pack(values, outFeatures: shape[0], inFeatures: shape.dropFirst().reduce(1, *), into: destination,
-                                  precision: .bf16)
+            _ = PackedWeight.pack(
+                values, outFeatures: shape[0], inFeatures: shape.dropFirst().reduce(1, *), into: destination,
+                precision: .bf16)
         case .winograd:
             winogradWeights(values, cOut: shape[0], cIn: shape[1], into: destination)
         case .squaredRowNorms:

@@ -16,14 +16,16 @@ public struct ActivationCollector {
     /// Statistics over `prompts` (this rank's share): `canvas(i)` gives prompt i's canvas
     /// [3, imageSize, imageSize] in [0, 1] and `identity(i)` its name; `progress(done)` is called
     /// after each batch.
-    public func collect(_ prompts: [Int], canvas: (Int) throws -> [Float], identity: (Int) -> String,
-                        progress: (Int) -> Void = { _ in }) throws -> TaskStatistics {
+    public func collect(
+        _ prompts: [Int], canvas: (Int) throws -> [Float], identity: (Int) -> String,
+        progress: (Int) -> Void = { _ in }
+    ) throws -> TaskStatistics {
         let configuration = model.configuration
         var statistics = TaskStatistics(configuration: configuration)
         let output = MAEOutput()
         var done = 0
         for start in stride(from: 0, to: prompts.count, by: batchSize) {
-            let batch = Array(prompts[start ..< min(start + batchSize, prompts.count)])
+            let batch = Array(prompts[start..<min(start + batchSize, prompts.count)])
             let recorders = batch.map { _ in HeadRecorder(configuration: configuration, mode: .oneShot) }
             let samples = try zip(batch, recorders).map { index, recorder in
                 MAESample(canvas: try canvas(index), mode: .oneShot, recorder: recorder)

@@ -54,7 +54,8 @@ public enum BestPrompts {
     }
 
     /// The first prompt of each distinct `key`, in the order of `prompts`.
-    private static func firstOfEach(_ prompts: [ScoredPrompt], by key: KeyPath<ScoredPrompt, String>) -> [ScoredPrompt] {
+    private static func firstOfEach(_ prompts: [ScoredPrompt], by key: KeyPath<ScoredPrompt, String>) -> [ScoredPrompt]
+    {
         var seen = Set<String>()
         return prompts.filter { seen.insert($0[keyPath: key]).inserted }
     }

@@ -9,7 +9,8 @@ extension PromptEvaluator {
         let side = model.configuration.imageSize
         let predictions = try self.predictions(canvases: canvases, mode: .oneShot)
         return zip(canvases, predictions).map { canvas, prediction in
-            metric.evaluate(target: Metrics.targetImage(canvas: canvas, height: side, width: side), prediction: prediction)
+            metric.evaluate(
+                target: Metrics.targetImage(canvas: canvas, height: side, width: side), prediction: prediction)
         }
     }
 }

@@ -27,8 +27,10 @@ public struct PromptCuration: Equatable, Sendable {
     /// The chosen prompts, best first; their positions index `poolScores`.
     public var chosen: [ScoredPrompt]
 
-    public init(metric: PredictionMetric, requested: Int, poolOrigin: String, poolRole: String,
-                poolScores: [Double], chosen: [ScoredPrompt]) {
+    public init(
+        metric: PredictionMetric, requested: Int, poolOrigin: String, poolRole: String,
+        poolScores: [Double], chosen: [ScoredPrompt]
+    ) {
         self.metric = metric
         self.requested = requested
         self.poolOrigin = poolOrigin
@@ -45,7 +47,8 @@ public struct PromptCuration: Equatable, Sendable {
         let range = bounds.isEmpty ? "" : " (" + bounds.joined(separator: " to ") + ")"
         let short = chosen.count < requested ? ", \(requested) asked for" : ""
         let role = poolRole.isEmpty ? "" : " \(poolRole)"
-        return "the best \(chosen.count) of \(poolScores.count)\(role) prompts by one-shot \(metric == .segmentationIoU ? "IoU" : "MSE")"
+        return
+            "the best \(chosen.count) of \(poolScores.count)\(role) prompts by one-shot \(metric == .segmentationIoU ? "IoU" : "MSE")"
             + "\(range)\(short), from \(poolOrigin)"
     }
 
@@ -78,7 +81,8 @@ public struct PromptCuration: Equatable, Sendable {
         guard let rule = try selection.attribute("rule").stringValue, rule == Self.rule else {
             throw fail("has rule \(try selection.attribute("rule")); this vtv knows '\(Self.rule)' only")
         }
-        guard let name = try selection.attribute("metric").stringValue, let metric = PredictionMetric(rawValue: name) else {
+        guard let name = try selection.attribute("metric").stringValue, let metric = PredictionMetric(rawValue: name)
+        else {
             throw fail("names an unknown metric \(try selection.attribute("metric"))")
         }
         guard let requested = try selection.attribute("requested").intValue, requested >= 1 else {
@@ -99,17 +103,22 @@ public struct PromptCuration: Equatable, Sendable {
         let positions = try selection.read("pool_index", as: Int64.self, shape: [chosenCount]).values
         let scores = try selection.read("score", as: Double.self, shape: [chosenCount]).values
         let poolScores = try selection.read("pool_score", as: Double.self, shape: [poolSize]).values
-        guard supports.count == chosenCount else { throw fail("lists \(chosenCount) queries but \(supports.count) supports") }
-        guard chosenCount <= requested else { throw fail("holds \(chosenCount) prompts, more than the \(requested) requested") }
-        guard positions.allSatisfy({ (0 ..< Int64(poolSize)).contains($0) }) else {
+        guard supports.count == chosenCount else {
+            throw fail("lists \(chosenCount) queries but \(supports.count) supports")
+        }
+        guard chosenCount <= requested else {
+            throw fail("holds \(chosenCount) prompts, more than the \(requested) requested")
+        }
+        guard positions.allSatisfy({ (0..<Int64(poolSize)).contains($0) }) else {
             throw fail("has a pool_index outside 0..<\(poolSize)")
         }
-        let chosen = (0 ..< chosenCount).map {
+        let chosen = (0..<chosenCount).map {
             ScoredPrompt(position: Int(positions[$0]), query: queries[$0], support: supports[$0], score: scores[$0])
         }
-        return PromptCuration(metric: metric, requested: requested,
-                              poolOrigin: try selection.attribute("pool_source").stringValue ?? "",
-                              poolRole: try selection.attribute("pool_role").stringValue ?? "",
-                              poolScores: poolScores, chosen: chosen)
+        return PromptCuration(
+            metric: metric, requested: requested,
+            poolOrigin: try selection.attribute("pool_source").stringValue ?? "",
+            poolRole: try selection.attribute("pool_role").stringValue ?? "",
+            poolScores: poolScores, chosen: chosen)
     }
 }

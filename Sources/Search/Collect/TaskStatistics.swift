@@ -30,8 +30,10 @@ public struct TaskStatistics: Equatable {
     /// The one-shot shapes [depth, tokens, heads, headWidth] of the encoder and decoder statistics.
     public static func shapes(_ c: ModelConfiguration) -> (encoder: [Int], decoder: [Int]) {
         let layout = TokenLayout(mode: .oneShot, grid: c.grid)
-        return ([c.encoder.depth, layout.encoderTokens, c.encoder.heads, c.encoder.headWidth],
-                [c.decoder.depth, layout.decoderTokens, c.decoder.heads, c.decoder.headWidth])
+        return (
+            [c.encoder.depth, layout.encoderTokens, c.encoder.heads, c.encoder.headWidth],
+            [c.decoder.depth, layout.decoderTokens, c.decoder.heads, c.decoder.headWidth]
+        )
     }
 
     /// Adds one prompt's one-shot recording.
@@ -44,8 +46,9 @@ public struct TaskStatistics: Equatable {
 
     /// The statistics of two disjoint sets of prompts.
     public func merged(with other: TaskStatistics) -> TaskStatistics {
-        TaskStatistics(encoder: encoder.merged(with: other.encoder), decoder: decoder.merged(with: other.decoder),
-                       prompts: prompts + other.prompts)
+        TaskStatistics(
+            encoder: encoder.merged(with: other.encoder), decoder: decoder.merged(with: other.decoder),
+            prompts: prompts + other.prompts)
     }
 
     /// Every rank's statistics combined, on every rank; prompt identities in rank order.
@@ -53,13 +56,15 @@ public struct TaskStatistics: Equatable {
         let text = try world.allgather(Array(prompts.joined(separator: "\n").utf8) + [0])
         let all = text.split(separator: 0, omittingEmptySubsequences: false).dropLast()
             .flatMap { $0.isEmpty ? [] : String(decoding: $0, as: UTF8.self).split(separator: "\n").map(String.init) }
-        return TaskStatistics(encoder: try encoder.combined(over: world), decoder: try decoder.combined(over: world),
-                              prompts: all)
+        return TaskStatistics(
+            encoder: try encoder.combined(over: world), decoder: try decoder.combined(over: world),
+            prompts: all)
     }
 
     /// The task means as head outputs in the one-shot layout (float32), the source of task vectors.
     public func means(configuration: ModelConfiguration) -> HeadOutputs {
-        var outputs = HeadOutputs(configuration: configuration, layout: TokenLayout(mode: .oneShot, grid: configuration.grid))
+        var outputs = HeadOutputs(
+            configuration: configuration, layout: TokenLayout(mode: .oneShot, grid: configuration.grid))
         outputs.encoder = encoder.mean.map { Float($0) }
         outputs.decoder = decoder.mean.map { Float($0) }
         return outputs

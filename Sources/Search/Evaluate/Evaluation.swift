@@ -42,18 +42,21 @@ public final class PromptEvaluator {
     /// The rendered prediction of each canvas in `mode`, with `patches` applied to every sample.
     /// canvases: each [3, size, size] in [0, 1]; results are 8-bit, renderSide x renderSide (default:
     /// the model's size; another side resizes the decoding bilinearly, as the published code does).
-    public func predictions(canvases: [[Float]], mode: PromptMode, patches: PatchSet? = nil,
-                            renderSide: Int? = nil) throws -> [RenderedImage] {
+    public func predictions(
+        canvases: [[Float]], mode: PromptMode, patches: PatchSet? = nil,
+        renderSide: Int? = nil
+    ) throws -> [RenderedImage] {
         let configuration = model.configuration
         let side = renderSide ?? configuration.imageSize
         var images: [RenderedImage] = []
         images.reserveCapacity(canvases.count)
         for start in stride(from: 0, to: canvases.count, by: batchSize) {
-            let batch = canvases[start ..< min(start + batchSize, canvases.count)]
+            let batch = canvases[start..<min(start + batchSize, canvases.count)]
             try model.forward(batch.map { MAESample(canvas: $0, mode: mode, patches: patches) }, into: output)
             let predicted = batch.indices.flatMap { output.argmax(of: $0 - start) }
-            images += try Rendering.render(predicted: predicted, count: batch.count, mode: mode, grid: configuration.grid,
-                                           decoder: decoder, canvasHeight: side, canvasWidth: side)
+            images += try Rendering.render(
+                predicted: predicted, count: batch.count, mode: mode, grid: configuration.grid,
+                decoder: decoder, canvasHeight: side, canvasWidth: side)
         }
         return images
     }
@@ -65,9 +68,9 @@ public enum CanvasQuadrants {
     public static func crop(_ image: RenderedImage, row: Int, col: Int, side: Int) -> Image8 {
         precondition(row + side <= image.height && col + side <= image.width, "the quadrant lies outside the image")
         var pixels = [UInt8](repeating: 0, count: side * side * 3)
-        for y in 0 ..< side {
+        for y in 0..<side {
             let from = ((row + y) * image.width + col) * 3
-            pixels.replaceSubrange(y * side * 3 ..< (y + 1) * side * 3, with: image.pixels[from ..< from + side * 3])
+            pixels.replaceSubrange(y * side * 3..<(y + 1) * side * 3, with: image.pixels[from..<from + side * 3])
         }
         return Image8(width: side, height: side, channels: 3, pixels: pixels)
     }
@@ -89,9 +92,9 @@ public enum CanvasQuadrants {
         precondition(query.side == layout.quadrant, "the query must be resized to the quadrant side")
         let size = layout.size, q = layout.quadrant, top = layout.secondStart
         var values = [Float](repeating: 1, count: 3 * size * size)
-        for c in 0 ..< 3 {
-            for y in 0 ..< q {
-                for x in 0 ..< q { values[(c * size + top + y) * size + x] = query.rgb[(c * q + y) * q + x] }
+        for c in 0..<3 {
+            for y in 0..<q {
+                for x in 0..<q { values[(c * size + top + y) * size + x] = query.rgb[(c * q + y) * q + x] }
             }
         }
         return values

@@ -122,7 +122,9 @@ public struct EvaluationReport: Codable, Equatable {
         /// Keyed by `EvaluationMode.rawValue`.
         public var modes: [String: ModeResult]
 
-        public init(task: String, metric: PredictionMetric, taskVectors: TaskVectorsInfo?, modes: [EvaluationMode: ModeResult]) {
+        public init(
+            task: String, metric: PredictionMetric, taskVectors: TaskVectorsInfo?, modes: [EvaluationMode: ModeResult]
+        ) {
             self.task = task
             self.metric = metric.rawValue
             higherIsBetter = metric == .segmentationIoU
@@ -174,54 +176,73 @@ public struct EvaluationReport: Codable, Equatable {
     /// `report.md`: the results table with intervals, then FLOPs and timing.
     public func markdown() -> String {
         let n = prompts.indices.count
-        var lines = ["# vtv eval", "",
-                     "Model `\(model.path)` (hash `\(model.hash)`); \(n) prompt(s) from `\(prompts.origin)`"
-                     + (prompts.role.map { " (role `\($0)`)" } ?? "") + " on \(ranks) rank(s), batch \(batch).", "",
-                     "| task | one-shot | zero-shot | zero-shot + TV |",
-                     "|---|---|---|---|"]
+        var lines = [
+            "# vtv eval", "",
+            "Model `\(model.path)` (hash `\(model.hash)`); \(n) prompt(s) from `\(prompts.origin)`"
+                + (prompts.role.map { " (role `\($0)`)" } ?? "") + " on \(ranks) rank(s), batch \(batch).", "",
+            "| task | one-shot | zero-shot | zero-shot + TV |",
+            "|---|---|---|---|"
+        ]
         for task in tasks {
             let name = "\(task.task) (\(task.metric == "iou" ? "mIoU, higher is better" : "MSE, lower is better"))"
-            let cells = [EvaluationMode.oneShot, .zeroShot, .taskVectors].map { task.result($0)?.summary.formatted() ?? "n/a" }
+            let cells = [EvaluationMode.oneShot, .zeroShot, .taskVectors].map {
+                task.result($0)?.summary.formatted() ?? "n/a"
+            }
             lines.append("| \(name) | \(cells.joined(separator: " | ")) |")
         }
-        lines += ["", "Values are means over the prompts ± the half-width of a 95% confidence interval: "
-                  + "1.96 × sample standard deviation (n−1) / √n, n = \(n).", ""]
+        lines += [
+            "",
+            "Values are means over the prompts ± the half-width of a 95% confidence interval: "
+                + "1.96 × sample standard deviation (n−1) / √n, n = \(n).", ""
+        ]
         let vectors = tasks.compactMap { t in t.taskVectors.map { (t.task, $0) } }
         if !vectors.isEmpty {
             lines += ["Task vectors:", ""]
             for (task, v) in vectors {
-                lines.append("- \(task): \(v.variables) variable(s) at granularity \(v.granularity), \(v.patchedHeadOutputs) "
-                             + "patched head output(s); \(v.origin)" + (v.finalSelection.map { "; final set: \($0)" } ?? "")
-                             + (v.file.map { " (`\($0)`)" } ?? ""))
+                lines.append(
+                    "- \(task): \(v.variables) variable(s) at granularity \(v.granularity), \(v.patchedHeadOutputs) "
+                        + "patched head output(s); \(v.origin)" + (v.finalSelection.map { "; final set: \($0)" } ?? "")
+                        + (v.file.map { " (`\($0)`)" } ?? ""))
             }
             lines.append("")
         }
-        lines += ["## FLOPs per prediction (analytic)", "",
-                  "| mode | MAE GFLOP | vs one-shot | MAE + VQGAN decoding GFLOP (the paper's count) | vs one-shot |",
-                  "|---|---|---|---|---|"]
-        for (mode, value) in [(EvaluationMode.oneShot, flops.oneShot), (.zeroShot, flops.zeroShot),
-                              (.taskVectors, flops.zeroShotTaskVectors)] {
+        lines += [
+            "## FLOPs per prediction (analytic)", "",
+            "| mode | MAE GFLOP | vs one-shot | MAE + VQGAN decoding GFLOP (the paper's count) | vs one-shot |",
+            "|---|---|---|---|---|"
+        ]
+        for (mode, value) in [
+            (EvaluationMode.oneShot, flops.oneShot), (.zeroShot, flops.zeroShot),
+            (.taskVectors, flops.zeroShotTaskVectors)
+        ] {
             let withDecoding = value + flops.vqganDecode, oneShotWithDecoding = flops.oneShot + flops.vqganDecode
-            lines.append("| \(mode.title) | " + String(format: "%.4f", value / 1e9) + " | "
-                         + String(format: "%+.1f%%", (value / flops.oneShot - 1) * 100) + " | "
-                         + String(format: "%.4f", withDecoding / 1e9) + " | "
-                         + String(format: "%+.1f%%", (withDecoding / oneShotWithDecoding - 1) * 100) + " |")
+            lines.append(
+                "| \(mode.title) | " + String(format: "%.4f", value / 1e9) + " | "
+                    + String(format: "%+.1f%%", (value / flops.oneShot - 1) * 100) + " | "
+                    + String(format: "%.4f", withDecoding / 1e9) + " | "
+                    + String(format: "%+.1f%%", (withDecoding / oneShotWithDecoding - 1) * 100) + " |")
         }
-        lines += ["", "Zero-shot + TV needs " + String(format: "%.1f%%", flops.reductionVersusOneShot * 100)
-                  + " fewer MAE FLOPs than one-shot prompting, and " + String(format: "%.1f%%", flops.reductionWithVQGANVersusOneShot * 100)
-                  + " fewer counting the VQGAN decoding as the paper does (the paper reports about 22.5% on ViT-L). "
-                  + "Counted: 2 FLOPs per multiply-add of every matrix product of the MAE encoder and decoder and of every "
-                  + "convolution and attention product of the VQGAN decoder ("
-                  + String(format: "%.4f", flops.vqganDecode / 1e9) + " GFLOP per predicted grid, the same in every mode); "
-                  + "norms and activations are not counted; patching adds none.",
-                  "", "## Time", "",
-                  "| mode | wall seconds (slowest rank, all tasks) | prompts per second |", "|---|---|---|"]
+        lines += [
+            "",
+            "Zero-shot + TV needs " + String(format: "%.1f%%", flops.reductionVersusOneShot * 100)
+                + " fewer MAE FLOPs than one-shot prompting, and "
+                + String(format: "%.1f%%", flops.reductionWithVQGANVersusOneShot * 100)
+                + " fewer counting the VQGAN decoding as the paper does (the paper reports about 22.5% on ViT-L). "
+                + "Counted: 2 FLOPs per multiply-add of every matrix product of the MAE encoder and decoder and of every "
+                + "convolution and attention product of the VQGAN decoder ("
+                + String(format: "%.4f", flops.vqganDecode / 1e9)
+                + " GFLOP per predicted grid, the same in every mode); "
+                + "norms and activations are not counted; patching adds none.",
+            "", "## Time", "",
+            "| mode | wall seconds (slowest rank, all tasks) | prompts per second |", "|---|---|---|"
+        ]
         for mode in modes {
             let results = tasks.compactMap { $0.result(mode) }
             let wall = results.reduce(0) { $0 + $1.seconds }
             let count = results.reduce(0) { $0 + $1.perPrompt.count }
-            lines.append("| \(mode.title) | " + String(format: "%.2f", wall) + " | "
-                         + (wall > 0 ? String(format: "%.2f", Double(count) / wall) : "n/a") + " |")
+            lines.append(
+                "| \(mode.title) | " + String(format: "%.2f", wall) + " | "
+                    + (wall > 0 ? String(format: "%.2f", Double(count) / wall) : "n/a") + " |")
         }
         lines += ["", "Times include the forward passes, the VQGAN decoding of the predicted grid and the scoring.", ""]
         return lines.joined(separator: "\n")

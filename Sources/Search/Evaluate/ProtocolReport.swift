@@ -24,8 +24,10 @@ public struct ProtocolReport: Codable, Equatable {
         public var search: SearchSettings
         public var finalSelection: FinalSelection.Rule
 
-        public init(source: String, promptSeed: UInt64, folds: [Int], episodes: Int, pool: Int, selectBest: Int,
-                    search: SearchSettings, finalSelection: FinalSelection.Rule) {
+        public init(
+            source: String, promptSeed: UInt64, folds: [Int], episodes: Int, pool: Int, selectBest: Int,
+            search: SearchSettings, finalSelection: FinalSelection.Rule
+        ) {
             self.source = source
             self.promptSeed = promptSeed
             self.folds = folds
@@ -80,12 +82,15 @@ public struct ProtocolReport: Codable, Equatable {
     public var model: EvaluationReport.ModelInfo
     public var setup: Setup
     public var ranks: Int
-    public var confidenceInterval = "95% normal interval over the episodes of every fold pooled: mean ± 1.96 * sample std (n-1) / sqrt(n)"
+    public var confidenceInterval =
+        "95% normal interval over the episodes of every fold pooled: mean ± 1.96 * sample std (n-1) / sqrt(n)"
     public var tasks: [TaskColumn]
 
     /// Pools `folds` (each fold's evaluation, all of the same tasks and with task vectors), in order.
-    public init(model: EvaluationReport.ModelInfo, setup: Setup, ranks: Int,
-                folds: [(fold: Int, report: EvaluationReport)]) throws {
+    public init(
+        model: EvaluationReport.ModelInfo, setup: Setup, ranks: Int,
+        folds: [(fold: Int, report: EvaluationReport)]
+    ) throws {
         self.model = model
         self.setup = setup
         self.ranks = ranks
@@ -102,22 +107,26 @@ public struct ProtocolReport: Codable, Equatable {
                 var perFold: [FoldResult] = []
                 for (fold, result) in results {
                     guard let values = result.result(mode)?.perPrompt, !values.isEmpty else {
-                        throw SearchInputError.invalid("fold \(fold)'s evaluation of '\(column.task)' has no \(mode.title) results")
+                        throw SearchInputError.invalid(
+                            "fold \(fold)'s evaluation of '\(column.task)' has no \(mode.title) results")
                     }
                     pooled += values
                     perFold.append(FoldResult(fold: fold, summary: MetricSummary(values)))
                 }
                 let summary = MetricSummary(pooled)
-                return Condition(mode: mode.rawValue, pooled: summary, ciLow: summary.lower, ciHigh: summary.upper, folds: perFold)
+                return Condition(
+                    mode: mode.rawValue, pooled: summary, ciLow: summary.lower, ciHigh: summary.upper, folds: perFold)
             }
             let one = conditions[0].pooled.mean, zero = conditions[1].pooled.mean, tv = conditions[2].pooled.mean
-            return TaskColumn(task: column.task, metric: column.metric, higherIsBetter: column.higherIsBetter,
-                              conditions: conditions,
-                              recovered: RecoveredShare(oneShot: one, zeroShot: zero, taskVectors: tv).share,
-                              taskVectors: results.map { fold, result in
-                                  FoldVectors(fold: fold, variables: result.taskVectors?.variables ?? 0,
-                                              file: result.taskVectors?.file, finalSelection: result.taskVectors?.finalSelection)
-                              })
+            return TaskColumn(
+                task: column.task, metric: column.metric, higherIsBetter: column.higherIsBetter,
+                conditions: conditions,
+                recovered: RecoveredShare(oneShot: one, zeroShot: zero, taskVectors: tv).share,
+                taskVectors: results.map { fold, result in
+                    FoldVectors(
+                        fold: fold, variables: result.taskVectors?.variables ?? 0,
+                        file: result.taskVectors?.file, finalSelection: result.taskVectors?.finalSelection)
+                })
         }
     }
 
@@ -143,40 +152,55 @@ public struct ProtocolReport: Codable, Equatable {
     public func markdown() -> String {
         let s = setup.search
         let n = setup.folds.count * setup.episodes
-        var lines = ["# vtv protocol", "",
-                     "Model `\(model.path)` (hash `\(model.hash)`), prompts `\(setup.source)` (prompt seed \(setup.promptSeed)), "
-                     + "\(ranks) rank(s). Folds \(setup.folds.map(String.init).joined(separator: ", ")) x \(setup.episodes) "
-                     + "evaluation episodes of the fold's own classes. For each fold, on the other folds' classes: task means "
-                     + "over the best \(setup.selectBest) of \(setup.pool) one-shot prompts, and one search per task "
-                     + "(\(s.iterations) iterations x \(s.samplesPerIteration) masks, \(s.trainPrompts) training and "
-                     + "\(s.evalPrompts) held-out prompts checked every \(s.evalEvery), granularity \(s.granularity), "
-                     + "\(s.reward.rawValue) reward, \(s.baseline.rawValue) baseline, \(s.stacks.rawValue) stacks, "
-                     + "lr \(s.learningRate), initial logit \(s.initialLogit), mask seed \(s.seed), final set: "
-                     + "\(setup.finalSelection.rawValue)).", "",
-                     "| condition | " + tasks.map { Self.columnTitle(task: $0.task, metric: $0.metric) }.joined(separator: " | ") + " |",
-                     "|---|" + String(repeating: "---|", count: tasks.count)]
+        var lines = [
+            "# vtv protocol", "",
+            "Model `\(model.path)` (hash `\(model.hash)`), prompts `\(setup.source)` (prompt seed \(setup.promptSeed)), "
+                + "\(ranks) rank(s). Folds \(setup.folds.map(String.init).joined(separator: ", ")) x \(setup.episodes) "
+                + "evaluation episodes of the fold's own classes. For each fold, on the other folds' classes: task means "
+                + "over the best \(setup.selectBest) of \(setup.pool) one-shot prompts, and one search per task "
+                + "(\(s.iterations) iterations x \(s.samplesPerIteration) masks, \(s.trainPrompts) training and "
+                + "\(s.evalPrompts) held-out prompts checked every \(s.evalEvery), granularity \(s.granularity), "
+                + "\(s.reward.rawValue) reward, \(s.baseline.rawValue) baseline, \(s.stacks.rawValue) stacks, "
+                + "lr \(s.learningRate), initial logit \(s.initialLogit), mask seed \(s.seed), final set: "
+                + "\(setup.finalSelection.rawValue)).", "",
+            "| condition | " + tasks.map { Self.columnTitle(task: $0.task, metric: $0.metric) }.joined(separator: " | ")
+                + " |",
+            "|---|" + String(repeating: "---|", count: tasks.count)
+        ]
         for mode in EvaluationMode.allCases {
-            lines.append("| \(mode.title) | " + tasks.map { $0.condition(mode)?.pooled.formatted() ?? "n/a" }.joined(separator: " | ") + " |")
+            lines.append(
+                "| \(mode.title) | "
+                    + tasks.map { $0.condition(mode)?.pooled.formatted() ?? "n/a" }.joined(separator: " | ") + " |")
         }
-        lines.append("| recovered by TV | " + tasks.map { $0.recovered.map { String(format: "%.0f%%", $0 * 100) } ?? "n/a" }
-                     .joined(separator: " | ") + " |")
-        lines += ["", "Means over the \(n) episodes of all folds pooled ± the half-width of a 95% confidence interval: "
-                  + "1.96 × sample standard deviation (n−1) / √n. \"Recovered\" is (zero-shot + TV − zero-shot) / "
-                  + "(one-shot − zero-shot) of the pooled means.", "",
-                  "## Per fold", "",
-                  "| task | condition | " + setup.folds.map { "fold \($0)" }.joined(separator: " | ") + " |",
-                  "|---|---|" + String(repeating: "---|", count: setup.folds.count)]
+        lines.append(
+            "| recovered by TV | "
+                + tasks.map { $0.recovered.map { String(format: "%.0f%%", $0 * 100) } ?? "n/a" }
+                .joined(separator: " | ") + " |")
+        lines += [
+            "",
+            "Means over the \(n) episodes of all folds pooled ± the half-width of a 95% confidence interval: "
+                + "1.96 × sample standard deviation (n−1) / √n. \"Recovered\" is (zero-shot + TV − zero-shot) / "
+                + "(one-shot − zero-shot) of the pooled means.", "",
+            "## Per fold", "",
+            "| task | condition | " + setup.folds.map { "fold \($0)" }.joined(separator: " | ") + " |",
+            "|---|---|" + String(repeating: "---|", count: setup.folds.count)
+        ]
         for task in tasks {
             for condition in task.conditions {
                 let title = EvaluationMode(rawValue: condition.mode)?.title ?? condition.mode
-                lines.append("| \(task.task) | \(title) | " + condition.folds.map { $0.summary.formatted() }.joined(separator: " | ") + " |")
+                lines.append(
+                    "| \(task.task) | \(title) | "
+                        + condition.folds.map { $0.summary.formatted() }.joined(separator: " | ") + " |")
             }
         }
-        lines += ["", "## Task vectors (variables chosen per fold)", "",
-                  "| task | " + setup.folds.map { "fold \($0)" }.joined(separator: " | ") + " |",
-                  "|---|" + String(repeating: "---|", count: setup.folds.count)]
+        lines += [
+            "", "## Task vectors (variables chosen per fold)", "",
+            "| task | " + setup.folds.map { "fold \($0)" }.joined(separator: " | ") + " |",
+            "|---|" + String(repeating: "---|", count: setup.folds.count)
+        ]
         for task in tasks {
-            lines.append("| \(task.task) | " + task.taskVectors.map { "\($0.variables)" }.joined(separator: " | ") + " |")
+            lines.append(
+                "| \(task.task) | " + task.taskVectors.map { "\($0.variables)" }.joined(separator: " | ") + " |")
         }
         lines.append("")
         return lines.joined(separator: "\n")

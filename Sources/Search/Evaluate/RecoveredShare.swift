@@ -21,7 +21,8 @@ public struct RecoveredShare: Equatable, Sendable {
 
     /// The means of `task`'s three modes; nil unless the report holds all three.
     public init?(_ task: EvaluationReport.TaskResult) {
-        guard let one = task.result(.oneShot), let zero = task.result(.zeroShot), let tv = task.result(.taskVectors) else {
+        guard let one = task.result(.oneShot), let zero = task.result(.zeroShot), let tv = task.result(.taskVectors)
+        else {
             return nil
         }
         self.init(oneShot: one.summary.mean, zeroShot: zero.summary.mean, taskVectors: tv.summary.mean)

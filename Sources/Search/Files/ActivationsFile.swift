@@ -33,8 +33,10 @@ public struct ActivationsFile {
     /// they were given have none.
     public var curations: [String: PromptCuration]
 
-    public init(configuration: ModelConfiguration, modelHash: String, tasks: [String: TaskStatistics],
-                promptNaming: PromptNaming = .content, curations: [String: PromptCuration] = [:]) {
+    public init(
+        configuration: ModelConfiguration, modelHash: String, tasks: [String: TaskStatistics],
+        promptNaming: PromptNaming = .content, curations: [String: PromptCuration] = [:]
+    ) {
         precondition(Set(curations.keys).isSubset(of: tasks.keys), "a curation for a task without statistics")
         self.configuration = configuration
         self.modelHash = modelHash
@@ -48,7 +50,9 @@ public struct ActivationsFile {
 
     /// The statistics of `task`, or an error naming the tasks the file has.
     public func statistics(_ task: String, file: String = "activations file") throws -> TaskStatistics {
-        guard let s = tasks[task] else { throw SearchInputError.missingTask(file: file, task: task, available: taskNames) }
+        guard let s = tasks[task] else {
+            throw SearchInputError.missingTask(file: file, task: task, available: taskNames)
+        }
         return s
     }
 
@@ -69,8 +73,9 @@ public struct ActivationsFile {
             let group = try root.group("tasks/\(task)")
             let count = try group.attribute("count").intValue ?? 0
             func stats(_ name: String, _ shape: [Int]) throws -> RunningStatistics {
-                RunningStatistics(count: count, mean: try group.read("\(name)_mean", as: Double.self, shape: shape).values,
-                                  variance: try group.read("\(name)_var", as: Double.self, shape: shape).values)
+                RunningStatistics(
+                    count: count, mean: try group.read("\(name)_mean", as: Double.self, shape: shape).values,
+                    variance: try group.read("\(name)_var", as: Double.self, shape: shape).values)
             }
             let prompts: [String]
             switch try group.attribute("prompts") {
@@ -78,11 +83,13 @@ public struct ActivationsFile {
             case .string(let one): prompts = [one]
             default: prompts = []
             }
-            tasks[task] = TaskStatistics(encoder: try stats("encoder", shapes.encoder),
-                                         decoder: try stats("decoder", shapes.decoder), prompts: prompts)
+            tasks[task] = TaskStatistics(
+                encoder: try stats("encoder", shapes.encoder),
+                decoder: try stats("decoder", shapes.decoder), prompts: prompts)
             if let curation = try PromptCuration.read(in: group, task: task) {
                 guard curation.chosen.count == count else {
-                    throw SearchInputError.invalid("task '\(task)' counts \(count) prompts but its selection chose \(curation.chosen.count)")
+                    throw SearchInputError.invalid(
+                        "task '\(task)' counts \(count) prompts but its selection chose \(curation.chosen.count)")
                 }
                 curations[task] = curation
             }
@@ -104,7 +111,8 @@ public struct ActivationsFile {
             let group = try root.createGroup("tasks/\(task)")
             try group.setAttribute("count", .int(s.count))
             try group.setAttribute("prompts", .strings(s.prompts))
-            for (name, stats, shape) in [("encoder", s.encoder, shapes.encoder), ("decoder", s.decoder, shapes.decoder)] {
+            for (name, stats, shape) in [("encoder", s.encoder, shapes.encoder), ("decoder", s.decoder, shapes.decoder)]
+            {
                 try group.write("\(name)_mean", stats.mean, shape: shape)
                 try group.write("\(name)_var", stats.variance, shape: shape)
             }
@@ -117,7 +125,9 @@ public struct ActivationsFile {
     /// (as if collected in one run); a prompt present in both would be counted twice, so it is an error.
     /// Collections whose prompts are named differently (`PromptNaming`) cannot be checked, so they are refused,
     /// and so is a curated task present in both (the union of two selections is neither one).
-    public func merged(with other: ActivationsFile, names: (String, String) = ("first", "second")) throws -> ActivationsFile {
+    public func merged(with other: ActivationsFile, names: (String, String) = ("first", "second")) throws
+        -> ActivationsFile
+    {
         guard other.modelHash == modelHash, other.configuration == configuration else {
             throw SearchInputError.differentModels(files: names, hashes: (modelHash, other.modelHash))
         }
@@ -130,12 +140,14 @@ public struct ActivationsFile {
             if let mine = tasks[task] {
                 let shared = Set(mine.prompts).intersection(stats.prompts)
                 if !shared.isEmpty {
-                    throw SearchInputError.overlappingPrompts(files: names, task: task, examples: Array(shared.sorted().prefix(3)),
-                                                              count: shared.count, namedByContent: promptNaming == .content)
+                    throw SearchInputError.overlappingPrompts(
+                        files: names, task: task, examples: Array(shared.sorted().prefix(3)),
+                        count: shared.count, namedByContent: promptNaming == .content)
                 }
                 if curations[task] != nil || other.curations[task] != nil {
-                    throw SearchInputError.curatedMerge(files: names, task: task,
-                                                        curated: curations[task] != nil ? names.0 : names.1)
+                    throw SearchInputError.curatedMerge(
+                        files: names, task: task,
+                        curated: curations[task] != nil ? names.0 : names.1)
                 }
                 result.tasks[task] = mine.merged(with: stats)
             } else {

@@ -58,7 +58,7 @@ public struct ScoresFile {
             try configuration.writeAttributes(to: "config", in: root)
             try root.write("scores", scores, shape: [scores.count])
             try root.write("ranking", ranking.map(Int32.init), shape: [ranking.count])
-            let rows = (0 ..< space.count).flatMap { v -> [Int32] in
+            let rows = (0..<space.count).flatMap { v -> [Int32] in
                 let d = space.decode(v)
                 return [Int32(d.stack.rawValue), Int32(d.layer), Int32(d.head), Int32(d.group)]
             }
@@ -92,7 +92,7 @@ public struct ScoresFile {
         let count = PatchVariables(configuration: configuration, granularity: granularity).count
         scores = try root.read("scores", as: Double.self, shape: [count]).values
         ranking = try root.read("ranking", as: Int32.self, shape: [count]).values.map(Int.init)
-        guard Set(ranking) == Set(0 ..< count) else {
+        guard Set(ranking) == Set(0..<count) else {
             throw SearchInputError.invalid("\(path): /ranking is not a permutation of the \(count) variables")
         }
     }
@@ -106,7 +106,7 @@ extension PatchVariables {
         case .headGroup: return stack == .encoder ? ["cls", "query"] : ["cls", "Q3", "Q4"]
         case .headToken:
             let tokens = stack == .encoder ? layout.encoderTokens : layout.decoderTokens
-            return (0 ..< tokens).map { "token \($0)" }
+            return (0..<tokens).map { "token \($0)" }
         }
     }
 }

@@ -12,8 +12,10 @@ import Storage
 public enum SearchCheckpoint {
     public static let format = "vtv-search-checkpoint"
 
-    public static func write(_ state: SearchState, settings: SearchSettings, modelHash: String, tasks: [String],
-                             to path: String) throws {
+    public static func write(
+        _ state: SearchState, settings: SearchSettings, modelHash: String, tasks: [String],
+        to path: String
+    ) throws {
         let file = try HDF5File.create(path)
         let root = file.root
         try root.setAttribute("format", .string(format))
@@ -34,32 +36,45 @@ public enum SearchCheckpoint {
             try root.write("best_mask", mask.map { $0 ? UInt8(1) : 0 }, shape: [n])
         }
         let h = state.history
-        try root.write("history", h.flatMap { [Double($0.iteration), $0.lossMean, $0.lossStd, $0.patchedMean, $0.expectedPatched,
-                                               $0.seconds, $0.samplesPerSecond, $0.communicationSeconds] }, shape: [h.count, 8])
+        try root.write(
+            "history",
+            h.flatMap {
+                [
+                    Double($0.iteration), $0.lossMean, $0.lossStd, $0.patchedMean, $0.expectedPatched,
+                    $0.seconds, $0.samplesPerSecond, $0.communicationSeconds
+                ]
+            }, shape: [h.count, 8])
         let e = state.evaluations
-        try root.write("evaluations", e.flatMap { [Double($0.iteration), $0.loss, Double($0.patched)] }, shape: [e.count, 3])
+        try root.write(
+            "evaluations", e.flatMap { [Double($0.iteration), $0.loss, Double($0.patched)] }, shape: [e.count, 3])
         try file.commit()
     }
 
     /// Reads a checkpoint, refusing one written for other settings, another model or other tasks.
-    public static func read(_ path: String, settings: SearchSettings, modelHash: String, tasks: [String],
-                            variables: Int) throws -> SearchState {
+    public static func read(
+        _ path: String, settings: SearchSettings, modelHash: String, tasks: [String],
+        variables: Int
+    ) throws -> SearchState {
         let root = try FileKind.searchCheckpoint.open(path).root
         return try FileKind.searchCheckpoint.reading(path) {
             try read(root, path: path, settings: settings, modelHash: modelHash, tasks: tasks, variables: variables)
         }
     }
 
-    private static func read(_ root: HDF5Group, path: String, settings: SearchSettings, modelHash: String, tasks: [String],
-                             variables: Int) throws -> SearchState {
+    private static func read(
+        _ root: HDF5Group, path: String, settings: SearchSettings, modelHash: String, tasks: [String],
+        variables: Int
+    ) throws -> SearchState {
         let stored = try root.attribute("settings").stringValue ?? ""
         guard stored == settings.resumeKey() else {
-            throw SearchInputError.invalid("\(path) was written by a search with other settings (\(stored)); "
-                                           + "resume with the same flags, or start a new checkpoint")
+            throw SearchInputError.invalid(
+                "\(path) was written by a search with other settings (\(stored)); "
+                    + "resume with the same flags, or start a new checkpoint")
         }
         let storedHash = try root.attribute("model_hash").stringValue ?? ""
         guard storedHash == modelHash else {
-            throw SearchInputError.modelMismatch(file: path, kind: .searchCheckpoint, found: storedHash, expected: modelHash)
+            throw SearchInputError.modelMismatch(
+                file: path, kind: .searchCheckpoint, found: storedHash, expected: modelHash)
         }
         guard case .strings(let storedTasks) = try root.attribute("tasks"), storedTasks == tasks else {
             throw SearchInputError.invalid("\(path) is a search over other tasks")
@@ -87,27 +102,32 @@ public enum SearchCheckpoint {
         func records(_ name: String, width: Int) throws -> [Double] {
             let array = try root.read(name, as: Double.self)
             guard array.shape.count == 2, array.shape[1] == width else {
-                throw SearchInputError.invalid("\(path): '\(name)' has shape \(array.shape), expected [records, \(width)]; "
-                                               + "the checkpoint is damaged")
+                throw SearchInputError.invalid(
+                    "\(path): '\(name)' has shape \(array.shape), expected [records, \(width)]; "
+                        + "the checkpoint is damaged")
             }
             return array.values
         }
         let h = try records("history", width: 8)
         state.history = try stride(from: 0, to: h.count, by: 8).map {
-            IterationRecord(iteration: try count(h[$0], "a history record's iteration"), lossMean: h[$0 + 1], lossStd: h[$0 + 2],
-                            patchedMean: h[$0 + 3], expectedPatched: h[$0 + 4], seconds: h[$0 + 5],
-                            samplesPerSecond: h[$0 + 6], communicationSeconds: h[$0 + 7])
+            IterationRecord(
+                iteration: try count(h[$0], "a history record's iteration"), lossMean: h[$0 + 1], lossStd: h[$0 + 2],
+                patchedMean: h[$0 + 3], expectedPatched: h[$0 + 4], seconds: h[$0 + 5],
+                samplesPerSecond: h[$0 + 6], communicationSeconds: h[$0 + 7])
         }
         let e = try records("evaluations", width: 3)
         state.evaluations = try stride(from: 0, to: e.count, by: 3).map {
-            EvaluationRecord(iteration: try count(e[$0], "an evaluation's iteration"), loss: e[$0 + 1],
-                             patched: try count(e[$0 + 2], "an evaluation's patched count"))
+            EvaluationRecord(
+                iteration: try count(e[$0], "an evaluation's iteration"), loss: e[$0 + 1],
+                patched: try count(e[$0 + 2], "an evaluation's patched count"))
         }
         guard state.iteration >= 0, state.adam.step >= 0,
-              state.policy.logits.allSatisfy(\.isFinite), state.adam.firstMoment.allSatisfy(\.isFinite),
-              state.adam.secondMoment.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
-            throw SearchInputError.invalid("\(path): the policy or optimizer state holds negative counts or non-finite "
-                                           + "values; the checkpoint is damaged")
+            state.policy.logits.allSatisfy(\.isFinite), state.adam.firstMoment.allSatisfy(\.isFinite),
+            state.adam.secondMoment.allSatisfy({ $0.isFinite && $0 >= 0 })
+        else {
+            throw SearchInputError.invalid(
+                "\(path): the policy or optimizer state holds negative counts or non-finite "
+                    + "values; the checkpoint is damaged")
         }
         return state
     }

@@ -36,9 +36,11 @@ public struct TaskVectors {
     public var vectors: [[Float]]
 
     /// Task vectors for `variables`, taking each target's vector from the task's one-shot means.
-    public init(task: String, variables: [Int], granularity: PatchVariables.Granularity, means: HeadOutputs,
-                modelHash: String, origin: String, probabilities: [Double]? = nil, policyLogits: [Double]? = nil,
-                finalSelection: FinalSelection? = nil) {
+    public init(
+        task: String, variables: [Int], granularity: PatchVariables.Granularity, means: HeadOutputs,
+        modelHash: String, origin: String, probabilities: [Double]? = nil, policyLogits: [Double]? = nil,
+        finalSelection: FinalSelection? = nil
+    ) {
         let space = PatchVariables(configuration: means.configuration, granularity: granularity)
         let zeroShot = TokenLayout(mode: .zeroShot, grid: means.configuration.grid)
         configuration = means.configuration
@@ -61,13 +63,15 @@ public struct TaskVectors {
         // The vectors are laid into a one-shot-shaped table at their source positions, so the
         // patch set's usual zero-shot -> one-shot correspondence finds them.
         let zeroShot = TokenLayout(mode: .zeroShot, grid: configuration.grid)
-        var table = HeadOutputs(configuration: configuration, layout: TokenLayout(mode: .oneShot, grid: configuration.grid))
+        var table = HeadOutputs(
+            configuration: configuration, layout: TokenLayout(mode: .oneShot, grid: configuration.grid))
         for (target, vector) in zip(targets, vectors) {
-            let at = table.offset(target.stack, layer: target.layer, token: zeroShot.oneShotToken(for: target.token), head: target.head)
+            let at = table.offset(
+                target.stack, layer: target.layer, token: zeroShot.oneShotToken(for: target.token), head: target.head)
             if target.stack == .encoder {
-                table.encoder.replaceSubrange(at ..< at + vector.count, with: vector)
+                table.encoder.replaceSubrange(at..<at + vector.count, with: vector)
             } else {
-                table.decoder.replaceSubrange(at ..< at + vector.count, with: vector)
+                table.decoder.replaceSubrange(at..<at + vector.count, with: vector)
             }
         }
         return PatchSet(taskVectors: targets, means: table, mode: .zeroShot)
@@ -85,7 +89,9 @@ public struct TaskVectors {
         try root.setAttribute("origin", .string(origin))
         if let finalSelection {
             try root.setAttribute("final_selection", .string(finalSelection.rule.rawValue))
-            if let seed = finalSelection.seed { try root.setAttribute("final_seed", .int(Int(truncatingIfNeeded: seed))) }
+            if let seed = finalSelection.seed {
+                try root.setAttribute("final_seed", .int(Int(truncatingIfNeeded: seed)))
+            }
         }
         try configuration.writeAttributes(to: "config", in: root)
         try root.write("variables", variables.map(Int32.init), shape: [variables.count])
@@ -94,8 +100,9 @@ public struct TaskVectors {
         for stack in Stack.allCases {
             let width = configuration.stack(stack).headWidth
             let rows = zip(targets, vectors).filter { $0.0.stack == stack }
-            try root.write("\(stack)/rows", rows.flatMap { [Int32($0.0.layer), Int32($0.0.head), Int32($0.0.token)] },
-                           shape: [rows.count, 3])
+            try root.write(
+                "\(stack)/rows", rows.flatMap { [Int32($0.0.layer), Int32($0.0.head), Int32($0.0.token)] },
+                shape: [rows.count, 3])
             try root.write("\(stack)/vectors", rows.flatMap { $0.1 }, shape: [rows.count, width])
         }
         try file.commit()
@@ -112,7 +119,8 @@ public struct TaskVectors {
     private init(reading root: HDF5Group, path: String, expectedModelHash: String?) throws {
         modelHash = try root.attribute("model_hash").stringValue ?? ""
         if let expectedModelHash, expectedModelHash != modelHash {
-            throw SearchInputError.modelMismatch(file: path, kind: .taskVectors, found: modelHash, expected: expectedModelHash)
+            throw SearchInputError.modelMismatch(
+                file: path, kind: .taskVectors, found: modelHash, expected: expectedModelHash)
         }
         configuration = try ModelConfiguration(readingAttributesOf: "config", in: root)
         task = try root.attribute("task").stringValue ?? ""
@@ -128,7 +136,8 @@ public struct TaskVectors {
         finalSelection = try Self.readFinalSelection(root, path: path, fromPolicy: probabilities != nil)
         let space = PatchVariables(configuration: configuration, granularity: granularity)
         if let bad = variables.first(where: { $0 < 0 || $0 >= space.count }) {
-            throw SearchInputError.invalid("\(path): variable \(bad) is outside 0..<\(space.count) for granularity \(g)")
+            throw SearchInputError.invalid(
+                "\(path): variable \(bad) is outside 0..<\(space.count) for granularity \(g)")
         }
         let zeroShot = TokenLayout(mode: .zeroShot, grid: configuration.grid)
         targets = []
@@ -139,32 +148,36 @@ public struct TaskVectors {
             let rows = try root.read("\(stack)/rows", as: Int32.self)
             let n = rows.shape.first ?? 0
             let vectors = try root.read("\(stack)/vectors", as: Float.self, shape: [n, s.headWidth])
-            for i in 0 ..< n {
+            for i in 0..<n {
                 let (l, h, t) = (Int(rows.values[3 * i]), Int(rows.values[3 * i + 1]), Int(rows.values[3 * i + 2]))
                 guard l >= 0, l < s.depth, h >= 0, h < s.heads, t >= 0, t < count else {
                     throw SearchInputError.invalid("\(path): \(stack) row \(i) (\(l), \(h), \(t)) is outside the model")
                 }
                 targets.append(PatchSet.Target(stack, layer: l, head: h, token: t))
-                self.vectors.append(Array(vectors.values[i * s.headWidth ..< (i + 1) * s.headWidth]))
+                self.vectors.append(Array(vectors.values[i * s.headWidth..<(i + 1) * s.headWidth]))
             }
         }
     }
 
     /// The `final_selection` and `final_seed` attributes. Absent, a file with a policy (`fromPolicy`)
     /// was written by a search before the rule was recorded, when the rule was always the threshold.
-    private static func readFinalSelection(_ root: HDF5Group, path: String, fromPolicy: Bool) throws -> FinalSelection? {
+    private static func readFinalSelection(_ root: HDF5Group, path: String, fromPolicy: Bool) throws -> FinalSelection?
+    {
         guard root.hasAttribute("final_selection") else { return fromPolicy ? .threshold : nil }
         let word = try root.attribute("final_selection").stringValue ?? ""
         guard let rule = FinalSelection.Rule(rawValue: word) else {
-            throw SearchInputError.invalid("\(path): unknown final_selection '\(word)' (expected "
-                                           + FinalSelection.Rule.allCases.map(\.rawValue).joined(separator: " or ") + ")")
+            throw SearchInputError.invalid(
+                "\(path): unknown final_selection '\(word)' (expected "
+                    + FinalSelection.Rule.allCases.map(\.rawValue).joined(separator: " or ") + ")")
         }
         switch rule {
         case .threshold:
             return .threshold
         case .sample:
-            guard root.hasAttribute("final_seed"), let seed = try root.attribute("final_seed").intValue, seed >= 0 else {
-                throw SearchInputError.invalid("\(path): final_selection 'sample' needs a non-negative integer final_seed")
+            guard root.hasAttribute("final_seed"), let seed = try root.attribute("final_seed").intValue, seed >= 0
+            else {
+                throw SearchInputError.invalid(
+                    "\(path): final_selection 'sample' needs a non-negative integer final_seed")
             }
             return .sample(seed: UInt64(seed))
         }

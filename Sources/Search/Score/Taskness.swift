@@ -19,12 +19,15 @@ public struct TasknessScores {
 
     public init(activations: ActivationsFile, tasks: [String], granularity: PatchVariables.Granularity) throws {
         guard tasks.count >= 2 else {
-            throw SearchInputError.invalid("taskness compares tasks: give at least two (the file has \(activations.taskNames.joined(separator: ", ")))")
+            throw SearchInputError.invalid(
+                "taskness compares tasks: give at least two (the file has \(activations.taskNames.joined(separator: ", ")))"
+            )
         }
         let statistics = try tasks.map { try activations.statistics($0) }
         let configuration = activations.configuration
         let space = PatchVariables(configuration: configuration, granularity: granularity)
-        let oneShot = HeadOutputs(configuration: configuration, layout: TokenLayout(mode: .oneShot, grid: configuration.grid))
+        let oneShot = HeadOutputs(
+            configuration: configuration, layout: TokenLayout(mode: .oneShot, grid: configuration.grid))
         let zeroShot = TokenLayout(mode: .zeroShot, grid: configuration.grid)
         let k = Double(tasks.count)
 
@@ -32,7 +35,7 @@ public struct TasknessScores {
         func ratios(_ stack: Stack) -> [Double] {
             let means = statistics.map { stack == .encoder ? $0.encoder.mean : $0.decoder.mean }
             let variances = statistics.map { stack == .encoder ? $0.encoder.variance : $0.decoder.variance }
-            return (0 ..< means[0].count).map { i in
+            return (0..<means[0].count).map { i in
                 let average = means.reduce(0) { $0 + $1[i] } / k
                 let across = means.reduce(0) { $0 + ($1[i] - average) * ($1[i] - average) } / k
                 let within = variances.reduce(0) { $0 + $1[i] } / k
@@ -40,11 +43,12 @@ public struct TasknessScores {
             }
         }
         let table = [ratios(.encoder), ratios(.decoder)]
-        scores = (0 ..< space.count).map { v in
+        scores = (0..<space.count).map { v in
             space.targets(ofVariable: v).reduce(0) { total, t in
                 let width = configuration.stack(t.stack).headWidth
-                let at = oneShot.offset(t.stack, layer: t.layer, token: zeroShot.oneShotToken(for: t.token), head: t.head)
-                return total + table[t.stack.rawValue][at ..< at + width].reduce(0, +)
+                let at = oneShot.offset(
+                    t.stack, layer: t.layer, token: zeroShot.oneShotToken(for: t.token), head: t.head)
+                return total + table[t.stack.rawValue][at..<at + width].reduce(0, +)
             }
         }
         self.granularity = granularity

@@ -26,14 +26,14 @@ public struct BernoulliPolicy: Equatable {
     }
 
     /// All probabilities: [variables].
-    public var probabilities: [Double] { (0 ..< count).map(probability) }
+    public var probabilities: [Double] { (0..<count).map(probability) }
 
     /// The mask of sample `sample` in iteration `iteration`: bit v is on when the uniform draw keyed
     /// by (seed, iteration, sample, v) falls below p_v. Any rank can draw any sample's mask, so
     /// masks are never sent; the same seed gives the same masks on any number of ranks.
     public func sampleMask(seed: UInt64, iteration: Int, sample: Int) -> [Bool] {
         let stream = SplitMix64(seed: seed).substream(UInt64(iteration)).substream(UInt64(sample))
-        return (0 ..< count).map { v in
+        return (0..<count).map { v in
             Double(stream.value(at: UInt64(v)) >> 11) * 0x1.0p-53 < probability(v)
         }
     }
@@ -44,17 +44,17 @@ public struct BernoulliPolicy: Equatable {
         precondition(probabilities.count == count)
         let stream = SplitMix64(seed: seed).substream(UInt64(iteration)).substream(UInt64(sample))
         return probabilities.withUnsafeBufferPointer { p in
-            (0 ..< count).map { v in Double(stream.value(at: UInt64(v)) >> 11) * 0x1.0p-53 < p[v] }
+            (0..<count).map { v in Double(stream.value(at: UInt64(v)) >> 11) * 0x1.0p-53 < p[v] }
         }
     }
 
     /// The most likely mask: variables with p > 0.5.
-    public var greedyMask: [Bool] { (0 ..< count).map { probability($0) > 0.5 } }
+    public var greedyMask: [Bool] { (0..<count).map { probability($0) > 0.5 } }
 
     /// log p(mask) averaged over variables (the published surrogate's per-sample term).
     public func meanLogProbability(_ mask: [Bool]) -> Double {
         var total = 0.0
-        for v in 0 ..< count {
+        for v in 0..<count {
             let p = probability(v)
             total += mask[v] ? log(p) : log(1 - p)
         }

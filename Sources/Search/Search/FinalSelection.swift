@@ -37,7 +37,8 @@ public struct FinalSelection: Equatable, Codable, CustomStringConvertible {
             return probabilities.map { $0 > 0.5 }
         case .sample:
             let stream = Self.sampleStream(seed: seed ?? 0)
-            return probabilities.indices.map { v in Double(stream.bits(UInt64(v)) >> 11) * 0x1.0p-53 < probabilities[v] }
+            return probabilities.indices.map { v in Double(stream.bits(UInt64(v)) >> 11) * 0x1.0p-53 < probabilities[v]
+            }
         }
     }
 

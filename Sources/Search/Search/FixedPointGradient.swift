@@ -33,7 +33,9 @@ public struct FixedPointGradient {
         // Largest F with (total + N/2) 2^F < 2^62 (each rounding adds at most 1/2 per sample).
         var bits = Self.maximumFractionBits
         let limit = 0x1p62 as Double
-        while bits > 0 && (total * Double(sign: .plus, exponent: bits, significand: 1) + Double(advantages.count)) >= limit {
+        while bits > 0
+            && (total * Double(sign: .plus, exponent: bits, significand: 1) + Double(advantages.count)) >= limit
+        {
             bits -= 1
         }
         fractionBits = bits
@@ -47,7 +49,7 @@ public struct FixedPointGradient {
         precondition(mask.count == sums.count)
         let q = quantized[sample]
         sums.withUnsafeMutableBufferPointer { s in
-            for v in 0 ..< s.count where mask[v] { s[v] += q }
+            for v in 0..<s.count where mask[v] { s[v] += q }
         }
     }
 
@@ -56,9 +58,11 @@ public struct FixedPointGradient {
     public func gradient(totalSums: [Int64], probabilities: [Double], totalSamples: Int) -> [Double] {
         precondition(totalSums.count == probabilities.count)
         let q = quantized.reduce(0, +)
-        let scale = 1 / (Double(sign: .plus, exponent: fractionBits, significand: 1) * Double(totalSamples)
-                         * Double(probabilities.count))
-        return (0 ..< totalSums.count).map { v in (Double(totalSums[v]) - probabilities[v] * Double(q)) * scale }
+        let scale =
+            1
+            / (Double(sign: .plus, exponent: fractionBits, significand: 1) * Double(totalSamples)
+                * Double(probabilities.count))
+        return (0..<totalSums.count).map { v in (Double(totalSums[v]) - probabilities[v] * Double(q)) * scale }
     }
 
     /// The bound on |g~_v - g_v| stated above, without the final rounding: 2^-(F+1) / V.

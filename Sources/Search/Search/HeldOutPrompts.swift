@@ -27,11 +27,11 @@ public struct HeldOutPrompts {
 
     /// Every prompt held by this process (one rank, or tests).
     public init(all prompts: [SearchPrompt]) {
-        self.init(tasks: prompts.map(\.task), share: 0 ..< prompts.count, local: prompts)
+        self.init(tasks: prompts.map(\.task), share: 0..<prompts.count, local: prompts)
     }
 
     /// No held-out prompts: the search then scores its policy on the training prompts.
-    public static var none: HeldOutPrompts { HeldOutPrompts(tasks: [], share: 0 ..< 0, local: []) }
+    public static var none: HeldOutPrompts { HeldOutPrompts(tasks: [], share: 0..<0, local: []) }
 
     public var isEmpty: Bool { tasks.isEmpty }
 

@@ -30,13 +30,15 @@ public enum PolicyGradient {
     /// Adds to `gradient` ([variables]) the surrogate's gradient terms of the given samples:
     /// d/dtheta_v of (1/N) * advantage_i * mean_v log p(mask_i) = advantage_i * (m_iv - p_v) / (N * V),
     /// where N is the number of samples in the whole iteration (all ranks).
-    public static func accumulate(into gradient: inout [Double], policy: BernoulliPolicy,
-                                  masks: [[Bool]], advantages: [Double], totalSamples: Int) {
+    public static func accumulate(
+        into gradient: inout [Double], policy: BernoulliPolicy,
+        masks: [[Bool]], advantages: [Double], totalSamples: Int
+    ) {
         let scale = 1 / (Double(totalSamples) * Double(policy.count))
         let p = policy.probabilities
         for (mask, advantage) in zip(masks, advantages) {
             let a = advantage * scale
-            for v in 0 ..< policy.count {
+            for v in 0..<policy.count {
                 gradient[v] += a * ((mask[v] ? 1 : 0) - p[v])
             }
         }
@@ -46,7 +48,7 @@ public enum PolicyGradient {
     public static func addSparsityPenalty(into gradient: inout [Double], policy: BernoulliPolicy, lambda: Double) {
         guard lambda != 0 else { return }
         let scale = lambda / Double(policy.count)
-        for v in 0 ..< policy.count {
+        for v in 0..<policy.count {
             let s = policy.probability(v)
             gradient[v] += scale * s * (1 - s)
         }

@@ -31,18 +31,23 @@ public final class ReinforceSearch {
     /// compute of an iteration (fault injection uses it to simulate a slower rank).
     public var afterEvaluating: ((Int) -> Void)?
 
-    public init(settings: SearchSettings, evaluator: RewardEvaluator, train: [[SearchPrompt]], heldOut: HeldOutPrompts,
-                world: Communicator) {
-        precondition(heldOut.isEmpty || heldOut.share == HeldOutPrompts.share(
-            count: heldOut.tasks.count, batchSize: evaluator.batchSize, rank: world.rank, of: world.size),
-                     "the held-out prompts must be built for this rank's share")
+    public init(
+        settings: SearchSettings, evaluator: RewardEvaluator, train: [[SearchPrompt]], heldOut: HeldOutPrompts,
+        world: Communicator
+    ) {
+        precondition(
+            heldOut.isEmpty
+                || heldOut.share
+                    == HeldOutPrompts.share(
+                        count: heldOut.tasks.count, batchSize: evaluator.batchSize, rank: world.rank, of: world.size),
+            "the held-out prompts must be built for this rank's share")
         self.settings = settings
         self.evaluator = evaluator
         self.train = train
         self.heldOut = heldOut
         self.world = world
         let space = evaluator.space
-        searched = (0 ..< space.count).filter { v in
+        searched = (0..<space.count).filter { v in
             switch settings.stacks {
             case .both: return true
             case .encoder: return space.decode(v).stack == .encoder
@@ -82,10 +87,10 @@ public final class ReinforceSearch {
     func advantageGroups(samples n: Int) -> [Int]? {
         switch settings.baseline {
         case .batch:
-            return train.count > 1 ? (0 ..< n).map { $0 % train.count } : nil
+            return train.count > 1 ? (0..<n).map { $0 % train.count } : nil
         case .prompt:
             let stride = train.map(\.count).max() ?? 1
-            return (0 ..< n).map { s in
+            return (0..<n).map { s in
                 let task = s % train.count
                 return task * stride + (s / train.count) % train[task].count
             }
@@ -97,8 +102,10 @@ public final class ReinforceSearch {
     /// Runs iterations from `state.iteration` to `settings.iterations`, calling `checkpoint` every
     /// `checkpointEvery` iterations and when `stopRequested` becomes true on any rank (after which
     /// it returns `.interrupted`). `report` sees each finished iteration (on every rank).
-    public func run(_ state: inout SearchState, checkpointEvery: Int, checkpoint: (SearchState) throws -> Void,
-                    stopRequested: () -> Bool, report: (IterationRecord, SearchState) -> Void) throws -> Outcome {
+    public func run(
+        _ state: inout SearchState, checkpointEvery: Int, checkpoint: (SearchState) throws -> Void,
+        stopRequested: () -> Bool, report: (IterationRecord, SearchState) -> Void
+    ) throws -> Outcome {
         let n = settings.samplesPerIteration
         let chunks = WorkChunks(count: n, size: evaluator.batchSize)
         var speeds = RankSpeeds(ranks: world.size)
@@ -110,7 +117,8 @@ public final class ReinforceSearch {
             let mine = shares[world.rank]
             let probabilities = state.policy.probabilities
             let masks = mine.map {
-                state.policy.sampleMask(seed: settings.seed, iteration: iteration, sample: $0, probabilities: probabilities)
+                state.policy.sampleMask(
+                    seed: settings.seed, iteration: iteration, sample: $0, probabilities: probabilities)
             }
             let items = zip(mine, masks).map { (prompt: assignment($0).prompt, mask: fullMask($1)) }
             let computeStart = Date()
@@ -125,8 +133,9 @@ public final class ReinforceSearch {
             speeds.record(samples: shares.map(\.count), seconds: computeTimes)
             lastShares = shares
             if let bad = losses.firstIndex(where: { !$0.isFinite }) {
-                throw SearchInputError.invalid("iteration \(iteration): the loss of sample \(bad) is \(losses[bad]); "
-                                               + "the policy cannot be updated (check the model and prompts for damage)")
+                throw SearchInputError.invalid(
+                    "iteration \(iteration): the loss of sample \(bad) is \(losses[bad]); "
+                        + "the policy cannot be updated (check the model and prompts for damage)")
             }
             let advantages = PolicyGradient.advantages(losses: losses, groups: groups)
             var terms = FixedPointGradient(variables: state.policy.count, advantages: advantages)
@@ -144,9 +153,10 @@ public final class ReinforceSearch {
             let mean = losses.reduce(0, +) / Double(n)
             let std = (losses.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, n - 1))).squareRoot()
             let seconds = Date().timeIntervalSince(started)
-            let record = IterationRecord(iteration: iteration, lossMean: mean, lossStd: std, patchedMean: onCounts / Double(n),
-                                         expectedPatched: state.policy.probabilities.reduce(0, +), seconds: seconds,
-                                         samplesPerSecond: Double(n) / seconds, communicationSeconds: communication)
+            let record = IterationRecord(
+                iteration: iteration, lossMean: mean, lossStd: std, patchedMean: onCounts / Double(n),
+                expectedPatched: state.policy.probabilities.reduce(0, +), seconds: seconds,
+                samplesPerSecond: Double(n) / seconds, communicationSeconds: communication)
             state.history.append(record)
             if state.iteration % settings.evalEvery == 0 || state.iteration == settings.iterations {
                 try evaluate(&state)
@@ -167,7 +177,8 @@ public final class ReinforceSearch {
         let mask = state.policy.sampleMask(seed: settings.seed ^ 0x5EED_E7A1, iteration: state.iteration, sample: 0)
         let full = fullMask(mask)
         let loss = try heldOutLoss(full, reward: settings.reward)
-        state.evaluations.append(EvaluationRecord(iteration: state.iteration, loss: loss, patched: full.filter { $0 }.count))
+        state.evaluations.append(
+            EvaluationRecord(iteration: state.iteration, loss: loss, patched: full.filter { $0 }.count))
         if loss < state.bestLoss {
             state.bestLoss = loss
             state.bestIteration = state.iteration
@@ -183,7 +194,8 @@ public final class ReinforceSearch {
         let prompts: HeldOutPrompts
         if heldOut.isEmpty {
             let all = train.flatMap { $0 }
-            let mine = HeldOutPrompts.share(count: all.count, batchSize: evaluator.batchSize, rank: world.rank, of: world.size)
+            let mine = HeldOutPrompts.share(
+                count: all.count, batchSize: evaluator.batchSize, rank: world.rank, of: world.size)
             prompts = HeldOutPrompts(tasks: all.map(\.task), share: mine, local: Array(all[mine]))
         } else {
             prompts = heldOut
@@ -193,7 +205,9 @@ public final class ReinforceSearch {
         // Summed in task order: a dictionary's order changes from process to process, and with three
         // or more tasks a different order of float additions could round differently on each rank.
         let byTask = Dictionary(grouping: zip(prompts.tasks, losses), by: { $0.0 })
-        let taskMeans = byTask.keys.sorted().map { task in byTask[task]!.reduce(0) { $0 + $1.1 } / Double(byTask[task]!.count) }
+        let taskMeans = byTask.keys.sorted().map { task in
+            byTask[task]!.reduce(0) { $0 + $1.1 } / Double(byTask[task]!.count)
+        }
         return taskMeans.reduce(0, +) / Double(taskMeans.count)
     }
 }

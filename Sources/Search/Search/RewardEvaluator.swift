@@ -21,8 +21,10 @@ public struct SearchPrompt {
     public let targetDistribution: [Float]?
     public let name: String
 
-    public init(canvas: [Float], task: Int, metric: PredictionMetric, means: HeadOutputs,
-                targetTokens: [Int32], targetImage: RenderedImage, targetDistribution: [Float]? = nil, name: String) {
+    public init(
+        canvas: [Float], task: Int, metric: PredictionMetric, means: HeadOutputs,
+        targetTokens: [Int32], targetImage: RenderedImage, targetDistribution: [Float]? = nil, name: String
+    ) {
         self.canvas = canvas
         self.task = task
         self.metric = metric
@@ -65,14 +67,18 @@ public final class RewardEvaluator {
 
     /// The loss of each (prompt, mask) pair: -IoU or MSE (`pixel`), or mean cross-entropy in nats
     /// over Q4 (`tokens`).
-    public func losses(_ items: [(prompt: SearchPrompt, mask: [Bool])], reward: SearchSettings.Reward) throws -> [Double] {
+    public func losses(_ items: [(prompt: SearchPrompt, mask: [Bool])], reward: SearchSettings.Reward) throws
+        -> [Double]
+    {
         var losses: [Double] = []
         losses.reserveCapacity(items.count)
         for start in stride(from: 0, to: items.count, by: batchSize) {
-            let batch = items[start ..< min(start + batchSize, items.count)]
+            let batch = items[start..<min(start + batchSize, items.count)]
             let samples = batch.map { item in
-                MAESample(canvas: item.prompt.canvas, mode: .zeroShot,
-                          patches: PatchSet(taskVectors: space.targets(selected: item.mask), means: item.prompt.means, mode: .zeroShot))
+                MAESample(
+                    canvas: item.prompt.canvas, mode: .zeroShot,
+                    patches: PatchSet(
+                        taskVectors: space.targets(selected: item.mask), means: item.prompt.means, mode: .zeroShot))
             }
             try model.forward(samples, into: output)
             losses += try score(Array(batch.map(\.prompt)), reward: reward)
@@ -96,9 +102,10 @@ public final class RewardEvaluator {
             guard let decoder else { preconditionFailure("the pixel reward needs the VQGAN decoder") }
             let configuration = model.configuration
             let predicted = prompts.indices.flatMap { output.argmax(of: $0) }
-            let images = try Rendering.render(predicted: predicted, count: prompts.count, mode: .zeroShot,
-                                              grid: configuration.grid, decoder: decoder,
-                                              canvasHeight: configuration.imageSize, canvasWidth: configuration.imageSize)
+            let images = try Rendering.render(
+                predicted: predicted, count: prompts.count, mode: .zeroShot,
+                grid: configuration.grid, decoder: decoder,
+                canvasHeight: configuration.imageSize, canvasWidth: configuration.imageSize)
             return zip(prompts, images).map { $0.metric.loss(target: $0.targetImage, prediction: $1) }
         }
     }
@@ -107,9 +114,9 @@ public final class RewardEvaluator {
     private func logNormalizer(_ logits: UnsafeBufferPointer<Float>, row: Int) -> Double {
         let vocabulary = model.configuration.vocabulary, base = row * vocabulary
         var maximum = -Float.infinity
-        for j in 0 ..< vocabulary { maximum = max(maximum, logits[base + j]) }
+        for j in 0..<vocabulary { maximum = max(maximum, logits[base + j]) }
         var sum = 0.0
-        for j in 0 ..< vocabulary { sum += Double(expf(logits[base + j] - maximum)) }
+        for j in 0..<vocabulary { sum += Double(expf(logits[base + j] - maximum)) }
         return log(sum) + Double(maximum)
     }
 
@@ -128,7 +135,7 @@ public final class RewardEvaluator {
         var total = 0.0
         for (k, row) in rows.enumerated() {
             let normalizer = logNormalizer(logits, row: row)
-            for j in 0 ..< vocabulary {
+            for j in 0..<vocabulary {
                 total += Double(targets[k * vocabulary + j]) * (normalizer - Double(logits[row * vocabulary + j]))
             }
         }
@@ -141,7 +148,9 @@ public final class RewardEvaluator {
         var p = [Float](repeating: 0, count: answerRows.count * vocabulary)
         for (k, row) in answerRows.enumerated() {
             let normalizer = logNormalizer(logits, row: row)
-            for j in 0 ..< vocabulary { p[k * vocabulary + j] = Float(exp(Double(logits[row * vocabulary + j]) - normalizer)) }
+            for j in 0..<vocabulary {
+                p[k * vocabulary + j] = Float(exp(Double(logits[row * vocabulary + j]) - normalizer))
+            }
         }
         return p
     }

@@ -35,7 +35,7 @@ public struct RunningStatistics: Equatable {
         precondition(x.count == elements, "sample has \(x.count) values, statistics have \(elements)")
         count += 1
         let n = Double(count)
-        for i in 0 ..< elements {
+        for i in 0..<elements {
             let value = Double(x[i])
             let delta = value - mean[i]
             mean[i] += delta / n
@@ -56,7 +56,7 @@ public struct RunningStatistics: Equatable {
         let na = Double(count), nb = Double(other.count), n = na + nb
         var result = RunningStatistics(elements: elements)
         result.count = count + other.count
-        for i in 0 ..< elements {
+        for i in 0..<elements {
             let delta = other.mean[i] - mean[i]
             result.mean[i] = (na * mean[i] + nb * other.mean[i]) / n
             result.m2[i] = m2[i] + other.m2[i] + delta * delta * na * nb / n
@@ -77,7 +77,7 @@ public struct RunningStatistics: Equatable {
         try world.allreduce(&sums, .sum)
         result.mean = sums.map { $0 / Double(total) }
         var centred = [Double](repeating: 0, count: elements)
-        for i in 0 ..< elements {
+        for i in 0..<elements {
             let d = mean[i] - result.mean[i]
             centred[i] = count == 0 ? 0 : m2[i] + Double(count) * d * d
         }

@@ -20,19 +20,22 @@ public enum SearchInputError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .missingTask(file, task, available):
-            return "\(file) has no task '\(task)' (it has: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
+            return
+                "\(file) has no task '\(task)' (it has: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
         case let .modelMismatch(file, kind, found, expected):
             return "\(file) (model \(found)) was made with another model (expected model hash \(expected)); "
                 + Self.remedy(kind)
         case let .differentModels(files, hashes):
-            return "\(files.0) (model \(hashes.0)) and \(files.1) (model \(hashes.1)) were collected with different models; "
+            return
+                "\(files.0) (model \(hashes.0)) and \(files.1) (model \(hashes.1)) were collected with different models; "
                 + "only collections of one model can be merged"
         case let .mixedPromptNaming(files, old):
             return "\(old) names its prompts as <source>#<index> (it was written before vtv named prompts by what they "
                 + "are made of), the other file by content, so prompts present in both \(files.0) and \(files.1) cannot "
                 + "be found; collect \(old) again with this vtv to merge them"
         case let .overlappingPrompts(files, task, examples, count, namedByContent):
-            let overlap = "\(files.0) and \(files.1) both include \(count) of the same '\(task)' prompts "
+            let overlap =
+                "\(files.0) and \(files.1) both include \(count) of the same '\(task)' prompts "
                 + "(e.g. \(examples.joined(separator: "; "))); merging would count them twice"
             if namedByContent { return overlap }
             return overlap + ". Both files were written before vtv named prompts by what they are made of, and "
@@ -53,11 +56,14 @@ public enum SearchInputError: Error, CustomStringConvertible, Equatable {
     private static func remedy(_ kind: FileKind) -> String {
         switch kind {
         case .activations:
-            return "collect activations with this model (vtv collect --model), or use the model they were collected with"
+            return
+                "collect activations with this model (vtv collect --model), or use the model they were collected with"
         case .scores:
-            return "score activations collected with this model (vtv collect, then vtv score), or use the model they came from"
+            return
+                "score activations collected with this model (vtv collect, then vtv score), or use the model they came from"
         case .taskVectors:
-            return "use task vectors made with this model (vtv search or vtv taskvectors make), or the model they were made with"
+            return
+                "use task vectors made with this model (vtv search or vtv taskvectors make), or the model they were made with"
         case .searchCheckpoint:
             return "resume with the model the search began with, or start a new search (without --resume, or with "
                 + "another --checkpoint)"

@@ -19,9 +19,11 @@ public struct SearchReport: Codable {
     /// The chosen variables' held-out loss under each reward ("pixel", "tokens").
     public var finalLosses: [String: Double]
 
-    public init(settings: SearchSettings, tasks: [String], state: SearchState, variables: [Int],
-                finalSelection: FinalSelection = .threshold, ranks: Int, plantedLoss: Double? = nil,
-                finalLosses: [String: Double] = [:]) {
+    public init(
+        settings: SearchSettings, tasks: [String], state: SearchState, variables: [Int],
+        finalSelection: FinalSelection = .threshold, ranks: Int, plantedLoss: Double? = nil,
+        finalLosses: [String: Double] = [:]
+    ) {
         self.settings = settings
         self.tasks = tasks
         self.ranks = ranks
@@ -39,7 +41,8 @@ public struct SearchReport: Codable {
     public func writeJSON(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         try StagedFile.write(try encoder.encode(self), to: path)
     }
 }

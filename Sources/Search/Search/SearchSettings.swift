@@ -60,7 +60,9 @@ public struct SearchSettings: Equatable, Codable {
         // `!(x > 0)` also catches nan, which every comparison fails.
         if !(learningRate > 0) || !learningRate.isFinite { p.append("learning rate must be a positive finite number") }
         if !initialLogit.isFinite { p.append("the initial logit must be a finite number") }
-        if !(sparsityPenalty >= 0) || !sparsityPenalty.isFinite { p.append("the sparsity penalty must be a finite number >= 0") }
+        if !(sparsityPenalty >= 0) || !sparsityPenalty.isFinite {
+            p.append("the sparsity penalty must be a finite number >= 0")
+        }
         if baseline == .prompt && samplesPerIteration < 2 * trainPrompts {
             p.append("the prompt baseline needs at least 2 samples per training prompt (samples >= 2 x train prompts)")
         }
@@ -73,7 +75,8 @@ public struct SearchSettings: Equatable, Codable {
         var s = self
         s.batchSize = 0
         s.iterations = 0
-        return "g\(s.granularity) init\(s.initialLogit) lr\(s.learningRate) n\(s.samplesPerIteration) train\(s.trainPrompts) "
+        return
+            "g\(s.granularity) init\(s.initialLogit) lr\(s.learningRate) n\(s.samplesPerIteration) train\(s.trainPrompts) "
             + "eval\(s.evalPrompts)/\(s.evalEvery) l\(s.sparsityPenalty) \(s.reward.rawValue) \(s.stacks.rawValue) seed\(s.seed)"
             // Named only when not the published default, so checkpoints written before it existed still resume.
             + (s.baseline == .batch ? "" : " baseline-\(s.baseline.rawValue)")

@@ -18,10 +18,13 @@ struct OptionSpec {
         OptionSpec(name: name, kind: .flag, valueName: "", help: help, required: false, defaultValue: nil)
     }
 
-    static func value(_ name: String, _ valueName: String, _ help: String,
-                      required: Bool = false, default defaultValue: String? = nil) -> OptionSpec {
-        OptionSpec(name: name, kind: .value, valueName: valueName, help: help, required: required,
-                   defaultValue: defaultValue)
+    static func value(
+        _ name: String, _ valueName: String, _ help: String,
+        required: Bool = false, default defaultValue: String? = nil
+    ) -> OptionSpec {
+        OptionSpec(
+            name: name, kind: .value, valueName: valueName, help: help, required: required,
+            defaultValue: defaultValue)
     }
 
     /// A spelling no longer accepted, whose old meaning another option now carries: giving it is a
@@ -66,8 +69,9 @@ struct ParsedArguments {
             }
             guard let spec = byName[name] else {
                 let close = specs.filter { $0.kind != .retired }.map(\.name).filter { editDistance($0, name) <= 2 }
-                throw UsageError("unknown option '\(name)' for '\(command)'"
-                                 + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: " or "))?"))
+                throw UsageError(
+                    "unknown option '\(name)' for '\(command)'"
+                        + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: " or "))?"))
             }
             switch spec.kind {
             case .retired:
@@ -79,7 +83,9 @@ struct ParsedArguments {
                 if let inlineValue {
                     values[name] = inlineValue
                 } else {
-                    guard index < words.count else { throw UsageError("option '\(name)' needs a value (\(spec.valueName))") }
+                    guard index < words.count else {
+                        throw UsageError("option '\(name)' needs a value (\(spec.valueName))")
+                    }
                     values[name] = words[index]
                     index += 1
                 }
@@ -141,16 +147,22 @@ struct ParsedArguments {
     /// The value parsed as a finite number in `range` (see `int(_:in:why:)`).
     func double(_ name: String, in range: ClosedRange<Double>, why: String? = nil) throws -> Double? {
         guard let v = try double(name) else { return nil }
-        guard range.contains(v) else { throw OptionRange.numbers(range).error(name, got: OptionRange.number(v), why: why) }
+        guard range.contains(v) else {
+            throw OptionRange.numbers(range).error(name, got: OptionRange.number(v), why: why)
+        }
         return v
     }
 
     /// The value parsed as a finite number greater than `lower` and at most `upper`: for rates and
     /// durations, where zero means nothing happens.
-    func double(_ name: String, above lower: Double, atMost upper: Double = .greatestFiniteMagnitude,
-                why: String? = nil) throws -> Double? {
+    func double(
+        _ name: String, above lower: Double, atMost upper: Double = .greatestFiniteMagnitude,
+        why: String? = nil
+    ) throws -> Double? {
         guard let v = try double(name) else { return nil }
-        guard v > lower, v <= upper else { throw OptionRange.above(lower, atMost: upper).error(name, got: OptionRange.number(v), why: why) }
+        guard v > lower, v <= upper else {
+            throw OptionRange.above(lower, atMost: upper).error(name, got: OptionRange.number(v), why: why)
+        }
         return v
     }
 
@@ -206,10 +218,10 @@ func editDistance(_ a: String, _ b: String) -> Int {
     let a = Array(a), b = Array(b)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
-    var previous = Array(0 ... b.count)
-    for i in 1 ... a.count {
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
         var current = [i] + [Int](repeating: 0, count: b.count)
-        for j in 1 ... b.count {
+        for j in 1...b.count {
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
         }
         previous = current

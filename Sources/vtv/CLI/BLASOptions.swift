@@ -6,6 +6,6 @@ let largestBLASThreads = 1024
 
 /// The benchmarks' `--threads N`: sets OpenBLAS' thread count when given.
 func applyBLASThreadsOption(_ args: ParsedArguments) throws {
-    guard let threads = try args.int("--threads", in: 1 ... largestBLASThreads) else { return }
+    guard let threads = try args.int("--threads", in: 1...largestBLASThreads) else { return }
     BLASRuntime.threads = threads
 }

@@ -16,8 +16,10 @@ struct Command {
     let distributed: Bool
     let run: (ParsedArguments) throws -> Int32
 
-    init(name: String, summary: String, discussion: String = "", options: [OptionSpec] = [],
-         positional: [String] = [], distributed: Bool = false, run: @escaping (ParsedArguments) throws -> Int32) {
+    init(
+        name: String, summary: String, discussion: String = "", options: [OptionSpec] = [],
+        positional: [String] = [], distributed: Bool = false, run: @escaping (ParsedArguments) throws -> Int32
+    ) {
         self.name = name
         self.summary = summary
         self.discussion = discussion

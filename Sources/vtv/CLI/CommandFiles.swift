@@ -8,14 +8,18 @@ import Search
 /// every command; what a command writes beyond its named options is listed here too.
 enum CommandFiles {
     /// Options whose values are files a command reads.
-    static let inputOptions = ["--model", "--prompts", "--activations", "--scores", "--mae", "--vqgan", "--image", "--planted"]
+    static let inputOptions = [
+        "--model", "--prompts", "--activations", "--scores", "--mae", "--vqgan", "--image", "--planted"
+    ]
     /// Options whose values are comma-separated lists of files a command reads.
     static let inputListOptions = ["--taskvectors"]
     /// Options whose values are files a command writes.
     static let outputOptions = ["--out", "--png", "--plot"]
     /// Commands whose positional arguments are input files.
-    static let positionalInputs: Set<String> = ["model inspect", "model info", "activations info", "activations merge",
-                                                "prompts info"]
+    static let positionalInputs: Set<String> = [
+        "model inspect", "model info", "activations info", "activations merge",
+        "prompts info"
+    ]
 
     static func plan(_ command: Command, _ args: ParsedArguments) throws -> OutputPlan {
         var plan = OutputPlan()
@@ -37,7 +41,9 @@ enum CommandFiles {
             for path in outputs.taskVectors { plan.output(path, option: "--out") }
             plan.output(outputs.json, option: "--out (its report)")
             for path in outputs.plots { plan.output(path, option: "--plots") }
-            plan.output(outputs.checkpoint, option: args.string("--checkpoint") == nil ? "--out (its checkpoint)" : "--checkpoint")
+            plan.output(
+                outputs.checkpoint,
+                option: args.string("--checkpoint") == nil ? "--out (its checkpoint)" : "--checkpoint")
         case "sweep":
             // Every file --task all could write: the activations are read only once the checks pass.
             let tasks = args.list("--task") == ["all"] ? PromptTask.allCases.map(\.rawValue) : args.list("--task") ?? []
@@ -51,7 +57,9 @@ enum CommandFiles {
                 plan.outputFolder(folder, option: "--out", files: files)
             }
         default:
-            for option in outputOptions where names.contains(option) { plan.output(args.string(option), option: option) }
+            for option in outputOptions where names.contains(option) {
+                plan.output(args.string(option), option: option)
+            }
         }
         return plan
     }

@@ -25,5 +25,5 @@ let commandTable: [Command] = [
     benchPrecisionCommand,
     benchSearchCommand,
     benchSearchOverheadCommand,
-    benchVQGANCommand,
+    benchVQGANCommand
 ]

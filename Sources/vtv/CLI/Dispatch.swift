@@ -25,12 +25,14 @@ func dispatch(_ arguments: [String]) -> Int32 {
     guard let command = candidates.max(by: { $0.name.count < $1.name.count }) else {
         let group = commandTable.filter { $0.name.hasPrefix(words[0] + " ") }
         if !group.isEmpty {
-            printError("'\(words.joined(separator: " "))' is not a vtv command; '\(words[0])' has: "
-                       + group.map { $0.name }.joined(separator: ", "))
+            printError(
+                "'\(words.joined(separator: " "))' is not a vtv command; '\(words[0])' has: "
+                    + group.map { $0.name }.joined(separator: ", "))
         } else {
             let close = commandTable.map(\.name).filter { editDistance($0, words[0]) <= 2 }
-            printError("unknown command '\(words[0])'" + (close.isEmpty ? "" : "; did you mean '\(close[0])'?")
-                       + "\nrun 'vtv --help' for the list of commands")
+            printError(
+                "unknown command '\(words[0])'" + (close.isEmpty ? "" : "; did you mean '\(close[0])'?")
+                    + "\nrun 'vtv --help' for the list of commands")
         }
         return 2
     }
@@ -41,8 +43,9 @@ func dispatch(_ arguments: [String]) -> Int32 {
     }
     do {
         if !command.distributed && MPIJob.launchRank != 0 { return 0 }
-        let parsed = try ParsedArguments(command: command.name, words: rest, specs: command.options,
-                                         positionalAllowed: command.positionalLimit)
+        let parsed = try ParsedArguments(
+            command: command.name, words: rest, specs: command.options,
+            positionalAllowed: command.positionalLimit)
         if parsed.positional.count < command.positional.count {
             throw UsageError("'\(command.name)' needs \(command.positional[parsed.positional.count])")
         }
@@ -78,15 +81,17 @@ func printError(_ message: String) {
 
 private var overview: String {
     let width = commandTable.map { $0.name.count }.max() ?? 0
-    let lines = commandTable.map { "  " + $0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary }
+    let lines = commandTable.map {
+        "  " + $0.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + $0.summary
+    }
     return """
-    vtv \(vtvVersion): find, store and apply visual task vectors in MAE-VQGAN.
+        vtv \(vtvVersion): find, store and apply visual task vectors in MAE-VQGAN.
 
-    usage: vtv COMMAND [options]      (under mpirun/srun for several ranks)
+        usage: vtv COMMAND [options]      (under mpirun/srun for several ranks)
 
-    commands:
-    \(lines.joined(separator: "\n"))
+        commands:
+        \(lines.joined(separator: "\n"))
 
-    'vtv COMMAND --help' describes a command; 'vtv --version' prints the version.
-    """
+        'vtv COMMAND --help' describes a command; 'vtv --version' prints the version.
+        """
 }

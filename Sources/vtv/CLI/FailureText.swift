@@ -14,7 +14,8 @@ func failureText(_ error: Error) -> String {
     let ns = error as NSError
     if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain {
         let path = ns.userInfo[NSFilePathErrorKey] as? String ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path ?? "a file"
-        let reason = ns.domain == NSPOSIXErrorDomain ? FileContent.systemReason(Int32(ns.code)) : "a file operation failed"
+        let reason =
+            ns.domain == NSPOSIXErrorDomain ? FileContent.systemReason(Int32(ns.code)) : "a file operation failed"
         return "\(path): \(reason)"
     }
     return "\(error)"

@@ -22,7 +22,9 @@ struct MemoryBudget {
     private(set) var items: [Item] = []
 
     /// Adds `count` units of `unitBytes` each, because `option` has `value`.
-    mutating func add(_ option: String, _ value: CustomStringConvertible, count: Int, of unitBytes: Double, for what: String) {
+    mutating func add(
+        _ option: String, _ value: CustomStringConvertible, count: Int, of unitBytes: Double, for what: String
+    ) {
         items.append(Item(option: option, value: value.description, bytes: Double(count) * unitBytes, what: what))
     }
 
@@ -33,14 +35,18 @@ struct MemoryBudget {
     /// rank refuses or none does.
     func check(limit: Double = MemoryBudget.machineBytes) throws {
         guard total > limit, let worst = items.max(by: { $0.bytes < $1.bytes }) else { return }
-        var message = "\(worst.option) \(worst.value) needs about \(formatBytes(worst.bytes)) of memory for \(worst.what)"
+        var message =
+            "\(worst.option) \(worst.value) needs about \(formatBytes(worst.bytes)) of memory for \(worst.what)"
         // The others are named only when they matter: when the largest alone would fit.
         let others = items.filter { $0.option != worst.option && $0.bytes > 0 }
         if worst.bytes <= limit, !others.isEmpty {
-            message += " (with " + others.map { "\($0.option) \($0.value): \(formatBytes($0.bytes)) for \($0.what)" }
+            message +=
+                " (with "
+                + others.map { "\($0.option) \($0.value): \(formatBytes($0.bytes)) for \($0.what)" }
                 .joined(separator: "; ") + ": \(formatBytes(total)) in all)"
         }
-        throw UsageError(message + ", more than the \(formatBytes(limit)) of memory this machine has; lower \(worst.option)")
+        throw UsageError(
+            message + ", more than the \(formatBytes(limit)) of memory this machine has; lower \(worst.option)")
     }
 
     /// The physical memory of this machine, or the memory limit of the container (cgroup v2
@@ -48,7 +54,8 @@ struct MemoryBudget {
     static let machineBytes: Double = {
         let physical = Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
         if let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
-           let limit = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)), limit > 0 {
+            let limit = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)), limit > 0
+        {
             return min(physical, limit)
         }
         return physical
@@ -84,9 +91,11 @@ enum MemoryCost {
     static func forwardSample(_ c: ModelConfiguration) -> Double {
         let tokens = Double(c.patchCount + 1)
         let width = max(c.encoder.width, c.decoder.width)
-        let perToken = 3 * c.patchSize * c.patchSize + c.encoder.width + 2 * c.decoder.width + 5 * width
+        let perToken =
+            3 * c.patchSize * c.patchSize + c.encoder.width + 2 * c.decoder.width + 5 * width
             + max(c.encoder.mlpHidden, c.decoder.mlpHidden)
-        return 4 * (tokens * Double(perToken) + Double(c.patchCount / 4) * Double(c.vocabulary)) + canvas(side: c.imageSize)
+        return 4 * (tokens * Double(perToken) + Double(c.patchCount / 4) * Double(c.vocabulary))
+            + canvas(side: c.imageSize)
     }
 
     /// One image decoded by the VQGAN: [3, side, side] float32, like a canvas. (The VQGAN's feature

@@ -18,7 +18,8 @@ enum OptionRange {
             if r.upperBound == .greatestFiniteMagnitude { return "at least \(Self.number(r.lowerBound))" }
             return "in \(Self.number(r.lowerBound))...\(Self.number(r.upperBound))"
         case let .above(lower, upper):
-            return "greater than \(Self.number(lower))" + (upper == .greatestFiniteMagnitude ? "" : " and at most \(Self.number(upper))")
+            return "greater than \(Self.number(lower))"
+                + (upper == .greatestFiniteMagnitude ? "" : " and at most \(Self.number(upper))")
         }
     }
 

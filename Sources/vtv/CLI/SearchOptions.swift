@@ -6,7 +6,7 @@ import Search
 /// (the ranges are the help texts'). `ranks` sizes `--batch auto`.
 func searchSettings(_ args: ParsedArguments, ranks: Int) throws -> SearchSettings {
     var settings = SearchSettings()
-    settings.granularity = try args.int("--granularity", in: 0 ... 2, why: searchGranularityMeaning)!
+    settings.granularity = try args.int("--granularity", in: 0...2, why: searchGranularityMeaning)!
     try readSharedSearchSettings(args, into: &settings)
     if args.string("--batch") == "auto" {
         settings.batchSize = WorkChunks.automaticSize(count: settings.samplesPerIteration, ranks: ranks, maximum: 8)
@@ -31,20 +31,25 @@ func finalSelectionRule(_ args: ParsedArguments) throws -> FinalSelection.Rule {
 /// reward, stacks and batch (which a sweep takes as lists, or per group).
 func readSharedSearchSettings(_ args: ParsedArguments, into settings: inout SearchSettings) throws {
     settings.iterations = try args.int("--iterations", atLeast: 1)!
-    settings.samplesPerIteration = try args.int("--samples", atLeast: 2,
-                                                why: "the losses of an iteration's masks are standardized into advantages")!
+    settings.samplesPerIteration = try args.int(
+        "--samples", atLeast: 2,
+        why: "the losses of an iteration's masks are standardized into advantages")!
     settings.trainPrompts = try args.int("--train-prompts", atLeast: 1)!
-    settings.evalPrompts = try args.int("--eval-prompts", atLeast: 1,
-                                        why: "held-out prompts choose the best policy; chosen on the training prompts, "
-                                            + "it would be the one that fits them best")!
+    settings.evalPrompts = try args.int(
+        "--eval-prompts", atLeast: 1,
+        why: "held-out prompts choose the best policy; chosen on the training prompts, "
+            + "it would be the one that fits them best")!
     settings.evalEvery = try args.int("--eval-every", atLeast: 1)!
-    settings.learningRate = try args.double("--lr", above: 0, atMost: searchLargestLearningRate,
-                                            why: "Adam moves each logit by about the learning rate per step")!
-    settings.initialLogit = try args.double("--init-logit", in: -searchLargestLogit ... searchLargestLogit,
-                                            why: "beyond, every probability is within 1e-13 of 0 or 1 and the policy "
-                                                + "cannot move")!
-    settings.sparsityPenalty = try args.double("--sparsity", in: 0 ... .greatestFiniteMagnitude,
-                                               why: "a penalty on the mean probability; below 0 it would reward patching")!
+    settings.learningRate = try args.double(
+        "--lr", above: 0, atMost: searchLargestLearningRate,
+        why: "Adam moves each logit by about the learning rate per step")!
+    settings.initialLogit = try args.double(
+        "--init-logit", in: -searchLargestLogit...searchLargestLogit,
+        why: "beyond, every probability is within 1e-13 of 0 or 1 and the policy "
+            + "cannot move")!
+    settings.sparsityPenalty = try args.double(
+        "--sparsity", in: 0 ... .greatestFiniteMagnitude,
+        why: "a penalty on the mean probability; below 0 it would reward patching")!
     settings.baseline = SearchSettings.Baseline(rawValue: try args.choice("--baseline", ["batch", "prompt"])!)!
 }
 
@@ -58,24 +63,34 @@ let searchLargestLogit = 30.0
 /// reward), the canvases of `trainPrompts` and `heldOutPrompts` prompts of each of `tasks` tasks, and
 /// the history of every iteration. A command whose prompt counts come from another option (`vtv demo
 /// --count`) names it as `promptsOption`.
-func searchMemoryBudget(_ settings: SearchSettings, configuration c: ModelConfiguration, variables: Int,
-                        trainPrompts: Int, heldOutPrompts: Int, tasks: Int, promptsOption: String? = nil) -> MemoryBudget {
+func searchMemoryBudget(
+    _ settings: SearchSettings, configuration c: ModelConfiguration, variables: Int,
+    trainPrompts: Int, heldOutPrompts: Int, tasks: Int, promptsOption: String? = nil
+) -> MemoryBudget {
     var budget = MemoryBudget()
-    budget.add("--samples", settings.samplesPerIteration, count: settings.samplesPerIteration,
-               of: MemoryCost.searchMask(variables: variables), for: "the masks of one iteration (\(variables) candidates each)")
+    budget.add(
+        "--samples", settings.samplesPerIteration, count: settings.samplesPerIteration,
+        of: MemoryCost.searchMask(variables: variables),
+        for: "the masks of one iteration (\(variables) candidates each)")
     let decode = settings.reward == .pixel ? MemoryCost.decodedImage(side: c.imageSize) : 0
     // A batch never holds more than the masks of an iteration (nor the held-out prompts).
-    budget.add("--batch", settings.batchSize, count: min(settings.batchSize, max(settings.samplesPerIteration, heldOutPrompts)),
-               of: MemoryCost.forwardSample(c) + decode, for: "one batch of forward passes")
+    budget.add(
+        "--batch", settings.batchSize,
+        count: min(settings.batchSize, max(settings.samplesPerIteration, heldOutPrompts)),
+        of: MemoryCost.forwardSample(c) + decode, for: "one batch of forward passes")
     let perPrompt = Double(tasks) * MemoryCost.canvas(side: c.imageSize)
     if let promptsOption {
         let prompts = trainPrompts + heldOutPrompts
         budget.add(promptsOption, prompts, count: prompts, of: perPrompt, for: "the search prompts' canvases")
     } else {
-        budget.add("--train-prompts", trainPrompts, count: trainPrompts, of: perPrompt, for: "the training prompts' canvases")
-        budget.add("--eval-prompts", heldOutPrompts, count: heldOutPrompts, of: perPrompt, for: "the held-out prompts' canvases")
+        budget.add(
+            "--train-prompts", trainPrompts, count: trainPrompts, of: perPrompt, for: "the training prompts' canvases")
+        budget.add(
+            "--eval-prompts", heldOutPrompts, count: heldOutPrompts, of: perPrompt,
+            for: "the held-out prompts' canvases")
     }
-    budget.add("--iterations", settings.iterations, count: settings.iterations, of: MemoryCost.iterationRecord,
-               for: "the history of every iteration")
+    budget.add(
+        "--iterations", settings.iterations, count: settings.iterations, of: MemoryCost.iterationRecord,
+        for: "the history of every iteration")
     return budget
 }

@@ -16,21 +16,25 @@ let activationsInfoCommand = Command(
     let tasks = file.taskNames.map { task -> String in
         let s = file.tasks[task]!
         let first = s.prompts.first.map { ", first \($0)" } ?? ""
-        let line = "    " + task.padding(toLength: width + 2, withPad: " ", startingAt: 0) + "\(s.count) prompts\(first)"
+        let line =
+            "    " + task.padding(toLength: width + 2, withPad: " ", startingAt: 0) + "\(s.count) prompts\(first)"
         let how = file.curations[task].map { "curated: \($0.summary)" } ?? "the prompts as given"
         return line + "\n    " + String(repeating: " ", count: width + 2) + how
     }
     let curated = file.taskNames.filter { file.curations[$0] != nil }
-    let selection = curated.isEmpty ? "none: every task's mean is over the prompts it was given"
+    let selection =
+        curated.isEmpty
+        ? "none: every task's mean is over the prompts it was given"
         : "\(curated.count) of \(file.taskNames.count) tasks over their best one-shot prompts (vtv collect --select-best)"
-    print("""
-    \(path)
-      model hash: \(file.modelHash)
-      model:      encoder \(c.encoder.depth) x \(c.encoder.heads) heads of \(c.encoder.headWidth), decoder \(c.decoder.depth) x \(c.decoder.heads) heads of \(c.decoder.headWidth)
-      shapes:     encoder_mean/var \(shape(shapes.encoder)), decoder_mean/var \(shape(shapes.decoder)) (float64; layer, one-shot token, head, feature)
-      tasks:      \(file.taskNames.count)
-      curated:    \(selection)
-    \(tasks.joined(separator: "\n"))
-    """)
+    print(
+        """
+        \(path)
+          model hash: \(file.modelHash)
+          model:      encoder \(c.encoder.depth) x \(c.encoder.heads) heads of \(c.encoder.headWidth), decoder \(c.decoder.depth) x \(c.decoder.heads) heads of \(c.decoder.headWidth)
+          shapes:     encoder_mean/var \(shape(shapes.encoder)), decoder_mean/var \(shape(shapes.decoder)) (float64; layer, one-shot token, head, feature)
+          tasks:      \(file.taskNames.count)
+          curated:    \(selection)
+        \(tasks.joined(separator: "\n"))
+        """)
     return 0
 }

@@ -6,12 +6,12 @@ let activationsMergeCommand = Command(
     name: "activations merge",
     summary: "merge activations files of one model (disjoint prompts) into one",
     discussion: """
-    Tasks present in several files are combined exactly, as if collected in one run (counts, means and
-    variances by Chan's formula); a task in one file only is copied. The files must come from the same
-    model (equal model hashes), and no prompt may appear twice in one task.
-    """,
+        Tasks present in several files are combined exactly, as if collected in one run (counts, means and
+        variances by Chan's formula); a task in one file only is copied. The files must come from the same
+        model (equal model hashes), and no prompt may appear twice in one task.
+        """,
     options: [
-        .value("--out", "A.h5", "the merged activations file to write", required: true),
+        .value("--out", "A.h5", "the merged activations file to write", required: true)
     ],
     positional: ["A1.h5", "A2.h5..."]
 ) { args in

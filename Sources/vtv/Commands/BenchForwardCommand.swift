@@ -6,19 +6,19 @@ let benchForwardCommand = Command(
     name: "bench forward",
     summary: "time the MAE forward pass (random weights) per batch size",
     discussion: """
-    Builds the model from the original initialisation with --seed (no file needed), draws random
-    canvases in [0, 1], runs one warm-up batch, then --repeats timed batches per batch size.
-    Prints the median milliseconds per sample, GFLOP/s from the analytic FLOP count (2*m*n*k per
-    matrix product, as tools/bench/torch_forward.py counts) and the process's peak RSS.
-    With --with-vqgan the process loads as the pipeline does (MAE + VQGAN encoder and decoder from
-    one store) and, after each batch size's timed runs, encodes the canvases and renders the
-    predictions once, untimed, so the peak RSS covers a whole zero-shot prompt batch.
-    With --vqgan encode|decode it times the VQGAN of --config's model instead, as `vtv bench vqgan`
-    does (seconds per canvas; --batch defaults to 1 there).
-    --precision bf16 runs the MAE's Linear layers with bf16 products and fp32 sums (AVX512_BF16's
-    vdpbf16ps; refused on a CPU without it); the header line reports the packed Linear weights'
-    memory either way. fp32, the default, is the reference.
-    """,
+        Builds the model from the original initialisation with --seed (no file needed), draws random
+        canvases in [0, 1], runs one warm-up batch, then --repeats timed batches per batch size.
+        Prints the median milliseconds per sample, GFLOP/s from the analytic FLOP count (2*m*n*k per
+        matrix product, as tools/bench/torch_forward.py counts) and the process's peak RSS.
+        With --with-vqgan the process loads as the pipeline does (MAE + VQGAN encoder and decoder from
+        one store) and, after each batch size's timed runs, encodes the canvases and renders the
+        predictions once, untimed, so the peak RSS covers a whole zero-shot prompt batch.
+        With --vqgan encode|decode it times the VQGAN of --config's model instead, as `vtv bench vqgan`
+        does (seconds per canvas; --batch defaults to 1 there).
+        --precision bf16 runs the MAE's Linear layers with bf16 products and fp32 sums (AVX512_BF16's
+        vdpbf16ps; refused on a CPU without it); the header line reports the packed Linear weights'
+        memory either way. fp32, the default, is the reference.
+        """,
     options: [
         .value("--config", "NAME", "vit-large or tiny", default: "vit-large"),
         .value("--mode", "MODE", "zero-shot or one-shot", default: "zero-shot"),
@@ -28,11 +28,12 @@ let benchForwardCommand = Command(
         .value("--seed", "N", "weight seed, N >= 0", default: "0"),
         .flag("--with-vqgan", "also build the VQGAN encoder and decoder and run them once per batch size (peak RSS)"),
         .value("--vqgan", "STAGE", "time the VQGAN's encode or decode stage instead of the MAE"),
-        .value("--precision", "P", "fp32 or bf16: the arithmetic of the MAE's Linear layers", default: "fp32"),
+        .value("--precision", "P", "fp32 or bf16: the arithmetic of the MAE's Linear layers", default: "fp32")
     ]
 ) { args in
     let configuration = try ModelConfiguration.preset(try args.required("--config"))
-    let precision = LinearPrecision(rawValue: try args.choice("--precision", LinearPrecision.allCases.map(\.rawValue)) ?? "fp32")!
+    let precision = LinearPrecision(
+        rawValue: try args.choice("--precision", LinearPrecision.allCases.map(\.rawValue)) ?? "fp32")!
     do {
         try precision.checkSupported()
     } catch {
@@ -42,10 +43,12 @@ let benchForwardCommand = Command(
         throw UsageError("--precision applies to the MAE's Linear layers; the VQGAN stages run in fp32")
     }
     if let stage = try args.choice("--vqgan", ["encode", "decode"]) {
-        return try benchVQGAN(configuration.vqgan, stage: VQGANBenchmark.Stage(rawValue: stage)!,
-                              batches: try args.ints("--batch", in: 1 ... .max) ?? [1], args: args)
+        return try benchVQGAN(
+            configuration.vqgan, stage: VQGANBenchmark.Stage(rawValue: stage)!,
+            batches: try args.ints("--batch", in: 1 ... .max) ?? [1], args: args)
     }
-    guard let mode = PromptMode(rawValue: try args.choice("--mode", PromptMode.allCases.map(\.rawValue)) ?? "zero-shot") else {
+    guard let mode = PromptMode(rawValue: try args.choice("--mode", PromptMode.allCases.map(\.rawValue)) ?? "zero-shot")
+    else {
         throw UsageError("--mode must be zero-shot or one-shot")
     }
     let batches = try args.ints("--batch", in: 1 ... .max) ?? [1, 8, 32]
@@ -56,27 +59,38 @@ let benchForwardCommand = Command(
     let withVQGAN = args.flag("--with-vqgan")
     // The largest batch's random canvases and forward pass (and its encoding and decoding with --with-vqgan).
     var budget = MemoryBudget()
-    budget.add("--batch", largest, count: largest,
-               of: MemoryCost.forwardSample(configuration) + MemoryCost.canvas(side: configuration.imageSize)
-                   + (withVQGAN ? MemoryCost.decodedImage(side: configuration.imageSize) : 0),
-               for: "the largest batch's canvases and forward pass")
+    budget.add(
+        "--batch", largest, count: largest,
+        of: MemoryCost.forwardSample(configuration) + MemoryCost.canvas(side: configuration.imageSize)
+            + (withVQGAN ? MemoryCost.decodedImage(side: configuration.imageSize) : 0),
+        for: "the largest batch's canvases and forward pass")
     try budget.check()
     // One block for every part, as the pipeline loads a model; each drawn tensor is freed once derived.
-    var drawn: WeightStore? = withVQGAN ? configuration.initialWeights(seed: seed) : configuration.initialMAEWeights(seed: seed)
-    let weights = try ModelWeights(configuration: configuration, parts: withVQGAN ? .all : .mae, arena: PrivateWeightArena(),
-                                    precision: precision) {
+    var drawn: WeightStore? =
+        withVQGAN ? configuration.initialWeights(seed: seed) : configuration.initialMAEWeights(seed: seed)
+    let weights = try ModelWeights(
+        configuration: configuration, parts: withVQGAN ? .all : .mae, arena: PrivateWeightArena(),
+        precision: precision
+    ) {
         defer { drawn = nil }
         return (drawn!, "")
     }
     let model = try MAEModel(configuration: configuration, weights: weights)
     // The encoder and decoder run one after the other, as in the pipeline: one workspace serves both.
     let vqganWorkspace = VQGANWorkspace()
-    let vqgan = withVQGAN ? (encoder: try VQGANEncoder(configuration: configuration.vqgan, weights: weights, workspace: vqganWorkspace),
-                             decoder: try VQGANDecoder(configuration: configuration.vqgan, weights: weights, workspace: vqganWorkspace)) : nil
+    let vqgan =
+        withVQGAN
+        ? (
+            encoder: try VQGANEncoder(configuration: configuration.vqgan, weights: weights, workspace: vqganWorkspace),
+            decoder: try VQGANDecoder(configuration: configuration.vqgan, weights: weights, workspace: vqganWorkspace)
+        ) : nil
     let flops = configuration.forwardFLOPs(mode)
-    print("vtv \(try args.required("--config")) \(mode.rawValue): \(String(format: "%.2f", flops / 1e9)) GFLOP/sample, "
-          + "OpenBLAS \(BLASRuntime.threads) thread(s), core \(BLASRuntime.coreName)")
-    print("Linear layers \(precision): packed weights \(String(format: "%.1f", Double(weights.packedLinearBytes) / 1_048_576)) MiB")
+    print(
+        "vtv \(try args.required("--config")) \(mode.rawValue): \(String(format: "%.2f", flops / 1e9)) GFLOP/sample, "
+            + "OpenBLAS \(BLASRuntime.threads) thread(s), core \(BLASRuntime.coreName)")
+    print(
+        "Linear layers \(precision): packed weights \(String(format: "%.1f", Double(weights.packedLinearBytes) / 1_048_576)) MiB"
+    )
     let noise = RandomStream(seed: seed, name: "bench canvases")
     let side = configuration.imageSize
     let output = MAEOutput()
@@ -94,11 +108,14 @@ let benchForwardCommand = Command(
         let perSample = times.sorted()[times.count / 2] / Double(batch)
         if let vqgan {
             _ = try vqgan.encoder.tokens(canvases: samples.flatMap(\.canvas), count: batch, height: side, width: side)
-            _ = try Rendering.render(predicted: (0..<batch).flatMap { output.argmax(of: $0) }, count: batch, mode: mode,
-                                     grid: configuration.grid, decoder: vqgan.decoder, canvasHeight: side, canvasWidth: side)
+            _ = try Rendering.render(
+                predicted: (0..<batch).flatMap { output.argmax(of: $0) }, count: batch, mode: mode,
+                grid: configuration.grid, decoder: vqgan.decoder, canvasHeight: side, canvasWidth: side)
         }
-        print(String(format: "batch %3d: %9.2f ms/sample  %7.1f GFLOP/s  peak RSS %.0f MiB",
-                     batch, perSample * 1e3, flops / perSample / 1e9, peakResidentMiB()))
+        print(
+            String(
+                format: "batch %3d: %9.2f ms/sample  %7.1f GFLOP/s  peak RSS %.0f MiB",
+                batch, perSample * 1e3, flops / perSample / 1e9, peakResidentMiB()))
     }
     return 0
 }

@@ -8,23 +8,24 @@ let benchPrecisionCommand = Command(
     name: "bench precision",
     summary: "compare the MAE's predictions with bf16 Linear layers against fp32 on a prompts file",
     discussion: """
-    Loads the model twice from one read of the file: the reference with fp32 Linear layers, and
-    the MAE with bf16 products and fp32 sums (AVX512_BF16's vdpbf16ps; refused on a CPU without
-    it). Runs the first --count prompts of --task as one batch through both, decodes both
-    predictions with the same fp32 VQGAN decoder, and prints per prompt the largest and mean
-    absolute logit difference, how many predicted tokens (argmax) change, the largest and mean
-    absolute difference of the decoded images (bytes 0-255) and the task's score of each.
-    """,
+        Loads the model twice from one read of the file: the reference with fp32 Linear layers, and
+        the MAE with bf16 products and fp32 sums (AVX512_BF16's vdpbf16ps; refused on a CPU without
+        it). Runs the first --count prompts of --task as one batch through both, decodes both
+        predictions with the same fp32 VQGAN decoder, and prints per prompt the largest and mean
+        absolute logit difference, how many predicted tokens (argmax) change, the largest and mean
+        absolute difference of the decoded images (bytes 0-255) and the task's score of each.
+        """,
     options: [
         .value("--model", "M.h5", "the model file (default: the embedded vtv-small)"),
         .value("--prompts", "P.h5", "the prompts file", required: true),
         .value("--task", "T", "task of the prompts to run (default: the file's first)"),
         .value("--count", "N", "prompts to run, from index 0, N >= 1 (default: all)"),
         .value("--mode", "MODE", "zero-shot or one-shot", default: "one-shot"),
-        .value("--threads", "N", "OpenBLAS threads, 1...\(largestBLASThreads) (default: OpenBLAS' setting)"),
+        .value("--threads", "N", "OpenBLAS threads, 1...\(largestBLASThreads) (default: OpenBLAS' setting)")
     ]
 ) { args in
-    guard let mode = PromptMode(rawValue: try args.choice("--mode", PromptMode.allCases.map(\.rawValue)) ?? "one-shot") else {
+    guard let mode = PromptMode(rawValue: try args.choice("--mode", PromptMode.allCases.map(\.rawValue)) ?? "one-shot")
+    else {
         throw UsageError("--mode must be zero-shot or one-shot")
     }
     do {
@@ -37,7 +38,9 @@ let benchPrecisionCommand = Command(
     let task: PromptTask
     if let name = args.string("--task") {
         guard let named = PromptTask(rawValue: name), prompts.tasks.contains(named) else {
-            throw UsageError("--task \(name) is not in \(prompts.path), which has " + prompts.tasks.map(\.rawValue).joined(separator: ", "))
+            throw UsageError(
+                "--task \(name) is not in \(prompts.path), which has "
+                    + prompts.tasks.map(\.rawValue).joined(separator: ", "))
         }
         task = named
     } else {
@@ -55,13 +58,19 @@ let benchPrecisionCommand = Command(
     }
     // Both precisions' forward passes and decoded images of the whole batch are live at once.
     var budget = MemoryBudget()
-    budget.add("--count", count, count: count,
-               of: 2 * (MemoryCost.forwardSample(configuration) + MemoryCost.decodedImage(side: side)) + MemoryCost.canvas(side: side),
-               for: "the prompts' canvases, and both precisions' forward passes and decoded images")
+    budget.add(
+        "--count", count, count: count,
+        of: 2 * (MemoryCost.forwardSample(configuration) + MemoryCost.decodedImage(side: side))
+            + MemoryCost.canvas(side: side),
+        for: "the prompts' canvases, and both precisions' forward passes and decoded images")
     try budget.check()
     // One read of the file serves both: the store's arrays are shared, not copied.
-    let reference = try ModelWeights(configuration: configuration, parts: .all, arena: PrivateWeightArena()) { (store, "") }
-    let bf16 = try ModelWeights(configuration: configuration, parts: .mae, arena: PrivateWeightArena(), precision: .bf16) { (store, "") }
+    let reference = try ModelWeights(configuration: configuration, parts: .all, arena: PrivateWeightArena()) {
+        (store, "")
+    }
+    let bf16 = try ModelWeights(
+        configuration: configuration, parts: .mae, arena: PrivateWeightArena(), precision: .bf16
+    ) { (store, "") }
     let decoder = try VQGANDecoder(configuration: configuration.vqgan, weights: reference)
     let canvases = try (0..<count).map { try prompts.canvases($0, tasks: [task])[0].values }
     let samples = canvases.map { MAESample(canvas: $0, mode: mode) }
@@ -71,29 +80,40 @@ let benchPrecisionCommand = Command(
     for weights in [reference, bf16] {
         let output = try MAEModel(configuration: configuration, weights: weights).forward(samples)
         outputs.append(output)
-        images.append(try Rendering.render(predicted: (0..<count).flatMap { output.argmax(of: $0) }, count: count, mode: mode,
-                                           grid: configuration.grid, decoder: decoder, canvasHeight: side, canvasWidth: side))
+        images.append(
+            try Rendering.render(
+                predicted: (0..<count).flatMap { output.argmax(of: $0) }, count: count, mode: mode,
+                grid: configuration.grid, decoder: decoder, canvasHeight: side, canvasWidth: side))
     }
-    print("\(path), \(prompts.path): \(count) \(task.rawValue) prompts \(mode.rawValue), bf16 Linear layers against fp32 "
-          + "(packed weights \(reference.packedLinearBytes / 1024) KiB fp32, \(bf16.packedLinearBytes / 1024) KiB bf16)")
-    print("prompt  max|dlogit|  mean|dlogit|  tokens changed  max|dpixel|  mean|dpixel|  \(metric.rawValue) fp32  \(metric.rawValue) bf16")
+    print(
+        "\(path), \(prompts.path): \(count) \(task.rawValue) prompts \(mode.rawValue), bf16 Linear layers against fp32 "
+            + "(packed weights \(reference.packedLinearBytes / 1024) KiB fp32, \(bf16.packedLinearBytes / 1024) KiB bf16)"
+    )
+    print(
+        "prompt  max|dlogit|  mean|dlogit|  tokens changed  max|dpixel|  mean|dpixel|  \(metric.rawValue) fp32  \(metric.rawValue) bf16"
+    )
     var differences: [PrecisionDifference] = []
     for i in 0..<count {
-        let d = PrecisionDifference(reference: outputs[0], candidate: outputs[1], sample: i, referenceImage: images[0][i],
-                                    candidateImage: images[1][i], target: Metrics.targetImage(canvas: canvases[i], height: side, width: side),
-                                    metric: metric)
+        let d = PrecisionDifference(
+            reference: outputs[0], candidate: outputs[1], sample: i, referenceImage: images[0][i],
+            candidateImage: images[1][i], target: Metrics.targetImage(canvas: canvases[i], height: side, width: side),
+            metric: metric)
         differences.append(d)
-        print(String(format: "%6d  %11.5f  %12.6f  %8d / %3d  %11d  %12.4f  %9.5f  %9.5f", i, d.maxLogitDifference,
-                     d.meanLogitDifference, d.changedTokens, d.positions, d.maxPixelDifference, d.meanPixelDifference,
-                     d.referenceScore, d.candidateScore))
+        print(
+            String(
+                format: "%6d  %11.5f  %12.6f  %8d / %3d  %11d  %12.4f  %9.5f  %9.5f", i, d.maxLogitDifference,
+                d.meanLogitDifference, d.changedTokens, d.positions, d.maxPixelDifference, d.meanPixelDifference,
+                d.referenceScore, d.candidateScore))
     }
     let n = Double(count)
     // Over the prompts: the largest maxima, the mean means, the total tokens, the mean scores.
-    print(String(format: "all     %11.5f  %12.6f  %8d / %3d  %11d  %12.4f  %9.5f  %9.5f  (mean |score change| %.5f)",
-                 differences.map(\.maxLogitDifference).max()!, differences.map(\.meanLogitDifference).reduce(0, +) / n,
-                 differences.map(\.changedTokens).reduce(0, +), differences.map(\.positions).reduce(0, +),
-                 differences.map(\.maxPixelDifference).max()!, differences.map(\.meanPixelDifference).reduce(0, +) / n,
-                 differences.map(\.referenceScore).reduce(0, +) / n, differences.map(\.candidateScore).reduce(0, +) / n,
-                 differences.map { abs($0.candidateScore - $0.referenceScore) }.reduce(0, +) / n))
+    print(
+        String(
+            format: "all     %11.5f  %12.6f  %8d / %3d  %11d  %12.4f  %9.5f  %9.5f  (mean |score change| %.5f)",
+            differences.map(\.maxLogitDifference).max()!, differences.map(\.meanLogitDifference).reduce(0, +) / n,
+            differences.map(\.changedTokens).reduce(0, +), differences.map(\.positions).reduce(0, +),
+            differences.map(\.maxPixelDifference).max()!, differences.map(\.meanPixelDifference).reduce(0, +) / n,
+            differences.map(\.referenceScore).reduce(0, +) / n, differences.map(\.candidateScore).reduce(0, +) / n,
+            differences.map { abs($0.candidateScore - $0.referenceScore) }.reduce(0, +) / n))
     return 0
 }

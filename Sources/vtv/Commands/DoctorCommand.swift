@@ -8,30 +8,32 @@ let doctorCommand = Command(
     name: "doctor",
     summary: "check MPI, HDF5 and OpenBLAS on every rank",
     discussion: """
-    Prints, for each rank: rank/size and host, the MPI library, OpenBLAS' threads and core type,
-    the HDF5 version, and SGEMM GFLOP/s (512x512 products for about half a second per thread count).
-    With --check-mpi every collective is run on known values and any disagreement exits 1.
-    """,
+        Prints, for each rank: rank/size and host, the MPI library, OpenBLAS' threads and core type,
+        the HDF5 version, and SGEMM GFLOP/s (512x512 products for about half a second per thread count).
+        With --check-mpi every collective is run on known values and any disagreement exits 1.
+        """,
     options: [
         .flag("--check-mpi", "all-reduce, gather and broadcast known values and verify them"),
-        .value("--blas-threads", "N[,N...]", "OpenBLAS thread counts to probe SGEMM with, each 1...\(largestBLASThreads) "
-               + "(default: current setting)"),
-        .value("--probe-seconds", "S", "seconds per SGEMM probe, more than 0 and at most 600", default: "0.5"),
+        .value(
+            "--blas-threads", "N[,N...]",
+            "OpenBLAS thread counts to probe SGEMM with, each 1...\(largestBLASThreads) "
+                + "(default: current setting)"),
+        .value("--probe-seconds", "S", "seconds per SGEMM probe, more than 0 and at most 600", default: "0.5")
     ],
     distributed: true
 ) { args in
     let world = Communicator.world
     let seconds = try args.double("--probe-seconds", above: 0, atMost: 600)!
     let originalThreads = BLASRuntime.threads
-    let threadCounts = try args.ints("--blas-threads", in: 1 ... largestBLASThreads) ?? [originalThreads]
+    let threadCounts = try args.ints("--blas-threads", in: 1...largestBLASThreads) ?? [originalThreads]
 
     var report = """
-    rank \(world.rank)/\(world.size) on \(MPIRuntime.processorName) (pid \(getpid()))
-      MPI:      \(MPIRuntime.libraryVersion.split(separator: "\n").first.map(String.init) ?? "?")
-      OpenBLAS: \(originalThreads) thread(s), core \(BLASRuntime.coreName); \(BLASRuntime.configuration)
-      Linears:  packed GEMM, \(PackedGEMMRuntime.tile) tiles; bf16 (AVX512_BF16): \(BF16Runtime.isSupported ? "available" : "not on this CPU")
-      HDF5:     \(hdf5LibraryVersion)
-    """
+        rank \(world.rank)/\(world.size) on \(MPIRuntime.processorName) (pid \(getpid()))
+          MPI:      \(MPIRuntime.libraryVersion.split(separator: "\n").first.map(String.init) ?? "?")
+          OpenBLAS: \(originalThreads) thread(s), core \(BLASRuntime.coreName); \(BLASRuntime.configuration)
+          Linears:  packed GEMM, \(PackedGEMMRuntime.tile) tiles; bf16 (AVX512_BF16): \(BF16Runtime.isSupported ? "available" : "not on this CPU")
+          HDF5:     \(hdf5LibraryVersion)
+        """
     // Probe in lock step so ranks on one host compete exactly as they would in a real run.
     for threads in threadCounts {
         try world.barrier()
@@ -76,7 +78,7 @@ func checkCollectives(_ world: Communicator) throws -> [String] {
     let floats = try world.allreduced([Float](repeating: 0.5, count: 1000), .sum)
     expect(floats.allSatisfy { $0 == 0.5 * Float(n) }, "allreduce of 1000 floats")
     let gathered = try world.allgather(Int32(r))
-    expect(gathered == (0 ..< n).map(Int32.init), "allgather of ranks gave \(gathered)")
+    expect(gathered == (0..<n).map(Int32.init), "allgather of ranks gave \(gathered)")
     var message = world.isRoot ? [Double](arrayLiteral: 3.25, -1, 1e300) : []
     try world.broadcast(&message)
     expect(message == [3.25, -1, 1e300], "broadcast gave \(message)")

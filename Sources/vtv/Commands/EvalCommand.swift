@@ -10,35 +10,39 @@ let evalCommand = Command(
     name: "eval",
     summary: "score one-shot, zero-shot and zero-shot + task-vector prompting on evaluation prompts; write a report",
     discussion: """
-    For each task and prompt: the one-shot prompt (the example pair and the query), the zero-shot prompt
-    (the query alone) and, given task vectors, the zero-shot prompt with the task's head outputs patched.
-    Each prediction is scored as the published code does (docs/paper.md#metrics): the VQGAN decodes the
-    predicted token of every grid position and the answer quadrant is compared with the target
-    (IoU for segmentation, normalized MSE otherwise). Means carry a 95% confidence interval over prompts:
-    mean ± 1.96 * sample std / sqrt(n).
-    Task vectors: --taskvectors TV.h5,TV2.h5 (one file per task, matched by the file's task), or
-    --top-k K: the K variables of highest taskness (from --scores S.h5, or computed from --activations
-    over all its tasks) with each task's means from --activations A.h5.
-    Prompts are split across MPI ranks in contiguous blocks and gathered in prompt order, so the report's
-    metrics do not depend on the number of ranks (with one BLAS thread per rank). Rank 0 writes DIR/report.json (every number, per-prompt
-    metrics), DIR/report.md (the table, FLOPs of the MAE alone and with the VQGAN decoding as the paper counts
-    them, timing) and DIR/grid.png (the first --grid prompts of each
-    task: query, the three predictions and the target) into DIR (made if missing), each file whole and
-    all three together; nothing else in DIR is touched.
-    """,
+        For each task and prompt: the one-shot prompt (the example pair and the query), the zero-shot prompt
+        (the query alone) and, given task vectors, the zero-shot prompt with the task's head outputs patched.
+        Each prediction is scored as the published code does (docs/paper.md#metrics): the VQGAN decodes the
+        predicted token of every grid position and the answer quadrant is compared with the target
+        (IoU for segmentation, normalized MSE otherwise). Means carry a 95% confidence interval over prompts:
+        mean ± 1.96 * sample std / sqrt(n).
+        Task vectors: --taskvectors TV.h5,TV2.h5 (one file per task, matched by the file's task), or
+        --top-k K: the K variables of highest taskness (from --scores S.h5, or computed from --activations
+        over all its tasks) with each task's means from --activations A.h5.
+        Prompts are split across MPI ranks in contiguous blocks and gathered in prompt order, so the report's
+        metrics do not depend on the number of ranks (with one BLAS thread per rank). Rank 0 writes DIR/report.json (every number, per-prompt
+        metrics), DIR/report.md (the table, FLOPs of the MAE alone and with the VQGAN decoding as the paper counts
+        them, timing) and DIR/grid.png (the first --grid prompts of each
+        task: query, the three predictions and the target) into DIR (made if missing), each file whole and
+        all three together; nothing else in DIR is touched.
+        """,
     options: [
         .value("--model", "M.h5", "the model file", required: true),
         .value("--tasks", "LIST", "tasks to evaluate (default: the tasks of the --taskvectors files, else 'base')"),
-        .value("--taskvectors", "TV.h5,...", "task-vectors files, comma-separated, one per task (write a comma inside "
-               + "a path as \\, and a backslash as \\\\)"),
+        .value(
+            "--taskvectors", "TV.h5,...",
+            "task-vectors files, comma-separated, one per task (write a comma inside "
+                + "a path as \\, and a backslash as \\\\)"),
         .value("--top-k", "K", "instead of files: patch the K variables of highest taskness (K >= 1)"),
         .value("--scores", "S.h5", "with --top-k: taskness scores (default: computed from --activations)"),
         .value("--activations", "A.h5", "with --top-k: the task means to patch (vtv collect)"),
-        .value("--granularity", "G", "variables' granularity: checked against the files; with --top-k and no "
-               + "--scores the one scored (default 1)"),
+        .value(
+            "--granularity", "G",
+            "variables' granularity: checked against the files; with --top-k and no "
+                + "--scores the one scored (default 1)"),
         .value("--batch", "B", "prompts per forward pass, at least 1", default: "8"),
         .value("--grid", "N", "prompts per task shown in grid.png (0: no figure)", default: "4"),
-        .value("--out", "DIR", "the report folder to write", required: true),
+        .value("--out", "DIR", "the report folder to write", required: true)
     ] + promptSelectionOptions,
     distributed: true
 ) { args in
@@ -53,7 +57,7 @@ private struct ResolvedTaskVectors {
 }
 
 private func resolveTaskVectors(_ args: ParsedArguments, model: LoadedModel) throws -> ResolvedTaskVectors {
-    let granularity = try args.int("--granularity", in: 0 ... 2, why: "0 heads, 1 head x token group, 2 head x token")
+    let granularity = try args.int("--granularity", in: 0...2, why: "0 heads, 1 head x token group, 2 head x token")
         .map { PatchVariables.Granularity(rawValue: $0)! }
     let topK = try args.int("--top-k", atLeast: 1)
     switch (try args.paths("--taskvectors"), topK) {
@@ -68,13 +72,17 @@ private func resolveTaskVectors(_ args: ParsedArguments, model: LoadedModel) thr
         }
         guard !files.isEmpty else { throw UsageError("--taskvectors needs at least one file") }
         let fileTasks = files.map(\.vectors.task)
-        let tasks = args.string("--tasks") != nil ? try parseTasks(args)
+        let tasks =
+            args.string("--tasks") != nil
+            ? try parseTasks(args)
             : PromptTask.allCases.filter { fileTasks.contains($0.rawValue) }
         var resolved = ResolvedTaskVectors(tasks: tasks)
         resolved.vectors = try EvaluationTaskVectors.match(files, tasks: tasks.map(\.rawValue))
         for file in files { resolved.files[file.vectors.task] = file.path }
         if tasks.isEmpty {
-            throw UsageError("none of the --taskvectors files is for a known task (they are for \(fileTasks.joined(separator: ", ")))")
+            throw UsageError(
+                "none of the --taskvectors files is for a known task (they are for \(fileTasks.joined(separator: ", ")))"
+            )
         }
         return resolved
     case let (nil, k?):
@@ -87,22 +95,26 @@ private func resolveTaskVectors(_ args: ParsedArguments, model: LoadedModel) thr
         if let scoresPath = args.string("--scores") {
             let scores = try ScoresFile(path: scoresPath)
             guard scores.modelHash == model.hash else {
-                throw SearchInputError.modelMismatch(file: scoresPath, kind: .scores, found: scores.modelHash, expected: model.hash)
+                throw SearchInputError.modelMismatch(
+                    file: scoresPath, kind: .scores, found: scores.modelHash, expected: model.hash)
             }
             if let granularity, granularity != scores.granularity {
-                throw SearchInputError.granularityMismatch(file: scoresPath, found: scores.granularity.rawValue,
-                                                           expected: granularity.rawValue)
+                throw SearchInputError.granularityMismatch(
+                    file: scoresPath, found: scores.granularity.rawValue,
+                    expected: granularity.rawValue)
             }
             (ranking, scored, scoredTasks) = (scores.ranking, scores.granularity, scores.tasks)
         } else {
             scored = granularity ?? .headGroup
-            let taskness = try TasknessScores(activations: activations, tasks: activations.taskNames, granularity: scored)
+            let taskness = try TasknessScores(
+                activations: activations, tasks: activations.taskNames, granularity: scored)
             (ranking, scoredTasks) = (taskness.ranking, taskness.tasks)
         }
         var resolved = ResolvedTaskVectors(tasks: tasks)
-        resolved.vectors = try EvaluationTaskVectors.topK(k, ranking: ranking, granularity: scored, scoredTasks: scoredTasks,
-                                                          activations: activations, tasks: tasks.map(\.rawValue),
-                                                          modelHash: model.hash, activationsPath: activationsPath)
+        resolved.vectors = try EvaluationTaskVectors.topK(
+            k, ranking: ranking, granularity: scored, scoredTasks: scoredTasks,
+            activations: activations, tasks: tasks.map(\.rawValue),
+            modelHash: model.hash, activationsPath: activationsPath)
         return resolved
     case (nil, nil):
         for option in ["--scores", "--activations", "--granularity"] where args.string(option) != nil {
@@ -122,20 +134,26 @@ private func runEvalCommand(_ args: ParsedArguments) throws -> Int32 {
         throw UsageError("--out \(out) is a file; give a folder for the report")
     }
 
-    let model = try LoadedModel(path: try args.required("--model"), parts: [.mae, .vqganDecoder],
-                                sharing: try WeightSharing.forDistributedCommand())
+    let model = try LoadedModel(
+        path: try args.required("--model"), parts: [.mae, .vqganDecoder],
+        sharing: try WeightSharing.forDistributedCommand())
     let resolved = try resolveTaskVectors(args, model: model)
     let tasks = resolved.tasks
     let selection = try openPromptSelection(args, tasks: tasks, canvasSize: model.configuration.imageSize)
-    let job = EvaluationJob(selection: selection, tasks: tasks, vectors: resolved.vectors, vectorFiles: resolved.files,
-                            batch: batch, gridCount: gridCount, out: out)
+    let job = EvaluationJob(
+        selection: selection, tasks: tasks, vectors: resolved.vectors, vectorFiles: resolved.files,
+        batch: batch, gridCount: gridCount, out: out)
     guard let report = try runEvaluation(job, model: model, world: world) else { return 0 }
     for result in report.tasks {
         let cells = job.modes.map { "\($0.title) \(result.result($0)!.summary.formatted())" }
         print("\(result.task) (\(result.metric)): \(cells.joined(separator: ", "))")
     }
-    print("wrote \(out)/report.json, report.md" + (gridCount > 0 ? ", grid.png" : "")
-          + String(format: "; zero-shot + TV uses %.1f%% fewer MAE FLOPs than one-shot, %.1f%% fewer counting the VQGAN decoding "
-                   + "(the paper's count)", report.flops.reductionVersusOneShot * 100, report.flops.reductionWithVQGANVersusOneShot * 100))
+    print(
+        "wrote \(out)/report.json, report.md" + (gridCount > 0 ? ", grid.png" : "")
+            + String(
+                format:
+                    "; zero-shot + TV uses %.1f%% fewer MAE FLOPs than one-shot, %.1f%% fewer counting the VQGAN decoding "
+                    + "(the paper's count)", report.flops.reductionVersusOneShot * 100,
+                report.flops.reductionWithVQGANVersusOneShot * 100))
     return 0
 }

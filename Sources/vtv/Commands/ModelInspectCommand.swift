@@ -12,13 +12,16 @@ let modelInspectCommand = Command(
     let checkpoint = try TorchCheckpoint(path: path)
     print("\(path): PyTorch \(checkpoint.format == .zip ? "zip" : "legacy") format")
     if case .dict(let entries) = checkpoint.object {
-        print("top level: " + entries.map { "\($0.key.stringValue ?? $0.key.summary): \($0.value.kind)" }.joined(separator: ", "))
+        print(
+            "top level: "
+                + entries.map { "\($0.key.stringValue ?? $0.key.summary): \($0.value.kind)" }.joined(separator: ", "))
     }
     let tensors = try checkpoint.stateDict()
     let width = tensors.map(\.name.count).max() ?? 0
     for (name, t) in tensors {
-        print("  " + name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
-              + "\(t.dtype.rawValue) \(t.shape)" + (t.isContiguous ? "" : " (non-contiguous view)"))
+        print(
+            "  " + name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
+                + "\(t.dtype.rawValue) \(t.shape)" + (t.isContiguous ? "" : " (non-contiguous view)"))
     }
     print("\(tensors.count) tensors, \(try checkpoint.elementCount(of: tensors)) elements")
     return 0

@@ -16,14 +16,15 @@ let promptsInfoCommand = Command(
         roles[record.role ?? "(none)", default: 0] += 1
         if let c = record.classID { classes[c, default: 0] += 1 }
     }
-    print("""
-    \(path)
-      source:  \(file.origin)\(file.seed.map { " (seed \($0))" } ?? "")
-      canvas:  \(file.layout.size)x\(file.layout.size), quadrants \(file.layout.quadrant)x\(file.layout.quadrant)
-      tasks:   \(file.tasks.map(\.rawValue).joined(separator: ", "))
-      prompts: \(file.count)
-      roles:   \(roles.keys.sorted().map { "\($0) \(roles[$0]!)" }.joined(separator: ", "))
-      classes: \(classes.isEmpty ? "not recorded" : classes.keys.sorted().map { "\($0) (\(classes[$0]!))" }.joined(separator: ", "))
-    """)
+    print(
+        """
+        \(path)
+          source:  \(file.origin)\(file.seed.map { " (seed \($0))" } ?? "")
+          canvas:  \(file.layout.size)x\(file.layout.size), quadrants \(file.layout.quadrant)x\(file.layout.quadrant)
+          tasks:   \(file.tasks.map(\.rawValue).joined(separator: ", "))
+          prompts: \(file.count)
+          roles:   \(roles.keys.sorted().map { "\($0) \(roles[$0]!)" }.joined(separator: ", "))
+          classes: \(classes.isEmpty ? "not recorded" : classes.keys.sorted().map { "\($0) (\(classes[$0]!))" }.joined(separator: ", "))
+        """)
     return 0
 }

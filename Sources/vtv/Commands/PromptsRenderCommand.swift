@@ -8,14 +8,14 @@ let promptsRenderCommand = Command(
     name: "prompts render",
     summary: "write one canvas of a prompts file as a PNG",
     discussion: """
-    Each value v of the [3, S, S] canvas becomes the 8-bit level round(255 v) (clamped to 0...255).
-    --index counts all prompts of the file, whatever their role. Runs on rank 0 only.
-    """,
+        Each value v of the [3, S, S] canvas becomes the 8-bit level round(255 v) (clamped to 0...255).
+        --index counts all prompts of the file, whatever their role. Runs on rank 0 only.
+        """,
     options: [
         .value("--prompts", "P.h5", "the prompts file", required: true),
         .value("--index", "I", "prompt index, 0...count-1", required: true),
         .value("--task", "T", "the task whose canvas to render", required: true),
-        .value("--out", "canvas.png", "the PNG to write", required: true),
+        .value("--out", "canvas.png", "the PNG to write", required: true)
     ]
 ) { args in
     guard MPIJob.launchRank == 0 else { return 0 }

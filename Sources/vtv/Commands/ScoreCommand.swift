@@ -10,20 +10,21 @@ let scoreCommand = Command(
     name: "score",
     summary: "rank candidate head outputs by taskness (between-task over within-task variance)",
     discussion: """
-    For each candidate variable of --granularity, score = sum over the head outputs it patches (at
-    their one-shot source positions) and over the head's features of
-    Var_k(mean_k) / (Mean_k(var_k) + 1e-6), k running over --tasks (docs/formats.md, "Scores file").
-    Writes the scores and the ranking to S.h5, prints the --top best and, with --plot, a heatmap of
-    log10(score) per layer and head: one panel per stack and token group (granularity 2: the scores
-    summed over each head's tokens).
-    """,
+        For each candidate variable of --granularity, score = sum over the head outputs it patches (at
+        their one-shot source positions) and over the head's features of
+        Var_k(mean_k) / (Mean_k(var_k) + 1e-6), k running over --tasks (docs/formats.md, "Scores file").
+        Writes the scores and the ranking to S.h5, prints the --top best and, with --plot, a heatmap of
+        log10(score) per layer and head: one panel per stack and token group (granularity 2: the scores
+        summed over each head's tokens).
+        """,
     options: [
         .value("--activations", "A.h5", "task means and variances from vtv collect", required: true),
-        .value("--tasks", "LIST", "comma-separated tasks to compare, or 'all' (every task in the file)", default: "all"),
+        .value(
+            "--tasks", "LIST", "comma-separated tasks to compare, or 'all' (every task in the file)", default: "all"),
         .value("--granularity", "G", "0 (heads), 1 (head x token group) or 2 (head x token)", default: "1"),
         .value("--out", "S.h5", "the scores file to write", required: true),
         .value("--plot", "S.png", "also draw the scores as a heatmap PNG"),
-        .value("--top", "N", "how many of the best candidates to print (0: none)", default: "20"),
+        .value("--top", "N", "how many of the best candidates to print (0: none)", default: "20")
     ]
 ) { args in
     let granularity = try parseGranularity(args)
@@ -31,7 +32,8 @@ let scoreCommand = Command(
     let path = try args.required("--activations")
     let activations = try ActivationsFile(path: path)
     var tasks: [String] = []
-    for task in args.string("--tasks") == "all" ? activations.taskNames : args.list("--tasks")! where !tasks.contains(task) {
+    for task in args.string("--tasks") == "all" ? activations.taskNames : args.list("--tasks")!
+    where !tasks.contains(task) {
         tasks.append(task)
     }
     for task in tasks { _ = try activations.statistics(task, file: path) }
@@ -42,7 +44,9 @@ let scoreCommand = Command(
     try scores.write(to: out)
 
     let space = scores.space
-    print("taskness of \(space.count) candidates (granularity \(granularity.rawValue)) over \(tasks.joined(separator: ", ")); wrote \(out)")
+    print(
+        "taskness of \(space.count) candidates (granularity \(granularity.rawValue)) over \(tasks.joined(separator: ", ")); wrote \(out)"
+    )
     for (rank, v) in scores.ranking.prefix(top).enumerated() {
         let name = space.name(of: v).padding(toLength: 40, withPad: " ", startingAt: 0)
         print(String(format: "%4d  %6d  ", rank + 1, v) + name + String(format: " %.6g", scores.scores[v]))

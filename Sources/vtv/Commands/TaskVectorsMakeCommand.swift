@@ -7,12 +7,12 @@ let taskVectorsMakeCommand = Command(
     name: "taskvectors make",
     summary: "build a task-vectors file from listed variables or the top-k by taskness, without a search",
     discussion: """
-    Takes the task's one-shot means from the activations file at the source position of every head
-    output the chosen variables patch (zero-shot token a > 0 takes one-shot position a + 98, cls 0), and
-    writes them with the variables to TV.h5 (docs/formats.md, "Task-vectors file"). Variables are numbered
-    as in docs/paper.md#search-space; --top-k takes the k best of a scores file (vtv score) of the same model
-    and granularity. Apply the file with `vtv infer --mode patched --taskvectors TV.h5`.
-    """,
+        Takes the task's one-shot means from the activations file at the source position of every head
+        output the chosen variables patch (zero-shot token a > 0 takes one-shot position a + 98, cls 0), and
+        writes them with the variables to TV.h5 (docs/formats.md, "Task-vectors file"). Variables are numbered
+        as in docs/paper.md#search-space; --top-k takes the k best of a scores file (vtv score) of the same model
+        and granularity. Apply the file with `vtv infer --mode patched --taskvectors TV.h5`.
+        """,
     options: [
         .value("--model", "M.h5", "the model file", required: true),
         .value("--activations", "A.h5", "task means from vtv collect (same model)", required: true),
@@ -21,7 +21,7 @@ let taskVectorsMakeCommand = Command(
         .value("--variables", "LIST", "comma-separated variables to patch"),
         .value("--top-k", "K", "patch the K best-scored variables of --scores (1 to the number of candidates)"),
         .value("--scores", "S.h5", "the scores file --top-k ranks by (vtv score)"),
-        .value("--out", "TV.h5", "the task-vectors file to write", required: true),
+        .value("--out", "TV.h5", "the task-vectors file to write", required: true)
     ]
 ) { args in
     let granularity = try parseGranularity(args)
@@ -34,15 +34,18 @@ let taskVectorsMakeCommand = Command(
         origin = "listed"
     case let (nil, .some, scoresPath?):
         // Beyond the candidates `top` would silently give fewer variables than asked for.
-        let k = try args.int("--top-k", in: 1 ... space.count,
-                             why: "the candidates of granularity \(granularity.rawValue) for this model")!
+        let k = try args.int(
+            "--top-k", in: 1...space.count,
+            why: "the candidates of granularity \(granularity.rawValue) for this model")!
         let scores = try ScoresFile(path: scoresPath)
         guard scores.modelHash == model.hash else {
-            throw SearchInputError.modelMismatch(file: scoresPath, kind: .scores, found: scores.modelHash, expected: model.hash)
+            throw SearchInputError.modelMismatch(
+                file: scoresPath, kind: .scores, found: scores.modelHash, expected: model.hash)
         }
         guard scores.granularity == granularity else {
-            throw SearchInputError.granularityMismatch(file: scoresPath, found: scores.granularity.rawValue,
-                                                       expected: granularity.rawValue)
+            throw SearchInputError.granularityMismatch(
+                file: scoresPath, found: scores.granularity.rawValue,
+                expected: granularity.rawValue)
         }
         variables = scores.top(k)
         origin = "top-\(k) by taskness over \(scores.tasks.joined(separator: ","))"
@@ -55,11 +58,13 @@ let taskVectorsMakeCommand = Command(
     let task = try args.required("--task")
     let means = try model.activations(activationsPath).statistics(task, file: activationsPath)
         .means(configuration: model.configuration)
-    let vectors = TaskVectors(task: task, variables: variables, granularity: granularity, means: means,
-                              modelHash: model.hash, origin: origin)
+    let vectors = TaskVectors(
+        task: task, variables: variables, granularity: granularity, means: means,
+        modelHash: model.hash, origin: origin)
     let out = try args.required("--out")
     try vectors.write(to: out)
-    print("wrote \(out): \(task), \(variables.count) variable(s) of granularity \(granularity.rawValue) "
-          + "(\(vectors.targets.count) head outputs; \(origin))")
+    print(
+        "wrote \(out): \(task), \(variables.count) variable(s) of granularity \(granularity.rawValue) "
+            + "(\(vectors.targets.count) head outputs; \(origin))")
     return 0
 }

@@ -24,7 +24,8 @@ enum DefaultModel {
             candidates.append(folder.appendingPathComponent(resourceFolder).appendingPathComponent(fileName).path)
         }
         if let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
-        throw UsageError("the embedded default model is missing (looked for \(candidates.joined(separator: ", "))); "
-                         + "build vtv with `swift build` from the repository, set VTV_DEFAULT_MODEL, or pass --model M.h5")
+        throw UsageError(
+            "the embedded default model is missing (looked for \(candidates.joined(separator: ", "))); "
+                + "build vtv with `swift build` from the repository, set VTV_DEFAULT_MODEL, or pass --model M.h5")
     }
 }

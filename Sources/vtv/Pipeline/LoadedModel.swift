@@ -43,13 +43,15 @@ final class LoadedModel {
         switch sharing {
         case .perProcess:
             configuration = try readFile()
-            weights = try ModelWeights(configuration: configuration, parts: parts, arena: PrivateWeightArena(), source: takeFile)
+            weights = try ModelWeights(
+                configuration: configuration, parts: parts, arena: PrivateWeightArena(), source: takeFile)
         case .perNode(let node):
             let key = try Self.fileKey(path)
             let cached = Self.nodeShared[key]
             // Ranks that disagree here would call the collective build a different number of times.
             guard try node.agree(cached == nil ? 0 : 1) else {
-                throw WeightError.inconsistent("\(path) changed while the ranks of this node were loading it; run again once it is written")
+                throw WeightError.inconsistent(
+                    "\(path) changed while the ranks of this node were loading it; run again once it is written")
             }
             if let cached {
                 (configuration, weights) = cached
@@ -58,8 +60,9 @@ final class LoadedModel {
                 // sizes the shared block, and then the block (only the builder calls `takeFile`).
                 let encoded = try node.fromBuilder { Array(try JSONEncoder().encode(try readFile())) }
                 configuration = try JSONDecoder().decode(ModelConfiguration.self, from: Data(encoded))
-                weights = try ModelWeights(configuration: configuration, parts: .all,
-                                           arena: WeightSharing.perNode(node).arena, source: takeFile)
+                weights = try ModelWeights(
+                    configuration: configuration, parts: .all,
+                    arena: WeightSharing.perNode(node).arena, source: takeFile)
                 Self.nodeShared[key] = (configuration, weights)
             }
         }
@@ -75,7 +78,9 @@ final class LoadedModel {
         do {
             attributes = try FileManager.default.attributesOfItem(atPath: path)
         } catch {
-            throw WeightError.inconsistent("\(path) changed while it was being loaded (\(error.localizedDescription)); run again once it is written")
+            throw WeightError.inconsistent(
+                "\(path) changed while it was being loaded (\(error.localizedDescription)); run again once it is written"
+            )
         }
         let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
         return [attributes[.systemNumber], attributes[.systemFileNumber], attributes[.size]]
@@ -106,8 +111,9 @@ final class LoadedModel {
     func checkCanvas(_ selection: PromptSelection) throws {
         let size = selection.source.layout.size
         guard size == configuration.imageSize else {
-            throw UsageError("the prompts are \(size)x\(size) canvases but the model takes \(configuration.imageSize)x\(configuration.imageSize); "
-                             + "export them with --canvas-size \(configuration.imageSize)")
+            throw UsageError(
+                "the prompts are \(size)x\(size) canvases but the model takes \(configuration.imageSize)x\(configuration.imageSize); "
+                    + "export them with --canvas-size \(configuration.imageSize)")
         }
     }
 }

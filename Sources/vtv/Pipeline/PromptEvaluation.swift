@@ -34,16 +34,20 @@ struct EvaluationJob {
 func runEvaluation(_ job: EvaluationJob, model: LoadedModel, world: Communicator) throws -> EvaluationReport? {
     let selection = job.selection, tasks = job.tasks, modes = job.modes, gridCount = job.gridCount
     try model.checkCanvas(selection)
-    try evalMemoryBudget(model.configuration, batch: job.batch, prompts: selection.indices.count, ranks: world.size,
-                         grid: gridCount, tasks: tasks.count, modes: modes.count)
-        .check(limit: try MemoryBudget.agreedLimit(world))
+    try evalMemoryBudget(
+        model.configuration, batch: job.batch, prompts: selection.indices.count, ranks: world.size,
+        grid: gridCount, tasks: tasks.count, modes: modes.count
+    )
+    .check(limit: try MemoryBudget.agreedLimit(world))
     let evaluator = PromptEvaluator(model: try model.mae(), decoder: try model.vqganDecoder(), batchSize: job.batch)
     let side = model.configuration.imageSize
     let layout = CanvasLayout(size: side)
     let count = selection.indices.count
     let mine = selection.share(of: world)
     let myStart = shard(count, rank: world.rank, of: world.size).lowerBound
-    world.log("\(job.label): \(count) prompts x \(tasks.count) tasks x \(modes.count) modes on \(world.size) rank(s), batch \(job.batch)")
+    world.log(
+        "\(job.label): \(count) prompts x \(tasks.count) tasks x \(modes.count) modes on \(world.size) rank(s), batch \(job.batch)"
+    )
 
     // Local results, flattened for the gathers: metrics [task][mode][my prompt], seconds [task][mode],
     // figure crops [task][my prompt among the first gridCount][mode][quadrant, quadrant, 3].
@@ -75,7 +79,7 @@ func runEvaluation(_ job: EvaluationJob, model: LoadedModel, world: Communicator
     guard world.isRoot, let allMetrics, let allSeconds, let allCrops else { return nil }
 
     // Undo the rank-major order of the gathers: rank r holds the contiguous prompt block shard(count, r, size).
-    let blocks = (0 ..< world.size).map { shard(count, rank: $0, of: world.size) }
+    let blocks = (0..<world.size).map { shard(count, rank: $0, of: world.size) }
     let cropBytes = layout.quadrant * layout.quadrant * 3
     var perPrompt = [[[Double]]](repeating: [[Double]](repeating: [], count: modes.count), count: tasks.count)
     var rankSeconds = perPrompt
@@ -85,16 +89,18 @@ func runEvaluation(_ job: EvaluationJob, model: LoadedModel, world: Communicator
         let shownHere = block.filter { $0 < gridCount }.count
         for t in tasks.indices {
             for m in modes.indices {
-                perPrompt[t][m] += allMetrics[metricAt ..< metricAt + block.count]
+                perPrompt[t][m] += allMetrics[metricAt..<metricAt + block.count]
                 metricAt += block.count
                 rankSeconds[t][m].append(allSeconds[(r * tasks.count + t) * modes.count + m])
             }
-            for _ in 0 ..< shownHere {
-                figureCrops[t].append(modes.indices.map { m in
-                    let start = cropAt + m * cropBytes
-                    return Image8(width: layout.quadrant, height: layout.quadrant, channels: 3,
-                                  pixels: Array(allCrops[start ..< start + cropBytes]))
-                })
+            for _ in 0..<shownHere {
+                figureCrops[t].append(
+                    modes.indices.map { m in
+                        let start = cropAt + m * cropBytes
+                        return Image8(
+                            width: layout.quadrant, height: layout.quadrant, channels: 3,
+                            pixels: Array(allCrops[start..<start + cropBytes]))
+                    })
                 cropAt += modes.count * cropBytes
             }
         }
@@ -106,14 +112,16 @@ func runEvaluation(_ job: EvaluationJob, model: LoadedModel, world: Communicator
             taskVectors: job.vectors[tasks[t].rawValue].map {
                 EvaluationReport.TaskVectorsInfo($0, file: job.vectorFiles[tasks[t].rawValue])
             },
-            modes: Dictionary(uniqueKeysWithValues: modes.indices.map { m in
-                (modes[m], EvaluationReport.ModeResult(perPrompt: perPrompt[t][m], rankSeconds: rankSeconds[t][m]))
-            }))
+            modes: Dictionary(
+                uniqueKeysWithValues: modes.indices.map { m in
+                    (modes[m], EvaluationReport.ModeResult(perPrompt: perPrompt[t][m], rankSeconds: rankSeconds[t][m]))
+                }))
     }
     let report = EvaluationReport(
         model: .init(path: model.path, hash: model.hash),
-        prompts: .init(origin: selection.source.origin, role: selection.role, indices: selection.indices,
-                       names: selection.indices.map { promptName(selection.source, $0) }),
+        prompts: .init(
+            origin: selection.source.origin, role: selection.role, indices: selection.indices,
+            names: selection.indices.map { promptName(selection.source, $0) }),
         ranks: world.size, batch: job.batch, flops: .init(configuration: model.configuration), tasks: taskResults)
     var files = ["report.json": try report.jsonData(), "report.md": Data(report.markdown().utf8)]
     if gridCount > 0 {
@@ -121,15 +129,18 @@ func runEvaluation(_ job: EvaluationJob, model: LoadedModel, world: Communicator
         for (t, task) in tasks.enumerated() {
             for (j, predictions) in figureCrops[t].enumerated() {
                 let index = selection.indices[j]
-                let canvas = Metrics.targetImage(canvas: try selection.source.canvas(index, task: task).values,
-                                                 height: side, width: side)
-                rows.append(EvaluationFigureRow(
-                    title: "\(task.rawValue) #\(index)", query: CanvasQuadrants.query(canvas, layout: layout),
-                    predictions: Dictionary(uniqueKeysWithValues: zip(modes, predictions)),
-                    target: CanvasQuadrants.answer(canvas, layout: layout)))
+                let canvas = Metrics.targetImage(
+                    canvas: try selection.source.canvas(index, task: task).values,
+                    height: side, width: side)
+                rows.append(
+                    EvaluationFigureRow(
+                        title: "\(task.rawValue) #\(index)", query: CanvasQuadrants.query(canvas, layout: layout),
+                        predictions: Dictionary(uniqueKeysWithValues: zip(modes, predictions)),
+                        target: CanvasQuadrants.answer(canvas, layout: layout)))
             }
         }
-        let figure = try evaluationGridFigure(rows, title: "vtv eval: answer quadrants of the first \(min(gridCount, count)) prompt(s) per task")
+        let figure = try evaluationGridFigure(
+            rows, title: "vtv eval: answer quadrants of the first \(min(gridCount, count)) prompt(s) per task")
         files["grid.png"] = Data(try ImageFile.encodePNG(figure, name: "grid.png"))
     }
     try ReportFolder.write(files, to: job.out)
@@ -139,18 +150,23 @@ func runEvaluation(_ job: EvaluationJob, model: LoadedModel, world: Communicator
 /// What an evaluation holds at once: one batch of forward passes and VQGAN decodes; a rank's share
 /// of the prompts of one task as canvases, targets and predictions; on rank 0 the figure's crops of
 /// every rank.
-func evalMemoryBudget(_ c: ModelConfiguration, batch: Int, prompts: Int, ranks: Int, grid: Int,
-                      tasks: Int, modes: Int, promptsOption: String = "--count") -> MemoryBudget {
+func evalMemoryBudget(
+    _ c: ModelConfiguration, batch: Int, prompts: Int, ranks: Int, grid: Int,
+    tasks: Int, modes: Int, promptsOption: String = "--count"
+) -> MemoryBudget {
     var budget = MemoryBudget()
     let largestShare = (prompts + ranks - 1) / ranks
-    budget.add("--batch", batch, count: min(batch, largestShare),
-               of: MemoryCost.forwardSample(c) + MemoryCost.decodedImage(side: c.imageSize),
-               for: "one batch of forward passes and decodes")
+    budget.add(
+        "--batch", batch, count: min(batch, largestShare),
+        of: MemoryCost.forwardSample(c) + MemoryCost.decodedImage(side: c.imageSize),
+        for: "one batch of forward passes and decodes")
     let side = Double(c.imageSize)
-    budget.add(promptsOption, prompts, count: largestShare, of: MemoryCost.canvas(side: c.imageSize) + 6 * side * side,
-               for: "one task's canvases, targets and predictions on one rank")
+    budget.add(
+        promptsOption, prompts, count: largestShare, of: MemoryCost.canvas(side: c.imageSize) + 6 * side * side,
+        for: "one task's canvases, targets and predictions on one rank")
     let quadrant = Double(CanvasLayout(size: c.imageSize).quadrant)
-    budget.add("--grid", grid, count: min(grid, prompts), of: Double(tasks * modes) * 3 * quadrant * quadrant,
-               for: "the answer quadrants shown in grid.png")
+    budget.add(
+        "--grid", grid, count: min(grid, prompts), of: Double(tasks * modes) * 3 * quadrant * quadrant,
+        for: "the answer quadrants shown in grid.png")
     return budget
 }

@@ -31,7 +31,8 @@ enum ProtocolPrompts: Equatable {
         if text.hasPrefix("pascal:") {
             let voc = String(text.dropFirst("pascal:".count))
             guard !voc.isEmpty, !voc.contains(":") else {
-                throw UsageError("--source: the protocol takes pascal:VOCDIR (the split lists come from --splits), got '\(text)'")
+                throw UsageError(
+                    "--source: the protocol takes pascal:VOCDIR (the split lists come from --splits), got '\(text)'")
             }
             self = .pascal(vocRoot: voc, splits: splits ?? (voc as NSString).appendingPathComponent("splits"))
             return
@@ -44,10 +45,12 @@ enum ProtocolPrompts: Equatable {
             throw UsageError("--source: \(error)")
         }
         guard case let .synthetic(seed, backgrounds, folds) = spec else {
-            throw UsageError("--source: the protocol takes pascal:VOCDIR or synthetic[:SEED[:BACKGROUNDS]], got '\(text)'")
+            throw UsageError(
+                "--source: the protocol takes pascal:VOCDIR or synthetic[:SEED[:BACKGROUNDS]], got '\(text)'")
         }
         guard folds == nil else {
-            throw UsageError("--source: the protocol chooses the folds of each set itself; leave folds= out of '\(text)'")
+            throw UsageError(
+                "--source: the protocol chooses the folds of each set itself; leave folds= out of '\(text)'")
         }
         if let seed, let promptSeed, seed != promptSeed {
             throw UsageError("--source names seed \(seed) but --prompt-seed is \(promptSeed); give one of them")
@@ -59,7 +62,8 @@ enum ProtocolPrompts: Equatable {
     var description: String {
         switch self {
         case let .pascal(voc, splits): return "pascal:\(voc) (splits \(splits))"
-        case let .synthetic(seed, backgrounds): return SyntheticPromptSource.origin(seed: seed, backgrounds: backgrounds)
+        case let .synthetic(seed, backgrounds):
+            return SyntheticPromptSource.origin(seed: seed, backgrounds: backgrounds)
         }
     }
 
@@ -81,17 +85,21 @@ enum ProtocolPrompts: Equatable {
     }
 
     /// The first `count` prompts of `set` for fold `fold`, drawn with `promptSeed` on `layout`.
-    func open(_ set: PromptSet, fold: Int, count: Int, promptSeed: UInt64, layout: CanvasLayout) throws -> PromptSelection {
+    func open(_ set: PromptSet, fold: Int, count: Int, promptSeed: UInt64, layout: CanvasLayout) throws
+        -> PromptSelection
+    {
         let folds = Self.folds(set, fold: fold)
         let source: any PromptSource
         switch self {
         case let .pascal(voc, _):
             let dataset = try Pascal5i(vocRoot: voc, splitFiles: folds.map { splitFile(set, fold: $0)! })
-            source = try PascalPromptSource(dataset: dataset, role: set.rawValue, seed: promptSeed, layout: layout,
-                                            origin: "pascal:\(voc):\(dataset.splitFile)", episodes: max(count, dataset.entries.count))
+            source = try PascalPromptSource(
+                dataset: dataset, role: set.rawValue, seed: promptSeed, layout: layout,
+                origin: "pascal:\(voc):\(dataset.splitFile)", episodes: max(count, dataset.entries.count))
         case let .synthetic(seed, backgrounds):
-            source = try SyntheticPromptSource(seed: seed, role: set.rawValue, count: count, layout: layout,
-                                               backgrounds: backgrounds, folds: folds)
+            source = try SyntheticPromptSource(
+                seed: seed, role: set.rawValue, count: count, layout: layout,
+                backgrounds: backgrounds, folds: folds)
         }
         return try PromptSelection(source: source, role: set.rawValue, count: count)
     }

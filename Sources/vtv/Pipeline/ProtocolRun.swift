@@ -50,13 +50,17 @@ struct ProtocolJob {
 
     /// One search per task with the shared settings.
     var runs: [SweepRun] {
-        tasks.map { SweepRun(task: $0.rawValue, seed: Int(search.seed), granularity: search.granularity, reward: search.reward,
-                             stacks: search.stacks) }
+        tasks.map {
+            SweepRun(
+                task: $0.rawValue, seed: Int(search.seed), granularity: search.granularity, reward: search.reward,
+                stacks: search.stacks)
+        }
     }
 
     func sweep(_ fold: Int) -> SweepJob {
-        SweepJob(runs: runs, base: search, batchSize: searchBatch, final: final, activations: activations(fold),
-                 checkpointEvery: checkpointEvery, resume: resume, folder: searchFolder(fold))
+        SweepJob(
+            runs: runs, base: search, batchSize: searchBatch, final: final, activations: activations(fold),
+            checkpointEvery: checkpointEvery, resume: resume, folder: searchFolder(fold))
     }
 
     /// Every folder the protocol writes into, with the files it writes there (for `OutputPlan`).
@@ -64,16 +68,26 @@ struct ProtocolJob {
         var folders: [(String, [String])] = [(folder, Self.files)]
         for fold in folds {
             folders.append((foldFolder(fold), ["activations.h5"]))
-            folders.append((searchFolder(fold), SweepSummary.files + runs.flatMap { [$0.name + ".h5", $0.name + ".json",
-                                                                                     $0.name + ".checkpoint.h5"] }))
+            folders.append(
+                (
+                    searchFolder(fold),
+                    SweepSummary.files
+                        + runs.flatMap {
+                            [
+                                $0.name + ".h5", $0.name + ".json",
+                                $0.name + ".checkpoint.h5"
+                            ]
+                        }
+                ))
             folders.append((evalFolder(fold), ReportFolder.evaluationFiles))
         }
         return folders
     }
 
     var setup: ProtocolReport.Setup {
-        ProtocolReport.Setup(source: prompts.description, promptSeed: promptSeed, folds: folds, episodes: episodes,
-                             pool: pool, selectBest: selectBest, search: search, finalSelection: final)
+        ProtocolReport.Setup(
+            source: prompts.description, promptSeed: promptSeed, folds: folds, episodes: episodes,
+            pool: pool, selectBest: selectBest, search: search, finalSelection: final)
     }
 }
 
@@ -104,17 +118,23 @@ func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communicator) th
     }
     // Sizes that could not fit are refused before any set is opened: each step holds a rank's share
     // of its prompts as an evaluation does (the pool is scored one-shot, the episodes in 3 modes).
-    for (option, count, modes) in [("--pool", job.pool, 1), ("--episodes", job.episodes, EvaluationMode.allCases.count)] {
-        try evalMemoryBudget(model.configuration, batch: job.batch, prompts: count, ranks: world.size, grid: job.grid,
-                             tasks: job.tasks.count, modes: modes, promptsOption: option)
-            .check(limit: try MemoryBudget.agreedLimit(world))
+    for (option, count, modes) in [("--pool", job.pool, 1), ("--episodes", job.episodes, EvaluationMode.allCases.count)]
+    {
+        try evalMemoryBudget(
+            model.configuration, batch: job.batch, prompts: count, ranks: world.size, grid: job.grid,
+            tasks: job.tasks.count, modes: modes, promptsOption: option
+        )
+        .check(limit: try MemoryBudget.agreedLimit(world))
     }
     // Every set of every fold is opened first, so a missing split list or image stops the study
     // before hours of work rather than in its last fold.
     let sets = try job.folds.map { fold in
-        (pool: try openSet(job, .collect, fold: fold, count: job.pool, layout: layout),
-         train: try openSet(job, .train, fold: fold, count: job.search.trainPrompts + job.search.evalPrompts, layout: layout),
-         episodes: try openSet(job, .eval, fold: fold, count: job.episodes, layout: layout))
+        (
+            pool: try openSet(job, .collect, fold: fold, count: job.pool, layout: layout),
+            train: try openSet(
+                job, .train, fold: fold, count: job.search.trainPrompts + job.search.evalPrompts, layout: layout),
+            episodes: try openSet(job, .eval, fold: fold, count: job.episodes, layout: layout)
+        )
     }
     for (fold, (pool, train, episodes)) in zip(job.folds, sets) {
         if world.isRoot { try OutputFolder.create(job.foldFolder(fold)) }
@@ -125,16 +145,22 @@ func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communicator) th
         if try skip(job, { try checkActivations(job, fold: fold, pool: pool, model: model) }, world: world) {
             announce(fold, 1, "task means already in \(job.activations(fold))")
         } else {
-            announce(fold, 1, "task means over the best \(job.selectBest) of \(job.pool) one-shot prompts of folds "
-                     + ProtocolPrompts.folds(.collect, fold: fold).map(String.init).joined(separator: ",") + " per task")
+            announce(
+                fold, 1,
+                "task means over the best \(job.selectBest) of \(job.pool) one-shot prompts of folds "
+                    + ProtocolPrompts.folds(.collect, fold: fold).map(String.init).joined(separator: ",") + " per task")
             try checkSelectBest(job.selectBest, pool: pool)
-            let evaluator = PromptEvaluator(model: try model.mae(), decoder: try model.vqganDecoder(), batchSize: job.batch)
+            let evaluator = PromptEvaluator(
+                model: try model.mae(), decoder: try model.vqganDecoder(), batchSize: job.batch)
             let collector = ActivationCollector(model: try model.mae(), batchSize: job.batch)
-            let collection = try TaskCollection.best(job.selectBest, of: pool, tasks: job.tasks, evaluator: evaluator,
-                                                     collector: collector, world: world)
+            let collection = try TaskCollection.best(
+                job.selectBest, of: pool, tasks: job.tasks, evaluator: evaluator,
+                collector: collector, world: world)
             if world.isRoot {
-                try ActivationsFile(configuration: model.configuration, modelHash: model.hash, tasks: collection.statistics,
-                                    curations: collection.curations).write(to: job.activations(fold))
+                try ActivationsFile(
+                    configuration: model.configuration, modelHash: model.hash, tasks: collection.statistics,
+                    curations: collection.curations
+                ).write(to: job.activations(fold))
             }
             try world.barrier()
         }
@@ -142,8 +168,10 @@ func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communicator) th
 
         // 2. One search per task: a sweep, which skips finished searches and resumes the others.
         let sweep = job.sweep(fold)
-        announce(fold, 2, "\(sweep.runs.count) searches on \(train.indices.count) prompts of folds "
-                 + ProtocolPrompts.folds(.train, fold: fold).map(String.init).joined(separator: ","))
+        announce(
+            fold, 2,
+            "\(sweep.runs.count) searches on \(train.indices.count) prompts of folds "
+                + ProtocolPrompts.folds(.train, fold: fold).map(String.init).joined(separator: ","))
         if world.isRoot { try OutputFolder.create(sweep.folder) }
         try world.barrier()
         let searched = try runSweep(sweep, model: model, prompts: train, world: world)
@@ -152,7 +180,8 @@ func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communicator) th
 
         // 3. The evaluation of the fold's own classes.
         let reportPath = OutputFolder.file("report.json", in: job.evalFolder(fold))
-        if try skip(job, { try checkEvaluation(job, path: reportPath, episodes: episodes, model: model) }, world: world) {
+        if try skip(job, { try checkEvaluation(job, path: reportPath, episodes: episodes, model: model) }, world: world)
+        {
             announce(fold, 3, "evaluation already in \(job.evalFolder(fold))")
         } else {
             announce(fold, 3, "evaluation on \(job.episodes) episodes of fold \(fold)")
@@ -162,9 +191,10 @@ func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communicator) th
                 vectors[run.task] = try model.taskVectors(path, granularity: job.search.patchGranularity)
                 files[run.task] = path
             }
-            let evaluation = EvaluationJob(selection: episodes, tasks: job.tasks, vectors: vectors, vectorFiles: files,
-                                           batch: job.batch, gridCount: job.grid, out: job.evalFolder(fold),
-                                           label: "protocol: fold \(fold) eval")
+            let evaluation = EvaluationJob(
+                selection: episodes, tasks: job.tasks, vectors: vectors, vectorFiles: files,
+                batch: job.batch, gridCount: job.grid, out: job.evalFolder(fold),
+                label: "protocol: fold \(fold) eval")
             _ = try runEvaluation(evaluation, model: model, world: world)
             try world.barrier()
         }
@@ -173,14 +203,16 @@ func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communicator) th
     }
     guard world.isRoot else { return ProtocolResult(report: nil, stopped: false) }
 
-    let report = try ProtocolReport(model: .init(path: model.path, hash: model.hash), setup: job.setup, ranks: world.size,
-                                    folds: evaluations)
+    let report = try ProtocolReport(
+        model: .init(path: model.path, hash: model.hash), setup: job.setup, ranks: world.size,
+        folds: evaluations)
     let figure = try protocolFigure(job, fold: job.folds[0], model: model, layout: layout)
     try Publication.together {
         try StagedFile.write(try report.jsonData(), to: OutputFolder.file(ProtocolJob.files[0], in: job.folder))
         try StagedFile.write(Data(report.markdown().utf8), to: OutputFolder.file(ProtocolJob.files[1], in: job.folder))
-        try StagedFile.write(Data(try ImageFile.encodePNG(figure, name: ProtocolJob.files[2])),
-                             to: OutputFolder.file(ProtocolJob.files[2], in: job.folder))
+        try StagedFile.write(
+            Data(try ImageFile.encodePNG(figure, name: ProtocolJob.files[2])),
+            to: OutputFolder.file(ProtocolJob.files[2], in: job.folder))
     }
     return ProtocolResult(report: report, stopped: false)
 }
@@ -195,8 +227,10 @@ private func skip(_ job: ProtocolJob, _ check: () throws -> Bool, world: Communi
 }
 
 /// The prompts of one set, which must hold every task.
-private func openSet(_ job: ProtocolJob, _ set: ProtocolPrompts.PromptSet, fold: Int, count: Int,
-                     layout: CanvasLayout) throws -> PromptSelection {
+private func openSet(
+    _ job: ProtocolJob, _ set: ProtocolPrompts.PromptSet, fold: Int, count: Int,
+    layout: CanvasLayout
+) throws -> PromptSelection {
     let selection = try job.prompts.open(set, fold: fold, count: count, promptSeed: job.promptSeed, layout: layout)
     try selection.source.requireTasks(job.tasks)
     return selection
@@ -208,8 +242,9 @@ private func checkSelectBest(_ count: Int, pool: PromptSelection) throws {
     let records = try pool.indices.map { try pool.source.prompt($0) }
     let most = BestPrompts.largestSelection(queries: records.map(\.query), supports: records.map(\.support))
     guard count <= most else {
-        throw UsageError("--select-best \(count) asks for more prompts than the pool of \(records.count) can give (at most \(most) "
-                         + "once one prompt per query and per support is kept); lower --select-best or raise --pool")
+        throw UsageError(
+            "--select-best \(count) asks for more prompts than the pool of \(records.count) can give (at most \(most) "
+                + "once one prompt per query and per support is kept); lower --select-best or raise --pool")
     }
 }
 
@@ -224,10 +259,13 @@ private func checkActivations(_ job: ProtocolJob, fold: Int, pool: PromptSelecti
             throw ProtocolResumeError(path: path, reason: "it has no curated task means of '\(task.rawValue)'")
         }
         guard curation.requested == job.selectBest, curation.poolOrigin == pool.source.origin,
-              curation.poolScores.count == pool.indices.count else {
-            throw ProtocolResumeError(path: path, reason: "its '\(task.rawValue)' means are the best \(curation.requested) of "
-                                      + "\(curation.poolScores.count) prompts of \(curation.poolOrigin), not the best "
-                                      + "\(job.selectBest) of \(pool.indices.count) of \(pool.source.origin)")
+            curation.poolScores.count == pool.indices.count
+        else {
+            throw ProtocolResumeError(
+                path: path,
+                reason: "its '\(task.rawValue)' means are the best \(curation.requested) of "
+                    + "\(curation.poolScores.count) prompts of \(curation.poolOrigin), not the best "
+                    + "\(job.selectBest) of \(pool.indices.count) of \(pool.source.origin)")
         }
     }
     return true
@@ -235,19 +273,26 @@ private func checkActivations(_ job: ProtocolJob, fold: Int, pool: PromptSelecti
 
 /// Whether fold's evaluation report exists and evaluates these episodes of this model for every task
 /// with task vectors. Throws when it exists but does not.
-private func checkEvaluation(_ job: ProtocolJob, path: String, episodes: PromptSelection, model: LoadedModel) throws -> Bool {
+private func checkEvaluation(_ job: ProtocolJob, path: String, episodes: PromptSelection, model: LoadedModel) throws
+    -> Bool
+{
     guard FileManager.default.fileExists(atPath: path) else { return false }
     let report = try readEvaluation(path)
     guard report.model.hash == model.hash else {
         throw ProtocolResumeError(path: path, reason: "it evaluates model \(report.model.hash), not \(model.hash)")
     }
     guard report.prompts.origin == episodes.source.origin, report.prompts.indices == episodes.indices else {
-        throw ProtocolResumeError(path: path, reason: "it evaluates \(report.prompts.indices.count) prompts of "
-                                  + "\(report.prompts.origin), not \(episodes.indices.count) of \(episodes.source.origin)")
+        throw ProtocolResumeError(
+            path: path,
+            reason: "it evaluates \(report.prompts.indices.count) prompts of "
+                + "\(report.prompts.origin), not \(episodes.indices.count) of \(episodes.source.origin)")
     }
-    guard report.tasks.map(\.task) == job.tasks.map(\.rawValue), report.tasks.allSatisfy({ $0.taskVectors != nil }) else {
-        throw ProtocolResumeError(path: path, reason: "it evaluates " + report.tasks.map(\.task).joined(separator: ",")
-                                  + ", not every task of --tasks with its task vectors")
+    guard report.tasks.map(\.task) == job.tasks.map(\.rawValue), report.tasks.allSatisfy({ $0.taskVectors != nil })
+    else {
+        throw ProtocolResumeError(
+            path: path,
+            reason: "it evaluates " + report.tasks.map(\.task).joined(separator: ",")
+                + ", not every task of --tasks with its task vectors")
     }
     return true
 }
@@ -270,8 +315,10 @@ struct ProtocolResumeError: Error, CustomStringConvertible {
 }
 
 /// Short task names that fit a figure column.
-private let figureNames: [PromptTask: String] = [.segmentation: "segment", .lowlightEnhance: "low-light", .inpaint: "inpaint",
-                                                 .colorization: "colorize", .identity: "identity"]
+private let figureNames: [PromptTask: String] = [
+    .segmentation: "segment", .lowlightEnhance: "low-light", .inpaint: "inpaint",
+    .colorization: "colorize", .identity: "identity"
+]
 
 /// protocol.png: the first evaluation episode of `fold` for each task (columns), its query, the
 /// answer quadrant predicted in each condition and the target (rows). Rank 0 only.
@@ -283,16 +330,20 @@ private func protocolFigure(_ job: ProtocolJob, fold: Int, model: LoadedModel, l
     for (run, task) in zip(sweep.runs, job.tasks) {
         let canvas = try episodes.source.canvas(episodes.indices[0], task: task).values
         let target = Metrics.targetImage(canvas: canvas, height: layout.size, width: layout.size)
-        let patches = try model.taskVectors(sweep.outputs(run).taskVectors[0], granularity: job.search.patchGranularity).patchSet()
+        let patches = try model.taskVectors(sweep.outputs(run).taskVectors[0], granularity: job.search.patchGranularity)
+            .patchSet()
         var predictions: [EvaluationMode: Image8] = [:]
         for mode in EvaluationMode.allCases {
-            let image = try evaluator.predictions(canvases: [canvas], mode: mode.promptMode,
-                                                  patches: mode == .taskVectors ? patches : nil)[0]
+            let image = try evaluator.predictions(
+                canvases: [canvas], mode: mode.promptMode,
+                patches: mode == .taskVectors ? patches : nil)[0]
             predictions[mode] = CanvasQuadrants.answer(image, layout: layout)
         }
-        columns.append(ProtocolFigureColumn(title: "\(figureNames[task] ?? task.rawValue) " + (task.metric == .segmentationIoU ? "mIoU" : "MSE"),
-                                            query: CanvasQuadrants.query(target, layout: layout), predictions: predictions,
-                                            target: CanvasQuadrants.answer(target, layout: layout)))
+        columns.append(
+            ProtocolFigureColumn(
+                title: "\(figureNames[task] ?? task.rawValue) " + (task.metric == .segmentationIoU ? "mIoU" : "MSE"),
+                query: CanvasQuadrants.query(target, layout: layout), predictions: predictions,
+                target: CanvasQuadrants.answer(target, layout: layout)))
     }
     return try protocolGridFigure(columns, title: "vtv protocol: fold \(fold), episode 0 of each task")
 }

@@ -55,16 +55,20 @@ struct SearchRunResult {
 /// `communicator` writes the checkpoints and the outputs. The result depends on the job alone,
 /// not on the communicator's size (`ReinforceSearch`), so a search in a sweep's group writes
 /// what it would write alone.
-func runSearch(_ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask], Int) throws -> PromptSelection,
-               communicator: Communicator, voice: SearchVoice = .command) throws -> SearchRunResult {
+func runSearch(
+    _ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask], Int) throws -> PromptSelection,
+    communicator: Communicator, voice: SearchVoice = .command
+) throws -> SearchRunResult {
     let settings = job.settings
     func log(_ message: @autoclosure () -> String) { if voice.speaks { communicator.log(message()) } }
     let activations = try ActivationsFile(path: job.activations)
     guard activations.modelHash == model.hash else {
-        throw SearchInputError.modelMismatch(file: job.activations, kind: .activations, found: activations.modelHash,
-                                             expected: model.hash)
+        throw SearchInputError.modelMismatch(
+            file: job.activations, kind: .activations, found: activations.modelHash,
+            expected: model.hash)
     }
-    let tasks: [PromptTask] = try job.task == "all"
+    let tasks: [PromptTask] =
+        try job.task == "all"
         ? activations.taskNames.compactMap(PromptTask.init(rawValue:))
         : PromptTask.parseList(job.task)
     for task in tasks { _ = try activations.statistics(task.rawValue, file: job.activations) }
@@ -73,51 +77,59 @@ func runSearch(_ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask],
     try model.checkCanvas(selection)
     let needed = settings.trainPrompts + settings.evalPrompts
     guard selection.indices.count >= settings.trainPrompts else {
-        throw UsageError("the prompts hold \(selection.indices.count) prompt(s); --train-prompts needs \(settings.trainPrompts)")
+        throw UsageError(
+            "the prompts hold \(selection.indices.count) prompt(s); --train-prompts needs \(settings.trainPrompts)")
     }
     let trainIndices = Array(selection.indices.prefix(settings.trainPrompts))
     let heldOutIndices = Array(selection.indices.dropFirst(settings.trainPrompts).prefix(settings.evalPrompts))
     guard !heldOutIndices.isEmpty else {
-        throw UsageError("the prompts hold \(selection.indices.count) prompt(s), all of them training prompts (--train-prompts "
-                         + "\(settings.trainPrompts)); the held-out evaluation needs at least one more: give more prompts or "
-                         + "lower --train-prompts")
+        throw UsageError(
+            "the prompts hold \(selection.indices.count) prompt(s), all of them training prompts (--train-prompts "
+                + "\(settings.trainPrompts)); the held-out evaluation needs at least one more: give more prompts or "
+                + "lower --train-prompts")
     }
     if selection.indices.count < needed {
-        log("search: note: only \(heldOutIndices.count) held-out prompt(s) after the \(settings.trainPrompts) training ones "
-            + "(--eval-prompts \(settings.evalPrompts))")
+        log(
+            "search: note: only \(heldOutIndices.count) held-out prompt(s) after the \(settings.trainPrompts) training ones "
+                + "(--eval-prompts \(settings.evalPrompts))")
     }
-    try searchMemoryBudget(settings, configuration: model.configuration,
-                           variables: PatchVariables(configuration: model.configuration, granularity: settings.patchGranularity).count,
-                           trainPrompts: trainIndices.count, heldOutPrompts: heldOutIndices.count, tasks: tasks.count)
-        .check(limit: try MemoryBudget.agreedLimit(communicator))
+    try searchMemoryBudget(
+        settings, configuration: model.configuration,
+        variables: PatchVariables(configuration: model.configuration, granularity: settings.patchGranularity).count,
+        trainPrompts: trainIndices.count, heldOutPrompts: heldOutIndices.count, tasks: tasks.count
+    )
+    .check(limit: try MemoryBudget.agreedLimit(communicator))
 
     let mae = try model.mae()
     let space = PatchVariables(configuration: model.configuration, granularity: settings.patchGranularity)
     // The decoder is needed for the pixel reward, and to report the final mask under both rewards.
     let decoder = try model.vqganDecoder()
     let evaluator = RewardEvaluator(model: mae, decoder: decoder, space: space, batchSize: settings.batchSize)
-    let builder = SearchPromptBuilder(configuration: model.configuration,
-                                      encoder: try model.vqganEncoder(),
-                                      evaluator: evaluator)
+    let builder = SearchPromptBuilder(
+        configuration: model.configuration,
+        encoder: try model.vqganEncoder(),
+        evaluator: evaluator)
     var train: [[SearchPrompt]] = []
     // Held-out prompts are numbered task by task; this rank builds only those it scores.
     let heldOutTasks = tasks.indices.flatMap { t in [Int](repeating: t, count: heldOutIndices.count) }
-    let heldOutShare = HeldOutPrompts.share(count: heldOutTasks.count, batchSize: evaluator.batchSize,
-                                            rank: communicator.rank, of: communicator.size)
+    let heldOutShare = HeldOutPrompts.share(
+        count: heldOutTasks.count, batchSize: evaluator.batchSize,
+        rank: communicator.rank, of: communicator.size)
     var heldOutLocal: [SearchPrompt] = []
     var means: [HeadOutputs] = []
     for (t, task) in tasks.enumerated() {
         let taskMeans = try activations.statistics(task.rawValue).means(configuration: model.configuration)
         means.append(taskMeans)
         func build(_ indices: [Int]) throws -> [SearchPrompt] {
-            try builder.prompts(canvases: indices.map { try selection.source.canvas($0, task: task) },
-                                names: indices.map { promptName(selection.source, $0) }, task: task, taskIndex: t,
-                                means: taskMeans)
+            try builder.prompts(
+                canvases: indices.map { try selection.source.canvas($0, task: task) },
+                names: indices.map { promptName(selection.source, $0) }, task: task, taskIndex: t,
+                means: taskMeans)
         }
         train.append(try build(trainIndices))
         let first = t * heldOutIndices.count
-        let mine = heldOutShare.clamped(to: first ..< first + heldOutIndices.count)
-        heldOutLocal += try build(Array(heldOutIndices[(mine.lowerBound - first) ..< (mine.upperBound - first)]))
+        let mine = heldOutShare.clamped(to: first..<first + heldOutIndices.count)
+        heldOutLocal += try build(Array(heldOutIndices[(mine.lowerBound - first)..<(mine.upperBound - first)]))
     }
     var heldOut = HeldOutPrompts(tasks: heldOutTasks, share: heldOutShare, local: heldOutLocal)
 
@@ -130,13 +142,16 @@ func runSearch(_ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask],
         log("search: planted targets from \(planted) (\(vectors.variables.count) variables: \(vectors.variables))")
         var plantedMask = [Bool](repeating: false, count: space.count)
         for v in vectors.variables where v < space.count { plantedMask[v] = true }
-        let loss = try ReinforceSearch(settings: settings, evaluator: evaluator, train: train, heldOut: heldOut, world: communicator)
-            .heldOutLoss(plantedMask, reward: settings.reward)
+        let loss = try ReinforceSearch(
+            settings: settings, evaluator: evaluator, train: train, heldOut: heldOut, world: communicator
+        )
+        .heldOutLoss(plantedMask, reward: settings.reward)
         plantedLoss = loss
         log("search: the planted mask's held-out loss is \(loss)")
     }
 
-    let search = ReinforceSearch(settings: settings, evaluator: evaluator, train: train, heldOut: heldOut, world: communicator)
+    let search = ReinforceSearch(
+        settings: settings, evaluator: evaluator, train: train, heldOut: heldOut, world: communicator)
     // Fault injection names ranks of the job (world ranks), wherever the search runs.
     search.afterEvaluating = FaultInjection.slowdown(rank: MPIJob.launchRank)
     let taskNames = tasks.map(\.rawValue)
@@ -146,37 +161,45 @@ func runSearch(_ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask],
         guard FileManager.default.fileExists(atPath: checkpointPath) else {
             throw UsageError("--resume: no checkpoint at \(checkpointPath)")
         }
-        state = try SearchCheckpoint.read(checkpointPath, settings: settings, modelHash: model.hash, tasks: taskNames,
-                                          variables: search.searched.count)
+        state = try SearchCheckpoint.read(
+            checkpointPath, settings: settings, modelHash: model.hash, tasks: taskNames,
+            variables: search.searched.count)
         // The loop would not run and the checkpoint's best policy, perhaps found after --iterations, would be written.
         guard state.iteration <= settings.iterations else {
-            throw UsageError("--resume: \(checkpointPath) has already run \(state.iteration) iterations, more than --iterations "
-                             + "\(settings.iterations); give --iterations \(state.iteration) or more to continue it "
-                             + "(exactly \(state.iteration) writes its results as they are)")
+            throw UsageError(
+                "--resume: \(checkpointPath) has already run \(state.iteration) iterations, more than --iterations "
+                    + "\(settings.iterations); give --iterations \(state.iteration) or more to continue it "
+                    + "(exactly \(state.iteration) writes its results as they are)")
         }
         log("search: resuming from \(checkpointPath) after iteration \(state.iteration)")
     }
     let ranks = communicator.size
-    log("search: \(taskNames.joined(separator: ",")), \(search.searched.count) of \(space.count) variables "
-        + "(granularity \(settings.granularity), \(settings.stacks.rawValue)), \(settings.samplesPerIteration) masks x "
-        + "\(settings.iterations) iterations in batches of \(settings.batchSize), \(settings.reward.rawValue) reward, "
-        + "\(settings.baseline.rawValue) baseline, \(ranks) rank(s)")
+    log(
+        "search: \(taskNames.joined(separator: ",")), \(search.searched.count) of \(space.count) variables "
+            + "(granularity \(settings.granularity), \(settings.stacks.rawValue)), \(settings.samplesPerIteration) masks x "
+            + "\(settings.iterations) iterations in batches of \(settings.batchSize), \(settings.reward.rawValue) reward, "
+            + "\(settings.baseline.rawValue) baseline, \(ranks) rank(s)")
     let chunks = WorkChunks(count: settings.samplesPerIteration, size: settings.batchSize).chunks
     if chunks < ranks {
-        let remedy = settings.samplesPerIteration < ranks
+        let remedy =
+            settings.samplesPerIteration < ranks
             ? "raise --samples to at least \(ranks)"
             : "use --batch \(settings.samplesPerIteration / ranks) or fewer, or --batch auto"
-        log("search: warning: \(settings.samplesPerIteration) masks in batches of \(settings.batchSize) make \(chunks) "
-            + "batches, so only \(chunks) of \(ranks) ranks get work; \(remedy) (cluster/README.md, \"Sizing a search\")")
+        log(
+            "search: warning: \(settings.samplesPerIteration) masks in batches of \(settings.batchSize) make \(chunks) "
+                + "batches, so only \(chunks) of \(ranks) ranks get work; \(remedy) (cluster/README.md, \"Sizing a search\")"
+        )
     }
 
     StopSignal.install()
-    let progress = voice.speaks ? ProgressReporter("search", total: settings.iterations, communicator: communicator) : nil
+    let progress =
+        voice.speaks ? ProgressReporter("search", total: settings.iterations, communicator: communicator) : nil
     let outcome = try search.run(
         &state, checkpointEvery: job.checkpointEvery,
         checkpoint: { s in
             if communicator.isRoot {
-                try SearchCheckpoint.write(s, settings: settings, modelHash: model.hash, tasks: taskNames, to: checkpointPath)
+                try SearchCheckpoint.write(
+                    s, settings: settings, modelHash: model.hash, tasks: taskNames, to: checkpointPath)
             }
         },
         stopRequested: { StopSignal.received },
@@ -185,16 +208,20 @@ func runSearch(_ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask],
             voice.afterIteration(s.iteration)
             guard let progress else { return }
             let batches = search.lastShares.map { String(($0.count + settings.batchSize - 1) / settings.batchSize) }
-            progress.update(s.iteration, detail: String(format: "loss %.4f ± %.4f, %.1f on, %.1f samples/s",
-                                                          record.lossMean, record.lossStd, record.patchedMean, record.samplesPerSecond)
-                                + (ranks > 1 ? ", batches per rank " + batches.joined(separator: "/") : ""))
+            progress.update(
+                s.iteration,
+                detail: String(
+                    format: "loss %.4f ± %.4f, %.1f on, %.1f samples/s",
+                    record.lossMean, record.lossStd, record.patchedMean, record.samplesPerSecond)
+                    + (ranks > 1 ? ", batches per rank " + batches.joined(separator: "/") : ""))
         })
     let outputs = job.outputs.resolved(tasks: taskNames)
     let finalSelection = job.final == .sample ? FinalSelection.sample(seed: settings.seed) : .threshold
     guard outcome != .interrupted else {
-        return SearchRunResult(finished: false, iteration: state.iteration, bestIteration: state.bestIteration,
-                               bestLoss: state.bestLoss, variables: [], finalSelection: finalSelection, finalLosses: [:],
-                               outputs: outputs)
+        return SearchRunResult(
+            finished: false, iteration: state.iteration, bestIteration: state.bestIteration,
+            bestLoss: state.bestLoss, variables: [], finalSelection: finalSelection, finalLosses: [:],
+            outputs: outputs)
     }
     let finalLogits = state.bestLogits ?? state.policy.logits
     let bestPolicy = BernoulliPolicy(logits: finalLogits)
@@ -206,34 +233,43 @@ func runSearch(_ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask],
     for reward in SearchSettings.Reward.allCases {
         finalLosses[reward.rawValue] = try search.heldOutLoss(chosen, reward: reward)
     }
-    let result = SearchRunResult(finished: true, iteration: state.iteration, bestIteration: state.bestIteration,
-                                 bestLoss: state.bestLoss, variables: variables, finalSelection: finalSelection,
-                                 finalLosses: finalLosses, outputs: outputs)
+    let result = SearchRunResult(
+        finished: true, iteration: state.iteration, bestIteration: state.bestIteration,
+        bestLoss: state.bestLoss, variables: variables, finalSelection: finalSelection,
+        finalLosses: finalLosses, outputs: outputs)
     guard communicator.isRoot else { return result }
     var fullLogits = [Double](repeating: -.infinity, count: space.count)
     for (j, v) in search.searched.enumerated() { fullLogits[v] = finalLogits[j] }
-    let origin = "search: \(settings.reward.rawValue) reward"
+    let origin =
+        "search: \(settings.reward.rawValue) reward"
         + (settings.baseline == .batch ? "" : ", \(settings.baseline.rawValue) baseline")
         + ", best policy at iteration \(state.bestIteration) "
         + "(held-out loss \(state.bestLoss)), seed \(settings.seed)"
     try Publication.together {
         for (t, task) in tasks.enumerated() {
-            try TaskVectors(task: task.rawValue, variables: variables, granularity: settings.patchGranularity, means: means[t],
-                            modelHash: model.hash, origin: origin, probabilities: probabilities, policyLogits: fullLogits,
-                            finalSelection: finalSelection)
-                .write(to: outputs.taskVectors[t])
+            try TaskVectors(
+                task: task.rawValue, variables: variables, granularity: settings.patchGranularity, means: means[t],
+                modelHash: model.hash, origin: origin, probabilities: probabilities, policyLogits: fullLogits,
+                finalSelection: finalSelection
+            )
+            .write(to: outputs.taskVectors[t])
         }
-        try SearchReport(settings: settings, tasks: taskNames, state: state, variables: variables,
-                         finalSelection: finalSelection, ranks: ranks,
-                         plantedLoss: plantedLoss, finalLosses: finalLosses)
-            .writeJSON(to: outputs.json)
+        try SearchReport(
+            settings: settings, tasks: taskNames, state: state, variables: variables,
+            finalSelection: finalSelection, ranks: ranks,
+            plantedLoss: plantedLoss, finalLosses: finalLosses
+        )
+        .writeJSON(to: outputs.json)
         if !outputs.plots.isEmpty {
             let what = taskNames.count == 1 ? taskNames[0] : "\(taskNames.count) tasks"
-            try ImageFile.writePNG(SearchFigures.lossCurve(state, title: "search loss: \(what), \(settings.reward.rawValue) reward"),
-                                   to: outputs.plots[0])
-            try ImageFile.writePNG(SearchFigures.probabilities(probabilities, space: space,
-                                                               title: "policy probabilities (best, iteration \(state.bestIteration))"),
-                                   to: outputs.plots[1])
+            try ImageFile.writePNG(
+                SearchFigures.lossCurve(state, title: "search loss: \(what), \(settings.reward.rawValue) reward"),
+                to: outputs.plots[0])
+            try ImageFile.writePNG(
+                SearchFigures.probabilities(
+                    probabilities, space: space,
+                    title: "policy probabilities (best, iteration \(state.bestIteration))"),
+                to: outputs.plots[1])
         }
     }
     return result

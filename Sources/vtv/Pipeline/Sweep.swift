@@ -48,12 +48,14 @@ struct SweepResult {
 /// that many ranks. The searches stay silent; rank 0 of `world` prints one progress line for all.
 /// Every rank of `world` must call this. A signal stops every group at its next iteration, each
 /// run's checkpoint written; `job.resume` continues them.
-func runSweep(_ job: SweepJob, model: LoadedModel, prompts: PromptSelection, world: Communicator) throws -> SweepResult {
+func runSweep(_ job: SweepJob, model: LoadedModel, prompts: PromptSelection, world: Communicator) throws -> SweepResult
+{
     // Rank 0 decides which runs are done, so every rank plans the same groups.
     var finishedFlags = job.runs.map { world.isRoot && job.resume && job.isFinished($0) ? UInt8(1) : 0 }
     try world.broadcast(&finishedFlags)
     let planned = job.runs.indices.filter { finishedFlags[$0] == 0 }
-    let plan = SweepPlan(costs: planned.map { job.runs[$0].cost(samples: job.base.samplesPerIteration) }, ranks: world.size)
+    let plan = SweepPlan(
+        costs: planned.map { job.runs[$0].cost(samples: job.base.samplesPerIteration) }, ranks: world.size)
     let groupIndex = plan.group(of: world.rank)
     let group = plan.groups[groupIndex]
     let communicator = try world.split(color: groupIndex, key: world.rank)
@@ -69,9 +71,11 @@ func runSweep(_ job: SweepJob, model: LoadedModel, prompts: PromptSelection, wor
         let done = planned.reduce(0) { $0 + Int(mailbox.values[3 * $1]) } + ended
         guard done != lastShown else { return }
         lastShown = done
-        progress.update(done, detail: "\(ended) of \(planned.count) runs ended"
-                        + (planned.count < job.runs.count ? " (\(job.runs.count - planned.count) finished before)" : "")
-                        + ", \(plan.groups.count) group(s) over \(world.size) rank(s)")
+        progress.update(
+            done,
+            detail: "\(ended) of \(planned.count) runs ended"
+                + (planned.count < job.runs.count ? " (\(job.runs.count - planned.count) finished before)" : "")
+                + ", \(plan.groups.count) group(s) over \(world.size) rank(s)")
     }
 
     let prompts = { (tasks: [PromptTask], _: Int) throws -> PromptSelection in
@@ -88,17 +92,21 @@ func runSweep(_ job: SweepJob, model: LoadedModel, prompts: PromptSelection, wor
             continue
         }
         var settings = run.settings(job.base)
-        settings.batchSize = job.batchSize
+        settings.batchSize =
+            job.batchSize
             ?? WorkChunks.automaticSize(count: settings.samplesPerIteration, ranks: communicator.size, maximum: 8)
         if let problem = settings.problems.first { throw UsageError("run \(run.name): \(problem)") }
         let outputs = job.outputs(run)
         // The group's rank 0 looks, so that its ranks agree on whether to resume.
-        var hasCheckpoint = [communicator.isRoot && job.resume && FileManager.default.fileExists(atPath: outputs.checkpoint)
-                             ? UInt8(1) : 0]
+        var hasCheckpoint = [
+            communicator.isRoot && job.resume && FileManager.default.fileExists(atPath: outputs.checkpoint)
+                ? UInt8(1) : 0
+        ]
         try communicator.broadcast(&hasCheckpoint)
-        let search = SearchJob(settings: settings, task: run.task, activations: job.activations, planted: nil,
-                               final: job.final, checkpointEvery: job.checkpointEvery, resume: hasCheckpoint[0] == 1,
-                               outputs: outputs)
+        let search = SearchJob(
+            settings: settings, task: run.task, activations: job.activations, planted: nil,
+            final: job.final, checkpointEvery: job.checkpointEvery, resume: hasCheckpoint[0] == 1,
+            outputs: outputs)
         var messageError: Error?
         let voice = SearchVoice(speaks: false) { iteration in
             do {

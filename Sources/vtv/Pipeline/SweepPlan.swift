@@ -42,7 +42,7 @@ struct SweepPlan {
         /// Indices into the planned runs, in the order the group runs them.
         let runs: [Int]
 
-        var ranks: Range<Int> { firstRank ..< firstRank + size }
+        var ranks: Range<Int> { firstRank..<firstRank + size }
     }
 
     /// A pixel-reward sample costs about 6 token-reward samples: the VQGAN decode of the canvas
@@ -66,7 +66,7 @@ struct SweepPlan {
             members = costs.indices.map { [$0] }
             sizes = [Int](repeating: 1, count: costs.count)
             // Each spare rank goes to the group that would otherwise finish last (ties: the first).
-            for _ in 0 ..< ranks - costs.count {
+            for _ in 0..<ranks - costs.count {
                 let slowest = sizes.indices.max { costs[$0] / Double(sizes[$0]) < costs[$1] / Double(sizes[$1]) }!
                 sizes[slowest] += 1
             }

@@ -38,8 +38,11 @@ struct SweepSummary: Codable {
         runs = try job.runs.enumerated().map { index, run in
             let outputs = job.outputs(run)
             let status = result.statuses[index]
-            var entry = Run(name: run.name, run: run, settings: run.settings(job.base), status: status, output: outputs.taskVectors[0],
-                            report: outputs.json, seconds: status == .skipped ? nil : result.seconds[index], ranks: groupSize[index])
+            var entry = Run(
+                name: run.name, run: run, settings: run.settings(job.base), status: status,
+                output: outputs.taskVectors[0],
+                report: outputs.json, seconds: status == .skipped ? nil : result.seconds[index], ranks: groupSize[index]
+            )
             if status != .stopped {
                 let report = try Self.readReport(outputs.json)
                 entry.settings = report.settings
@@ -54,7 +57,8 @@ struct SweepSummary: Codable {
     func write(folder: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         try Publication.together {
             try StagedFile.write(try encoder.encode(self), to: folder + "/" + Self.files[0])
             try StagedFile.write(Data(markdown.utf8), to: folder + "/" + Self.files[1])
@@ -62,12 +66,14 @@ struct SweepSummary: Codable {
     }
 
     var markdown: String {
-        var text = "# Sweep\n\n\(runs.count) searches on \(ranks) rank(s) in \(groups) group(s).\n\n"
+        var text =
+            "# Sweep\n\n\(runs.count) searches on \(ranks) rank(s) in \(groups) group(s).\n\n"
             + "| run | task | seed | granularity | reward | stacks | status | best held-out loss | at iteration | variables | seconds | ranks | output |\n"
             + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         func show<T>(_ value: T?, _ format: (T) -> String) -> String { value.map(format) ?? "-" }
         for r in runs {
-            text += "| \(r.name) | \(r.run.task) | \(r.run.seed) | \(r.run.granularity) | \(r.run.reward.rawValue) | "
+            text +=
+                "| \(r.name) | \(r.run.task) | \(r.run.seed) | \(r.run.granularity) | \(r.run.reward.rawValue) | "
                 + "\(r.run.stacks.rawValue) | \(r.status.rawValue) | \(show(r.bestLoss) { String(format: "%.5f", $0) }) | "
                 + "\(show(r.bestIteration) { "\($0)" }) | \(show(r.chosenVariables) { "\($0)" }) | "
                 + "\(show(r.seconds) { String(format: "%.1f", $0) }) | \(show(r.ranks) { "\($0)" }) | "
@@ -78,11 +84,14 @@ struct SweepSummary: Codable {
 
     private static func readReport(_ path: String) throws -> SearchReport {
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {
             return try decoder.decode(SearchReport.self, from: try Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw UsageError("the sweep's run report \(path) cannot be read (\(error)); remove it and run the sweep again with --resume")
+            throw UsageError(
+                "the sweep's run report \(path) cannot be read (\(error)); remove it and run the sweep again with --resume"
+            )
         }
     }
 }

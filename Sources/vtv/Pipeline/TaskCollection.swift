@@ -11,10 +11,14 @@ struct TaskCollection {
     var curations: [String: PromptCuration] = [:]
 
     /// Collects over the selected prompts as given, the same prompts for every task.
-    static func plain(_ selection: PromptSelection, tasks: [PromptTask], collector: ActivationCollector,
-                      world: Communicator) throws -> TaskCollection {
-        TaskCollection(statistics: try collect(tasks.map { ($0, selection.indices) }, source: selection.source,
-                                               collector: collector, world: world))
+    static func plain(
+        _ selection: PromptSelection, tasks: [PromptTask], collector: ActivationCollector,
+        world: Communicator
+    ) throws -> TaskCollection {
+        TaskCollection(
+            statistics: try collect(
+                tasks.map { ($0, selection.indices) }, source: selection.source,
+                collector: collector, world: world))
     }
 
     /// Collects over the `count` best one-shot prompts of each task, chosen from the selected prompts
@@ -22,25 +26,29 @@ struct TaskCollection {
     /// contiguous block of the pool; the scores are gathered in pool order, so every rank makes the
     /// same choice, and the result does not depend on the number of ranks. Each task's chosen
     /// prompts are then collected best first, one episode each.
-    static func best(_ count: Int, of pool: PromptSelection, tasks: [PromptTask], evaluator: PromptEvaluator,
-                     collector: ActivationCollector, world: Communicator) throws -> TaskCollection {
+    static func best(
+        _ count: Int, of pool: PromptSelection, tasks: [PromptTask], evaluator: PromptEvaluator,
+        collector: ActivationCollector, world: Communicator
+    ) throws -> TaskCollection {
         let records = try pool.indices.map { try pool.source.prompt($0) }
         let mine = Array(pool.share(of: world))
-        let progress = ProgressReporter("collect: one-shot scores", total: mine.count * tasks.count, communicator: world)
+        let progress = ProgressReporter(
+            "collect: one-shot scores", total: mine.count * tasks.count, communicator: world)
         var chosen: [(PromptTask, [Int])] = []
         var result = TaskCollection()
         for (t, task) in tasks.enumerated() {
             var scores: [Double] = []
             scores.reserveCapacity(mine.count)
             for start in stride(from: 0, to: mine.count, by: evaluator.batchSize) {
-                let batch = mine[start ..< min(start + evaluator.batchSize, mine.count)]
+                let batch = mine[start..<min(start + evaluator.batchSize, mine.count)]
                 let canvases = try batch.map { try pool.source.canvas($0, task: task).values }
                 scores += try evaluator.oneShotScores(canvases: canvases, metric: task.metric)
                 progress.update(t * mine.count + start + batch.count, detail: task.rawValue)
             }
             let poolScores = try world.allgather(scores)
             let scored = poolScores.indices.map {
-                ScoredPrompt(position: $0, query: records[$0].query, support: records[$0].support, score: poolScores[$0])
+                ScoredPrompt(
+                    position: $0, query: records[$0].query, support: records[$0].support, score: poolScores[$0])
             }
             let best = BestPrompts.select(scored, count: count, metric: task.metric)
             result.curations[task.rawValue] = PromptCuration(
@@ -54,8 +62,10 @@ struct TaskCollection {
 
     /// The statistics of each task over its prompts (indices of `source`, in order): every rank
     /// collects the contiguous block `shard` gives it and the blocks are combined exactly.
-    private static func collect(_ work: [(task: PromptTask, prompts: [Int])], source: any PromptSource,
-                                collector: ActivationCollector, world: Communicator) throws -> [String: TaskStatistics] {
+    private static func collect(
+        _ work: [(task: PromptTask, prompts: [Int])], source: any PromptSource,
+        collector: ActivationCollector, world: Communicator
+    ) throws -> [String: TaskStatistics] {
         let shares = work.map { Array($0.prompts[shard($0.prompts.count, rank: world.rank, of: world.size)]) }
         // Names by content, so that collections of other roles or sources merge unless they share a prompt.
         var identities: [Int: String] = [:]

@@ -16,8 +16,9 @@ func parseVariables(_ args: ParsedArguments, _ name: String, space: PatchVariabl
     guard let list = try args.ints(name) else { throw UsageError("'\(args.command)' needs \(name) LIST") }
     guard !list.isEmpty else { throw UsageError("\(name) lists no variables") }
     if let bad = list.first(where: { $0 < 0 || $0 >= space.count }) {
-        throw UsageError("\(name): variable \(bad) is outside 0..<\(space.count), the candidates of granularity "
-                         + "\(space.granularity.rawValue) for this model")
+        throw UsageError(
+            "\(name): variable \(bad) is outside 0..<\(space.count), the candidates of granularity "
+                + "\(space.granularity.rawValue) for this model")
     }
     return Array(Set(list)).sorted()
 }
@@ -37,8 +38,9 @@ extension LoadedModel {
     func taskVectors(_ path: String, granularity: PatchVariables.Granularity?) throws -> TaskVectors {
         let vectors = try TaskVectors(path: path, expectedModelHash: hash)
         if let granularity, granularity != vectors.granularity {
-            throw SearchInputError.granularityMismatch(file: path, found: vectors.granularity.rawValue,
-                                                       expected: granularity.rawValue)
+            throw SearchInputError.granularityMismatch(
+                file: path, found: vectors.granularity.rawValue,
+                expected: granularity.rawValue)
         }
         return vectors
     }

@@ -56,9 +56,11 @@ struct NodeSharedWeightArena: WeightArena {
             guard case .backingStoreTooSmall = error else { throw error }
             // Every rank of the node got the same answer, so they all fall back together.
             if node.isBuilder {
-                FileHandle.standardError.write(Data(("vtv (rank \(Communicator.world.rank)): \(error); every rank of "
-                    + "this node keeps its own copy of the model instead (enlarge it, or set "
-                    + "\(WeightSharing.privateVariable)=1 to skip sharing)\n").utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        ("vtv (rank \(Communicator.world.rank)): \(error); every rank of "
+                            + "this node keeps its own copy of the model instead (enlarge it, or set "
+                            + "\(WeightSharing.privateVariable)=1 to skip sharing)\n").utf8))
             }
             return try PrivateWeightArena().block(floats: count, fill: fill)
         }
