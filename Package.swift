@@ -39,14 +39,17 @@ let package = Package(
         /// against inputs before any work, temporaries removed on signals and after crashes.
         .target(name: "Outputs", dependencies: []),
         .target(name: "Storage", dependencies: ["CHDF5", "Outputs"]),
-        .target(name: "Model", dependencies: ["CBLAS", "CKernels", "Storage"], swiftSettings: fastMath),
+        /// The one counter-based random stream of model initialisation, prompts and the search policy.
+        .target(name: "Randomness", dependencies: []),
+        .target(
+            name: "Model", dependencies: ["CBLAS", "CKernels", "Storage", "Randomness"], swiftSettings: fastMath),
         .target(name: "TorchImport", dependencies: []),
         .target(name: "ModelImport", dependencies: ["Model", "TorchImport"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Outputs"], swiftSettings: fastMath),
-        .target(name: "Prompts", dependencies: ["Imaging", "Storage"]),
+        .target(name: "Prompts", dependencies: ["Imaging", "Storage", "Randomness"]),
         .target(name: "Plotting", dependencies: ["Imaging"]),
         .target(
-            name: "Search", dependencies: ["Model", "Prompts", "Distributed", "Storage", "Outputs"],
+            name: "Search", dependencies: ["Model", "Prompts", "Distributed", "Storage", "Outputs", "Randomness"],
             swiftSettings: fastMath),
         /// The figures of the pipeline's reports (search curves, probability panels, prediction grids).
         .target(name: "Figures", dependencies: ["Search", "Model", "Imaging", "Plotting"]),
@@ -55,7 +58,7 @@ let package = Package(
             name: "vtv",
             dependencies: [
                 "Distributed", "Storage", "Outputs", "Model", "TorchImport", "ModelImport",
-                "Imaging", "Prompts", "Search", "Figures", "CBLAS", "Plotting"
+                "Imaging", "Prompts", "Search", "Figures", "CBLAS", "Plotting", "Randomness"
             ],
             /// The embedded default model (DefaultModel.swift, docs/model-card.md).
             resources: [.copy("Resources/vtv-small.h5")]),
@@ -68,13 +71,15 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Outputs", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Storage"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Storage", "TestSupport"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Storage", "Randomness", "TestSupport"]),
         .testTarget(name: "TorchImportTests", dependencies: ["TorchImport", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
-        .testTarget(name: "PromptsTests", dependencies: ["Prompts", "Imaging", "Storage", "TestSupport"]),
+        .testTarget(
+            name: "PromptsTests", dependencies: ["Prompts", "Imaging", "Storage", "Randomness", "TestSupport"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "Imaging", "TestSupport"]),
         .testTarget(
-            name: "SearchTests", dependencies: ["Search", "Model", "Prompts", "Imaging", "Storage", "TestSupport"])
+            name: "SearchTests",
+            dependencies: ["Search", "Model", "Prompts", "Imaging", "Storage", "Randomness", "TestSupport"])
     ],
     swiftLanguageModes: [.v5]
 )

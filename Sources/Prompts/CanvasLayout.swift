@@ -1,3 +1,5 @@
+import Randomness
+
 /// Where the four quadrants of a prompt canvas lie.
 ///
 /// The published canvas is 224x224 with 111x111 quadrants at rows/cols [0, 111) and [113, 224);

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Randomness
 import Storage
 
 /// A PASCAL-5i fold: VOC2012 images and labels plus a split file of `<image name>__<class>` lines.

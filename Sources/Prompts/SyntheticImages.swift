@@ -1,4 +1,5 @@
 import Imaging
+import Randomness
 
 /// One procedurally generated picture with its segmentation labels.
 public struct SyntheticScene: Sendable {
@@ -138,7 +139,7 @@ public struct SyntheticImageSource: Sendable {
         let noiseKey = rng.next()
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
         for i in 0..<(width * height * 3) {
-            let noise = Double(SplitMix64.mix(noiseKey &+ UInt64(i)) >> 59) - 15.5 // -15.5...15.5
+            let noise = Double(RandomStream.finalise(noiseKey &+ UInt64(i)) >> 59) - 15.5 // -15.5...15.5
             pixels[i] = UInt8(max(0, min(255, (rgb[i] + noise * 0.4).rounded())))
         }
         return SyntheticScene(
@@ -259,7 +260,7 @@ private struct Texture {
         let sx = fx * fx * (3 - 2 * fx), sy = fy * fy * (3 - 2 * fy)
         let ix = Int64(x0), iy = Int64(y0)
         func lattice(_ i: Int64, _ j: Int64) -> Double {
-            let h = SplitMix64.mix(
+            let h = RandomStream.finalise(
                 key &+ octave &* 0x9E37 &+ UInt64(bitPattern: i) &* 0x1_0000_01B3
                     &+ UInt64(bitPattern: j) &* 0xC2B2_AE3D_27D4_EB4F)
             return Double(h >> 11) * 0x1.0p-52 - 1

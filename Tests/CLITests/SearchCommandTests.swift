@@ -209,7 +209,7 @@ final class SearchCommandTests: XCTestCase {
 
     /// `--final sample`: the written variables are one Bernoulli draw from the best policy's
     /// probabilities (stored in the file), drawn here by hand from vtv's counter-based stream
-    /// (`RandomStream` named "final patch set" under the mask seed 11, Sources/Model/Random.swift,
+    /// (`RandomStream` named "final patch set" under the mask seed 11, Sources/Randomness/RandomStream.swift,
     /// rewritten below from its definition); the rule and its seed are in the file and the log.
     func testTheFinalSampleIsOneDrawFromTheBestPolicyAndIsRecorded() throws {
         let r = try runCommand(

@@ -1,5 +1,6 @@
 import Imaging
 import Prompts
+import Randomness
 import XCTest
 
 final class PromptCanvasTests: XCTestCase {

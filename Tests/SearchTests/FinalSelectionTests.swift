@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Randomness
 import Search
 import Storage
 import TestSupport

@@ -1,5 +1,6 @@
 import Foundation
 import Prompts
+import Randomness
 import XCTest
 
 @testable import Search

@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 
 extension ModelConfiguration {
     /// A freshly initialised MAE-VQGAN, as the original code initialises a model before training:
@@ -65,14 +66,4 @@ public func sinCosPositionTable(width: Int, grid: Int) -> [Float] {
         }
     }
     return table
-}
-
-extension RandomStream {
-    /// Draw `counter` as a normal value (Box-Muller on draws 2*counter and 2*counter + 1 of this
-    /// stream's 24-bit uniforms, shifted off zero).
-    func normal(_ counter: UInt64, standardDeviation: Float) -> Float {
-        let u1 = (Double(bits(2 &* counter) >> 40) + 0.5) * 0x1p-24
-        let u2 = Double(bits(2 &* counter &+ 1) >> 40) * 0x1p-24
-        return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)) * standardDeviation
-    }
 }

@@ -1,3 +1,5 @@
+import Randomness
+
 /// Timing of the VQGAN on random weights, for `vtv bench forward --vqgan encode|decode` and
 /// docs/benchmarks.md. The work is the one the search repeats: tokenizing 224x224 canvases, or
 /// decoding 14x14 token grids to 224x224 images.

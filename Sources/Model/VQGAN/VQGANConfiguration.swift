@@ -1,3 +1,5 @@
+import Randomness
+
 /// The shape of a taming-transformers VQGAN ("imagenet f16 1024" in the released MAE-VQGAN):
 /// a convolutional encoder that maps a canvas to a grid of codebook tokens, 16x smaller per side
 /// for five levels, and a decoder that maps a token grid back to pixels.

@@ -1,5 +1,5 @@
 import Foundation
-import Prompts
+import Randomness
 
 /// The search policy (docs/paper.md#reinforce): one independent Bernoulli(sigmoid(theta_v)) per
 /// candidate variable v, probabilities clamped to [1e-6, 1 - 1e-6].
@@ -32,9 +32,9 @@ public struct BernoulliPolicy: Equatable {
     /// by (seed, iteration, sample, v) falls below p_v. Any rank can draw any sample's mask, so
     /// masks are never sent; the same seed gives the same masks on any number of ranks.
     public func sampleMask(seed: UInt64, iteration: Int, sample: Int) -> [Bool] {
-        let stream = SplitMix64(seed: seed).substream(UInt64(iteration)).substream(UInt64(sample))
+        let stream = RandomStream(key: seed).substream(UInt64(iteration)).substream(UInt64(sample))
         return (0..<count).map { v in
-            Double(stream.value(at: UInt64(v)) >> 11) * 0x1.0p-53 < probability(v)
+            stream.unitDouble(UInt64(v)) < probability(v)
         }
     }
 
@@ -42,9 +42,9 @@ public struct BernoulliPolicy: Equatable {
     /// the same bits, without an exp per variable per mask.
     public func sampleMask(seed: UInt64, iteration: Int, sample: Int, probabilities: [Double]) -> [Bool] {
         precondition(probabilities.count == count)
-        let stream = SplitMix64(seed: seed).substream(UInt64(iteration)).substream(UInt64(sample))
+        let stream = RandomStream(key: seed).substream(UInt64(iteration)).substream(UInt64(sample))
         return probabilities.withUnsafeBufferPointer { p in
-            (0..<count).map { v in Double(stream.value(at: UInt64(v)) >> 11) * 0x1.0p-53 < p[v] }
+            (0..<count).map { v in stream.unitDouble(UInt64(v)) < p[v] }
         }
     }
 

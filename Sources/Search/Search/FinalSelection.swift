@@ -1,4 +1,5 @@
 import Model
+import Randomness
 
 /// How a search's best policy becomes its final patch set, the variables written to the
 /// task-vectors file (docs/paper.md, "The final patch set").

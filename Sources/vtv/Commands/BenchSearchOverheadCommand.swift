@@ -2,6 +2,7 @@ import Distributed
 import Foundation
 import Model
 import Prompts
+import Randomness
 import Search
 
 /// `vtv bench search-overhead`: the per-iteration work of the search besides its forward passes.

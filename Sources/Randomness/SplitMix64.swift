@@ -1,28 +1,22 @@
-/// A seeded, counter-based random stream: draw n is SplitMix64's finaliser applied to
-/// seed + (n + 1) * golden gamma. The same seed gives the same numbers on every platform, and a
-/// stream can be split by key without consuming draws (`substream(_:)`).
+/// A seeded random sequence: SplitMix64 read in order. Draw n is `RandomStream(key: seed).bits(n)`,
+/// SplitMix64's finaliser applied to seed + (n + 1) * golden gamma, so the same seed gives the same
+/// numbers on every platform, and a sequence can be split by key without consuming draws
+/// (`substream(_:)`).
 public struct SplitMix64: Sendable {
-    public let seed: UInt64
+    /// The counter-based stream this sequence reads.
+    public let stream: RandomStream
     /// The number of draws taken so far.
     public private(set) var counter: UInt64 = 0
 
     public init(seed: UInt64) {
-        self.seed = seed
+        stream = RandomStream(key: seed)
     }
 
-    static let gamma: UInt64 = 0x9E37_79B9_7F4A_7C15
+    public var seed: UInt64 { stream.key }
 
-    /// SplitMix64's output function (Steele, Lea, Flood 2014).
-    @inline(__always) static func mix(_ z0: UInt64) -> UInt64 {
-        var z = z0
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Draw number `index` of this stream, without advancing it.
+    /// Draw number `index` of this sequence, without advancing it.
     public func value(at index: UInt64) -> UInt64 {
-        SplitMix64.mix(seed &+ (index &+ 1) &* SplitMix64.gamma)
+        stream.bits(index)
     }
 
     /// The next 64 random bits.
@@ -31,9 +25,9 @@ public struct SplitMix64: Sendable {
         return value(at: counter)
     }
 
-    /// An independent stream named by `key` (e.g. a prompt index), derived from this seed.
+    /// An independent sequence named by `key` (e.g. a prompt index), derived from this seed.
     public func substream(_ key: UInt64) -> SplitMix64 {
-        SplitMix64(seed: SplitMix64.mix(seed ^ SplitMix64.mix(key &+ 0x5851_F42D_4C95_7F2D)))
+        SplitMix64(seed: stream.substream(key).key)
     }
 
     /// A uniform integer in 0..<bound (bound > 0), by rejection so there is no modulo bias.
