@@ -47,23 +47,37 @@ public struct HeadOutputs: Equatable, Sendable {
     }
 
     /// The element-wise mean of recordings with one configuration and layout (a task mean when
-    /// they are the one-shot recordings of one task's prompts). Sums in Double.
+    /// they are the one-shot recordings of one task's prompts): the recordings accumulated as
+    /// `TaskStatistics` accumulates them (Welford, float64), then `init(means:)`.
     public static func mean(of recordings: [HeadOutputs]) -> HeadOutputs {
         precondition(!recordings.isEmpty, "a mean needs at least one recording")
-        var result = HeadOutputs(configuration: recordings[0].configuration, layout: recordings[0].layout)
-        for stack in Stack.allCases {
-            var sums = [Double](repeating: 0, count: stack == .encoder ? result.encoder.count : result.decoder.count)
-            for r in recordings {
-                precondition(
-                    r.configuration == result.configuration && r.layout == result.layout,
-                    "recordings of different models or layouts cannot be averaged")
-                let values = stack == .encoder ? r.encoder : r.decoder
-                for i in sums.indices { sums[i] += Double(values[i]) }
-            }
-            let mean = sums.map { Float($0 / Double(recordings.count)) }
-            if stack == .encoder { result.encoder = mean } else { result.decoder = mean }
+        let first = recordings[0]
+        var encoder = RunningStatistics(elements: first.encoder.count)
+        var decoder = RunningStatistics(elements: first.decoder.count)
+        for r in recordings {
+            precondition(
+                r.configuration == first.configuration && r.layout == first.layout,
+                "recordings of different models or layouts cannot be averaged")
+            encoder.add(r.encoder)
+            decoder.add(r.decoder)
         }
-        return result
+        return HeadOutputs(configuration: first.configuration, layout: first.layout, means: (encoder, decoder))
+    }
+
+    /// The means of statistics over head outputs in `layout`, rounded to float32: the one place a
+    /// task mean is made (`mean(of:)`, `TaskStatistics.means`). means: the encoder's and the
+    /// decoder's statistics, over arrays of this type's shapes.
+    public init(
+        configuration: ModelConfiguration, layout: TokenLayout,
+        means: (encoder: RunningStatistics, decoder: RunningStatistics)
+    ) {
+        self.init(configuration: configuration, layout: layout)
+        precondition(
+            means.encoder.elements == encoder.count && means.decoder.elements == decoder.count,
+            "statistics of \(means.encoder.elements) and \(means.decoder.elements) values do not fit head outputs of "
+                + "\(encoder.count) and \(decoder.count)")
+        encoder = means.encoder.mean.map { Float($0) }
+        decoder = means.decoder.mean.map { Float($0) }
     }
 
     /// Each head's projected contribution W_h o[l, t, h] + b (the published code's recording

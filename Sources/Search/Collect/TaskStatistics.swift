@@ -63,10 +63,8 @@ public struct TaskStatistics: Equatable {
 
     /// The task means as head outputs in the one-shot layout (float32), the source of task vectors.
     public func means(configuration: ModelConfiguration) -> HeadOutputs {
-        var outputs = HeadOutputs(
-            configuration: configuration, layout: TokenLayout(mode: .oneShot, grid: configuration.grid))
-        outputs.encoder = encoder.mean.map { Float($0) }
-        outputs.decoder = decoder.mean.map { Float($0) }
-        return outputs
+        HeadOutputs(
+            configuration: configuration, layout: TokenLayout(mode: .oneShot, grid: configuration.grid),
+            means: (encoder, decoder))
     }
 }

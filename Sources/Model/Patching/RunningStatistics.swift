@@ -1,5 +1,3 @@
-import Distributed
-
 /// Elementwise mean and variance of many equally shaped samples, accumulated in float64 with
 /// Welford's update (count, mean, M2 = sum of squared deviations). Statistics over disjoint sets
 /// combine exactly (Chan et al.), which is how ranks and separately collected files are merged.
@@ -21,6 +19,14 @@ public struct RunningStatistics: Equatable {
         self.count = count
         self.mean = mean
         m2 = variance.map { $0 * Double(count) }
+    }
+
+    /// Statistics from their parts: `count` samples with mean `mean` and sums of squared deviations `m2`.
+    public init(count: Int, mean: [Double], m2: [Double]) {
+        precondition(mean.count == m2.count)
+        self.count = count
+        self.mean = mean
+        self.m2 = m2
     }
 
     public var elements: Int { mean.count }
@@ -61,28 +67,6 @@ public struct RunningStatistics: Equatable {
             result.mean[i] = (na * mean[i] + nb * other.mean[i]) / n
             result.m2[i] = m2[i] + other.m2[i] + delta * delta * na * nb / n
         }
-        return result
-    }
-
-    /// The statistics over every rank's samples, on every rank. Two all-reduces: the global mean
-    /// from sums, then each rank's M2 re-centred on that mean (M2_r + n_r (mean_r - mean)^2).
-    /// The result depends on the number of ranks only through float64 rounding.
-    public func combined(over world: Communicator) throws -> RunningStatistics {
-        guard world.size > 1 else { return self }
-        let total = try world.allreduce(count, .sum)
-        var result = RunningStatistics(elements: elements)
-        result.count = total
-        guard total > 0 else { return result }
-        var sums = mean.map { $0 * Double(count) }
-        try world.allreduce(&sums, .sum)
-        result.mean = sums.map { $0 / Double(total) }
-        var centred = [Double](repeating: 0, count: elements)
-        for i in 0..<elements {
-            let d = mean[i] - result.mean[i]
-            centred[i] = count == 0 ? 0 : m2[i] + Double(count) * d * d
-        }
-        try world.allreduce(&centred, .sum)
-        result.m2 = centred
         return result
     }
 }
