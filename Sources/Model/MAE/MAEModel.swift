@@ -152,7 +152,7 @@ public final class MAEModel {
                 throw MAEInputError.patchModel(sample: i)
             }
             if let p = s.patches {
-                guard p.values.configuration == configuration else { throw MAEInputError.patchModel(sample: i) }
+                guard p.configuration == configuration else { throw MAEInputError.patchModel(sample: i) }
                 let layout = layouts[s.mode]!
                 for (stack, tokens) in [(Stack.encoder, layout.encoderTokens), (.decoder, layout.decoderTokens)] {
                     let top = p.maximumToken(stack)

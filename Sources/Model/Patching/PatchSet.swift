@@ -3,8 +3,9 @@
 /// from `values` (typically a task mean recorded one-shot). The replacement happens before
 /// `attn.proj`, so everything after sees the patched value.
 ///
-/// Cheap to build and to apply: entries are grouped by (stack, layer) and only point into
-/// `values`, which is shared (copy-on-write) between all patch sets made from one mean.
+/// Cheap to build and to apply: entries are grouped by (stack, layer) and only point into the
+/// replacement vectors, either a whole table of head outputs shared (copy-on-write) between all
+/// patch sets made from one mean, or just the vectors of the targets (`init(configuration:targets:vectors:)`).
 public struct PatchSet: Sendable {
     /// A head output of the patched run.
     public struct Target: Hashable, Comparable, Sendable {
@@ -29,12 +30,17 @@ public struct PatchSet: Sendable {
     struct Entry: Sendable {
         let token: Int
         let head: Int
-        /// Where the replacement vector starts in `values.encoder` or `values.decoder`.
+        /// Where the replacement vector starts in `sources[stack]`.
         let source: Int
     }
 
-    /// Where replacement vectors come from.
-    public let values: HeadOutputs
+    /// The model the patch set is for.
+    public let configuration: ModelConfiguration
+    /// The table `add(_:sourceToken:)` draws from; nil for a patch set of listed vectors.
+    private let table: HeadOutputs?
+    /// sources[stack]: the replacement vectors the entries point into (the table's arrays, shared,
+    /// or the listed vectors end to end).
+    private let sources: [[Float]]
     /// entries[stack][layer]
     private(set) var entries: [[[Entry]]]
     /// Every target, in the order added.
@@ -42,22 +48,51 @@ public struct PatchSet: Sendable {
 
     /// An empty patch set drawing its vectors from `values`.
     public init(values: HeadOutputs) {
-        self.values = values
+        configuration = values.configuration
+        table = values
+        sources = [values.encoder, values.decoder]
         entries = Stack.allCases.map { [[Entry]](repeating: [], count: values.configuration.stack($0).depth) }
     }
 
-    /// Patches `target` with o[target.layer, sourceToken, target.head] of `values`.
-    /// Preconditions (our bugs, not user input): the layer, head and source token exist.
+    /// Patches each of `targets` with its own vector, `vectors[i]` (headWidth floats of the target's
+    /// stack): only these vectors are held, end to end. Preconditions (our bugs, not user input):
+    /// one vector per target, of its stack's headWidth, and every target inside the model.
+    public init(configuration: ModelConfiguration, targets: [Target], vectors: [[Float]]) {
+        precondition(targets.count == vectors.count, "\(targets.count) patch targets but \(vectors.count) vectors")
+        var sources: [[Float]] = Stack.allCases.map { _ in [] }
+        var entries = Stack.allCases.map { [[Entry]](repeating: [], count: configuration.stack($0).depth) }
+        for (target, vector) in zip(targets, vectors) {
+            let s = configuration.stack(target.stack)
+            precondition(
+                target.layer >= 0 && target.layer < s.depth && target.head >= 0 && target.head < s.heads
+                    && target.token >= 0 && vector.count == s.headWidth,
+                "patch target \(target) (a vector of \(vector.count) values) is outside the model")
+            let source = sources[target.stack.rawValue].count
+            sources[target.stack.rawValue] += vector
+            entries[target.stack.rawValue][target.layer].append(
+                Entry(token: target.token, head: target.head, source: source))
+        }
+        self.configuration = configuration
+        table = nil
+        self.sources = sources
+        self.entries = entries
+        self.targets = targets
+    }
+
+    /// Patches `target` with o[target.layer, sourceToken, target.head] of the table the patch set
+    /// was made with (`init(values:)`). Preconditions (our bugs, not user input): the patch set has
+    /// a table, and the layer, head and source token exist.
     public mutating func add(_ target: Target, sourceToken: Int) {
-        let s = values.configuration.stack(target.stack)
+        guard let table else { preconditionFailure("a patch set of listed vectors has no table to add from") }
+        let s = configuration.stack(target.stack)
         precondition(
             target.layer >= 0 && target.layer < s.depth && target.head >= 0 && target.head < s.heads
-                && target.token >= 0 && sourceToken >= 0 && sourceToken < values.tokens(target.stack),
+                && target.token >= 0 && sourceToken >= 0 && sourceToken < table.tokens(target.stack),
             "patch target \(target) (source token \(sourceToken)) is outside the model")
         entries[target.stack.rawValue][target.layer].append(
             Entry(
                 token: target.token, head: target.head,
-                source: values.offset(target.stack, layer: target.layer, token: sourceToken, head: target.head)))
+                source: table.offset(target.stack, layer: target.layer, token: sourceToken, head: target.head)))
         targets.append(target)
     }
 
@@ -84,9 +119,8 @@ public struct PatchSet: Sendable {
     func apply(_ stack: Stack, layer: Int, to o: UnsafeMutablePointer<Float>, ld: Int) {
         let list = entries[stack.rawValue][layer]
         if list.isEmpty { return }
-        let headWidth = values.configuration.stack(stack).headWidth
-        let source = stack == .encoder ? values.encoder : values.decoder
-        source.withUnsafeBufferPointer { v in
+        let headWidth = configuration.stack(stack).headWidth
+        sources[stack.rawValue].withUnsafeBufferPointer { v in
             for e in list {
                 (o + e.token * ld + e.head * headWidth).update(from: v.baseAddress! + e.source, count: headWidth)
             }

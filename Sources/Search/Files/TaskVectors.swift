@@ -58,23 +58,9 @@ public struct TaskVectors {
         }
     }
 
-    /// The patch set that applies these vectors to a zero-shot run.
+    /// The patch set that applies these vectors to a zero-shot run: the vectors themselves, in one hop.
     public func patchSet() -> PatchSet {
-        // The vectors are laid into a one-shot-shaped table at their source positions, so the
-        // patch set's usual zero-shot -> one-shot correspondence finds them.
-        let zeroShot = TokenLayout(mode: .zeroShot, grid: configuration.grid)
-        var table = HeadOutputs(
-            configuration: configuration, layout: TokenLayout(mode: .oneShot, grid: configuration.grid))
-        for (target, vector) in zip(targets, vectors) {
-            let at = table.offset(
-                target.stack, layer: target.layer, token: zeroShot.oneShotToken(for: target.token), head: target.head)
-            if target.stack == .encoder {
-                table.encoder.replaceSubrange(at..<at + vector.count, with: vector)
-            } else {
-                table.decoder.replaceSubrange(at..<at + vector.count, with: vector)
-            }
-        }
-        return PatchSet(taskVectors: targets, means: table, mode: .zeroShot)
+        PatchSet(configuration: configuration, targets: targets, vectors: vectors)
     }
 
     /// Writes the file atomically.
