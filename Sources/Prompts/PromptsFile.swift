@@ -12,9 +12,6 @@ import Storage
 /// Without `tasks` the file's tasks are those present in every prompt; without `canvas_size` it is
 /// read from the first canvas. Other groups and datasets (fixture.h5 has many) are ignored.
 public final class PromptsFile: PromptSource {
-    public static let formatName = "vtv-prompts"
-    public static let formatVersion = 1
-
     public let path: String
     /// The `source` attribute, or the file's path when there is none.
     public let origin: String
@@ -33,11 +30,6 @@ public final class PromptsFile: PromptSource {
         file = try FileKind.prompts.open(path)
         let root = file.root
         func fail(_ reason: String) -> PromptSourceError { .notAPromptsFile(path: path, reason: reason) }
-        if root.hasAttribute("version") {
-            guard case let .int(version) = try root.attribute("version"), version <= PromptsFile.formatVersion else {
-                throw fail("its 'version' is newer than this vtv reads (\(PromptsFile.formatVersion)); update vtv")
-            }
-        }
         guard root.exists("prompts"), !root.isDataset("prompts") else { throw fail("it has no /prompts group") }
         let names = try root.children("prompts")
         let numbers = names.compactMap { Int($0) }.sorted()
@@ -160,8 +152,7 @@ public final class PromptsFileWriter {
         self.layout = layout
         file = try HDF5File.create(path)
         let root = file.root
-        try root.setAttribute("format", .string(PromptsFile.formatName))
-        try root.setAttribute("version", .int(PromptsFile.formatVersion))
+        try FileHeader(kind: .prompts).write(to: root)
         try root.setAttribute("source", .string(origin))
         if let seed { try root.setAttribute("seed", .int(seed)) }
         try root.setAttribute("tasks", .strings(tasks.map(\.rawValue)))

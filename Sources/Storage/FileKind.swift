@@ -23,6 +23,22 @@ public enum FileKind: String, CaseIterable, Sendable {
         }
     }
 
+    /// The highest layout version of this kind this vtv reads, and the version it writes
+    /// (`FileHeader`). Raise it when the layout changes; older versions stay readable.
+    public var version: Int {
+        switch self {
+        case .model, .prompts, .activations, .scores, .taskVectors, .searchCheckpoint: return 1
+        }
+    }
+
+    /// Whether files of this kind record the model they were made with (`model_hash` and `/config`).
+    public var recordsModel: Bool {
+        switch self {
+        case .model, .prompts: return false
+        case .activations, .scores, .taskVectors, .searchCheckpoint: return true
+        }
+    }
+
     /// "model file", "task-vectors file", "search checkpoint".
     public var name: String {
         switch self {
@@ -86,7 +102,24 @@ public enum FileKind: String, CaseIterable, Sendable {
                 path: path, expected: self, reason: FileContent.whyUnreadable(path) ?? "it cannot be read")
         }
         try require(file.root, path: path)
+        _ = try version(of: file.root, path: path)
         return file
+    }
+
+    /// The layout version of the file at `root` (opened from `path`): its `version` attribute, or 1
+    /// when it has none (files from h5py, the published fixture, model files). A file from a newer
+    /// vtv (a version above `version`) is refused with `FileKindError.newerVersion`.
+    public func version(of root: HDF5Group, path: String) throws -> Int {
+        guard root.hasAttribute("version") else { return 1 }
+        guard case let .int(found) = try? root.attribute("version"), found >= 1 else {
+            let value = (try? root.attribute("version").description) ?? "unreadable"
+            throw FileKindError.invalid(
+                path: path, kind: self, detail: "its 'version' attribute is \(value), not a version number (1, 2, ...)")
+        }
+        guard found <= version else {
+            throw FileKindError.newerVersion(path: path, kind: self, version: found, readable: version)
+        }
+        return found
     }
 
     /// Throws unless the file at `root` (opened from `path`) can be read as this kind.

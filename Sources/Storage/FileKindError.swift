@@ -16,6 +16,8 @@ public enum FileKindError: Error, CustomStringConvertible, Equatable {
     case damaged(path: String, kind: FileKind, detail: String)
     /// A file of the right kind whose contents a reader refused for a reason of its own (`detail`).
     case invalid(path: String, kind: FileKind, detail: String)
+    /// A file written by a newer vtv: its layout `version` is above `readable`, the highest this vtv reads.
+    case newerVersion(path: String, kind: FileKind, version: Int, readable: Int)
 
     public var description: String {
         switch self {
@@ -41,6 +43,9 @@ public enum FileKindError: Error, CustomStringConvertible, Equatable {
                 "\(path) is a vtv \(kind.name) but it is damaged or incomplete: \(detail); make it again (\(kind.madeBy))"
         case let .invalid(path, kind, detail):
             return "\(path) (a vtv \(kind.name)): \(detail)"
+        case let .newerVersion(path, kind, version, readable):
+            return "\(path) was written by a newer vtv (\(kind.name) version \(version); this vtv reads up to "
+                + "\(readable)); read it with a newer vtv"
         }
     }
 }

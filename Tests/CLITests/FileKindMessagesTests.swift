@@ -98,6 +98,41 @@ final class FileKindMessagesTests: XCTestCase {
         ] + extra
     }
 
+    // MARK: - Versions
+
+    /// A copy of the shared file `name` with its root `version` set to `version` (added to a model
+    /// file, which has none), re-sealed so that its checksums pass as those of a newer vtv's file.
+    func newer(_ name: String, version: Int) throws -> String {
+        let copy = Self.path("newer-\(name)")
+        try? FileManager.default.removeItem(atPath: copy)
+        try FileManager.default.copyItem(atPath: Self.path(name), toPath: copy)
+        let h5 = try HDF5File.open(copy, writable: true)
+        try h5.root.setAttribute("version", .int(version))
+        try h5.commit()
+        return copy
+    }
+
+    func testFilesFromANewerVtvAreRefusedNamingTheFileItsKindAndTheVersions() throws {
+        let model = try newer("m.h5", version: 2)
+        try assertRefused(
+            ["model", "info", model],
+            message: "\(model) was written by a newer vtv (model file version 2; this vtv reads up to 1)")
+        let prompts = try newer("p.h5", version: 3)
+        try assertRefused(
+            infer(prompts: prompts), out: Self.path("r.h5"),
+            message: "\(prompts) was written by a newer vtv (prompts file version 3; this vtv reads up to 1)")
+        let activations = try newer("a.h5", version: 2)
+        try assertRefused(
+            ["score", "--activations", activations, "--out", Self.path("s-newer.h5")], out: Self.path("s-newer.h5"),
+            message: "\(activations) was written by a newer vtv (activations file version 2; this vtv reads up to 1)")
+    }
+
+    func testFilesOfTheCurrentVersionStillRead() throws {
+        let prompts = try newer("p.h5", version: 1)
+        let r = try runCommand(TestPaths.vtv, ["prompts", "info", prompts])
+        XCTAssertEqual(r.status, 0, r.output)
+    }
+
     // MARK: - --model
 
     func testAPromptsFileGivenAsTheModelIsNamedAsAPromptsFile() throws {

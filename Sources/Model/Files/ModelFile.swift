@@ -69,7 +69,7 @@ public enum ModelFile {
         let expected = configuration.expectedTensors
         let file = try HDF5File.create(path)
         do {
-            try configuration.writeAttributes(to: "config", in: file.root)
+            try FileHeader(kind: .model).write(to: file.root, configuration: configuration)
             let group = try file.root.createGroup("weights")
             // The hash is one sequential chain over every value; it runs on its own thread, in
             // order, while the next tensors are read and written. At most two tensors wait for it,

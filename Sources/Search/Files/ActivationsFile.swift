@@ -12,8 +12,6 @@ import Storage
 ///     /tasks/<task>/decoder_mean, decoder_var   float64 [decoder.depth, 197, heads, headWidth]
 ///     /tasks/<task>/selection    only for curated tasks (`vtv collect --select-best`): `PromptCuration`
 public struct ActivationsFile {
-    public static let format = "vtv-activations"
-
     /// How the prompts of `TaskStatistics.prompts` are named, which decides what merging can check.
     public enum PromptNaming: Equatable, Sendable {
         /// By what each prompt is made of (`PromptSource.identity(of:)`): root attribute
@@ -59,12 +57,12 @@ public struct ActivationsFile {
     /// Reads and checks an activations file.
     public init(path: String) throws {
         let root = try FileKind.activations.open(path).root
-        self = try FileKind.activations.reading(path) { try ActivationsFile(reading: root) }
+        self = try FileKind.activations.reading(path) { try ActivationsFile(reading: root, path: path) }
     }
 
-    private init(reading root: HDF5Group) throws {
-        configuration = try ModelConfiguration(readingAttributesOf: "config", in: root)
-        modelHash = try root.attribute("model_hash").stringValue ?? ""
+    private init(reading root: HDF5Group, path: String) throws {
+        configuration = try FileHeader.configuration(in: root)
+        modelHash = try FileHeader(reading: root, kind: .activations, path: path).modelHash ?? ""
         promptNaming = (try? root.attribute("prompt_identity").stringValue) == "content" ? .content : .originAndIndex
         let shapes = TaskStatistics.shapes(configuration)
         tasks = [:]
@@ -100,11 +98,8 @@ public struct ActivationsFile {
     public func write(to path: String) throws {
         let file = try HDF5File.create(path)
         let root = file.root
-        try root.setAttribute("format", .string(Self.format))
-        try root.setAttribute("version", .int(1))
-        try root.setAttribute("model_hash", .string(modelHash))
+        try FileHeader(kind: .activations, modelHash: modelHash).write(to: root, configuration: configuration)
         if promptNaming == .content { try root.setAttribute("prompt_identity", .string("content")) }
-        try configuration.writeAttributes(to: "config", in: root)
         let shapes = TaskStatistics.shapes(configuration)
         for task in taskNames {
             let s = tasks[task]!

@@ -12,7 +12,6 @@ import Storage
 ///     /variables   int32 [nvar, 4]    (stack 0 encoder / 1 decoder, layer, head, group) of each variable;
 ///                  attributes encoder_groups, decoder_groups: the group names ("cls", "query", "Q3", ...)
 public struct ScoresFile {
-    public static let format = "vtv-scores"
     /// How many names `top_names` holds at most (HDF5 attributes must stay small).
     public static let namedTop = 200
 
@@ -48,14 +47,11 @@ public struct ScoresFile {
         let file = try HDF5File.create(path)
         do {
             let root = file.root
-            try root.setAttribute("format", .string(Self.format))
-            try root.setAttribute("version", .int(1))
+            try FileHeader(kind: .scores, modelHash: modelHash).write(to: root, configuration: configuration)
             try root.setAttribute("granularity", .int(granularity.rawValue))
             try root.setAttribute("tasks", .strings(tasks))
-            try root.setAttribute("model_hash", .string(modelHash))
             try root.setAttribute("epsilon", .double(epsilon))
             try root.setAttribute("top_names", .strings(ranking.prefix(Self.namedTop).map { space.name(of: $0) }))
-            try configuration.writeAttributes(to: "config", in: root)
             try root.write("scores", scores, shape: [scores.count])
             try root.write("ranking", ranking.map(Int32.init), shape: [ranking.count])
             let rows = (0..<space.count).flatMap { v -> [Int32] in
@@ -80,8 +76,8 @@ public struct ScoresFile {
     }
 
     private init(reading root: HDF5Group, path: String) throws {
-        configuration = try ModelConfiguration(readingAttributesOf: "config", in: root)
-        modelHash = try root.attribute("model_hash").stringValue ?? ""
+        configuration = try FileHeader.configuration(in: root)
+        modelHash = try FileHeader(reading: root, kind: .scores, path: path).modelHash ?? ""
         let g = try root.attribute("granularity").intValue ?? -1
         guard let granularity = PatchVariables.Granularity(rawValue: g) else {
             throw SearchInputError.invalid("\(path): unknown granularity \(g)")

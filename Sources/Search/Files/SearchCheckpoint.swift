@@ -10,19 +10,15 @@ import Storage
 ///     /history           float64 [iterations, 8]   (IterationRecord fields in declaration order)
 ///     /evaluations       float64 [evaluations, 3]  (iteration, loss, patched)
 public enum SearchCheckpoint {
-    public static let format = "vtv-search-checkpoint"
-
     public static func write(
         _ state: SearchState, settings: SearchSettings, modelHash: String, tasks: [String],
         to path: String
     ) throws {
         let file = try HDF5File.create(path)
         let root = file.root
-        try root.setAttribute("format", .string(format))
-        try root.setAttribute("version", .int(1))
+        try FileHeader(kind: .searchCheckpoint, modelHash: modelHash).write(to: root)
         try root.setAttribute("iteration", .int(state.iteration))
         try root.setAttribute("settings", .string(settings.resumeKey()))
-        try root.setAttribute("model_hash", .string(modelHash))
         try root.setAttribute("tasks", .strings(tasks))
         try root.setAttribute("adam_step", .int(state.adam.step))
         try root.setAttribute("best_loss", .double(state.bestLoss))
@@ -71,7 +67,7 @@ public enum SearchCheckpoint {
                 "\(path) was written by a search with other settings (\(stored)); "
                     + "resume with the same flags, or start a new checkpoint")
         }
-        let storedHash = try root.attribute("model_hash").stringValue ?? ""
+        let storedHash = try FileHeader(reading: root, kind: .searchCheckpoint, path: path).modelHash ?? ""
         guard storedHash == modelHash else {
             throw SearchInputError.modelMismatch(
                 file: path, kind: .searchCheckpoint, found: storedHash, expected: modelHash)

@@ -15,8 +15,6 @@ import Storage
 ///                                      at the corresponding position)
 ///     /decoder/rows, /decoder/vectors  the same for the decoder
 public struct TaskVectors {
-    public static let format = "vtv-taskvectors"
-
     public var configuration: ModelConfiguration
     public var modelHash: String
     public var task: String
@@ -67,11 +65,9 @@ public struct TaskVectors {
     public func write(to path: String) throws {
         let file = try HDF5File.create(path)
         let root = file.root
-        try root.setAttribute("format", .string(Self.format))
-        try root.setAttribute("version", .int(1))
+        try FileHeader(kind: .taskVectors, modelHash: modelHash).write(to: root, configuration: configuration)
         try root.setAttribute("task", .string(task))
         try root.setAttribute("granularity", .int(granularity.rawValue))
-        try root.setAttribute("model_hash", .string(modelHash))
         try root.setAttribute("origin", .string(origin))
         if let finalSelection {
             try root.setAttribute("final_selection", .string(finalSelection.rule.rawValue))
@@ -79,7 +75,6 @@ public struct TaskVectors {
                 try root.setAttribute("final_seed", .int(Int(truncatingIfNeeded: seed)))
             }
         }
-        try configuration.writeAttributes(to: "config", in: root)
         try root.write("variables", variables.map(Int32.init), shape: [variables.count])
         if let probabilities { try root.write("probabilities", probabilities, shape: [probabilities.count]) }
         if let policyLogits { try root.write("policy_logits", policyLogits, shape: [policyLogits.count]) }
@@ -103,12 +98,12 @@ public struct TaskVectors {
     }
 
     private init(reading root: HDF5Group, path: String, expectedModelHash: String?) throws {
-        modelHash = try root.attribute("model_hash").stringValue ?? ""
+        modelHash = try FileHeader(reading: root, kind: .taskVectors, path: path).modelHash ?? ""
         if let expectedModelHash, expectedModelHash != modelHash {
             throw SearchInputError.modelMismatch(
                 file: path, kind: .taskVectors, found: modelHash, expected: expectedModelHash)
         }
-        configuration = try ModelConfiguration(readingAttributesOf: "config", in: root)
+        configuration = try FileHeader.configuration(in: root)
         task = try root.attribute("task").stringValue ?? ""
         let g = try root.attribute("granularity").intValue ?? -1
         guard let granularity = PatchVariables.Granularity(rawValue: g) else {
