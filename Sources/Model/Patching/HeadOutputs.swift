@@ -48,7 +48,7 @@ public struct HeadOutputs: Equatable, Sendable {
 
     /// The element-wise mean of recordings with one configuration and layout (a task mean when
     /// they are the one-shot recordings of one task's prompts): the recordings accumulated as
-    /// `TaskStatistics` accumulates them (Welford, float64), then `init(means:)`.
+    /// `TaskStatistics` accumulates them (Welford, float64), then `init(configuration:layout:means:)`.
     public static func mean(of recordings: [HeadOutputs]) -> HeadOutputs {
         precondition(!recordings.isEmpty, "a mean needs at least one recording")
         let first = recordings[0]
