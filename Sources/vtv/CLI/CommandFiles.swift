@@ -46,7 +46,7 @@ enum CommandFiles {
                 option: args.string("--checkpoint") == nil ? "--out (its checkpoint)" : "--checkpoint")
         case "sweep":
             // Every file --task all could write: the activations are read only once the checks pass.
-            let tasks = args.list("--task") == ["all"] ? PromptTask.allCases.map(\.rawValue) : args.list("--task") ?? []
+            let tasks = args.list("--task") == ["all"] ? PromptTask.every.map(\.rawValue) : args.list("--task") ?? []
             var files = SweepSummary.files
             for run in try sweepRuns(args, tasks: tasks) {
                 files += [run.name + ".h5", run.name + ".json", run.name + ".checkpoint.h5"]
