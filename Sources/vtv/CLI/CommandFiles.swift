@@ -1,3 +1,4 @@
+import Figures
 import Outputs
 import Prompts
 import Search
@@ -55,6 +56,13 @@ enum CommandFiles {
         case "protocol":
             for (folder, files) in try protocolJob(args).outputFolders {
                 plan.outputFolder(folder, option: "--out", files: files)
+            }
+        case "score":
+            for option in outputOptions where names.contains(option) {
+                plan.output(args.string(option), option: option)
+            }
+            if let folder = args.string("--geometry") {
+                plan.outputFolder(folder, option: "--geometry", files: GeometryFiles.names)
             }
         default:
             for option in outputOptions where names.contains(option) {

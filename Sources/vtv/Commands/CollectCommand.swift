@@ -30,7 +30,7 @@ let collectCommand = Command(
         prompt (d[i]) without loading the file; row i is prompt i of the task's prompt list on any number
         of ranks. Each rank streams its prompts to rank 0 as they are recorded, one per rank per round.
         Size: 4 x (encoder.depth x 148 x width + decoder.depth x 197 x width) bytes per prompt and task,
-        about 22 MB for the published ViT-L (--per-prompt-gzip L deflates, slower). `vtv score --geometry`
+        about 18 MB for the published ViT-L (--per-prompt-gzip L deflates, slower). `vtv score --geometry`
         uses them (docs/formats.md, "Per-prompt outputs").
         """,
     options: [
@@ -77,7 +77,7 @@ let collectCommand = Command(
     }
     if perPrompt {
         budget.add(
-            "--per-prompt", "", count: world.size + 1, of: MemoryCost.recordedSample(c),
+            "--per-prompt", "", count: world.size + 1, of: Double(PerPromptOutputs.bytesPerPrompt(c)),
             for: "a round of per-prompt outputs, one from each of \(world.size) rank(s), gathered on rank 0")
     }
     try budget.check(limit: try MemoryBudget.agreedLimit(world))
