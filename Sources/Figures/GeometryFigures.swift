@@ -18,7 +18,7 @@ public enum GeometryFigures {
             panels += layerHeadPanels(values, units: means.units, title: means.tasks[a])
         }
         return try heatmapFigure(
-            title: "cosine between task means per head: over all pairs, and each task with the others",
+            title: "cosine between task means per head (E encoder, D decoder): all pairs, each task with the others",
             panels: panels, valueLabel: "cosine")
     }
 
@@ -30,7 +30,8 @@ public enum GeometryFigures {
             + layerHeadPanels(between, units: c.units, title: "between")
             + layerHeadPanels(zip(within, between).map { $0 - $1 }, units: c.units, title: "difference")
         return try heatmapFigure(
-            title: "cosine between prompts' outputs per head: within a task, between tasks, difference",
+            title:
+                "cosine between prompts' outputs per head (E encoder, D decoder): within a task, between, difference",
             panels: panels,
             valueLabel: "cosine")
     }
@@ -50,15 +51,16 @@ public enum GeometryFigures {
             yLabel: String(format: "PC2 (%.1f%%)", p.explained[1] * 100), series: series)
     }
 
-    /// One layer x head panel per stack of per-unit `values` (`HeadUnit.all` order).
+    /// One layer x head panel per stack of per-unit `values` (`HeadUnit.all` order), titled
+    /// "E title" (encoder) and "D title" (decoder).
     static func layerHeadPanels(_ values: [Double], units: [HeadUnit], title: String) -> [HeatmapPanel] {
         Stack.allCases.compactMap { stack in
             let chosen = units.indices.filter { units[$0].stack == stack }
             guard let last = chosen.last else { return nil }
             let heads = units[last].head + 1, layers = units[last].layer + 1
             return HeatmapPanel(
-                title: title, rows: layers, columns: heads, values: chosen.map { values[$0] },
-                rowLabel: stack == .encoder ? "encoder layer" : "decoder layer")
+                title: "\(stack == .encoder ? "E" : "D") \(title)", rows: layers, columns: heads,
+                values: chosen.map { values[$0] })
         }
     }
 }
