@@ -21,6 +21,7 @@ public struct PromptCanvas: Sendable {
         square: InpaintSquare = InpaintSquare(row: 0, col: 0),
         layout: CanvasLayout = .published
     ) throws {
+        guard task != .pairs else { throw PromptError.pairsNeedOutputImages }
         let q = layout.quadrant
         guard support.side == q, query.side == q else {
             throw PromptError.quadrantMismatch(expected: q, support: support.side, query: query.side)
@@ -38,6 +39,27 @@ public struct PromptCanvas: Sendable {
         for (example, top) in [(support, 0), (query, s)] {
             paste(PromptCanvas.input(task, example, square, layout), row: top, col: 0)
             paste(try PromptCanvas.output(task, example), row: top, col: s)
+        }
+    }
+
+    /// The canvas of the `pairs` task (`--source pairs:DIR`) from two example pairs, every image
+    /// prepared at `layout.quadrant`: the support pair's input and output in the top row, the query
+    /// pair's input and output (the answer the model fills in) in the bottom row, RGB as is.
+    public init(
+        pairsSupport support: (input: QuadrantImage, output: QuadrantImage),
+        query: (input: QuadrantImage, output: QuadrantImage), layout: CanvasLayout = .published
+    ) throws {
+        let q = layout.quadrant
+        guard [support.input, support.output, query.input, query.output].allSatisfy({ $0.side == q }) else {
+            throw PromptError.quadrantMismatch(expected: q, support: support.input.side, query: query.input.side)
+        }
+        self.layout = layout
+        task = .pairs
+        values = [Float](repeating: 1, count: 3 * layout.size * layout.size)
+        let s = layout.secondStart
+        for (example, top) in [(support, 0), (query, s)] {
+            paste(example.input.rgb, row: top, col: 0)
+            paste(example.output.rgb, row: top, col: s)
         }
     }
 

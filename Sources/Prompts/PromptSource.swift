@@ -111,8 +111,9 @@ public struct PromptSelection {
 }
 
 extension PromptTask {
-    /// Parses a comma-separated task list: raw names (`segmentation,inpaint`), `base` (the five of
-    /// the paper's main experiments) or `all` (every task, composites included). Repeats are dropped.
+    /// Parses a comma-separated task list: raw names (`segmentation,inpaint`, `pairs`), `base` (the five
+    /// of the paper's main experiments) or `all` (every task of labelled images, composites included;
+    /// not `pairs`). Repeats are dropped.
     public static func parseList(_ text: String) throws -> [PromptTask] {
         var tasks: [PromptTask] = []
         for word in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !word.isEmpty {

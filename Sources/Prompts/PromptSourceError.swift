@@ -23,15 +23,16 @@ public enum PromptSourceError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .unknownTask(name):
             return
-                "unknown task '\(name)'; known tasks: \(PromptTask.allCases.map(\.rawValue).joined(separator: ", ")), "
+                "unknown task '\(name)'; known tasks: \(PromptTask.every.map(\.rawValue).joined(separator: ", ")), "
                 + "or 'base' (the five main tasks) or 'all'"
         case let .badSourceSpec(text, reason):
             return
-                "bad prompt source '\(text)': \(reason); expected pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]][:folds=F,F...]"
+                "bad prompt source '\(text)': \(reason); expected pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]][:folds=F,F...], or pairs:DIR"
         case let .indexOutOfRange(index, count, source):
             return "prompt index \(index) is out of range: \(source) has \(count) prompt(s), 0...\(count - 1)"
         case let .missingTask(task, source, available):
-            return "\(source) has no canvases for task '\(task)'; it has: \(available.joined(separator: ", "))"
+            let hint = available == [PromptTask.pairs.rawValue] ? " (give --tasks pairs)" : ""
+            return "\(source) has no canvases for task '\(task)'; it has: \(available.joined(separator: ", "))\(hint)"
         case let .noPromptsWithRole(role, source, roles):
             let known = roles.keys.sorted().map { "\($0.isEmpty ? "(none)" : $0) \(roles[$0]!)" }
             return "\(source) has no prompts with role '\(role)'; roles present: "

@@ -7,14 +7,21 @@ import Foundation
 /// - `synthetic[:SEED[:BACKGROUNDS]][:folds=F,F...]`: seeded synthetic scenes (seed 0 when omitted)
 ///   whose backgrounds are `random` (the default) or `habitats` (`SyntheticBackgrounds`); with
 ///   `folds=`, only the classes of those folds (`ClassFolds`, PASCAL-5i's 4 folds of 5 classes).
+/// - `pairs:DIR`: your own task's example pairs DIR/input/NAME.png + DIR/output/NAME.png
+///   (`ImagePairsFolder`), rendered as the task `pairs`; DIR is everything after `pairs:`.
 public enum PromptSourceSpec: Equatable, Sendable {
     case pascal(vocRoot: String, splitFile: String, fold: Int?)
     case synthetic(seed: UInt64?, backgrounds: SyntheticBackgrounds = .random, folds: [Int]? = nil)
+    case pairs(folder: String)
 
     public init(parsing text: String) throws {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         func fail(_ reason: String) -> PromptSourceError { .badSourceSpec(text, reason: reason) }
         switch parts[0] {
+        case "pairs":
+            let folder = String(text.dropFirst("pairs:".count))
+            guard parts.count >= 2, !folder.isEmpty else { throw fail("pairs needs a folder: pairs:DIR") }
+            self = .pairs(folder: folder)
         case "pascal":
             guard parts.count == 3 || parts.count == 4 else {
                 throw fail("pascal needs a VOC folder and a split file (paths may not contain ':')")
@@ -78,13 +85,15 @@ public enum PromptSourceSpec: Equatable, Sendable {
         case let .pascal(voc, split, fold): return "pascal:\(voc):\(split)" + (fold.map { ":\($0)" } ?? "")
         case let .synthetic(seed, backgrounds, folds):
             return SyntheticPromptSource.origin(seed: seed ?? 0, backgrounds: backgrounds, folds: folds)
+        case let .pairs(folder): return "pairs:\(folder)"
         }
     }
 
     /// Opens the source for `role`. `seed` seeds PASCAL support draws and squares (default 0); for a
     /// synthetic source it stands in for a seed missing from the spec and must agree with one given.
-    /// `count` is required for synthetic sources (they are unbounded) and ignored by PASCAL ones
-    /// (select with `PromptSelection`).
+    /// A pairs source draws each prompt's example pair with `seed` (default 0).
+    /// `count` is required for synthetic sources (they are unbounded) and ignored by PASCAL and pairs
+    /// ones (select with `PromptSelection`).
     public func open(role: String, count: Int?, seed: UInt64?, layout: CanvasLayout = .published) throws
         -> any PromptSource
     {
@@ -102,6 +111,9 @@ public enum PromptSourceSpec: Equatable, Sendable {
             return try SyntheticPromptSource(
                 seed: specSeed ?? seed ?? 0, role: role, count: count, layout: layout,
                 backgrounds: backgrounds, folds: folds)
+        case let .pairs(folder):
+            return PairsPromptSource(
+                folder: try ImagePairsFolder(path: folder), role: role, seed: seed ?? 0, layout: layout)
         }
     }
 }

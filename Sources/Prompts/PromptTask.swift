@@ -15,6 +15,20 @@ public enum PromptTask: String, CaseIterable, Sendable {
     case lowlightInpaint = "lowlight_inpaint"
     /// Composite (task arithmetic): input holed; output: the class mask of the whole image.
     case segmentationOfHoledQuery = "segmentation_holed_query"
+    /// Your own image-to-image task (`--source pairs:DIR`, `ImagePairsFolder`): input and output are
+    /// the images of an example pair. Only a pairs source renders it.
+    case pairs
+
+    /// The tasks rendered from labelled images (the synthetic and PASCAL sources render all of them),
+    /// in the published order: `all` in a task list. `pairs` is not among them: only a pairs source
+    /// renders it (see `every`).
+    public static let allCases: [PromptTask] = [
+        .segmentation, .lowlightEnhance, .identity, .inpaint, .colorization, .lowlightInpaint,
+        .segmentationOfHoledQuery
+    ]
+
+    /// Every task a file can name: `allCases` and `pairs`.
+    public static let every: [PromptTask] = allCases + [.pairs]
 
     /// The five tasks of the paper's main experiments, in the published order (task ids 0-4).
     public static let base: [PromptTask] = [.segmentation, .lowlightEnhance, .identity, .inpaint, .colorization]
@@ -37,6 +51,8 @@ public enum PromptError: Error, CustomStringConvertible, Equatable {
     case emptySplit(file: String)
     case noSupportCandidate(query: String, classID: Int)
     case unreadable(file: String, reason: String)
+    /// The `pairs` task's output images come from its pairs, not from the input image.
+    case pairsNeedOutputImages
 
     public var description: String {
         switch self {
@@ -61,6 +77,8 @@ public enum PromptError: Error, CustomStringConvertible, Equatable {
         case let .noSupportCandidate(query, classID):
             return "no other image of class \(classID) to use as support for query '\(query)'"
         case let .unreadable(file, reason): return "cannot read '\(file)': \(reason)"
+        case .pairsNeedOutputImages:
+            return "the 'pairs' task is rendered from input/output image pairs only (--source pairs:DIR)"
         }
     }
 }

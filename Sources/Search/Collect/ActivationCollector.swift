@@ -14,11 +14,12 @@ public struct ActivationCollector {
     }
 
     /// Statistics over `prompts` (this rank's share): `canvas(i)` gives prompt i's canvas
-    /// [3, imageSize, imageSize] in [0, 1] and `identity(i)` its name; `progress(done)` is called
+    /// [3, imageSize, imageSize] in [0, 1] and `identity(i)` its name; `record` receives every
+    /// prompt's recording in prompt order (`vtv collect --per-prompt`); `progress(done)` is called
     /// after each batch.
     public func collect(
         _ prompts: [Int], canvas: (Int) throws -> [Float], identity: (Int) -> String,
-        progress: (Int) -> Void = { _ in }
+        record: (HeadOutputs) throws -> Void = { _ in }, progress: (Int) -> Void = { _ in }
     ) throws -> TaskStatistics {
         let configuration = model.configuration
         var statistics = TaskStatistics(configuration: configuration)
@@ -33,6 +34,7 @@ public struct ActivationCollector {
             try model.forward(samples, into: output)
             for (index, recorder) in zip(batch, recorders) {
                 statistics.add(recorder.outputs, prompt: identity(index))
+                try record(recorder.outputs)
             }
             done += batch.count
             progress(done)

@@ -11,6 +11,8 @@ import Storage
 ///     /tasks/<task>/encoder_mean, encoder_var   float64 [encoder.depth, 148, heads, headWidth]
 ///     /tasks/<task>/decoder_mean, decoder_var   float64 [decoder.depth, 197, heads, headWidth]
 ///     /tasks/<task>/selection    only for curated tasks (`vtv collect --select-best`): `PromptCuration`
+///     /tasks/<task>/prompt_encoder, prompt_decoder   float32 [count, ...], one chunk per prompt: every
+///                                prompt's outputs, only with `vtv collect --per-prompt` (`PerPromptOutputs`)
 public struct ActivationsFile {
     /// How the prompts of `TaskStatistics.prompts` are named, which decides what merging can check.
     public enum PromptNaming: Equatable, Sendable {
@@ -30,6 +32,9 @@ public struct ActivationsFile {
     /// How the prompts of curated tasks were chosen, by task name; tasks collected over the prompts
     /// they were given have none.
     public var curations: [String: PromptCuration]
+    /// Where each task's per-prompt outputs are (files and their rows, in prompt order), for tasks
+    /// that have them; read lazily (`PerPromptReader`), never loaded with the file.
+    public var perPrompt: [String: [PerPromptOutputs]] = [:]
 
     public init(
         configuration: ModelConfiguration, modelHash: String, tasks: [String: TaskStatistics],
@@ -91,19 +96,34 @@ public struct ActivationsFile {
                 }
                 curations[task] = curation
             }
+            if try PerPromptOutputs.present(in: group, task: task, count: count, configuration: configuration) {
+                perPrompt[task] = [PerPromptOutputs(path: path, count: count)]
+            }
         }
     }
 
-    /// Writes the file atomically.
-    public func write(to path: String) throws {
+    /// Tasks with per-prompt outputs, sorted.
+    public var perPromptTasks: [String] { perPrompt.keys.sorted() }
+
+    /// Writes the file atomically; per-prompt outputs are copied row by row from their files
+    /// (deflated at `gzipLevel` when given).
+    public func write(to path: String, gzipLevel: Int? = nil) throws {
         let file = try HDF5File.create(path)
+        try write(into: file, gzipLevel: gzipLevel)
+        try file.commit()
+    }
+
+    /// Writes everything into `file`, a created file still open, without committing it. Datasets
+    /// already there stay (`vtv collect --per-prompt` has written the per-prompt rows of its tasks).
+    public func write(into file: HDF5File, gzipLevel: Int? = nil) throws {
         let root = file.root
         try FileHeader(kind: .activations, modelHash: modelHash).write(to: root, configuration: configuration)
         if promptNaming == .content { try root.setAttribute("prompt_identity", .string("content")) }
         let shapes = TaskStatistics.shapes(configuration)
         for task in taskNames {
             let s = tasks[task]!
-            let group = try root.createGroup("tasks/\(task)")
+            let group =
+                root.exists("tasks/\(task)") ? try root.group("tasks/\(task)") : try root.createGroup("tasks/\(task)")
             try group.setAttribute("count", .int(s.count))
             try group.setAttribute("prompts", .strings(s.prompts))
             for (name, stats, shape) in [("encoder", s.encoder, shapes.encoder), ("decoder", s.decoder, shapes.decoder)]
@@ -112,14 +132,39 @@ public struct ActivationsFile {
                 try group.write("\(name)_var", stats.variance, shape: shape)
             }
             try curations[task]?.write(in: group)
+            if let sources = perPrompt[task] { try copyPerPrompt(task, from: sources, to: root, gzipLevel: gzipLevel) }
         }
-        try file.commit()
+    }
+
+    /// Copies the per-prompt rows of `task` from `sources`, one prompt at a time.
+    private func copyPerPrompt(_ task: String, from sources: [PerPromptOutputs], to root: HDF5Group, gzipLevel: Int?)
+        throws
+    {
+        let total = sources.map(\.count).reduce(0, +)
+        guard total == tasks[task]?.count else {
+            throw SearchInputError.invalid(
+                "task '\(task)' has \(tasks[task]?.count ?? 0) prompts but \(total) per-prompt rows")
+        }
+        try PerPromptOutputs.create(
+            in: root, task: task, count: total, configuration: configuration, gzipLevel: gzipLevel)
+        var row = 0
+        for source in sources {
+            let input = try FileKind.activations.open(source.path).root
+            for i in 0..<source.count {
+                let outputs = try PerPromptOutputs.read(row: i, task: task, in: input, configuration: configuration)
+                try PerPromptOutputs.write(outputs, row: row, task: task, in: root)
+                row += 1
+            }
+        }
     }
 
     /// The union of two collections of the same model: tasks present in both are merged exactly
     /// (as if collected in one run); a prompt present in both would be counted twice, so it is an error.
     /// Collections whose prompts are named differently (`PromptNaming`) cannot be checked, so they are refused,
     /// and so is a curated task present in both (the union of two selections is neither one).
+    /// Per-prompt outputs are kept: a task's rows are the first file's then the second's, in the
+    /// order of the merged prompt list; a task present in both with per-prompt outputs in only one
+    /// is refused (the merged task would have them for some prompts only).
     public func merged(with other: ActivationsFile, names: (String, String) = ("first", "second")) throws
         -> ActivationsFile
     {
@@ -144,10 +189,21 @@ public struct ActivationsFile {
                         files: names, task: task,
                         curated: curations[task] != nil ? names.0 : names.1)
                 }
+                switch (perPrompt[task], other.perPrompt[task]) {
+                case (nil, nil): break
+                case let (mine?, theirs?): result.perPrompt[task] = mine + theirs
+                default:
+                    let (with, without) = perPrompt[task] != nil ? names : (names.1, names.0)
+                    throw SearchInputError.invalid(
+                        "task '\(task)' has every prompt's head outputs in \(with) (vtv collect --per-prompt) but not "
+                            + "in \(without); merged, it would have them for some of its prompts only: collect "
+                            + "\(without) with --per-prompt as well, or merge collections made without it")
+                }
                 result.tasks[task] = mine.merged(with: stats)
             } else {
                 result.tasks[task] = stats
                 result.curations[task] = other.curations[task]
+                result.perPrompt[task] = other.perPrompt[task]
             }
         }
         return result

@@ -1,3 +1,4 @@
+import Figures
 import Outputs
 import Prompts
 import Search
@@ -46,7 +47,7 @@ enum CommandFiles {
                 option: args.string("--checkpoint") == nil ? "--out (its checkpoint)" : "--checkpoint")
         case "sweep":
             // Every file --task all could write: the activations are read only once the checks pass.
-            let tasks = args.list("--task") == ["all"] ? PromptTask.allCases.map(\.rawValue) : args.list("--task") ?? []
+            let tasks = args.list("--task") == ["all"] ? PromptTask.every.map(\.rawValue) : args.list("--task") ?? []
             var files = SweepSummary.files
             for run in try sweepRuns(args, tasks: tasks) {
                 files += [run.name + ".h5", run.name + ".json", run.name + ".checkpoint.h5"]
@@ -55,6 +56,13 @@ enum CommandFiles {
         case "protocol":
             for (folder, files) in try protocolJob(args).outputFolders {
                 plan.outputFolder(folder, option: "--out", files: files)
+            }
+        case "score":
+            for option in outputOptions where names.contains(option) {
+                plan.output(args.string(option), option: option)
+            }
+            if let folder = args.string("--geometry") {
+                plan.outputFolder(folder, option: "--geometry", files: GeometryFiles.names)
             }
         default:
             for option in outputOptions where names.contains(option) {

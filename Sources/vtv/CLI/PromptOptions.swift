@@ -10,7 +10,8 @@ let promptSelectionOptions: [OptionSpec] = [
     .value("--prompts", "P.h5", "read prompts from a prompts file (vtv prompts export, or fixture.h5)"),
     .value(
         "--source", "SPEC",
-        "generate prompts instead: pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]][:folds=F,F...]"),
+        "generate prompts instead: pascal:VOCDIR:SPLITFILE[:FOLD], synthetic[:SEED[:BACKGROUNDS]][:folds=F,F...] or pairs:DIR (your own image pairs, task pairs)"
+    ),
     .value(
         "--role", "R",
         "only prompts with this role (collect, train, eval...); labels generated prompts "

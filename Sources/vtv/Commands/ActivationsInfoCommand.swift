@@ -26,6 +26,11 @@ let activationsInfoCommand = Command(
         curated.isEmpty
         ? "none: every task's mean is over the prompts it was given"
         : "\(curated.count) of \(file.taskNames.count) tasks over their best one-shot prompts (vtv collect --select-best)"
+    let perPrompt =
+        file.perPromptTasks.isEmpty
+        ? "none (vtv collect --per-prompt stores every prompt's outputs)"
+        : "\(file.perPromptTasks.joined(separator: ", ")): every prompt's outputs, float32, one chunk per prompt "
+            + "(\(formatBytes(Double(PerPromptOutputs.bytesPerPrompt(c)))) each)"
     print(
         """
         \(path)
@@ -34,6 +39,7 @@ let activationsInfoCommand = Command(
           shapes:     encoder_mean/var \(shape(shapes.encoder)), decoder_mean/var \(shape(shapes.decoder)) (float64; layer, one-shot token, head, feature)
           tasks:      \(file.taskNames.count)
           curated:    \(selection)
+          per-prompt: \(perPrompt)
         \(tasks.joined(separator: "\n"))
         """)
     return 0

@@ -8,7 +8,9 @@ let activationsMergeCommand = Command(
     discussion: """
         Tasks present in several files are combined exactly, as if collected in one run (counts, means and
         variances by Chan's formula); a task in one file only is copied. The files must come from the same
-        model (equal model hashes), and no prompt may appear twice in one task.
+        model (equal model hashes), and no prompt may appear twice in one task. Per-prompt outputs (vtv collect
+        --per-prompt) are kept, a task's rows in the order of its merged prompts (written uncompressed); a task
+        held by several files with per-prompt outputs in only some of them is refused.
         """,
     options: [
         .value("--out", "A.h5", "the merged activations file to write", required: true)

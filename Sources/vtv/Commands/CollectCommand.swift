@@ -3,6 +3,7 @@ import Foundation
 import Model
 import Prompts
 import Search
+import Storage
 
 /// `vtv collect`: per-task mean and variance of every head output over one-shot prompts.
 let collectCommand = Command(
@@ -24,6 +25,13 @@ let collectCommand = Command(
         PASCAL-5i training folds) and N = 100 (docs/formats.md, "Curated task means"). The scoring is
         spread over ranks like the collection, and the choice does not depend on the number of ranks.
         The chosen prompts, their one-shot scores and every pool prompt's score are stored with the task.
+        --per-prompt also stores every prompt's head outputs (float32, not only the means and variances) as
+        /tasks/<task>/prompt_encoder and prompt_decoder, one HDF5 chunk per prompt, so that h5py reads one
+        prompt (d[i]) without loading the file; row i is prompt i of the task's prompt list on any number
+        of ranks. Each rank streams its prompts to rank 0 as they are recorded, one per rank per round.
+        Size: 4 x (encoder.depth x 148 x width + decoder.depth x 197 x width) bytes per prompt and task,
+        about 18 MB for the published ViT-L (--per-prompt-gzip L deflates, slower). `vtv score --geometry`
+        uses them (docs/formats.md, "Per-prompt outputs").
         """,
     options: [
         .value("--model", "M.h5", "the model file", required: true),
@@ -33,6 +41,8 @@ let collectCommand = Command(
             "--select-best", "N",
             "collect each task over the N best one-shot prompts of the selected ones (the "
                 + "pool), 1 <= N <= the pool's size; published: 100 of 3000"),
+        .flag("--per-prompt", "also store every prompt's head outputs, one chunk per prompt"),
+        .value("--per-prompt-gzip", "L", "deflate the per-prompt outputs at level L, 0...9 (with --per-prompt)"),
         .value("--out", "A.h5", "the activations file to write", required: true)
     ] + promptSelectionOptions,
     distributed: true
@@ -41,6 +51,9 @@ let collectCommand = Command(
     let batch = try args.int("--batch", atLeast: 1)!
     let best = try args.int("--select-best", atLeast: 1, why: "the number of prompts each task's mean is taken over")
     let tasks = try parseTasks(args)
+    let perPrompt = args.flag("--per-prompt")
+    let gzip = try args.int("--per-prompt-gzip", in: 0...9)
+    if gzip != nil && !perPrompt { throw UsageError("--per-prompt-gzip goes with --per-prompt") }
     let model = try LoadedModel(
         path: try args.required("--model"), parts: best == nil ? .mae : [.mae, .vqganDecoder],
         sharing: try WeightSharing.forDistributedCommand())
@@ -62,9 +75,23 @@ let collectCommand = Command(
             "--count", selection.indices.count, count: selection.indices.count, of: 128 + 8 * Double(tasks.count),
             for: "the pool's image names and one-shot scores")
     }
+    if perPrompt {
+        budget.add(
+            "--per-prompt", "", count: world.size + 1, of: Double(PerPromptOutputs.bytesPerPrompt(c)),
+            for: "a round of per-prompt outputs, one from each of \(world.size) rank(s), gathered on rank 0")
+    }
     try budget.check(limit: try MemoryBudget.agreedLimit(world))
     let collector = ActivationCollector(model: try model.mae(), batchSize: batch)
     let started = Date()
+    // With --per-prompt rank 0 writes the file as the prompts stream in, and completes it at the end.
+    let out = try args.required("--out")
+    let file = perPrompt && world.isRoot ? try HDF5File.create(out) : nil
+    let streams: TaskCollection.PerPromptStreams? =
+        perPrompt
+        ? {
+            try PerPromptStream(
+                world: world, root: file?.root, task: $0, count: $1, configuration: c, gzipLevel: gzip)
+        } : nil
     let collection: TaskCollection
     if let best {
         world.log(
@@ -73,19 +100,24 @@ let collectCommand = Command(
         let evaluator = PromptEvaluator(model: try model.mae(), decoder: try model.vqganDecoder(), batchSize: batch)
         collection = try TaskCollection.best(
             best, of: selection, tasks: tasks, evaluator: evaluator,
-            collector: collector, world: world)
+            collector: collector, world: world, perPrompt: streams)
     } else {
         world.log(
             "collect: \(selection.indices.count) prompts x \(tasks.count) tasks on \(world.size) rank(s), batch \(batch)"
         )
-        collection = try TaskCollection.plain(selection, tasks: tasks, collector: collector, world: world)
+        collection = try TaskCollection.plain(
+            selection, tasks: tasks, collector: collector, world: world, perPrompt: streams)
     }
     if world.isRoot {
-        let out = try args.required("--out")
-        try ActivationsFile(
+        let activations = ActivationsFile(
             configuration: model.configuration, modelHash: model.hash, tasks: collection.statistics,
-            curations: collection.curations
-        ).write(to: out)
+            curations: collection.curations)
+        if let file {
+            try activations.write(into: file)
+            try file.commit()
+        } else {
+            try activations.write(to: out)
+        }
         let counts = Set(collection.statistics.values.map(\.count)).sorted().map(String.init).joined(separator: " to ")
         print(
             "wrote \(out): \(tasks.count) tasks, \(counts) prompts each, in "

@@ -75,7 +75,7 @@ private func resolveTaskVectors(_ args: ParsedArguments, model: LoadedModel) thr
         let tasks =
             args.string("--tasks") != nil
             ? try parseTasks(args)
-            : PromptTask.allCases.filter { fileTasks.contains($0.rawValue) }
+            : PromptTask.every.filter { fileTasks.contains($0.rawValue) }
         var resolved = ResolvedTaskVectors(tasks: tasks)
         resolved.vectors = try EvaluationTaskVectors.match(files, tasks: tasks.map(\.rawValue))
         for file in files { resolved.files[file.vectors.task] = file.path }

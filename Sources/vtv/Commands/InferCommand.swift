@@ -42,7 +42,7 @@ let inferCommand = Command(
     let taskName = try args.required("--task")
     guard let task = PromptTask(rawValue: taskName) else {
         throw UsageError(
-            "unknown task '\(taskName)'; one of " + PromptTask.allCases.map(\.rawValue).joined(separator: ", "))
+            "unknown task '\(taskName)'; one of " + PromptTask.every.map(\.rawValue).joined(separator: ", "))
     }
     guard let index = try args.int("--index", atLeast: 0) else { throw UsageError("--index expects an integer") }
     let patchOptions = ["--activations", "--granularity", "--patch-variables", "--taskvectors"]

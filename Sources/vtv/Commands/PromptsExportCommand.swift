@@ -18,7 +18,8 @@ let promptsExportCommand = Command(
         """,
     options: [
         .value(
-            "--source", "SPEC", "pascal:VOCDIR:SPLITFILE[:FOLD] or synthetic[:SEED[:BACKGROUNDS]][:folds=F,F...]",
+            "--source", "SPEC",
+            "pascal:VOCDIR:SPLITFILE[:FOLD], synthetic[:SEED[:BACKGROUNDS]][:folds=F,F...] or pairs:DIR",
             required: true),
         .value("--role", "R", "role stored with every prompt (collect, train, eval...)", required: true),
         .value("--count", "N", "number of prompts, N >= 1 (default: the whole split; required for synthetic)"),

@@ -16,6 +16,13 @@ let scoreCommand = Command(
         Writes the scores and the ranking to S.h5, prints the --top best and, with --plot, a heatmap of
         log10(score) per layer and head: one panel per stack and token group (granularity 2: the scores
         summed over each head's tokens).
+        --geometry DIR writes the tasks' geometry into DIR (docs/formats.md, "Task geometry"): the cosine
+        similarity between task means per head (tasks x tasks x layer x head in geometry.json, averaged over
+        heads in geometry.md, heatmaps in cosines.png); and when the activations file holds per-prompt outputs
+        (vtv collect --per-prompt) of at least two of the tasks, the mean cosine between prompts of one task
+        and of two tasks per head (clustering.png), and every prompt's output at one head projected on its
+        first two principal components, coloured by task (projection.png, coordinates in geometry.json): the
+        head whose prompts cluster most by task, or --projection-head.
         """,
     options: [
         .value("--activations", "A.h5", "task means and variances from vtv collect", required: true),
@@ -24,7 +31,11 @@ let scoreCommand = Command(
         .value("--granularity", "G", "0 (heads), 1 (head x token group) or 2 (head x token)", default: "1"),
         .value("--out", "S.h5", "the scores file to write", required: true),
         .value("--plot", "S.png", "also draw the scores as a heatmap PNG"),
-        .value("--top", "N", "how many of the best candidates to print (0: none)", default: "20")
+        .value("--top", "N", "how many of the best candidates to print (0: none)", default: "20"),
+        .value("--geometry", "DIR", "also write the task geometry (cosines, clustering, projection) into DIR"),
+        .value(
+            "--projection-head", "STACK:L:H",
+            "the head to project, e.g. decoder:1:3 (default: the one clustering most by task)")
     ]
 ) { args in
     let granularity = try parseGranularity(args)
@@ -54,6 +65,16 @@ let scoreCommand = Command(
     if let plot = args.string("--plot") {
         try ImageFile.writePNG(try tasknessFigure(scores), to: plot)
         print("wrote \(plot)")
+    }
+    if let folder = args.string("--geometry") {
+        let head = try args.string("--projection-head").map {
+            try HeadUnit(parsing: $0, configuration: activations.configuration)
+        }
+        let (files, summary) = try GeometryFiles.make(activations: activations, tasks: tasks, projectionHead: head)
+        try ReportFolder.write(files, to: folder)
+        print("\(summary); wrote \(folder)")
+    } else if args.string("--projection-head") != nil {
+        throw UsageError("--projection-head goes with --geometry DIR")
     }
     return 0
 }

@@ -62,7 +62,7 @@ private func runSweepCommand(_ args: ParsedArguments) throws -> Int32 {
         path: try args.required("--model"), parts: .all,
         sharing: try WeightSharing.forDistributedCommand())
     let prompts = try openPromptSelection(
-        args, tasks: PromptTask.allCases.filter { task in job.runs.contains { $0.task == task.rawValue } },
+        args, tasks: PromptTask.every.filter { task in job.runs.contains { $0.task == task.rawValue } },
         canvasSize: model.configuration.imageSize)
     try FileManager.default.createDirectory(atPath: job.folder, withIntermediateDirectories: true)
     world.log(
@@ -100,7 +100,7 @@ func sweepRuns(_ args: ParsedArguments) throws -> [SweepRun] {
 func sweepRuns(_ args: ParsedArguments, tasks: [String]) throws -> [SweepRun] {
     for task in tasks where PromptTask(rawValue: task) == nil {
         throw UsageError(
-            "--task: '\(task)' is not a task; the tasks are \(PromptTask.allCases.map(\.rawValue).joined(separator: ", ")) "
+            "--task: '\(task)' is not a task; the tasks are \(PromptTask.every.map(\.rawValue).joined(separator: ", ")) "
                 + "or 'all' alone")
     }
     let seeds = try args.ints("--mask-seed", in: 0...Int.max) ?? [0]

@@ -26,7 +26,7 @@ struct SearchOutputs {
         if let tasks {
             taskVectors = tasks.count == 1 ? [out] : tasks.map { "\(stem)-\($0).h5" }
         } else if task == "all" {
-            taskVectors = [out] + PromptTask.allCases.map { "\(stem)-\($0.rawValue).h5" }
+            taskVectors = [out] + PromptTask.every.map { "\(stem)-\($0.rawValue).h5" }
         } else {
             taskVectors = [out]
         }

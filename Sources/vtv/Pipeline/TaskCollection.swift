@@ -10,15 +10,18 @@ struct TaskCollection {
     var statistics: [String: TaskStatistics] = [:]
     var curations: [String: PromptCuration] = [:]
 
+    /// Starts the stream of a task's per-prompt outputs (task name, prompt count), with --per-prompt.
+    typealias PerPromptStreams = (String, Int) throws -> PerPromptStream
+
     /// Collects over the selected prompts as given, the same prompts for every task.
     static func plain(
         _ selection: PromptSelection, tasks: [PromptTask], collector: ActivationCollector,
-        world: Communicator
+        world: Communicator, perPrompt: PerPromptStreams? = nil
     ) throws -> TaskCollection {
         TaskCollection(
             statistics: try collect(
                 tasks.map { ($0, selection.indices) }, source: selection.source,
-                collector: collector, world: world))
+                collector: collector, world: world, perPrompt: perPrompt))
     }
 
     /// Collects over the `count` best one-shot prompts of each task, chosen from the selected prompts
@@ -28,7 +31,7 @@ struct TaskCollection {
     /// prompts are then collected best first, one episode each.
     static func best(
         _ count: Int, of pool: PromptSelection, tasks: [PromptTask], evaluator: PromptEvaluator,
-        collector: ActivationCollector, world: Communicator
+        collector: ActivationCollector, world: Communicator, perPrompt: PerPromptStreams? = nil
     ) throws -> TaskCollection {
         let records = try pool.indices.map { try pool.source.prompt($0) }
         let mine = Array(pool.share(of: world))
@@ -56,15 +59,17 @@ struct TaskCollection {
                 poolScores: poolScores, chosen: best)
             chosen.append((task, best.map { pool.indices[$0.position] }))
         }
-        result.statistics = try collect(chosen, source: pool.source, collector: collector, world: world)
+        result.statistics = try collect(
+            chosen, source: pool.source, collector: collector, world: world, perPrompt: perPrompt)
         return result
     }
 
     /// The statistics of each task over its prompts (indices of `source`, in order): every rank
-    /// collects the contiguous block `shard` gives it and the blocks are combined exactly.
+    /// collects the contiguous block `shard` gives it and the blocks are combined exactly; with
+    /// `perPrompt`, every prompt's outputs are streamed to rank 0 as they are recorded.
     private static func collect(
         _ work: [(task: PromptTask, prompts: [Int])], source: any PromptSource,
-        collector: ActivationCollector, world: Communicator
+        collector: ActivationCollector, world: Communicator, perPrompt: PerPromptStreams?
     ) throws -> [String: TaskStatistics] {
         let shares = work.map { Array($0.prompts[shard($0.prompts.count, rank: world.rank, of: world.size)]) }
         // Names by content, so that collections of other roles or sources merge unless they share a prompt.
@@ -73,11 +78,13 @@ struct TaskCollection {
         let progress = ProgressReporter("collect", total: shares.map(\.count).reduce(0, +), communicator: world)
         var statistics: [String: TaskStatistics] = [:]
         var done = 0
-        for ((task, _), mine) in zip(work, shares) {
+        for ((task, prompts), mine) in zip(work, shares) {
+            let stream = try perPrompt?(task.rawValue, prompts.count)
             let local = try collector.collect(
                 mine, canvas: { try source.canvas($0, task: task).values },
-                identity: { identities[$0]! },
+                identity: { identities[$0]! }, record: { try stream?.send($0) },
                 progress: { progress.update(done + $0, detail: task.rawValue) })
+            try stream?.finish()
             done += mine.count
             statistics[task.rawValue] = try local.combined(over: world)
         }
