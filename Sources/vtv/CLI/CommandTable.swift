@@ -16,6 +16,7 @@ let commandTable: [Command] = [
     searchCommand,
     sweepCommand,
     evalCommand,
+    ablateCommand,
     protocolCommand,
     predictCommand,
     modelInitCommand,
