@@ -13,6 +13,7 @@ let commandTable: [Command] = [
     activationsInfoCommand,
     scoreCommand,
     taskVectorsMakeCommand,
+    taskVectorsCompareCommand,
     searchCommand,
     sweepCommand,
     evalCommand,
