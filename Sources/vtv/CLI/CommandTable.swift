@@ -14,6 +14,7 @@ let commandTable: [Command] = [
     scoreCommand,
     taskVectorsMakeCommand,
     taskVectorsCompareCommand,
+    taskVectorsCombineCommand,
     searchCommand,
     sweepCommand,
     evalCommand,
