@@ -79,15 +79,12 @@ public enum Ablation {
                 modelHash: model.hash, origin: "")
         }
 
-        // Every variant once, in a fixed order; `plan` remembers which variables each patches.
-        var variants: [PromptVariant] = [], patched: [[Int]] = []
+        // Every variant once, in a fixed order; each part of the study keeps the indices of its own.
+        var variants = [PromptVariant(mode: .oneShot), PromptVariant(mode: .zeroShot)]
         func add(_ vectors: TaskVectors) -> Int {
             variants.append(.zeroShot(vectors))
-            patched.append(vectors.variables)
             return variants.count - 1
         }
-        variants = [PromptVariant(mode: .oneShot), PromptVariant(mode: .zeroShot)]
-        patched = [[], []]
         let whole = add(set)
         let k = set.variables.count
         func part(_ stack: Stack) -> Int? {
@@ -112,7 +109,9 @@ public enum Ablation {
 
         let oneShot = MetricSummary(scores[0]).mean, zeroShot = MetricSummary(scores[1]).mean
         func result(_ i: Int) -> VariantResult {
-            VariantResult(variables: patched[i], scores: scores[i], oneShot: oneShot, zeroShot: zeroShot)
+            VariantResult(
+                variables: variants[i].vectors?.variables ?? [], scores: scores[i], oneShot: oneShot,
+                zeroShot: zeroShot)
         }
         let higherIsBetter = task.metric == .segmentationIoU
         let full = result(whole)

@@ -3,20 +3,23 @@ import Model
 import Prompts
 import Search
 
-/// One way of running an analysis's prompts: the token layout and, for a zero-shot run, the head
-/// outputs patched (nil: none, the plain prompt).
+/// One way of running an analysis's prompts: the token layout and, for a zero-shot run, the task
+/// vectors patched (nil: none, the plain prompt). The patch set is built only when the variant runs:
+/// it holds a one-shot-sized table of head outputs (about 4.4 M floats for ViT-L), too much to keep
+/// for every variant of an ablation at once.
 public struct PromptVariant {
     public var mode: PromptMode
-    public var patches: PatchSet?
+    public var vectors: TaskVectors?
 
-    public init(mode: PromptMode, patches: PatchSet? = nil) {
+    public init(mode: PromptMode, vectors: TaskVectors? = nil) {
+        precondition(vectors == nil || mode == .zeroShot, "task vectors patch zero-shot prompts")
         self.mode = mode
-        self.patches = patches
+        self.vectors = vectors
     }
 
     /// The zero-shot prompt with `vectors` patched; with no variables, the plain zero-shot prompt.
     public static func zeroShot(_ vectors: TaskVectors) -> PromptVariant {
-        PromptVariant(mode: .zeroShot, patches: vectors.variables.isEmpty ? nil : vectors.patchSet())
+        PromptVariant(mode: .zeroShot, vectors: vectors.variables.isEmpty ? nil : vectors)
     }
 }
 
@@ -43,7 +46,8 @@ func scoreVariants(
     var scores: [Double] = []
     scores.reserveCapacity(variants.count * mine.count)
     for (v, variant) in variants.enumerated() {
-        let images = try evaluator.predictions(canvases: canvases, mode: variant.mode, patches: variant.patches)
+        let images = try evaluator.predictions(
+            canvases: canvases, mode: variant.mode, patches: variant.vectors?.patchSet())
         scores += zip(targets, images).map { task.metric.evaluate(target: $0, prediction: $1) }
         progress.update(v + 1, detail: task.rawValue)
     }
