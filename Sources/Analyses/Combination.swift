@@ -205,7 +205,7 @@ public struct CombinationReport: Codable, Equatable, Sendable {
         return try stackedPNG(
             [
                 barChartFigure(
-                    title: "\(task): \(metric) by task vectors (whiskers: 95% interval)", yLabel: metric, bars: bars)
+                    title: "\(task): \(metric), whiskers 95%", yLabel: metric, bars: bars)
             ],
             name: "combine.png")
     }

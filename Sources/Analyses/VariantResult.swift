@@ -17,6 +17,8 @@ public struct VariantResult: Codable, Equatable, Sendable {
 
     /// "0.4123 ± 0.0210 (62%)".
     var cell: String {
-        summary.formatted() + " (" + (recovered.map { String(format: "%.0f%%", $0 * 100) } ?? "n/a") + ")"
+        // Rounded first and + 0: a share just below zero would print as "-0%".
+        summary.formatted() + " (" + (recovered.map { String(format: "%.0f%%", ($0 * 100).rounded() + 0) } ?? "n/a")
+            + ")"
     }
 }

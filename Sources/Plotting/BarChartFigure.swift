@@ -20,11 +20,13 @@ public struct Bar: Sendable {
 
 /// Bars side by side on a shared y axis that includes zero, with nice tick values, light grid lines,
 /// each bar's whisker, and its label under it (rotated upward when the bars are narrow).
-/// Non-finite values draw no bar. The default size is 1000 x 600 px.
+/// Non-finite values draw no bar; a title too wide for the figure is shortened with "..". The default size is 1000 x 600 px.
 public func barChartFigure(title: String, yLabel: String, bars: [Bar], width: Int = 1000, height: Int = 600) -> Image8 {
     let s = FigureStyle.self
     var canvas = RasterCanvas(width: width, height: height)
-    canvas.drawText(title, at: (width / 2, s.margin), anchor: .topCenter, color: s.text, scale: s.titleScale)
+    canvas.drawText(
+        s.fitting(title, width: width - 2 * s.margin, scale: s.titleScale), at: (width / 2, s.margin),
+        anchor: .topCenter, color: s.text, scale: s.titleScale)
     var ys: [Double] = [0]
     for bar in bars where bar.value.isFinite {
         ys.append(bar.value)
@@ -88,7 +90,7 @@ public func barChartFigure(title: String, yLabel: String, bars: [Bar], width: In
     return canvas.image
 }
 
-/// `images` one under another, centred on a white canvas as wide as the widest (all 3-channel).
+/// `images` one under another, centred on a white canvas as wide as the widest.
 public func stackedFigure(_ images: [Image8]) -> Image8 {
     let width = images.map(\.width).max() ?? 1
     var canvas = RasterCanvas(width: width, height: max(1, images.reduce(0) { $0 + $1.height }))
