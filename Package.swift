@@ -53,12 +53,16 @@ let package = Package(
             swiftSettings: fastMath),
         /// The figures of the pipeline's reports (search curves, probability panels, prediction grids).
         .target(name: "Figures", dependencies: ["Search", "Model", "Imaging", "Plotting"]),
+        /// Studies of found task vectors (issue #23): ablation, placement across runs, arithmetic.
+        .target(
+            name: "Analyses",
+            dependencies: ["Search", "Model", "Prompts", "Distributed", "Outputs", "Imaging", "Plotting", "Randomness"]),
 
         .executableTarget(
             name: "vtv",
             dependencies: [
                 "Distributed", "Storage", "Outputs", "Model", "TorchImport", "ModelImport",
-                "Imaging", "Prompts", "Search", "Figures", "CBLAS", "Plotting", "Randomness"
+                "Imaging", "Prompts", "Search", "Figures", "Analyses", "CBLAS", "Plotting", "Randomness"
             ],
             /// The embedded default model (DefaultModel.swift, docs/model-card.md).
             resources: [.copy("Resources/vtv-small.h5")]),
@@ -70,7 +74,7 @@ let package = Package(
         .testTarget(name: "OutputsTests", dependencies: ["Outputs", "TestSupport"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Outputs", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Storage"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Storage", "Search", "Model", "Analyses"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Storage", "Randomness", "TestSupport"]),
         .testTarget(name: "TorchImportTests", dependencies: ["TorchImport", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),
