@@ -140,8 +140,8 @@ func winogradWorkers(height: Int) -> Int {
 
 /// Floats of one worker's scratch for an even-sided height x width image: 17 slots of
 /// max(cIn, cOut) x a band's tiles (V[ξ] in slot ξ+1, M[ξ] written over slot ξ, whose V the
-/// previous SGEMM has read: half of separate V and M at cIn = cOut), then one channel's padded
-/// rows of a band and the input transform's scratch.
+/// previous SGEMM has read: about half of separate V and M at cIn = cOut), then one channel's
+/// padded rows of a band and the input transform's scratch.
 private func winogradBandFloats(cIn: Int, cOut: Int, height: Int, width: Int) -> Int {
     let rows = winogradBandRows(cIn: cIn, cOut: cOut, tilesX: width / 2, tilesY: height / 2)
     return 17 * max(cIn, cOut) * rows * (width / 2) + (2 * rows + 2) * (width + 2) + 8 * (width / 2 + 1)
