@@ -73,35 +73,31 @@ void vtv_gelu(float *x, size_t count) {
 // Sources/Model/Kernels/Winograd.swift.
 
 VTV_CLONES
-void vtv_winograd_input(const float *padded, float *v, size_t cIn, size_t height, size_t width,
-                        size_t tileRow0, size_t tileRows, float *scratch) {
+void vtv_winograd_input_channel(const float *rows, float *out, size_t stride, size_t width, size_t tileRows,
+                                float *scratch) {
     const size_t pw = width + 2, tilesX = width / 2, span = tilesX + 1;
-    const size_t n = tileRows * tilesX, stride = cIn * n;
     float *e = scratch, *o = scratch + 4 * span;
-    for (size_t c = 0; c < cIn; c++) {
-        const float *plane = padded + c * (height + 2) * pw;
-        for (size_t k = 0; k < tileRows; k++) {
-            const float *r0 = plane + 2 * (tileRow0 + k) * pw, *r1 = r0 + pw, *r2 = r1 + pw, *r3 = r2 + pw;
-            float *restrict e0 = e, *restrict e1 = e + span, *restrict e2 = e + 2 * span, *restrict e3 = e + 3 * span;
-            float *restrict o0 = o, *restrict o1 = o + span, *restrict o2 = o + 2 * span, *restrict o3 = o + 3 * span;
-            for (size_t j = 0; j < span; j++) {
-                size_t a = 2 * j, b = a + 1;
-                e0[j] = r0[a] - r2[a]; o0[j] = r0[b] - r2[b];
-                e1[j] = r1[a] + r2[a]; o1[j] = r1[b] + r2[b];
-                e2[j] = r2[a] - r1[a]; o2[j] = r2[b] - r1[b];
-                e3[j] = r1[a] - r3[a]; o3[j] = r1[b] - r3[b];
-            }
-            float *out = v + c * n + k * tilesX;
-            for (size_t i = 0; i < 4; i++) {
-                const float *restrict ei = e + i * span, *restrict oi = o + i * span;
-                float *restrict d0 = out + (4 * i) * stride, *restrict d1 = d0 + stride;
-                float *restrict d2 = d1 + stride, *restrict d3 = d2 + stride;
-                for (size_t tx = 0; tx < tilesX; tx++) {
-                    d0[tx] = ei[tx] - ei[tx + 1];
-                    d1[tx] = oi[tx] + ei[tx + 1];
-                    d2[tx] = ei[tx + 1] - oi[tx];
-                    d3[tx] = oi[tx] - oi[tx + 1];
-                }
+    for (size_t k = 0; k < tileRows; k++) {
+        const float *r0 = rows + 2 * k * pw, *r1 = r0 + pw, *r2 = r1 + pw, *r3 = r2 + pw;
+        float *restrict e0 = e, *restrict e1 = e + span, *restrict e2 = e + 2 * span, *restrict e3 = e + 3 * span;
+        float *restrict o0 = o, *restrict o1 = o + span, *restrict o2 = o + 2 * span, *restrict o3 = o + 3 * span;
+        for (size_t j = 0; j < span; j++) {
+            size_t a = 2 * j, b = a + 1;
+            e0[j] = r0[a] - r2[a]; o0[j] = r0[b] - r2[b];
+            e1[j] = r1[a] + r2[a]; o1[j] = r1[b] + r2[b];
+            e2[j] = r2[a] - r1[a]; o2[j] = r2[b] - r1[b];
+            e3[j] = r1[a] - r3[a]; o3[j] = r1[b] - r3[b];
+        }
+        float *tile = out + k * tilesX;
+        for (size_t i = 0; i < 4; i++) {
+            const float *restrict ei = e + i * span, *restrict oi = o + i * span;
+            float *restrict d0 = tile + (4 * i) * stride, *restrict d1 = d0 + stride;
+            float *restrict d2 = d1 + stride, *restrict d3 = d2 + stride;
+            for (size_t tx = 0; tx < tilesX; tx++) {
+                d0[tx] = ei[tx] - ei[tx + 1];
+                d1[tx] = oi[tx] + ei[tx + 1];
+                d2[tx] = ei[tx + 1] - oi[tx];
+                d3[tx] = oi[tx] - oi[tx + 1];
             }
         }
     }
@@ -109,8 +105,8 @@ void vtv_winograd_input(const float *padded, float *v, size_t cIn, size_t height
 
 VTV_CLONES
 void vtv_winograd_output(const float *m, float *y, size_t cOut, size_t height, size_t width,
-                         size_t tileRow0, size_t tileRows, const float *bias, int accumulate) {
-    const size_t tilesX = width / 2, n = tileRows * tilesX, stride = cOut * n;
+                         size_t tileRow0, size_t tileRows, size_t stride, const float *bias, int accumulate) {
+    const size_t tilesX = width / 2, n = tileRows * tilesX;
     for (size_t c = 0; c < cOut; c++) {
         const float bc = bias[c];
         for (size_t k = 0; k < tileRows; k++) {

@@ -164,6 +164,59 @@ final class VQGANKernelTests: XCTestCase {
         assertClose(split, single, tolerance: 1e-6)
     }
 
+    func testWinogradSourcesGiveTheBitsOfTheirWholeBorderedImage() {
+        // Plain, enlarged and normalised input, bordered a band of rows at a time as the
+        // convolution reads it, against the same input bordered whole first (padPlanes,
+        // upsampleNearest2x, groupNorm with border 1): equal bit for bit, on even and odd sides,
+        // with one and with several bands and workers.
+        let saved = BLASRuntime.threads
+        defer { BLASRuntime.threads = saved }
+        for (h, w, cIn, cOut, threads) in [(8, 6, 5, 7, 1), (9, 6, 5, 7, 1), (7, 5, 4, 3, 2), (96, 64, 16, 24, 3)] {
+            BLASRuntime.threads = threads
+            let x = random(cIn * h * w, stream: 40, scale: 2)
+            let half = random(cIn * (h / 2) * (w / 2), stream: 41)
+            let u = winogradWeights(random(cOut * cIn * 9, stream: 42), cOut: cOut, cIn: cIn)
+            let bias = random(cOut, stream: 43), gamma = random(cIn, stream: 44), beta = random(cIn, stream: 45)
+            let groups = cIn % 2 == 0 ? 2 : 1
+            var statistics = [Float](repeating: 0, count: 2 * cIn)
+            var padded = [Float](repeating: .nan, count: cIn * (h + 2) * (w + 2))
+            var scratch = [Float](
+                repeating: .nan, count: winogradWorkspaceCount(cIn: cIn, cOut: cOut, height: h, width: w))
+            func convolve(_ source: WinogradSource) -> [Float] {
+                var y = [Float](repeating: .nan, count: cOut * h * w)
+                conv3x3Winograd(
+                    source, &y, cIn: cIn, cOut: cOut, height: h, width: w, u: u, bias: bias, accumulate: false,
+                    workspace: &scratch)
+                return y
+            }
+            func bordered() -> [Float] {
+                padded.withUnsafeBufferPointer { convolve(.padded($0.baseAddress!)) }
+            }
+            x.withUnsafeBufferPointer { x in
+                padPlanes(x.baseAddress!, &padded, planes: cIn, height: h, width: w, border: 1)
+                XCTAssertEqual(convolve(.plain(x.baseAddress!)), bordered(), "plain \(h)x\(w)")
+                groupNorm(
+                    x.baseAddress!, &padded, batch: 1, channels: cIn, height: h, width: w, groups: groups, eps: 1e-6,
+                    gamma: gamma, beta: beta, swish: true, border: 1)
+                statistics.withUnsafeMutableBufferPointer { s in
+                    let (scale, shift) = (s.baseAddress!, s.baseAddress! + cIn)
+                    groupNormAffine(
+                        x.baseAddress!, batch: 1, channels: cIn, pixels: h * w, groups: groups, eps: 1e-6,
+                        gamma: gamma, beta: beta, scale: scale, shift: shift)
+                    XCTAssertEqual(
+                        convolve(.normalized(x.baseAddress!, scale: scale, shift: shift, swish: true)), bordered(),
+                        "normalized \(h)x\(w)")
+                }
+            }
+            if h % 2 == 0 && w % 2 == 0 {
+                half.withUnsafeBufferPointer { half in
+                    upsampleNearest2x(half.baseAddress!, &padded, planes: cIn, height: h / 2, width: w / 2, border: 1)
+                    XCTAssertEqual(convolve(.upsampled(half.baseAddress!)), bordered(), "upsampled \(h)x\(w)")
+                }
+            }
+        }
+    }
+
     func testWinogradConv3x3AccumulatesIntoTheOutputForResidualConnections() {
         for (h, w) in [(6, 4), (5, 5)] {
             let (cIn, cOut) = (3, 4)

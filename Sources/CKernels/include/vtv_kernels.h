@@ -17,16 +17,20 @@ void vtv_affine(const float *x, float *y, size_t count, float scale, float shift
 /// approximation. x: [count].
 void vtv_gelu(float *x, size_t count);
 
-/// Winograd F(2x2, 3x3) input transform V = Bᵀ d B of tile rows tileRow0..<tileRow0+tileRows.
-/// padded: [cIn, height+2, width+2] (even height, width); v: [16, cIn, tileRows * width/2];
-/// scratch: 8 * (width/2 + 1) floats. Formulas and layouts: Sources/Model/Kernels/Winograd.swift.
-void vtv_winograd_input(const float *padded, float *v, size_t cIn, size_t height, size_t width,
-                        size_t tileRow0, size_t tileRows, float *scratch);
+/// Winograd F(2x2, 3x3) input transform V = Bᵀ d B of one channel's tile rows
+/// tileRow0..<tileRow0+tileRows (even width): rows: the channel's padded rows 2*tileRow0 ..<
+/// 2*(tileRow0+tileRows)+2, each width+2 floats, consecutive (from a bordered image, or bordered
+/// as read); out: the channel's place in v, [16, cIn, tileRows * width/2] whose 16 positions lie
+/// `stride` floats apart (v + c * tileRows * width/2); scratch: 8 * (width/2 + 1) floats.
+/// Formulas and layouts: Sources/Model/Kernels/Winograd.swift.
+void vtv_winograd_input_channel(const float *rows, float *out, size_t stride, size_t width, size_t tileRows,
+                                float *scratch);
 
 /// Winograd F(2x2, 3x3) output transform Y = Aᵀ M A + bias (added to y when `accumulate`).
-/// m: [16, cOut, tileRows * width/2]; y: [cOut, height, width]; bias: [cOut].
+/// m: [16, cOut, tileRows * width/2], its 16 positions `stride` (at least cOut * tileRows *
+/// width/2) floats apart; y: [cOut, height, width]; bias: [cOut].
 void vtv_winograd_output(const float *m, float *y, size_t cOut, size_t height, size_t width,
-                         size_t tileRow0, size_t tileRows, const float *bias, int accumulate);
+                         size_t tileRow0, size_t tileRows, size_t stride, const float *bias, int accumulate);
 
 /// Floats of a Linear weight [n, k] packed into 32-column panels: ceil(n / 32) * 32 * k.
 size_t vtv_packed_weight_count(size_t n, size_t k);

@@ -13,12 +13,49 @@ func groupNorm(
     gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, swish applySwish: Bool,
     border: Int = 0
 ) {
+    let pixels = height * width
+    let (pw, ph) = (width + 2 * border, height + 2 * border)
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * batch * channels) { statistics in
+        let scale = statistics.baseAddress!, shift = scale + batch * channels
+        groupNormAffine(
+            x, batch: batch, channels: channels, pixels: pixels, groups: groups, eps: eps,
+            gamma: gamma, beta: beta, scale: scale, shift: shift)
+        parallelFor(batch * channels, grain: max(1, 65536 / max(pixels, 1))) { range in
+            for item in range {
+                let input = x + item * pixels
+                let output = y + item * ph * pw
+                if border == 0 {
+                    affine(input, output, count: pixels, scale: scale[item], shift: shift[item], swish: applySwish)
+                    continue
+                }
+                output.update(repeating: 0, count: border * pw)
+                for r in 0..<height {
+                    let row = output + (r + border) * pw
+                    row.update(repeating: 0, count: border)
+                    affine(
+                        input + r * width, row + border, count: width, scale: scale[item], shift: shift[item],
+                        swish: applySwish)
+                    (row + border + width).update(repeating: 0, count: border)
+                }
+                (output + (height + border) * pw).update(repeating: 0, count: border * pw)
+            }
+        }
+    }
+}
+
+/// GroupNorm's statistics as a per-channel affine map: for every image n and channel c,
+/// GroupNorm(x)[n, c] = x[n, c] * scale[n, c] + shift[n, c] (`affine`), where scale = gamma[c] *
+/// rstd and shift = beta[c] - mean * scale of c's group in image n. x: [batch, channels, pixels];
+/// gamma, beta: [channels]; scale, shift: [batch, channels].
+func groupNormAffine(
+    _ x: UnsafePointer<Float>, batch: Int, channels: Int, pixels: Int, groups: Int, eps: Float,
+    gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+    scale: UnsafeMutablePointer<Float>, shift: UnsafeMutablePointer<Float>
+) {
     precondition(channels % groups == 0, "channels \(channels) not divisible by \(groups) groups")
     let perGroup = channels / groups
-    let pixels = height * width
     let count = perGroup * pixels
-    let (pw, ph) = (width + 2 * border, height + 2 * border)
-    parallelFor(batch * groups, grain: max(1, 65536 / count)) { range in
+    parallelFor(batch * groups, grain: max(1, 65536 / max(count, 1))) { range in
         for item in range {
             let (n, g) = (item / groups, item % groups)
             let src = x + (n * channels + g * perGroup) * pixels
@@ -29,22 +66,9 @@ func groupNorm(
             let variance = blockSum(src, count: count) { ($0 - m) * ($0 - m) } / Double(count)
             let rstd = Float(1 / (variance + Double(eps)).squareRoot())
             for c in g * perGroup..<(g + 1) * perGroup {
-                let scale = gamma[c] * rstd
-                let shift = beta[c] - m * scale
-                let input = x + (n * channels + c) * pixels
-                let output = y + (n * channels + c) * ph * pw
-                if border == 0 {
-                    affine(input, output, count: pixels, scale: scale, shift: shift, swish: applySwish)
-                    continue
-                }
-                output.update(repeating: 0, count: border * pw)
-                for r in 0..<height {
-                    let row = output + (r + border) * pw
-                    row.update(repeating: 0, count: border)
-                    affine(input + r * width, row + border, count: width, scale: scale, shift: shift, swish: applySwish)
-                    (row + border + width).update(repeating: 0, count: border)
-                }
-                (output + (height + border) * pw).update(repeating: 0, count: border * pw)
+                let s = gamma[c] * rstd
+                scale[n * channels + c] = s
+                shift[n * channels + c] = beta[c] - m * s
             }
         }
     }

@@ -148,15 +148,17 @@ public final class VQGANDecoder {
                 codebook: codebook, other + image * c.embedDim * positions)
         }
         postQuantConv.apply(other, current, batch: batch, pixels: positions)
-        convIn.apply(current, other, batch: batch, height: h, width: w, workspace: workspace)
+        convIn.apply(.plain(current), other, batch: batch, height: h, width: w, workspace: workspace)
         swap(&current, &other)
 
-        mid.apply(current, spare: other, batch: batch, height: h, width: w, configuration: c, workspace: workspace)
+        mid.apply(
+            current, spare: other, spareCount: size, batch: batch, height: h, width: w, configuration: c,
+            workspace: workspace)
 
         for level in levels.reversed() {
             for (b, block) in level.blocks.enumerated() {
                 let out = block.apply(
-                    current, spare: other, batch: batch, height: h, width: w,
+                    current, spare: other, spareCount: size, batch: batch, height: h, width: w,
                     configuration: c, workspace: workspace)
                 if out != current { swap(&current, &other) }
                 if !level.attentions.isEmpty {
@@ -167,15 +169,17 @@ public final class VQGANDecoder {
             }
             if let upsample = level.upsample {
                 (h, w) = (2 * h, 2 * w)
-                upsample.apply(current, other, batch: batch, height: h, width: w, upsample: true, workspace: workspace)
+                upsample.apply(.upsampled(current), other, batch: batch, height: h, width: w, workspace: workspace)
                 swap(&current, &other)
             }
         }
 
         let pixels = h * w
-        let normed = workspace.buffer(.normed, count: normOut.paddedCount(batch: batch, height: h, width: w))
-        normOut.apply(current, normed, batch: batch, height: h, width: w, configuration: c, swish: true, border: 1)
-        convOut.applyPadded(normed, images, batch: batch, height: h, width: w, workspace: workspace)
+        let statistics = workspace.buffer(.statistics, count: 2 * batch * normOut.channels)
+        convOut.apply(
+            normOut.source(
+                current, batch: batch, height: h, width: w, configuration: c, swish: true, statistics: statistics),
+            images, batch: batch, height: h, width: w, workspace: workspace)
         let count = batch * c.outChannels * pixels
         for i in 0..<count {
             images[i] = (min(max(images[i], -1), 1) + 1) / 2

@@ -136,13 +136,13 @@ public final class VQGANEncoder {
 
         let inputCount = batch * c.inChannels * height * width
         for i in 0..<inputCount { other[i] = 2 * canvases[i] - 1 }
-        convIn.apply(other, current, batch: batch, height: height, width: width, workspace: workspace)
+        convIn.apply(.plain(other), current, batch: batch, height: height, width: width, workspace: workspace)
 
         var (h, w) = (height, width)
         for level in levels {
             for (b, block) in level.blocks.enumerated() {
                 let out = block.apply(
-                    current, spare: other, batch: batch, height: h, width: w,
+                    current, spare: other, spareCount: size, batch: batch, height: h, width: w,
                     configuration: c, workspace: workspace)
                 if out != current { swap(&current, &other) }
                 if !level.attentions.isEmpty {
@@ -152,17 +152,22 @@ public final class VQGANEncoder {
                 }
             }
             if let downsample = level.downsample {
-                downsample.applyStride2(current, other, batch: batch, height: h, width: w, workspace: workspace)
+                downsample.applyStride2(
+                    current, other, capacity: size, batch: batch, height: h, width: w, workspace: workspace)
                 swap(&current, &other)
                 (h, w) = (downsampledSide(h), downsampledSide(w))
             }
         }
-        mid.apply(current, spare: other, batch: batch, height: h, width: w, configuration: c, workspace: workspace)
+        mid.apply(
+            current, spare: other, spareCount: size, batch: batch, height: h, width: w, configuration: c,
+            workspace: workspace)
 
         let positions = h * w
-        let normed = workspace.buffer(.normed, count: normOut.paddedCount(batch: batch, height: h, width: w))
-        normOut.apply(current, normed, batch: batch, height: h, width: w, configuration: c, swish: true, border: 1)
-        convOut.applyPadded(normed, other, batch: batch, height: h, width: w, workspace: workspace)
+        let statistics = workspace.buffer(.statistics, count: 2 * batch * normOut.channels)
+        convOut.apply(
+            normOut.source(
+                current, batch: batch, height: h, width: w, configuration: c, swish: true, statistics: statistics),
+            other, batch: batch, height: h, width: w, workspace: workspace)
         quantConv.apply(other, current, batch: batch, pixels: positions)
 
         let products = workspace.buffer(.products, count: positions * c.codebookSize)

@@ -15,20 +15,30 @@ struct GroupNormLayer {
     }
 
     /// y = GroupNorm(x), followed by swish when `swish`. x: [batch, channels, height, width];
-    /// y: the same with a zero border of `border` pixels (1 makes it a 3x3 convolution's padded input).
+    /// y: the same.
     func apply(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
-        configuration: VQGANConfiguration, swish: Bool, border: Int = 0
+        configuration: VQGANConfiguration, swish: Bool
     ) {
         groupNorm(
             x, y, batch: batch, channels: channels, height: height, width: width,
             groups: configuration.groups, eps: configuration.eps,
-            gamma: gamma, beta: beta, swish: swish, border: border)
+            gamma: gamma, beta: beta, swish: swish)
     }
 
-    /// Floats of a padded (border 1) output for `batch` images of height x width.
-    func paddedCount(batch: Int, height: Int, width: Int) -> Int {
-        batch * channels * (height + 2) * (width + 2)
+    /// GroupNorm(x), then swish when `swish`, as a 3x3 convolution's input that is normalised
+    /// row by row as the convolution reads it (`WinogradSource.normalized`): takes x's statistics
+    /// into `statistics` (2 * batch * channels floats, which must outlive the source's use).
+    /// x: [batch, channels, height, width].
+    func source(
+        _ x: UnsafePointer<Float>, batch: Int, height: Int, width: Int, configuration: VQGANConfiguration,
+        swish: Bool, statistics: UnsafeMutablePointer<Float>
+    ) -> WinogradSource {
+        let scale = statistics, shift = statistics + batch * channels
+        groupNormAffine(
+            x, batch: batch, channels: channels, pixels: height * width, groups: configuration.groups,
+            eps: configuration.eps, gamma: gamma, beta: beta, scale: scale, shift: shift)
+        return .normalized(x, scale: scale, shift: shift, swish: swish)
     }
 }
 
@@ -54,58 +64,37 @@ struct Conv3x3Layer {
         bias = weights.plain(name + ".bias")
     }
 
-    /// Stride 1, padding 1 (optionally after a nearest 2x upsampling of x), through the
-    /// workspace's `.normed` buffer (so not inside a block that holds something there).
-    /// x: [batch, cIn, height, width] (or half that with `upsample`) -> y: [batch, cOut, height, width].
+    /// Stride 1, padding 1, of `source`'s input (x as it is, enlarged 2x, or normalised; each
+    /// bordered a band of rows at a time, never whole).
+    /// source: [batch, cIn, height, width] (half that when `.upsampled`) -> y: [batch, cOut, height, width].
     func apply(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
-        height: Int, width: Int, upsample: Bool = false, accumulate: Bool = false,
-        workspace: VQGANWorkspace
-    ) {
-        // Between blocks nothing else lives in `.normed`.
-        let padded = workspace.buffer(.normed, count: cIn * (height + 2) * (width + 2))
-        let inPixels = upsample ? (height / 2) * (width / 2) : height * width
-        for image in 0..<batch {
-            let src = x + image * cIn * inPixels
-            if upsample {
-                upsampleNearest2x(src, padded, planes: cIn, height: height / 2, width: width / 2, border: 1)
-            } else {
-                padPlanes(src, padded, planes: cIn, height: height, width: width, border: 1)
-            }
-            applyPadded(
-                padded, y + image * cOut * height * width, batch: 1, height: height, width: width,
-                accumulate: accumulate, workspace: workspace)
-        }
-    }
-
-    /// Stride 1 on input that is already zero-bordered (e.g. by `GroupNormLayer.apply(border: 1)`).
-    /// padded: [batch, cIn, height+2, width+2] -> y: [batch, cOut, height, width].
-    func applyPadded(
-        _ padded: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
+        _ source: WinogradSource, _ y: UnsafeMutablePointer<Float>, batch: Int,
         height: Int, width: Int, accumulate: Bool = false, workspace: VQGANWorkspace
     ) {
         precondition(stride == 1, "a stride-2 layer runs applyStride2")
         let scratch = workspace.buffer(
             .band, count: winogradWorkspaceCount(cIn: cIn, cOut: cOut, height: height, width: width))
-        let plane = (height + 2) * (width + 2)
         for image in 0..<batch {
             conv3x3Winograd(
-                padded + image * cIn * plane, y + image * cOut * height * width,
+                source.image(image, cIn: cIn, height: height, width: width), y + image * cOut * height * width,
                 cIn: cIn, cOut: cOut, height: height, width: width,
                 u: kernel, bias: bias, accumulate: accumulate, workspace: scratch)
         }
     }
 
-    /// taming's `Downsample`: pad right/bottom by one, stride 2; its columns go into the
-    /// workspace's `.normed` buffer, free between blocks.
-    /// x: [batch, cIn, height, width] -> y: [batch, cOut, downsampledSide(height), downsampledSide(width)].
+    /// taming's `Downsample`: pad right/bottom by one, stride 2. Its columns go into y's buffer
+    /// past the output when `capacity` leaves room for them there (the output is a quarter of the
+    /// input's pixels), else into the workspace's `.columns` buffer.
+    /// x: [batch, cIn, height, width] -> y: [batch, cOut, downsampledSide(height), downsampledSide(width)];
+    /// capacity: floats y's buffer holds.
     func applyStride2(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int,
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, capacity: Int, batch: Int,
         height: Int, width: Int, workspace: VQGANWorkspace
     ) {
-        precondition(stride == 2, "a stride-1 layer runs apply or applyPadded")
-        let columns = workspace.buffer(
-            .normed, count: conv3x3Stride2ColumnCount(cIn: cIn, height: height, width: width))
+        precondition(stride == 2, "a stride-1 layer runs apply")
+        let output = batch * cOut * downsampledSide(height) * downsampledSide(width)
+        let count = conv3x3Stride2ColumnCount(cIn: cIn, height: height, width: width)
+        let columns = capacity - output >= count ? y + output : workspace.buffer(.columns, count: count)
         conv2d3x3Stride2(
             x, y, batch: batch, cIn: cIn, cOut: cOut, height: height, width: width,
             weight: kernel, bias: bias, columns: columns)

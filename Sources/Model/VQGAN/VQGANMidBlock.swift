@@ -12,16 +12,19 @@ struct VQGANMidBlock {
         block2 = VQGANResnetBlock(weights, prefix + "block_2")
     }
 
-    /// x: [batch, channels, height, width], updated in place; spare: a buffer of the same size.
+    /// x: [batch, channels, height, width], updated in place; spare: a buffer of the same size
+    /// (`spareCount` floats).
     func apply(
-        _ x: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int,
-        configuration c: VQGANConfiguration, workspace: VQGANWorkspace
+        _ x: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>, spareCount: Int, batch: Int,
+        height: Int, width: Int, configuration c: VQGANConfiguration, workspace: VQGANWorkspace
     ) {
         _ = block1.apply(
-            x, spare: spare, batch: batch, height: height, width: width, configuration: c, workspace: workspace)
+            x, spare: spare, spareCount: spareCount, batch: batch, height: height, width: width, configuration: c,
+            workspace: workspace)
         attention.apply(
             x, spare: spare, batch: batch, height: height, width: width, configuration: c, workspace: workspace)
         _ = block2.apply(
-            x, spare: spare, batch: batch, height: height, width: width, configuration: c, workspace: workspace)
+            x, spare: spare, spareCount: spareCount, batch: batch, height: height, width: width, configuration: c,
+            workspace: workspace)
     }
 }

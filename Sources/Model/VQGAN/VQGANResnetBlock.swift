@@ -22,37 +22,38 @@ struct VQGANResnetBlock {
 
     /// x: [batch, cIn, height, width] in `x`; the result, [batch, cOut, height, width], is left in
     /// `x` when the channels stay the same (in place) and in `spare` otherwise. Returns which.
-    /// spare: at least [batch, cOut, height, width]; it also holds conv1's output on the way, so
-    /// its contents are lost either way.
+    /// spare: at least [batch, cOut, height, width] (`spareCount` floats); it also holds conv1's
+    /// output on the way, so its contents are lost either way. Each GroupNorm (and swish) is
+    /// applied as its convolution reads it (`GroupNormLayer.source`), so no normalised copy of
+    /// an activation is ever whole.
     func apply(
-        _ x: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>,
+        _ x: UnsafeMutablePointer<Float>, spare: UnsafeMutablePointer<Float>, spareCount: Int,
         batch: Int, height: Int, width: Int,
         configuration: VQGANConfiguration, workspace: VQGANWorkspace
     ) -> UnsafeMutablePointer<Float> {
         let pixels = height * width
-        // GroupNorm writes zero-bordered output: the padded input of the convolution after it.
-        let normed = workspace.buffer(
-            .normed,
-            count: max(
-                norm1.paddedCount(batch: batch, height: height, width: width),
-                norm2.paddedCount(batch: batch, height: height, width: width)))
-        // conv1's output is consumed by norm2 before the shortcut (if any) writes into `spare`.
-        let hidden = spare
-        norm1.apply(
-            x, normed, batch: batch, height: height, width: width, configuration: configuration,
-            swish: true, border: 1)
-        conv1.applyPadded(normed, hidden, batch: batch, height: height, width: width, workspace: workspace)
-        norm2.apply(
-            hidden, normed, batch: batch, height: height, width: width, configuration: configuration,
-            swish: true, border: 1)
+        let statistics = workspace.buffer(.statistics, count: 2 * batch * max(cIn, cOut))
+        // conv1's output: in `spare`, or with a shortcut (whose output goes to `spare` while conv2
+        // still reads conv1's) past the output in `spare` when it holds both, else a buffer of its own.
+        let outputCount = batch * cOut * pixels
+        let hidden =
+            shortcut == nil
+            ? spare
+            : spareCount >= 2 * outputCount ? spare + outputCount : workspace.buffer(.hidden, count: outputCount)
+        conv1.apply(
+            norm1.source(
+                x, batch: batch, height: height, width: width, configuration: configuration, swish: true,
+                statistics: statistics),
+            hidden, batch: batch, height: height, width: width, workspace: workspace)
+        let normed = norm2.source(
+            hidden, batch: batch, height: height, width: width, configuration: configuration, swish: true,
+            statistics: statistics)
         var out = x
         if let shortcut {
             shortcut.apply(x, spare, batch: batch, pixels: pixels)
             out = spare
         }
-        conv2.applyPadded(
-            normed, out, batch: batch, height: height, width: width, accumulate: true,
-            workspace: workspace)
+        conv2.apply(normed, out, batch: batch, height: height, width: width, accumulate: true, workspace: workspace)
         return out
     }
 }
