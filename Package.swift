@@ -9,7 +9,10 @@ let fastMath: [SwiftSetting] = [
 let package = Package(
     name: "vtv",
     products: [
-        .executable(name: "vtv", targets: ["vtv"])
+        .executable(name: "vtv", targets: ["vtv"]),
+        /// The pipeline as a library: `import VTV` (docs/api.md).
+        .library(name: "VTV", targets: ["VTV"]),
+        .executable(name: "TaskVectorStudy", targets: ["TaskVectorStudy"])
     ],
     targets: [
         // C shims: module maps over Debian's system libraries, plus static inline accessors
@@ -51,14 +54,27 @@ let package = Package(
         /// The figures of the pipeline's reports (search curves, probability panels, prediction grids).
         .target(name: "Figures", dependencies: ["Search", "Model", "Imaging", "Plotting"]),
 
-        .executableTarget(
-            name: "vtv",
+        /// The pipeline's stages, each one entry point taking a job and a communicator and
+        /// returning a report; every file a stage writes and every collective it makes live here.
+        .target(
+            name: "Pipeline",
             dependencies: [
-                "Distributed", "Storage", "Outputs", "Model", "TorchImport", "ModelImport",
-                "Imaging", "Prompts", "Search", "Figures", "CBLAS", "Plotting"
+                "Distributed", "Storage", "Outputs", "Model", "Imaging", "Prompts", "Search", "Figures", "Plotting"
             ],
             /// The embedded default model (DefaultModel.swift, docs/model-card.md).
             resources: [.copy("Resources/vtv-small.h5")]),
+        /// The public API: re-exports what a user of the pipeline needs (docs/api.md).
+        .target(
+            name: "VTV",
+            dependencies: ["Pipeline", "Distributed", "Storage", "Outputs", "Model", "Imaging", "Prompts", "Search"]),
+        .executableTarget(
+            name: "vtv",
+            dependencies: [
+                "Pipeline", "Distributed", "Storage", "Outputs", "Model", "TorchImport", "ModelImport",
+                "Imaging", "Prompts", "Search", "Figures", "CBLAS", "Plotting"
+            ]),
+        /// A small study that uses only `import VTV`; run by the tests (ExampleTests).
+        .executableTarget(name: "TaskVectorStudy", dependencies: ["VTV"], path: "Examples/TaskVectorStudy"),
         /// Exercises every collective with known values; run by the tests under mpirun.
         .executableTarget(name: "MPICheck", dependencies: ["Distributed"]),
         .executableTarget(name: "TorchFuzz", dependencies: ["TorchImport"]),

@@ -1,4 +1,5 @@
 import Outputs
+import Pipeline
 import Prompts
 import Search
 

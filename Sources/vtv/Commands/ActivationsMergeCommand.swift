@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import Search
 
 /// `vtv activations merge`: one activations file from several collections of the same model.

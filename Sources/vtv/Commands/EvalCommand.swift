@@ -2,6 +2,7 @@ import Distributed
 import Foundation
 import Imaging
 import Model
+import Pipeline
 import Prompts
 import Search
 

@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Model
+import Pipeline
 import Prompts
 import Search
 import Storage

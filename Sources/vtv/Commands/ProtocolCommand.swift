@@ -1,6 +1,7 @@
 import Distributed
 import Foundation
 import Outputs
+import Pipeline
 import Prompts
 import Search
 

@@ -2,6 +2,7 @@ import Figures
 import Foundation
 import Imaging
 import Model
+import Pipeline
 import Plotting
 import Search
 

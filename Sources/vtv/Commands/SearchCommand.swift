@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import Model
 import Outputs
+import Pipeline
 import Prompts
 import Search
 

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Pipeline
 import Search
 
 /// `vtv taskvectors make`: a task-vectors file from chosen variables, without a search.

@@ -5,42 +5,56 @@ import Search
 
 /// A sweep: several searches that differ in task, mask seed, granularity, reward or stacks, with
 /// every other setting shared, writing into one folder.
-struct SweepJob {
-    var runs: [SweepRun]
+public struct SweepJob {
+    public var runs: [SweepRun]
     /// The settings every run shares (its own choices replace seed, granularity, reward and stacks).
-    var base: SearchSettings
+    public var base: SearchSettings
     /// Masks per forward pass, or nil to choose per group as `--batch auto` does for its ranks.
-    var batchSize: Int?
+    public var batchSize: Int?
     /// How each run's best policy becomes its variables (a sample keyed by the run's mask seed).
-    var final: FinalSelection.Rule
-    var activations: String
-    var checkpointEvery: Int
-    var resume: Bool
-    var folder: String
+    public var final: FinalSelection.Rule
+    public var activations: String
+    public var checkpointEvery: Int
+    public var resume: Bool
+    public var folder: String
 
-    func outputs(_ run: SweepRun) -> SearchOutputs {
+    public func outputs(_ run: SweepRun) -> SearchOutputs {
         SearchOutputs(out: folder + "/" + run.name + ".h5", task: run.task)
     }
 
     /// Whether `run` has written its results (a resumed sweep skips it).
-    func isFinished(_ run: SweepRun) -> Bool {
+    public func isFinished(_ run: SweepRun) -> Bool {
         let outputs = outputs(run)
         return (outputs.taskVectors + [outputs.json]).allSatisfy { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    public init(
+        runs: [SweepRun], base: SearchSettings, batchSize: Int?, final: FinalSelection.Rule, activations: String,
+        checkpointEvery: Int, resume: Bool, folder: String
+    ) {
+        self.runs = runs
+        self.base = base
+        self.batchSize = batchSize
+        self.final = final
+        self.activations = activations
+        self.checkpointEvery = checkpointEvery
+        self.resume = resume
+        self.folder = folder
     }
 }
 
 /// What became of each run of a sweep. `statuses` and `seconds` are known on world rank 0 only;
 /// `stopped` on every rank.
-struct SweepResult {
-    enum Status: String, Codable { case finished, skipped, stopped }
-    var statuses: [Status]
+public struct SweepResult {
+    public enum Status: String, Codable { case finished, skipped, stopped }
+    public var statuses: [Status]
     /// Seconds each run took in this job (0 for the skipped).
-    var seconds: [Double]
+    public var seconds: [Double]
     /// The groups, over the runs this job planned (`plannedRuns[r]` is the r-th planned run's index).
-    var plan: SweepPlan
-    var plannedRuns: [Int]
+    public var plan: SweepPlan
+    public var plannedRuns: [Int]
     /// Whether a signal stopped any run.
-    var stopped: Bool
+    public var stopped: Bool
 }
 
 /// Runs every unfinished search of `job` on the ranks of `world`, split into groups (`SweepPlan`,
@@ -48,7 +62,8 @@ struct SweepResult {
 /// that many ranks. The searches stay silent; rank 0 of `world` prints one progress line for all.
 /// Every rank of `world` must call this. A signal stops every group at its next iteration, each
 /// run's checkpoint written; `job.resume` continues them.
-func runSweep(_ job: SweepJob, model: LoadedModel, prompts: PromptSelection, world: Communicator) throws -> SweepResult
+public func runSweep(_ job: SweepJob, model: LoadedModel, prompts: PromptSelection, world: Communicator) throws
+    -> SweepResult
 {
     // Rank 0 decides which runs are done, so every rank plans the same groups.
     var finishedFlags = job.runs.map { world.isRoot && job.resume && job.isFinished($0) ? UInt8(1) : 0 }

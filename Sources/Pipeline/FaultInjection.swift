@@ -7,8 +7,8 @@ import Foundation
 ///   VTV_FAULT_SLOW=RANK:MILLISECONDS rank RANK sleeps that long per search sample it evaluates
 /// (real signals, so the crash and the signal handling paths are the production ones; a real
 /// sleep inside the timed compute, so the search's load balancing sees a slower rank).
-enum FaultInjection {
-    static func afterIteration(_ completed: Int, rank: Int) {
+public enum FaultInjection {
+    public static func afterIteration(_ completed: Int, rank: Int) {
         let environment = ProcessInfo.processInfo.environment
         if let spec = environment["VTV_FAULT_KILL"] {
             let parts = spec.split(separator: ":").compactMap { Int($0) }
@@ -20,7 +20,7 @@ enum FaultInjection {
     }
 
     /// The extra work of a slowed rank (`VTV_FAULT_SLOW`), or nil on every other rank.
-    static func slowdown(rank: Int) -> ((Int) -> Void)? {
+    public static func slowdown(rank: Int) -> ((Int) -> Void)? {
         guard let spec = ProcessInfo.processInfo.environment["VTV_FAULT_SLOW"] else { return nil }
         let parts = spec.split(separator: ":").compactMap { Int($0) }
         guard parts.count == 2, parts[0] == rank, parts[1] > 0 else { return nil }

@@ -18,38 +18,38 @@ import Search
 ///     fold<F>/activations.h5                     the curated task means (`vtv collect --select-best`)
 ///     fold<F>/search/                            the searches: a sweep's folder (`vtv sweep`)
 ///     fold<F>/eval/                              the evaluation's report folder (`vtv eval`)
-struct ProtocolJob {
-    var prompts: ProtocolPrompts
-    var promptSeed: UInt64
-    var folds: [Int]
-    var tasks: [PromptTask]
+public struct ProtocolJob {
+    public var prompts: ProtocolPrompts
+    public var promptSeed: UInt64
+    public var folds: [Int]
+    public var tasks: [PromptTask]
     /// Collection pool per fold, and the best one-shot prompts kept from it for each task mean.
-    var pool: Int
-    var selectBest: Int
+    public var pool: Int
+    public var selectBest: Int
     /// Evaluation episodes per fold.
-    var episodes: Int
+    public var episodes: Int
     /// Every search's settings (the task varies; `batchSize` is used only when `searchBatch` is set).
-    var search: SearchSettings
+    public var search: SearchSettings
     /// Masks per forward pass, or nil to choose per group as `--batch auto` does.
-    var searchBatch: Int?
-    var final: FinalSelection.Rule
+    public var searchBatch: Int?
+    public var final: FinalSelection.Rule
     /// Prompts per forward pass in the collection and the evaluation.
-    var batch: Int
+    public var batch: Int
     /// Prompts per task in each fold's grid.png.
-    var grid: Int
-    var checkpointEvery: Int
-    var resume: Bool
-    var folder: String
+    public var grid: Int
+    public var checkpointEvery: Int
+    public var resume: Bool
+    public var folder: String
 
-    static let files = ["protocol.json", "protocol.md", "protocol.png"]
+    public static let files = ["protocol.json", "protocol.md", "protocol.png"]
 
-    func foldFolder(_ fold: Int) -> String { OutputFolder.file("fold\(fold)", in: folder) }
-    func activations(_ fold: Int) -> String { OutputFolder.file("activations.h5", in: foldFolder(fold)) }
-    func searchFolder(_ fold: Int) -> String { OutputFolder.file("search", in: foldFolder(fold)) }
-    func evalFolder(_ fold: Int) -> String { OutputFolder.file("eval", in: foldFolder(fold)) }
+    public func foldFolder(_ fold: Int) -> String { OutputFolder.file("fold\(fold)", in: folder) }
+    public func activations(_ fold: Int) -> String { OutputFolder.file("activations.h5", in: foldFolder(fold)) }
+    public func searchFolder(_ fold: Int) -> String { OutputFolder.file("search", in: foldFolder(fold)) }
+    public func evalFolder(_ fold: Int) -> String { OutputFolder.file("eval", in: foldFolder(fold)) }
 
     /// One search per task with the shared settings.
-    var runs: [SweepRun] {
+    public var runs: [SweepRun] {
         tasks.map {
             SweepRun(
                 task: $0.rawValue, seed: Int(search.seed), granularity: search.granularity, reward: search.reward,
@@ -57,14 +57,14 @@ struct ProtocolJob {
         }
     }
 
-    func sweep(_ fold: Int) -> SweepJob {
+    public func sweep(_ fold: Int) -> SweepJob {
         SweepJob(
             runs: runs, base: search, batchSize: searchBatch, final: final, activations: activations(fold),
             checkpointEvery: checkpointEvery, resume: resume, folder: searchFolder(fold))
     }
 
     /// Every folder the protocol writes into, with the files it writes there (for `OutputPlan`).
-    var outputFolders: [(folder: String, files: [String])] {
+    public var outputFolders: [(folder: String, files: [String])] {
         var folders: [(String, [String])] = [(folder, Self.files)]
         for fold in folds {
             folders.append((foldFolder(fold), ["activations.h5"]))
@@ -84,18 +84,40 @@ struct ProtocolJob {
         return folders
     }
 
-    var setup: ProtocolReport.Setup {
+    public var setup: ProtocolReport.Setup {
         ProtocolReport.Setup(
             source: prompts.description, promptSeed: promptSeed, folds: folds, episodes: episodes,
             pool: pool, selectBest: selectBest, search: search, finalSelection: final)
+    }
+
+    public init(
+        prompts: ProtocolPrompts, promptSeed: UInt64, folds: [Int], tasks: [PromptTask], pool: Int, selectBest: Int,
+        episodes: Int, search: SearchSettings, searchBatch: Int?, final: FinalSelection.Rule, batch: Int, grid: Int,
+        checkpointEvery: Int, resume: Bool, folder: String
+    ) {
+        self.prompts = prompts
+        self.promptSeed = promptSeed
+        self.folds = folds
+        self.tasks = tasks
+        self.pool = pool
+        self.selectBest = selectBest
+        self.episodes = episodes
+        self.search = search
+        self.searchBatch = searchBatch
+        self.final = final
+        self.batch = batch
+        self.grid = grid
+        self.checkpointEvery = checkpointEvery
+        self.resume = resume
+        self.folder = folder
     }
 }
 
 /// What the protocol came to: the table on rank 0 (nil elsewhere, and when stopped), and whether a
 /// signal stopped a search (every rank knows).
-struct ProtocolResult {
-    var report: ProtocolReport?
-    var stopped: Bool
+public struct ProtocolResult {
+    public var report: ProtocolReport?
+    public var stopped: Bool
 }
 
 /// Runs `job` on every rank of `world`. Each fold's steps run in order, each on all ranks: the
@@ -106,7 +128,7 @@ struct ProtocolResult {
 /// unfinished searches continue from their checkpoints. A signal (SIGTERM, SIGINT) stops the
 /// searches at their next iteration with their checkpoints written, or the protocol at the end of the
 /// step under way, and the result says so.
-func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communicator) throws -> ProtocolResult {
+public func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communicator) throws -> ProtocolResult {
     let layout = CanvasLayout(size: model.configuration.imageSize)
     // A signal sets a flag that the searches poll between iterations and the protocol between steps.
     StopSignal.install()
@@ -306,10 +328,10 @@ private func readEvaluation(_ path: String) throws -> EvaluationReport {
 }
 
 /// A step's file left by an earlier run that is not this study's: resuming would mix two studies.
-struct ProtocolResumeError: Error, CustomStringConvertible {
-    let path: String
-    let reason: String
-    var description: String {
+public struct ProtocolResumeError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String {
         "--resume: \(path) is not this study's: \(reason); remove it (or give another --out) to compute it again"
     }
 }

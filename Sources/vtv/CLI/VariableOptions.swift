@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Pipeline
 import Search
 
 /// `--granularity` as a search-space granularity (1, the paper's default, when absent).
@@ -21,27 +22,4 @@ func parseVariables(_ args: ParsedArguments, _ name: String, space: PatchVariabl
                 + "\(space.granularity.rawValue) for this model")
     }
     return Array(Set(list)).sorted()
-}
-
-extension LoadedModel {
-    /// The activations file at `path`, refused when it was collected with another model.
-    func activations(_ path: String) throws -> ActivationsFile {
-        let file = try ActivationsFile(path: path)
-        guard file.modelHash == hash else {
-            throw SearchInputError.modelMismatch(file: path, kind: .activations, found: file.modelHash, expected: hash)
-        }
-        return file
-    }
-
-    /// The task vectors at `path`, refused when made for another model or another granularity
-    /// than `granularity` (when given).
-    func taskVectors(_ path: String, granularity: PatchVariables.Granularity?) throws -> TaskVectors {
-        let vectors = try TaskVectors(path: path, expectedModelHash: hash)
-        if let granularity, granularity != vectors.granularity {
-            throw SearchInputError.granularityMismatch(
-                file: path, found: vectors.granularity.rawValue,
-                expected: granularity.rawValue)
-        }
-        return vectors
-    }
 }

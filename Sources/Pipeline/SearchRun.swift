@@ -9,44 +9,58 @@ import Search
 
 /// One search, as `vtv search` parses it and as `vtv sweep` makes it once per run: the settings,
 /// what it reads besides the model and prompts, and the files it writes.
-struct SearchJob {
-    var settings: SearchSettings
+public struct SearchJob {
+    public var settings: SearchSettings
     /// A --task value: one task, a comma-separated list (one policy for all), or "all".
-    var task: String
-    var activations: String
+    public var task: String
+    public var activations: String
     /// Task vectors whose predictions replace the prompts' answers (`--planted`), if any.
-    var planted: String?
+    public var planted: String?
     /// How the best policy becomes the written variables; a sample is keyed by the mask seed.
-    var final: FinalSelection.Rule
-    var checkpointEvery: Int
-    var resume: Bool
-    var outputs: SearchOutputs
+    public var final: FinalSelection.Rule
+    public var checkpointEvery: Int
+    public var resume: Bool
+    public var outputs: SearchOutputs
+
+    public init(
+        settings: SearchSettings, task: String, activations: String, planted: String?, final: FinalSelection.Rule,
+        checkpointEvery: Int, resume: Bool, outputs: SearchOutputs
+    ) {
+        self.settings = settings
+        self.task = task
+        self.activations = activations
+        self.planted = planted
+        self.final = final
+        self.checkpointEvery = checkpointEvery
+        self.resume = resume
+        self.outputs = outputs
+    }
 }
 
 /// How a search speaks. `vtv search` prints its log lines and a progress bar on rank 0; in a sweep
 /// the runs stay silent and world rank 0 prints one line for all of them (`afterIteration`).
-struct SearchVoice {
-    var speaks: Bool
+public struct SearchVoice {
+    public var speaks: Bool
     /// Called on every rank of the search after each iteration, with the iterations done.
-    var afterIteration: (Int) -> Void = { _ in }
+    public var afterIteration: (Int) -> Void = { _ in }
 
-    static let command = SearchVoice(speaks: true)
+    public static let command = SearchVoice(speaks: true)
 }
 
 /// What a search came to, on every rank of its communicator.
-struct SearchRunResult {
+public struct SearchRunResult {
     /// False when a signal stopped it (its checkpoint holds the last iteration).
-    var finished: Bool
-    var iteration: Int
-    var bestIteration: Int
-    var bestLoss: Double
+    public var finished: Bool
+    public var iteration: Int
+    public var bestIteration: Int
+    public var bestLoss: Double
     /// The variables taken from the best policy by `finalSelection`.
-    var variables: [Int]
-    var finalSelection: FinalSelection
+    public var variables: [Int]
+    public var finalSelection: FinalSelection
     /// The chosen variables' held-out loss under each reward ("pixel", "tokens").
-    var finalLosses: [String: Double]
+    public var finalLosses: [String: Double]
     /// The files written (task vectors and plots; the JSON report besides).
-    var outputs: SearchOutputs
+    public var outputs: SearchOutputs
 }
 
 /// Runs `job` on the ranks of `communicator`, every one of which must call this with the same
@@ -55,7 +69,7 @@ struct SearchRunResult {
 /// `communicator` writes the checkpoints and the outputs. The result depends on the job alone,
 /// not on the communicator's size (`ReinforceSearch`), so a search in a sweep's group writes
 /// what it would write alone.
-func runSearch(
+public func runSearch(
     _ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask], Int) throws -> PromptSelection,
     communicator: Communicator, voice: SearchVoice = .command
 ) throws -> SearchRunResult {

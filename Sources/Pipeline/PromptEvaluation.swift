@@ -8,22 +8,37 @@ import Search
 
 /// One evaluation as `vtv eval` parses it and as `vtv protocol` makes it once per fold: the prompts,
 /// the tasks, their task vectors (none: one-shot and zero-shot only) and the report folder.
-struct EvaluationJob {
-    var selection: PromptSelection
-    var tasks: [PromptTask]
+public struct EvaluationJob {
+    public var selection: PromptSelection
+    public var tasks: [PromptTask]
     /// Task vectors by task name; empty, or one for every task.
-    var vectors: [String: TaskVectors] = [:]
+    public var vectors: [String: TaskVectors] = [:]
     /// The file each task's vectors came from, when they came from one.
-    var vectorFiles: [String: String] = [:]
-    var batch: Int
+    public var vectorFiles: [String: String] = [:]
+    public var batch: Int
     /// Prompts per task shown in grid.png (0: no figure).
-    var gridCount: Int
+    public var gridCount: Int
     /// The report folder (`ReportFolder.evaluationFiles`).
-    var out: String
+    public var out: String
     /// The name of the progress line and the log.
-    var label = "eval"
+    public var label: String = "eval"
 
-    var modes: [EvaluationMode] { vectors.isEmpty ? [.oneShot, .zeroShot] : EvaluationMode.allCases }
+    public var modes: [EvaluationMode] { vectors.isEmpty ? [.oneShot, .zeroShot] : EvaluationMode.allCases }
+
+    public init(
+        selection: PromptSelection, tasks: [PromptTask], vectors: [String: TaskVectors] = [:],
+        vectorFiles: [String: String] = [:], batch: Int, gridCount: Int, out: String,
+        label: String = "eval"
+    ) {
+        self.label = label
+        self.selection = selection
+        self.tasks = tasks
+        self.vectors = vectors
+        self.vectorFiles = vectorFiles
+        self.batch = batch
+        self.gridCount = gridCount
+        self.out = out
+    }
 }
 
 /// Runs `job` on every rank of `world`: each task's prompts in one-shot, zero-shot and (with task
@@ -31,7 +46,7 @@ struct EvaluationJob {
 /// Prompts are split across ranks in contiguous blocks and gathered in prompt order, so the metrics do
 /// not depend on the number of ranks. Rank 0 writes report.json, report.md and (with a grid)
 /// grid.png into `job.out`, all together, and returns the report; the other ranks return nil.
-func runEvaluation(_ job: EvaluationJob, model: LoadedModel, world: Communicator) throws -> EvaluationReport? {
+public func runEvaluation(_ job: EvaluationJob, model: LoadedModel, world: Communicator) throws -> EvaluationReport? {
     let selection = job.selection, tasks = job.tasks, modes = job.modes, gridCount = job.gridCount
     try model.checkCanvas(selection)
     try evalMemoryBudget(
@@ -150,7 +165,7 @@ func runEvaluation(_ job: EvaluationJob, model: LoadedModel, world: Communicator
 /// What an evaluation holds at once: one batch of forward passes and VQGAN decodes; a rank's share
 /// of the prompts of one task as canvases, targets and predictions; on rank 0 the figure's crops of
 /// every rank.
-func evalMemoryBudget(
+public func evalMemoryBudget(
     _ c: ModelConfiguration, batch: Int, prompts: Int, ranks: Int, grid: Int,
     tasks: Int, modes: Int, promptsOption: String = "--count"
 ) -> MemoryBudget {
