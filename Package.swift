@@ -84,6 +84,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Outputs", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Storage"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Distributed", "TestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Storage", "TestSupport"]),
         .testTarget(name: "TorchImportTests", dependencies: ["TorchImport", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),

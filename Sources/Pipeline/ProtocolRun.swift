@@ -19,6 +19,8 @@ import Search
 ///     fold<F>/search/                            the searches: a sweep's folder (`vtv sweep`)
 ///     fold<F>/eval/                              the evaluation's report folder (`vtv eval`)
 public struct ProtocolJob {
+    /// The model file; nil: the embedded default model (`DefaultModel`).
+    public var model: String?
     public var prompts: ProtocolPrompts
     public var promptSeed: UInt64
     public var folds: [Int]
@@ -57,10 +59,17 @@ public struct ProtocolJob {
         }
     }
 
-    public func sweep(_ fold: Int) -> SweepJob {
+    /// Fold `fold`'s searches, on `prompts` with the model at `model`.
+    public func sweep(_ fold: Int, model: String, prompts: PromptSelection) -> SweepJob {
         SweepJob(
-            runs: runs, base: search, batchSize: searchBatch, final: final, activations: activations(fold),
+            model: model, prompts: .selection(prompts), runs: runs, base: search, batchSize: searchBatch, final: final,
+            activations: activations(fold),
             checkpointEvery: checkpointEvery, resume: resume, folder: searchFolder(fold))
+    }
+
+    /// The files of `run` among fold `fold`'s searches.
+    public func outputs(_ run: SweepRun, fold: Int) -> SearchOutputs {
+        SearchOutputs(out: searchFolder(fold) + "/" + run.name + ".h5", task: run.task)
     }
 
     /// Every folder the protocol writes into, with the files it writes there (for `OutputPlan`).
@@ -91,10 +100,12 @@ public struct ProtocolJob {
     }
 
     public init(
-        prompts: ProtocolPrompts, promptSeed: UInt64, folds: [Int], tasks: [PromptTask], pool: Int, selectBest: Int,
+        model: String?, prompts: ProtocolPrompts, promptSeed: UInt64, folds: [Int], tasks: [PromptTask], pool: Int,
+        selectBest: Int,
         episodes: Int, search: SearchSettings, searchBatch: Int?, final: FinalSelection.Rule, batch: Int, grid: Int,
         checkpointEvery: Int, resume: Bool, folder: String
     ) {
+        self.model = model
         self.prompts = prompts
         self.promptSeed = promptSeed
         self.folds = folds
@@ -128,7 +139,11 @@ public struct ProtocolResult {
 /// unfinished searches continue from their checkpoints. A signal (SIGTERM, SIGINT) stops the
 /// searches at their next iteration with their checkpoints written, or the protocol at the end of the
 /// step under way, and the result says so.
-public func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communicator) throws -> ProtocolResult {
+public func runProtocol(_ job: ProtocolJob, world: Communicator) throws -> ProtocolResult {
+    let model = try LoadedModel(path: try job.model ?? DefaultModel.path(), parts: .all, sharing: try .forStage(world))
+    world.log(
+        "protocol: folds \(job.folds.map(String.init).joined(separator: ",")) x \(job.tasks.count) tasks of "
+            + "\(job.prompts.description) on \(world.size) rank(s) into \(job.folder)")
     let layout = CanvasLayout(size: model.configuration.imageSize)
     // A signal sets a flag that the searches poll between iterations and the protocol between steps.
     StopSignal.install()
@@ -189,14 +204,14 @@ public func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communica
         if try stopRequested() { return ProtocolResult(report: nil, stopped: true) }
 
         // 2. One search per task: a sweep, which skips finished searches and resumes the others.
-        let sweep = job.sweep(fold)
+        let sweep = job.sweep(fold, model: model.path, prompts: train)
         announce(
             fold, 2,
             "\(sweep.runs.count) searches on \(train.indices.count) prompts of folds "
                 + ProtocolPrompts.folds(.train, fold: fold).map(String.init).joined(separator: ","))
         if world.isRoot { try OutputFolder.create(sweep.folder) }
         try world.barrier()
-        let searched = try runSweep(sweep, model: model, prompts: train, world: world)
+        let searched = try Pipeline.sweep(sweep, model: model, prompts: train, world: world)
         if world.isRoot { try SweepSummary(sweep, result: searched, ranks: world.size).write(folder: sweep.folder) }
         if searched.stopped { return ProtocolResult(report: nil, stopped: true) }
 
@@ -217,7 +232,7 @@ public func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communica
                 selection: episodes, tasks: job.tasks, vectors: vectors, vectorFiles: files,
                 batch: job.batch, gridCount: job.grid, out: job.evalFolder(fold),
                 label: "protocol: fold \(fold) eval")
-            _ = try runEvaluation(evaluation, model: model, world: world)
+            _ = try evaluate(evaluation, model: model, world: world)
             try world.barrier()
         }
         if world.isRoot { evaluations.append((fold, try readEvaluation(reportPath))) }
@@ -347,13 +362,14 @@ private let figureNames: [PromptTask: String] = [
 private func protocolFigure(_ job: ProtocolJob, fold: Int, model: LoadedModel, layout: CanvasLayout) throws -> Image8 {
     let episodes = try job.prompts.open(.eval, fold: fold, count: 1, promptSeed: job.promptSeed, layout: layout)
     let evaluator = PromptEvaluator(model: try model.mae(), decoder: try model.vqganDecoder(), batchSize: 1)
-    let sweep = job.sweep(fold)
     var columns: [ProtocolFigureColumn] = []
-    for (run, task) in zip(sweep.runs, job.tasks) {
+    for (run, task) in zip(job.runs, job.tasks) {
         let canvas = try episodes.source.canvas(episodes.indices[0], task: task).values
         let target = Metrics.targetImage(canvas: canvas, height: layout.size, width: layout.size)
-        let patches = try model.taskVectors(sweep.outputs(run).taskVectors[0], granularity: job.search.patchGranularity)
-            .patchSet()
+        let patches = try model.taskVectors(
+            job.outputs(run, fold: fold).taskVectors[0], granularity: job.search.patchGranularity
+        )
+        .patchSet()
         var predictions: [EvaluationMode: Image8] = [:]
         for mode in EvaluationMode.allCases {
             let image = try evaluator.predictions(

@@ -10,6 +10,10 @@ import Search
 /// One search, as `vtv search` parses it and as `vtv sweep` makes it once per run: the settings,
 /// what it reads besides the model and prompts, and the files it writes.
 public struct SearchJob {
+    /// The model file.
+    public var model: String
+    /// The prompts: the first `settings.trainPrompts` train, the next `settings.evalPrompts` are held out.
+    public var prompts: PromptInput
     public var settings: SearchSettings
     /// A --task value: one task, a comma-separated list (one policy for all), or "all".
     public var task: String
@@ -23,9 +27,12 @@ public struct SearchJob {
     public var outputs: SearchOutputs
 
     public init(
-        settings: SearchSettings, task: String, activations: String, planted: String?, final: FinalSelection.Rule,
+        model: String, prompts: PromptInput, settings: SearchSettings, task: String, activations: String,
+        planted: String?, final: FinalSelection.Rule,
         checkpointEvery: Int, resume: Bool, outputs: SearchOutputs
     ) {
+        self.model = model
+        self.prompts = prompts
         self.settings = settings
         self.task = task
         self.activations = activations
@@ -63,15 +70,22 @@ public struct SearchRunResult {
     public var outputs: SearchOutputs
 }
 
+/// The search stage (`vtv search`), on every rank of `world`: loads the model and runs `job`
+/// (below). Rank 0 writes the checkpoints and the outputs (`job.outputs`). A signal (SIGTERM,
+/// SIGINT) stops it at its next iteration with its checkpoint written: `finished` is then false.
+public func runSearch(_ job: SearchJob, world: Communicator) throws -> SearchRunResult {
+    let model = try LoadedModel(path: job.model, parts: .all, sharing: try .forStage(world))
+    return try search(job, model: model, communicator: world)
+}
+
 /// Runs `job` on the ranks of `communicator`, every one of which must call this with the same
-/// arguments: REINFORCE over which head outputs of `model` to patch, on the prompts `openPrompts`
-/// selects for the searched tasks (given the tasks and the model's canvas size). Rank 0 of
+/// arguments: REINFORCE over which head outputs of `model` to patch, on the prompts `job.prompts`
+/// opens for the searched tasks (given the tasks and the model's canvas size). Rank 0 of
 /// `communicator` writes the checkpoints and the outputs. The result depends on the job alone,
 /// not on the communicator's size (`ReinforceSearch`), so a search in a sweep's group writes
 /// what it would write alone.
-public func runSearch(
-    _ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask], Int) throws -> PromptSelection,
-    communicator: Communicator, voice: SearchVoice = .command
+func search(
+    _ job: SearchJob, model: LoadedModel, communicator: Communicator, voice: SearchVoice = .command
 ) throws -> SearchRunResult {
     let settings = job.settings
     func log(_ message: @autoclosure () -> String) { if voice.speaks { communicator.log(message()) } }
@@ -87,7 +101,7 @@ public func runSearch(
         : PromptTask.parseList(job.task)
     for task in tasks { _ = try activations.statistics(task.rawValue, file: job.activations) }
 
-    let selection = try openPrompts(tasks, model.configuration.imageSize)
+    let selection = try job.prompts.open(tasks, model.configuration.imageSize)
     try model.checkCanvas(selection)
     let needed = settings.trainPrompts + settings.evalPrompts
     guard selection.indices.count >= settings.trainPrompts else {
@@ -166,8 +180,7 @@ public func runSearch(
 
     let search = ReinforceSearch(
         settings: settings, evaluator: evaluator, train: train, heldOut: heldOut, world: communicator)
-    // Fault injection names ranks of the job (world ranks), wherever the search runs.
-    search.afterEvaluating = FaultInjection.slowdown(rank: MPIJob.launchRank)
+    FaultInjection.install(in: search)
     let taskNames = tasks.map(\.rawValue)
     let checkpointPath = job.outputs.checkpoint
     var state = search.initialState()
@@ -218,7 +231,6 @@ public func runSearch(
         },
         stopRequested: { StopSignal.received },
         report: { record, s in
-            FaultInjection.afterIteration(s.iteration, rank: MPIJob.launchRank)
             voice.afterIteration(s.iteration)
             guard let progress else { return }
             let batches = search.lastShares.map { String(($0.count + settings.batchSize - 1) / settings.batchSize) }

@@ -33,6 +33,14 @@ public enum WeightSharing {
         return try node.any(wantsPrivate) ? .perProcess : .perNode(node)
     }
 
+    /// The sharing of a stage run on the ranks of `world`: per node (`forDistributedCommand`) when
+    /// `world` is the job's whole world of several ranks, else a private copy. A collective over
+    /// `world` when it is the whole world.
+    public static func forStage(_ world: Communicator) throws -> WeightSharing {
+        guard world.size > 1, world.size == Communicator.world.size else { return .perProcess }
+        return try forDistributedCommand()
+    }
+
     /// Where the weights go.
     public var arena: any WeightArena {
         switch self {

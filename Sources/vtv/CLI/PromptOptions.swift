@@ -60,6 +60,11 @@ func openPromptSelection(_ args: ParsedArguments, tasks: [PromptTask] = [], canv
     return try PromptSelection(source: source, role: role, count: count)
 }
 
+/// The prompts named by `promptSelectionOptions`, opened by the stage (`openPromptSelection`).
+func promptInput(_ args: ParsedArguments) -> PromptInput {
+    PromptInput { tasks, canvasSize in try openPromptSelection(args, tasks: tasks, canvasSize: canvasSize) }
+}
+
 /// Opens a `--source` string for `role`, with `--prompt-seed` and `--canvas-size` from `args`.
 /// Malformed strings are usage errors. `canvasSize` applies when `--canvas-size` is absent.
 func openGeneratedSource(

@@ -91,13 +91,7 @@ let protocolCommand = Command(
 ) { args in
     let world = Communicator.world
     let job = try protocolJob(args)
-    let model = try LoadedModel(
-        path: try args.string("--model") ?? DefaultModel.path(), parts: .all,
-        sharing: try WeightSharing.forDistributedCommand())
-    world.log(
-        "protocol: folds \(job.folds.map(String.init).joined(separator: ",")) x \(job.tasks.count) tasks of "
-            + "\(job.prompts.description) on \(world.size) rank(s) into \(job.folder)")
-    let result = try runProtocol(job, model: model, world: world)
+    let result = try runProtocol(job, world: world)
     if result.stopped {
         world.log("protocol: stopped by a signal; rerun with --resume to continue")
         return 130
@@ -115,7 +109,7 @@ let protocolCommand = Command(
     return 0
 }
 
-/// The study `vtv protocol`'s options describe (everything but the model), every option checked.
+/// The study `vtv protocol`'s options describe, every option checked.
 func protocolJob(_ args: ParsedArguments) throws -> ProtocolJob {
     let givenSeed = try args.int("--prompt-seed", atLeast: 0).map(UInt64.init)
     let prompts = try ProtocolPrompts(
@@ -142,7 +136,8 @@ func protocolJob(_ args: ParsedArguments) throws -> ProtocolJob {
     if let problem = search.problems.first { throw UsageError(problem) }
     let out = try args.required("--out")
     return ProtocolJob(
-        prompts: prompts, promptSeed: promptSeed, folds: folds, tasks: tasks, pool: pool, selectBest: selectBest,
+        model: args.string("--model"), prompts: prompts, promptSeed: promptSeed, folds: folds, tasks: tasks, pool: pool,
+        selectBest: selectBest,
         episodes: try args.int("--episodes", atLeast: 1)!, search: search, searchBatch: searchBatch,
         final: try finalSelectionRule(args), batch: try args.int("--batch", atLeast: 1)!,
         grid: try args.int("--grid", atLeast: 0)!,

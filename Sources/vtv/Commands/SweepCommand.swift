@@ -50,7 +50,7 @@ private func runSweepCommand(_ args: ParsedArguments) throws -> Int32 {
     var base = SearchSettings()
     try readSharedSearchSettings(args, into: &base)
     let job = SweepJob(
-        runs: try sweepRuns(args), base: base,
+        model: try args.required("--model"), prompts: promptInput(args), runs: try sweepRuns(args), base: base,
         batchSize: args.string("--batch") == "auto" ? nil : try args.int("--batch", atLeast: 1)!,
         final: try finalSelectionRule(args),
         activations: try args.required("--activations"),
@@ -59,23 +59,14 @@ private func runSweepCommand(_ args: ParsedArguments) throws -> Int32 {
     for run in job.runs {
         if let problem = run.settings(base).problems.first { throw UsageError("run \(run.name): \(problem)") }
     }
-    let model = try LoadedModel(
-        path: try args.required("--model"), parts: .all,
-        sharing: try WeightSharing.forDistributedCommand())
-    let prompts = try openPromptSelection(
-        args, tasks: PromptTask.allCases.filter { task in job.runs.contains { $0.task == task.rawValue } },
-        canvasSize: model.configuration.imageSize)
-    try FileManager.default.createDirectory(atPath: job.folder, withIntermediateDirectories: true)
-    world.log(
-        "sweep: \(job.runs.count) searches (\(job.runs.map(\.name).joined(separator: ", "))) on \(world.size) rank(s)")
-    let result = try runSweep(job, model: model, prompts: prompts, world: world)
+    let report = try runSweep(job, world: world)
+    let result = report.result
     guard world.isRoot else { return result.stopped ? 130 : 0 }
     for (g, group) in result.plan.groups.enumerated() where !group.runs.isEmpty {
         print(
             "sweep: group \(g), ranks \(group.firstRank)...\(group.firstRank + group.size - 1): "
                 + group.runs.map { job.runs[result.plannedRuns[$0]].name }.joined(separator: ", "))
     }
-    try SweepSummary(job, result: result, ranks: world.size).write(folder: job.folder)
     let counts = Dictionary(grouping: result.statuses, by: { $0 }).mapValues(\.count)
     print(
         "sweep: \(counts[.finished] ?? 0) finished, \(counts[.skipped] ?? 0) finished before, \(counts[.stopped] ?? 0) stopped; "
