@@ -12,14 +12,10 @@ func parseGranularity(_ args: ParsedArguments) throws -> PatchVariables.Granular
     return granularity
 }
 
-/// A comma-separated list of variables of `space` (option `name`), ascending and without repeats.
-func parseVariables(_ args: ParsedArguments, _ name: String, space: PatchVariables) throws -> [Int] {
+/// A comma-separated list of variables (option `name`), not empty; the stage checks them against
+/// the model's candidates (`checkedVariables`).
+func parseVariableList(_ args: ParsedArguments, _ name: String) throws -> [Int] {
     guard let list = try args.ints(name) else { throw UsageError("'\(args.command)' needs \(name) LIST") }
     guard !list.isEmpty else { throw UsageError("\(name) lists no variables") }
-    if let bad = list.first(where: { $0 < 0 || $0 >= space.count }) {
-        throw UsageError(
-            "\(name): variable \(bad) is outside 0..<\(space.count), the candidates of granularity "
-                + "\(space.granularity.rawValue) for this model")
-    }
-    return Array(Set(list)).sorted()
+    return list
 }
