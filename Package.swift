@@ -9,7 +9,10 @@ let fastMath: [SwiftSetting] = [
 let package = Package(
     name: "vtv",
     products: [
-        .executable(name: "vtv", targets: ["vtv"])
+        .executable(name: "vtv", targets: ["vtv"]),
+        /// The pipeline as a library: `import VTV` (docs/api.md).
+        .library(name: "VTV", targets: ["VTV"]),
+        .executable(name: "TaskVectorStudy", targets: ["TaskVectorStudy"])
     ],
     targets: [
         // C shims: module maps over Debian's system libraries, plus static inline accessors
@@ -58,14 +61,30 @@ let package = Package(
             name: "Analyses",
             dependencies: ["Search", "Model", "Prompts", "Distributed", "Outputs", "Imaging", "Plotting", "Randomness"]),
 
-        .executableTarget(
-            name: "vtv",
+        /// The pipeline's stages, each one entry point taking a job and a communicator and
+        /// returning a report; every file a stage writes and every collective it makes live here.
+        .target(
+            name: "Pipeline",
             dependencies: [
-                "Distributed", "Storage", "Outputs", "Model", "TorchImport", "ModelImport",
-                "Imaging", "Prompts", "Search", "Figures", "Analyses", "CBLAS", "Plotting", "Randomness"
+                "Distributed", "Storage", "Outputs", "Model", "Imaging", "Prompts", "Search", "Figures", "Plotting",
+                "Randomness"
             ],
             /// The embedded default model (DefaultModel.swift, docs/model-card.md).
             resources: [.copy("Resources/vtv-small.h5")]),
+        /// The public API: re-exports what a user of the pipeline needs (docs/api.md).
+        .target(
+            name: "VTV",
+            dependencies: [
+                "Pipeline", "Analyses", "Distributed", "Storage", "Outputs", "Model", "Imaging", "Prompts", "Search"
+            ]),
+        .executableTarget(
+            name: "vtv",
+            dependencies: [
+                "Pipeline", "Distributed", "Storage", "Outputs", "Model", "TorchImport", "ModelImport",
+                "Imaging", "Prompts", "Search", "Figures", "Analyses", "CBLAS", "Plotting", "Randomness"
+            ]),
+        /// A small study that uses only `import VTV`; run by the tests (ExampleTests).
+        .executableTarget(name: "TaskVectorStudy", dependencies: ["VTV"], path: "Examples/TaskVectorStudy"),
         /// Exercises every collective with known values; run by the tests under mpirun.
         .executableTarget(name: "MPICheck", dependencies: ["Distributed"]),
         .executableTarget(name: "TorchFuzz", dependencies: ["TorchImport"]),
@@ -75,6 +94,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Outputs", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Storage", "Search", "Model", "Analyses"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Distributed", "TestSupport"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Storage", "Randomness", "TestSupport"]),
         .testTarget(name: "TorchImportTests", dependencies: ["TorchImport", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "TestSupport"]),

@@ -7,9 +7,9 @@ if ! command -v swift >/dev/null && [ -x /opt/swift/usr/bin/swift ]; then export
 # Tests launch mpirun; as root OpenMPI needs these. One BLAS thread per rank.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-1}"
-# Format first: the checked-in .swift-format is the house style (`swift format --in-place -r Sources Tests Package.swift` fixes it).
-if ! swift format lint --strict --recursive --parallel Sources Tests Package.swift; then
-  echo "lint: the code above is not formatted; run: swift format --in-place --recursive Sources Tests Package.swift" >&2
+# Format first: the checked-in .swift-format is the house style (`swift format --in-place -r Sources Tests Examples Package.swift` fixes it).
+if ! swift format lint --strict --recursive --parallel Sources Tests Examples Package.swift; then
+  echo "lint: the code above is not formatted; run: swift format --in-place --recursive Sources Tests Examples Package.swift" >&2
   exit 1
 fi
 swift build --build-tests 2>&1 | grep -vE "^\[[0-9]+/[0-9]+\]" || true

@@ -66,7 +66,7 @@ public enum Ablation {
         guard let task = PromptTask(rawValue: set.task) else {
             throw SearchInputError.invalid(
                 "\(settings.taskVectorsPath) is for task '\(set.task)', for which vtv builds no prompts (known: "
-                    + PromptTask.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+                    + PromptTask.every.map(\.rawValue).joined(separator: ", ") + ")")
         }
         try settings.prompts.source.requireTasks([task])
         let activations = try model.activations(settings.activationsPath)

@@ -1,6 +1,7 @@
 import Foundation
 import Model
 import Outputs
+import Pipeline
 
 // OpenBLAS must be told its kernels before it loads; this may restart the process once.
 BLASCoreSelection.reexecIfNeeded()

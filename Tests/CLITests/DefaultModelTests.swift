@@ -8,7 +8,7 @@ import XCTest
 final class DefaultModelTests: XCTestCase {
     /// Where SwiftPM copies the resource, next to the built executable.
     static let embedded = TestPaths.productsDirectory
-        .appendingPathComponent("vtv_vtv.resources/vtv-small.h5").path
+        .appendingPathComponent("vtv_Pipeline.resources/vtv-small.h5").path
 
     static func vtv(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
         try runCommand(TestPaths.vtv, arguments, environment: ["VTV_QUIET": "1"].merging(environment) { $1 })

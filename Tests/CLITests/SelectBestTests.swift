@@ -10,7 +10,7 @@ import XCTest
 /// (rendering synthetic scenes is the slow part of a debug build, so they are rendered once).
 final class SelectBestTests: XCTestCase {
     static var directory: URL!
-    static let model = TestPaths.productsDirectory.appendingPathComponent("vtv_vtv.resources/vtv-small.h5").path
+    static let model = TestPaths.productsDirectory.appendingPathComponent("vtv_Pipeline.resources/vtv-small.h5").path
     static let tasks = ["inpaint", "segmentation"]
     static let poolSize = 10, best = 4
     static var setupProblem: String?

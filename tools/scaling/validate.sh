@@ -4,7 +4,7 @@
 # and the same search alone on 1 rank. Usage: tools/scaling/validate.sh [VTV_BINARY] [WORKDIR]
 set -u
 V=${1:-$PWD/.build/release/vtv}; W=${2:-/var/tmp/vtv-scaling-work}; mkdir -p "$W"
-M=$(dirname "$V")/vtv_vtv.resources/vtv-small.h5
+M=$(dirname "$V")/vtv_Pipeline.resources/vtv-small.h5
 export OPENBLAS_NUM_THREADS=1
 for r in 1 2; do
   echo "== costs round $r $(date +%T) $(uptime | sed "s/.*load/load/")"

@@ -13,7 +13,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$here"
-model="${1:-Sources/vtv/Resources/vtv-small.h5}"
+model="${1:-Sources/Pipeline/Resources/vtv-small.h5}"
 work="${WORK:-tools/train/work/eval}"
 ranks="${RANKS:-2}"
 source="${SOURCE:-synthetic:0}"

@@ -11,7 +11,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$here"
 name="${1:?usage: tools/train/finetune.sh NAME [train_mae.py options...]}"; shift
-init="${INIT:-Sources/vtv/Resources/vtv-small.h5}"
+init="${INIT:-Sources/Pipeline/Resources/vtv-small.h5}"
 work="${WORK:-tools/train/work/finetune}"
 source="${SOURCE:-synthetic:0}"
 mkdir -p "$work"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trains vtv-small, the embedded default model, from nothing (docs/model-card.md), and installs it
-# as Sources/vtv/Resources/vtv-small.h5. Offline tool: needs PyTorch (pip install torch h5py) and
+# as Sources/Pipeline/Resources/vtv-small.h5. Offline tool: needs PyTorch (pip install torch h5py) and
 # a release build of vtv. Every step is seeded and resumes from its checkpoint when re-run.
 #   tools/train/run.sh            # WORK=tools/train/work by default (ignored by git)
 # Environment: SOURCE (the synthetic world, default synthetic:0; e.g. synthetic:0:habitats),
@@ -8,7 +8,7 @@
 # MAE_BF16 (1: train the MAE in bfloat16 autocast, 1.6x faster per step on an AMX CPU; default 0),
 # FINETUNE (1: fine-tune the MAE with spread targets after the base training, as the shipped model; 0: no),
 # VQGAN_FROM (a vtv model file: reuse its tokenizer instead of training one, e.g. the embedded
-# Sources/vtv/Resources/vtv-small.h5, so only the MAE is retrained against the same tokens).
+# Sources/Pipeline/Resources/vtv-small.h5, so only the MAE is retrained against the same tokens).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$here"
@@ -51,8 +51,8 @@ else
   cp "$work/vtv-base.h5" "$work/vtv-small.h5"
 fi
 if [ "$install" = 1 ]; then
-  cp "$work/vtv-small.h5" Sources/vtv/Resources/vtv-small.h5
-  echo "installed Sources/vtv/Resources/vtv-small.h5; rebuild vtv to embed it"
+  cp "$work/vtv-small.h5" Sources/Pipeline/Resources/vtv-small.h5
+  echo "installed Sources/Pipeline/Resources/vtv-small.h5; rebuild vtv to embed it"
 else
   echo "wrote $work/vtv-small.h5 (not installed)"
 fi

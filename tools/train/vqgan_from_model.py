@@ -3,7 +3,7 @@
 Retraining only the MAE against an existing tokenizer (the embedded default's, say) keeps every
 token target, and so every measured VQGAN bound, identical, and saves the tokenizer's 20 minutes:
 
-    python3 tools/train/vqgan_from_model.py --model Sources/vtv/Resources/vtv-small.h5 --out work/vqgan.pt
+    python3 tools/train/vqgan_from_model.py --model Sources/Pipeline/Resources/vtv-small.h5 --out work/vqgan.pt
 
 The model file keeps the VQGAN under `/weights/vae.<state-dict name>` with PyTorch shapes
 (docs/formats.md); the result is `{"model": state_dict, "step": 0, "source": path}`. Refuses a

@@ -5,7 +5,7 @@
 /// same model on one machine can share them. The model never allocates these buffers itself; the
 /// process that runs it hands in an arena. `PrivateWeightArena` is the process's own memory; vtv
 /// injects one that places the block in memory shared by the MPI ranks of a node, built by one
-/// rank and read by all (Sources/vtv/Pipeline/WeightSharing.swift). This module knows nothing
+/// rank and read by all (Sources/Pipeline/WeightSharing.swift). This module knows nothing
 /// of MPI.
 public protocol WeightArena {
     /// A block of `count` floats, page-aligned, written by `fill` and read-only afterwards.

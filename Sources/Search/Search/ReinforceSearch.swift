@@ -30,6 +30,9 @@ public final class ReinforceSearch {
     /// Called on this rank with the number of samples it just evaluated, inside the timed
     /// compute of an iteration (fault injection uses it to simulate a slower rank).
     public var afterEvaluating: ((Int) -> Void)?
+    /// Called on this rank after each iteration's update and evaluation, before `run`'s `report`,
+    /// with the iterations done (fault injection uses it to crash or signal a rank there).
+    public var afterIteration: ((Int) -> Void)?
 
     public init(
         settings: SearchSettings, evaluator: RewardEvaluator, train: [[SearchPrompt]], heldOut: HeldOutPrompts,
@@ -161,6 +164,7 @@ public final class ReinforceSearch {
             if state.iteration % settings.evalEvery == 0 || state.iteration == settings.iterations {
                 try evaluate(&state)
             }
+            afterIteration?(state.iteration)
             report(record, state)
             let stop = try world.allreduce(stopRequested() ? 1 : 0, .max) == 1
             if stop || state.iteration % checkpointEvery == 0 || state.iteration == settings.iterations {

@@ -1,4 +1,5 @@
 import Analyses
+import Pipeline
 import Search
 
 extension LoadedModel {

@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 
 /// One option a command accepts: `--name VALUE` (a value option) or `--name` (a flag), or a
 /// retired spelling that is refused with a message naming its replacement.
@@ -33,13 +34,6 @@ struct OptionSpec {
     static func retired(_ name: String, _ message: String) -> OptionSpec {
         OptionSpec(name: name, kind: .retired, valueName: "", help: message, required: false, defaultValue: nil)
     }
-}
-
-/// A mistake in how the command was called; reported with the command's usage and exit code 2.
-struct UsageError: Error, CustomStringConvertible {
-    let message: String
-    init(_ message: String) { self.message = message }
-    var description: String { message }
 }
 
 /// The options given to one command, validated against its specs.

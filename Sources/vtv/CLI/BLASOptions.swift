@@ -1,4 +1,5 @@
 import Model
+import Pipeline
 
 /// The most OpenBLAS threads an option may ask for. OpenBLAS caps the count at the number it was
 /// built for (64 in Debian's build), and its setter takes an Int32, which a larger value would trap.

@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 
 /// A `vtv` subcommand: its words (e.g. "model info"), help text, options and body.
 /// The body returns the process exit status (0 for success).

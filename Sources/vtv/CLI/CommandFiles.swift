@@ -1,5 +1,6 @@
 import Figures
 import Outputs
+import Pipeline
 import Prompts
 import Search
 

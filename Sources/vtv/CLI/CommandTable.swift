@@ -1,3 +1,5 @@
+import Pipeline
+
 /// Every `vtv` subcommand, in the order `vtv --help` lists them. Add one line per command.
 let commandTable: [Command] = [
     demoCommand,

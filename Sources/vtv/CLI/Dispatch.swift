@@ -1,6 +1,7 @@
 import Distributed
 import Foundation
 import Outputs
+import Pipeline
 
 /// vtv's version, printed by `vtv --version`.
 let vtvVersion = "0.1.0"

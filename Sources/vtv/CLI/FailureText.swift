@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import Storage
 
 /// The text of a run-time failure. vtv's own errors describe themselves; an error from Foundation

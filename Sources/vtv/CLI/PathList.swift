@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 
 /// A list of file paths in one option value, separated by commas. A path may itself hold a comma
 /// (`run,2/tv.h5`), so a comma inside a path is written `\,` and a backslash `\\`; every other

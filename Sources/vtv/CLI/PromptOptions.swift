@@ -1,5 +1,6 @@
 import Distributed
 import Foundation
+import Pipeline
 import Prompts
 
 /// The options of every command that works on prompts: where they come from (`--prompts P.h5`
@@ -60,6 +61,11 @@ func openPromptSelection(_ args: ParsedArguments, tasks: [PromptTask] = [], canv
     return try PromptSelection(source: source, role: role, count: count)
 }
 
+/// The prompts named by `promptSelectionOptions`, opened by the stage (`openPromptSelection`).
+func promptInput(_ args: ParsedArguments) -> PromptInput {
+    PromptInput { tasks, canvasSize in try openPromptSelection(args, tasks: tasks, canvasSize: canvasSize) }
+}
+
 /// Opens a `--source` string for `role`, with `--prompt-seed` and `--canvas-size` from `args`.
 /// Malformed strings are usage errors. `canvasSize` applies when `--canvas-size` is absent.
 func openGeneratedSource(
@@ -111,15 +117,5 @@ func parseTasks(_ args: ParsedArguments, _ name: String = "--tasks", default fal
         return try PromptTask.parseList(args.string(name) ?? fallback)
     } catch let error as PromptSourceError {
         throw UsageError("\(name): \(error)")
-    }
-}
-
-extension PromptSelection {
-    /// This rank's prompts: the contiguous block `shard(indices.count, rank:, of:)` of the selected
-    /// indices (Distributed's split: the first count % size ranks take one more). It depends only on
-    /// the selection and the number of ranks, so per-prompt results gathered in rank order come back
-    /// in selection order.
-    func share(of world: Communicator) -> ArraySlice<Int> {
-        indices[shard(indices.count, rank: world.rank, of: world.size)]
     }
 }

@@ -2,6 +2,7 @@ import Analyses
 import Distributed
 import Foundation
 import Outputs
+import Pipeline
 
 /// `vtv ablate`: the paper's ablations of one found set of task vectors, on held-out prompts.
 let ablateCommand = Command(

@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import Search
 
 /// `vtv activations info`: what an activations file holds.

@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import Search
 
 /// `vtv activations merge`: one activations file from several collections of the same model.
@@ -17,15 +18,8 @@ let activationsMergeCommand = Command(
     ],
     positional: ["A1.h5", "A2.h5..."]
 ) { args in
-    guard args.positional.count >= 2 else { throw UsageError("'activations merge' needs at least two files to merge") }
     let out = try args.required("--out")
-    var merged = try ActivationsFile(path: args.positional[0])
-    for (i, path) in args.positional.enumerated().dropFirst() {
-        // The files merged so far, so that an overlap names every file it may lie in.
-        let sofar = args.positional[..<i].joined(separator: " + ")
-        merged = try merged.merged(with: try ActivationsFile(path: path), names: (sofar, path))
-    }
-    try merged.write(to: out)
+    let merged = try mergeActivations(args.positional, out: out)
     let counts = merged.taskNames.map { "\($0) \(merged.tasks[$0]!.count)" }.joined(separator: ", ")
     print("wrote \(out): \(args.positional.count) files merged; prompts per task: \(counts)")
     return 0

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Pipeline
 import Randomness
 
 /// `vtv bench forward`: MAE forward-pass speed on random weights, for docs/benchmarks.md.

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Pipeline
 import Prompts
 
 /// `vtv bench precision`: how far bf16 Linear layers move a model's predictions from fp32's,

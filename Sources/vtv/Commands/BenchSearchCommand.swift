@@ -1,6 +1,7 @@
 import Distributed
 import Foundation
 import Model
+import Pipeline
 import Prompts
 import Search
 

@@ -1,4 +1,5 @@
 import Model
+import Pipeline
 
 /// `vtv bench vqgan`: VQGAN tokenizer/decoder speed on random weights, for docs/benchmarks.md
 /// (compare with tools/bench/torch_vqgan.py at the same thread count).

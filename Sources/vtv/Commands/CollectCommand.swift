@@ -1,6 +1,7 @@
 import Distributed
 import Foundation
 import Model
+import Pipeline
 import Prompts
 import Search
 import Storage
@@ -47,104 +48,19 @@ let collectCommand = Command(
     ] + promptSelectionOptions,
     distributed: true
 ) { args in
-    let world = Communicator.world
     let batch = try args.int("--batch", atLeast: 1)!
     let best = try args.int("--select-best", atLeast: 1, why: "the number of prompts each task's mean is taken over")
-    let tasks = try parseTasks(args)
-    let perPrompt = args.flag("--per-prompt")
-    let gzip = try args.int("--per-prompt-gzip", in: 0...9)
-    if gzip != nil && !perPrompt { throw UsageError("--per-prompt-gzip goes with --per-prompt") }
-    let model = try LoadedModel(
-        path: try args.required("--model"), parts: best == nil ? .mae : [.mae, .vqganDecoder],
-        sharing: try WeightSharing.forDistributedCommand())
-    let selection = try openPromptSelection(args, tasks: tasks, canvasSize: model.configuration.imageSize)
-    try model.checkCanvas(selection)
-    if let best { try checkSelectBest(best, pool: selection) }
-    // Each sample of a batch records every head output of both stacks before they are accumulated;
-    // when selecting, a batch is also decoded and every rank holds the pool's names and scores.
-    var budget = MemoryBudget()
-    let c = model.configuration
-    let largestShare = (selection.indices.count + world.size - 1) / world.size
-    budget.add(
-        "--batch", batch, count: min(batch, largestShare),
-        of: MemoryCost.forwardSample(c) + MemoryCost.recordedSample(c)
-            + (best == nil ? 0 : MemoryCost.decodedImage(side: c.imageSize)),
-        for: "one batch of forward passes and their recorded head outputs")
-    if best != nil {
-        budget.add(
-            "--count", selection.indices.count, count: selection.indices.count, of: 128 + 8 * Double(tasks.count),
-            for: "the pool's image names and one-shot scores")
-    }
-    if perPrompt {
-        budget.add(
-            "--per-prompt", "", count: world.size + 1, of: Double(PerPromptOutputs.bytesPerPrompt(c)),
-            for: "a round of per-prompt outputs, one from each of \(world.size) rank(s), gathered on rank 0")
-    }
-    try budget.check(limit: try MemoryBudget.agreedLimit(world))
-    let collector = ActivationCollector(model: try model.mae(), batchSize: batch)
-    let started = Date()
-    // With --per-prompt rank 0 writes the file as the prompts stream in, and completes it at the end.
-    let out = try args.required("--out")
-    let file = perPrompt && world.isRoot ? try HDF5File.create(out) : nil
-    let streams: TaskCollection.PerPromptStreams? =
-        perPrompt
-        ? {
-            try PerPromptStream(
-                world: world, root: file?.root, task: $0, count: $1, configuration: c, gzipLevel: gzip)
-        } : nil
-    let collection: TaskCollection
-    if let best {
-        world.log(
-            "collect: the best \(best) of \(selection.indices.count) prompts x \(tasks.count) tasks on \(world.size) rank(s), batch \(batch)"
-        )
-        let evaluator = PromptEvaluator(model: try model.mae(), decoder: try model.vqganDecoder(), batchSize: batch)
-        collection = try TaskCollection.best(
-            best, of: selection, tasks: tasks, evaluator: evaluator,
-            collector: collector, world: world, perPrompt: streams)
-    } else {
-        world.log(
-            "collect: \(selection.indices.count) prompts x \(tasks.count) tasks on \(world.size) rank(s), batch \(batch)"
-        )
-        collection = try TaskCollection.plain(
-            selection, tasks: tasks, collector: collector, world: world, perPrompt: streams)
-    }
-    if world.isRoot {
-        let activations = ActivationsFile(
-            configuration: model.configuration, modelHash: model.hash, tasks: collection.statistics,
-            curations: collection.curations)
-        if let file {
-            try activations.write(into: file)
-            try file.commit()
-        } else {
-            try activations.write(to: out)
-        }
-        let counts = Set(collection.statistics.values.map(\.count)).sorted().map(String.init).joined(separator: " to ")
-        print(
-            "wrote \(out): \(tasks.count) tasks, \(counts) prompts each, in "
-                + String(format: "%.1f s", Date().timeIntervalSince(started)))
-        for task in tasks {
-            if let curation = collection.curations[task.rawValue] { print("  \(task.rawValue): \(curation.summary)") }
-        }
+    let settings = CollectSettings(
+        model: try args.required("--model"), prompts: promptInput(args), tasks: try parseTasks(args), batch: batch,
+        selectBest: best, out: try args.required("--out"), perPrompt: args.flag("--per-prompt"),
+        perPromptGzip: try args.int("--per-prompt-gzip", in: 0...9))
+    guard let report = try runCollect(settings, world: .world) else { return 0 }
+    let counts = Set(report.statistics.values.map(\.count)).sorted().map(String.init).joined(separator: " to ")
+    print(
+        "wrote \(report.out): \(settings.tasks.count) tasks, \(counts) prompts each, in "
+            + String(format: "%.1f s", report.seconds))
+    for task in settings.tasks {
+        if let curation = report.curations[task.rawValue] { print("  \(task.rawValue): \(curation.summary)") }
     }
     return 0
-}
-
-/// Refuses a --select-best larger than the pool, or than the prompts that can survive the removal of
-/// duplicate supports and queries (`BestPrompts.largestSelection`), before anything is scored.
-private func checkSelectBest(_ count: Int, pool: PromptSelection) throws {
-    let size = pool.indices.count
-    guard count <= size else {
-        throw OptionRange.integers(1...size).error(
-            "--select-best", got: "\(count)",
-            why: "the pool is the \(size) prompt(s) selected by --prompts or --source, --role and --count")
-    }
-    let records = try pool.indices.map { try pool.source.prompt($0) }
-    let most = BestPrompts.largestSelection(queries: records.map(\.query), supports: records.map(\.support))
-    guard count <= most else {
-        throw UsageError(
-            "--select-best \(count) asks for more prompts than the pool can give: its \(size) prompts have "
-                + "\(Set(records.map(\.query)).count) distinct queries and \(Set(records.map(\.support)).count) distinct "
-                + "supports, and at most one prompt per query and per support is kept; lower --select-best or "
-                + "enlarge the pool (--count)")
-    }
 }

@@ -2,6 +2,7 @@ import Distributed
 import Foundation
 import Model
 import Outputs
+import Pipeline
 import Search
 
 /// `vtv demo`: the whole pipeline on the embedded default model and synthetic prompts.

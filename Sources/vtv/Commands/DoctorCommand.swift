@@ -1,6 +1,7 @@
 import Distributed
 import Foundation
 import Model
+import Pipeline
 import Storage
 
 /// `vtv doctor`: what each rank sees of the machine and libraries, and a BLAS speed probe.

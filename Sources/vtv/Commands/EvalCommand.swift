@@ -2,6 +2,7 @@ import Distributed
 import Foundation
 import Imaging
 import Model
+import Pipeline
 import Prompts
 import Search
 
@@ -49,107 +50,41 @@ let evalCommand = Command(
     try runEvalCommand(args)
 }
 
-/// The task vectors of each evaluated task and the file each came from.
-private struct ResolvedTaskVectors {
-    var tasks: [PromptTask]
-    var vectors: [String: TaskVectors] = [:]
-    var files: [String: String] = [:]
-}
-
-private func resolveTaskVectors(_ args: ParsedArguments, model: LoadedModel) throws -> ResolvedTaskVectors {
+private func runEvalCommand(_ args: ParsedArguments) throws -> Int32 {
     let granularity = try args.int("--granularity", in: 0...2, why: "0 heads, 1 head x token group, 2 head x token")
         .map { PatchVariables.Granularity(rawValue: $0)! }
-    let topK = try args.int("--top-k", atLeast: 1)
-    switch (try args.paths("--taskvectors"), topK) {
-    case (.some, .some):
-        throw UsageError("give either --taskvectors or --top-k, not both")
+    let taskVectors: TaskVectorChoice
+    switch (try args.paths("--taskvectors"), try args.int("--top-k", atLeast: 1)) {
+    case (.some, .some): throw UsageError("give either --taskvectors or --top-k, not both")
     case let (paths?, nil):
         for option in ["--scores", "--activations"] where args.string(option) != nil {
             throw UsageError("\(option) goes with --top-k; --taskvectors files already hold their vectors")
         }
-        let files = try paths.filter { !$0.isEmpty }.map { path in
-            (path: path, vectors: try model.taskVectors(path, granularity: granularity))
-        }
-        guard !files.isEmpty else { throw UsageError("--taskvectors needs at least one file") }
-        let fileTasks = files.map(\.vectors.task)
-        let tasks =
-            args.string("--tasks") != nil
-            ? try parseTasks(args)
-            : PromptTask.every.filter { fileTasks.contains($0.rawValue) }
-        var resolved = ResolvedTaskVectors(tasks: tasks)
-        resolved.vectors = try EvaluationTaskVectors.match(files, tasks: tasks.map(\.rawValue))
-        for file in files { resolved.files[file.vectors.task] = file.path }
-        if tasks.isEmpty {
-            throw UsageError(
-                "none of the --taskvectors files is for a known task (they are for \(fileTasks.joined(separator: ", ")))"
-            )
-        }
-        return resolved
+        taskVectors = .files(paths)
     case let (nil, k?):
-        guard let activationsPath = args.string("--activations") else {
+        guard let activations = args.string("--activations") else {
             throw UsageError("--top-k needs --activations A.h5: the task means that are patched")
         }
-        let tasks = try parseTasks(args)
-        let activations = try model.activations(activationsPath)
-        let ranking: [Int], scored: PatchVariables.Granularity, scoredTasks: [String]
-        if let scoresPath = args.string("--scores") {
-            let scores = try ScoresFile(path: scoresPath)
-            guard scores.modelHash == model.hash else {
-                throw SearchInputError.modelMismatch(
-                    file: scoresPath, kind: .scores, found: scores.modelHash, expected: model.hash)
-            }
-            if let granularity, granularity != scores.granularity {
-                throw SearchInputError.granularityMismatch(
-                    file: scoresPath, found: scores.granularity.rawValue,
-                    expected: granularity.rawValue)
-            }
-            (ranking, scored, scoredTasks) = (scores.ranking, scores.granularity, scores.tasks)
-        } else {
-            scored = granularity ?? .headGroup
-            let taskness = try TasknessScores(
-                activations: activations, tasks: activations.taskNames, granularity: scored)
-            (ranking, scoredTasks) = (taskness.ranking, taskness.tasks)
-        }
-        var resolved = ResolvedTaskVectors(tasks: tasks)
-        resolved.vectors = try EvaluationTaskVectors.topK(
-            k, ranking: ranking, granularity: scored, scoredTasks: scoredTasks,
-            activations: activations, tasks: tasks.map(\.rawValue),
-            modelHash: model.hash, activationsPath: activationsPath)
-        return resolved
+        taskVectors = .topK(k, activations: activations, scores: args.string("--scores"))
     case (nil, nil):
         for option in ["--scores", "--activations", "--granularity"] where args.string(option) != nil {
             throw UsageError("\(option) goes with --top-k")
         }
-        return ResolvedTaskVectors(tasks: try parseTasks(args))
+        taskVectors = .none
     }
-}
-
-private func runEvalCommand(_ args: ParsedArguments) throws -> Int32 {
-    let world = Communicator.world
-    let batch = try args.int("--batch", atLeast: 1)!
-    let gridCount = try args.int("--grid", atLeast: 0)!
-    let out = try args.required("--out")
-    var isFolder: ObjCBool = false
-    if FileManager.default.fileExists(atPath: out, isDirectory: &isFolder), !isFolder.boolValue {
-        throw UsageError("--out \(out) is a file; give a folder for the report")
-    }
-
-    let model = try LoadedModel(
-        path: try args.required("--model"), parts: [.mae, .vqganDecoder],
-        sharing: try WeightSharing.forDistributedCommand())
-    let resolved = try resolveTaskVectors(args, model: model)
-    let tasks = resolved.tasks
-    let selection = try openPromptSelection(args, tasks: tasks, canvasSize: model.configuration.imageSize)
-    let job = EvaluationJob(
-        selection: selection, tasks: tasks, vectors: resolved.vectors, vectorFiles: resolved.files,
-        batch: batch, gridCount: gridCount, out: out)
-    guard let report = try runEvaluation(job, model: model, world: world) else { return 0 }
+    let settings = EvaluationSettings(
+        model: try args.required("--model"), prompts: promptInput(args),
+        tasks: args.string("--tasks") != nil ? try parseTasks(args) : nil, taskVectors: taskVectors,
+        granularity: granularity, batch: try args.int("--batch", atLeast: 1)!,
+        grid: try args.int("--grid", atLeast: 0)!,
+        out: try args.required("--out"))
+    guard let report = try runEvaluation(settings, world: .world) else { return 0 }
     for result in report.tasks {
-        let cells = job.modes.map { "\($0.title) \(result.result($0)!.summary.formatted())" }
+        let cells = report.modes.map { "\($0.title) \(result.result($0)!.summary.formatted())" }
         print("\(result.task) (\(result.metric)): \(cells.joined(separator: ", "))")
     }
     print(
-        "wrote \(out)/report.json, report.md" + (gridCount > 0 ? ", grid.png" : "")
+        "wrote \(settings.out)/report.json, report.md" + (settings.grid > 0 ? ", grid.png" : "")
             + String(
                 format:
                     "; zero-shot + TV uses %.1f%% fewer MAE FLOPs than one-shot, %.1f%% fewer counting the VQGAN decoding "

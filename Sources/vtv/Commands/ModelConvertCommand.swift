@@ -1,6 +1,7 @@
 import Foundation
 import Model
 import ModelImport
+import Pipeline
 import Storage
 
 /// `vtv model convert`: released PyTorch checkpoints -> an HDF5 model file, with no Python.

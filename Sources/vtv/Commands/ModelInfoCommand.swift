@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Pipeline
 
 /// `vtv model info`: a model file's configuration, parameter counts and content hash.
 let modelInfoCommand = Command(

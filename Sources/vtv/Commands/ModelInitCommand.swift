@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Pipeline
 
 /// `vtv model init`: a randomly initialised model file (the original initialisation).
 let modelInitCommand = Command(

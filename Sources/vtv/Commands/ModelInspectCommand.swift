@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import TorchImport
 
 /// `vtv model inspect`: what `torch.load` would show, without PyTorch.

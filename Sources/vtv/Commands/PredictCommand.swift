@@ -1,6 +1,7 @@
 import Foundation
 import Imaging
 import Model
+import Pipeline
 import Prompts
 import Search
 
@@ -27,56 +28,13 @@ let predictCommand = Command(
         .flag("--full", "write the whole canvas (query and answer) instead of the answer quadrant")
     ]
 ) { args in
-    let requestedSize = try canvasSize(args)
-    if let requestedSize {
-        // The decoded canvas resized to the side, the answer (or the whole canvas) as 8-bit RGB, and its PNG.
-        var budget = MemoryBudget()
-        budget.add(
-            "--canvas-size", requestedSize, count: requestedSize * requestedSize, of: 9, for: "the rendered canvas")
-        try budget.check()
-    }
-    let model = try LoadedModel(path: try args.required("--model"), parts: [.mae, .vqganDecoder])
-    let vectorsPath = try args.required("--taskvectors")
-    let vectors = try TaskVectors(path: vectorsPath, expectedModelHash: model.hash)
-    let imagePath = try args.required("--image")
-    let image = try ImageFile.read(imagePath)
-    let side = model.configuration.imageSize
-    let size = requestedSize ?? side
-    let out = try args.required("--out")
-
-    let layout = CanvasLayout(size: side)
-    let query = try QuadrantImage(name: imagePath, image: image, side: layout.quadrant)
-    let canvas = CanvasQuadrants.zeroShotCanvas(query: query, layout: layout)
-    let evaluator = PromptEvaluator(
-        model: try model.mae(),
-        decoder: try model.vqganDecoder(),
-        batchSize: 1)
-    let rendered = try evaluator.predictions(
-        canvases: [canvas], mode: .zeroShot, patches: vectors.patchSet(),
-        renderSide: size)[0]
-    let outputLayout = CanvasLayout(size: size)
-    let answer = CanvasQuadrants.answer(rendered, layout: outputLayout)
-    let result: Image8
-    if args.flag("--full") {
-        let shownQuery = try QuadrantImage(name: imagePath, image: image, side: outputLayout.quadrant)
-        var pixels = [UInt8](repeating: 255, count: size * size * 3)
-        let q = outputLayout.quadrant, s = outputLayout.secondStart
-        for y in 0..<q {
-            for x in 0..<q {
-                for c in 0..<3 {
-                    pixels[((s + y) * size + x) * 3 + c] = UInt8((shownQuery.rgb[(c * q + y) * q + x] * 255).rounded())
-                    pixels[((s + y) * size + s + x) * 3 + c] = answer[y, x, c]
-                }
-            }
-        }
-        result = Image8(width: size, height: size, channels: 3, pixels: pixels)
-    } else {
-        result = answer
-    }
-    let bytes = try ImageFile.encodePNG(result, name: out)
-    try ImageFile.writePNG(bytes: bytes, to: out)
+    let settings = PredictSettings(
+        model: try args.required("--model"), taskVectors: try args.required("--taskvectors"),
+        image: try args.required("--image"), out: try args.required("--out"), canvasSize: try canvasSize(args),
+        full: args.flag("--full"))
+    let (vectors, result) = try runPredict(settings)
     print(
-        "\(vectors.task) task vectors (\(vectors.targets.count) head outputs) on \(imagePath): wrote \(out) "
-            + "(\(result.width)x\(result.height)\(args.flag("--full") ? ", full canvas" : ", answer quadrant"))")
+        "\(vectors.task) task vectors (\(vectors.targets.count) head outputs) on \(settings.image): wrote \(settings.out) "
+            + "(\(result.width)x\(result.height)\(settings.full ? ", full canvas" : ", answer quadrant"))")
     return 0
 }

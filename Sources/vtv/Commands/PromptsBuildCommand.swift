@@ -1,5 +1,6 @@
 import Distributed
 import Foundation
+import Pipeline
 import Prompts
 
 /// `vtv prompts build`: one prompt from named VOC images, stored as a prompts file.

@@ -1,5 +1,6 @@
 import Distributed
 import Foundation
+import Pipeline
 import Prompts
 
 /// `vtv prompts export`: builds prompts from a generated source and stores them in a prompts file.

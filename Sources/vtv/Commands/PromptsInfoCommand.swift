@@ -1,5 +1,6 @@
 import Distributed
 import Foundation
+import Pipeline
 import Prompts
 
 /// `vtv prompts info`: what a prompts file holds.

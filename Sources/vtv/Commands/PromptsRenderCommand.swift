@@ -1,6 +1,7 @@
 import Distributed
 import Foundation
 import Imaging
+import Pipeline
 import Prompts
 
 /// `vtv prompts render`: one stored canvas as an 8-bit PNG.

@@ -2,6 +2,7 @@ import Figures
 import Foundation
 import Imaging
 import Model
+import Pipeline
 import Plotting
 import Search
 
@@ -40,60 +41,22 @@ let scoreCommand = Command(
 ) { args in
     let granularity = try parseGranularity(args)
     let top = try args.int("--top", atLeast: 0)!
-    let path = try args.required("--activations")
-    let activations = try ActivationsFile(path: path)
-    var tasks: [String] = []
-    for task in args.string("--tasks") == "all" ? activations.taskNames : args.list("--tasks")!
-    where !tasks.contains(task) {
-        tasks.append(task)
-    }
-    for task in tasks { _ = try activations.statistics(task, file: path) }
-
-    let taskness = try TasknessScores(activations: activations, tasks: tasks, granularity: granularity)
-    let scores = ScoresFile(taskness, configuration: activations.configuration, modelHash: activations.modelHash)
-    let out = try args.required("--out")
-    try scores.write(to: out)
-
+    let settings = ScoreSettings(
+        activations: try args.required("--activations"),
+        tasks: args.string("--tasks") == "all" ? nil : args.list("--tasks")!, granularity: granularity,
+        out: try args.required("--out"), plot: args.string("--plot"), geometry: args.string("--geometry"),
+        projectionHead: args.string("--projection-head"))
+    let report = try runScore(settings)
+    let (scores, tasks) = (report.scores, report.tasks)
     let space = scores.space
     print(
-        "taskness of \(space.count) candidates (granularity \(granularity.rawValue)) over \(tasks.joined(separator: ", ")); wrote \(out)"
+        "taskness of \(space.count) candidates (granularity \(granularity.rawValue)) over \(tasks.joined(separator: ", ")); wrote \(settings.out)"
     )
     for (rank, v) in scores.ranking.prefix(top).enumerated() {
         let name = space.name(of: v).padding(toLength: 40, withPad: " ", startingAt: 0)
         print(String(format: "%4d  %6d  ", rank + 1, v) + name + String(format: " %.6g", scores.scores[v]))
     }
-    if let plot = args.string("--plot") {
-        try ImageFile.writePNG(try tasknessFigure(scores), to: plot)
-        print("wrote \(plot)")
-    }
-    if let folder = args.string("--geometry") {
-        let head = try args.string("--projection-head").map {
-            try HeadUnit(parsing: $0, configuration: activations.configuration)
-        }
-        let (files, summary) = try GeometryFiles.make(activations: activations, tasks: tasks, projectionHead: head)
-        try ReportFolder.write(files, to: folder)
-        print("\(summary); wrote \(folder)")
-    } else if args.string("--projection-head") != nil {
-        throw UsageError("--projection-head goes with --geometry DIR")
-    }
+    if let plot = settings.plot { print("wrote \(plot)") }
+    if let summary = report.geometrySummary, let folder = settings.geometry { print("\(summary); wrote \(folder)") }
     return 0
-}
-
-/// The scores as layer x head heatmaps, one panel per stack and token group, on a log scale:
-/// groups differ in size (cls is one token, the query 49), so linear values would leave all but
-/// the largest group dark.
-func tasknessFigure(_ scores: ScoresFile) throws -> Image8 {
-    let space = scores.space
-    let summed = scores.granularity == .headToken ? ", summed over the tokens of each head" : ""
-    let panels = space.panels(scores.scores).map { panel -> HeatmapPanel in
-        var panel = panel
-        if scores.granularity == .headToken, let stack = panel.title.split(separator: " ").first {
-            panel.title = String(stack)
-        }
-        panel.values = panel.values.map { $0 > 0 ? log10($0) : .nan }
-        return panel
-    }
-    return try heatmapFigure(
-        title: "taskness, granularity \(scores.granularity.rawValue)\(summed) (\(scores.tasks.count) tasks)",
-        panels: panels, valueLabel: "log10 taskness")
 }

@@ -3,6 +3,7 @@ import Foundation
 import Imaging
 import Model
 import Outputs
+import Pipeline
 import Prompts
 import Search
 
@@ -93,19 +94,13 @@ let searchCommand = Command(
 private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
     let world = Communicator.world
     let job = SearchJob(
+        model: try args.required("--model"), prompts: promptInput(args),
         settings: try searchSettings(args, ranks: world.size), task: try args.required("--task"),
         activations: try args.required("--activations"), planted: args.string("--planted"),
         final: try finalSelectionRule(args),
         checkpointEvery: try args.int("--checkpoint-every", atLeast: 1)!, resume: args.flag("--resume"),
         outputs: try SearchOutputs(args))
-    let model = try LoadedModel(
-        path: try args.required("--model"), parts: .all,
-        sharing: try WeightSharing.forDistributedCommand())
-    let result = try runSearch(
-        job, model: model,
-        openPrompts: { tasks, canvasSize in
-            try openPromptSelection(args, tasks: tasks, canvasSize: canvasSize)
-        }, communicator: world)
+    let result = try runSearch(job, world: world)
     guard result.finished else {
         world.log(
             "search: stopped by a signal after iteration \(result.iteration); checkpoint \(job.outputs.checkpoint); "

@@ -1,5 +1,6 @@
 import Distributed
 import Foundation
+import Pipeline
 import Prompts
 import Search
 
@@ -49,7 +50,7 @@ private func runSweepCommand(_ args: ParsedArguments) throws -> Int32 {
     var base = SearchSettings()
     try readSharedSearchSettings(args, into: &base)
     let job = SweepJob(
-        runs: try sweepRuns(args), base: base,
+        model: try args.required("--model"), prompts: promptInput(args), runs: try sweepRuns(args), base: base,
         batchSize: args.string("--batch") == "auto" ? nil : try args.int("--batch", atLeast: 1)!,
         final: try finalSelectionRule(args),
         activations: try args.required("--activations"),
@@ -58,23 +59,14 @@ private func runSweepCommand(_ args: ParsedArguments) throws -> Int32 {
     for run in job.runs {
         if let problem = run.settings(base).problems.first { throw UsageError("run \(run.name): \(problem)") }
     }
-    let model = try LoadedModel(
-        path: try args.required("--model"), parts: .all,
-        sharing: try WeightSharing.forDistributedCommand())
-    let prompts = try openPromptSelection(
-        args, tasks: PromptTask.every.filter { task in job.runs.contains { $0.task == task.rawValue } },
-        canvasSize: model.configuration.imageSize)
-    try FileManager.default.createDirectory(atPath: job.folder, withIntermediateDirectories: true)
-    world.log(
-        "sweep: \(job.runs.count) searches (\(job.runs.map(\.name).joined(separator: ", "))) on \(world.size) rank(s)")
-    let result = try runSweep(job, model: model, prompts: prompts, world: world)
+    let report = try runSweep(job, world: world)
+    let result = report.result
     guard world.isRoot else { return result.stopped ? 130 : 0 }
     for (g, group) in result.plan.groups.enumerated() where !group.runs.isEmpty {
         print(
             "sweep: group \(g), ranks \(group.firstRank)...\(group.firstRank + group.size - 1): "
                 + group.runs.map { job.runs[result.plannedRuns[$0]].name }.joined(separator: ", "))
     }
-    try SweepSummary(job, result: result, ranks: world.size).write(folder: job.folder)
     let counts = Dictionary(grouping: result.statuses, by: { $0 }).mapValues(\.count)
     print(
         "sweep: \(counts[.finished] ?? 0) finished, \(counts[.skipped] ?? 0) finished before, \(counts[.stopped] ?? 0) stopped; "
@@ -84,55 +76,4 @@ private func runSweepCommand(_ args: ParsedArguments) throws -> Int32 {
         return 130
     }
     return 0
-}
-
-/// The sweep's runs from its list options, tasks varying slowest. `--task all` is resolved from the
-/// activations file.
-func sweepRuns(_ args: ParsedArguments) throws -> [SweepRun] {
-    var tasks = args.list("--task") ?? []
-    if tasks == ["all"] {
-        tasks = try ActivationsFile(path: try args.required("--activations")).taskNames
-    }
-    return try sweepRuns(args, tasks: tasks)
-}
-
-/// The runs for `tasks` (each a task name), checked and without repeats.
-func sweepRuns(_ args: ParsedArguments, tasks: [String]) throws -> [SweepRun] {
-    for task in tasks where PromptTask(rawValue: task) == nil {
-        throw UsageError(
-            "--task: '\(task)' is not a task; the tasks are \(PromptTask.every.map(\.rawValue).joined(separator: ", ")) "
-                + "or 'all' alone")
-    }
-    let seeds = try args.ints("--mask-seed", in: 0...Int.max) ?? [0]
-    let granularities = try args.ints("--granularity", in: 0...2, why: searchGranularityMeaning) ?? [1]
-    func words<T: RawRepresentable & CaseIterable>(_ option: String, _: T.Type) throws -> [T]
-    where T.RawValue == String {
-        try (args.list(option) ?? []).map { word in
-            guard let value = T(rawValue: word) else {
-                throw UsageError(
-                    "\(option) must list values among \(T.allCases.map(\.rawValue).joined(separator: ", ")); got '\(word)'"
-                )
-            }
-            return value
-        }
-    }
-    let rewards = try words("--reward", SearchSettings.Reward.self)
-    let stacks = try words("--stacks", SearchSettings.Stacks.self)
-    var runs: [SweepRun] = []
-    for task in tasks {
-        for seed in seeds {
-            for g in granularities {
-                for reward in rewards {
-                    for stack in stacks {
-                        let run = SweepRun(task: task, seed: seed, granularity: g, reward: reward, stacks: stack)
-                        if !runs.contains(run) { runs.append(run) }
-                    }
-                }
-            }
-        }
-    }
-    guard !runs.isEmpty else {
-        throw UsageError("the sweep has no searches: give at least one value to each list option")
-    }
-    return runs
 }

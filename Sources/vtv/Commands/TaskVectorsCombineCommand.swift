@@ -2,6 +2,7 @@ import Analyses
 import Distributed
 import Foundation
 import Outputs
+import Pipeline
 
 /// `vtv taskvectors combine`: task-vector arithmetic on a composite task.
 let taskVectorsCombineCommand = Command(

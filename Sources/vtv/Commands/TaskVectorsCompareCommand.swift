@@ -1,6 +1,7 @@
 import Analyses
 import Foundation
 import Outputs
+import Pipeline
 
 /// `vtv taskvectors compare`: placement and stability of several sets of task vectors.
 let taskVectorsCompareCommand = Command(

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Pipeline
 import Search
 
 /// `vtv taskvectors make`: a task-vectors file from chosen variables, without a search.
@@ -25,46 +26,20 @@ let taskVectorsMakeCommand = Command(
     ]
 ) { args in
     let granularity = try parseGranularity(args)
-    let model = try LoadedModel(path: try args.required("--model"), parts: [])
-    let space = PatchVariables(configuration: model.configuration, granularity: granularity)
-    let variables: [Int], origin: String
+    let variables: VariableChoice
     switch (args.string("--variables"), args.string("--top-k"), args.string("--scores")) {
-    case (.some, nil, nil):
-        variables = try parseVariables(args, "--variables", space: space)
-        origin = "listed"
-    case let (nil, .some, scoresPath?):
-        // Beyond the candidates `top` would silently give fewer variables than asked for.
-        let k = try args.int(
-            "--top-k", in: 1...space.count,
-            why: "the candidates of granularity \(granularity.rawValue) for this model")!
-        let scores = try ScoresFile(path: scoresPath)
-        guard scores.modelHash == model.hash else {
-            throw SearchInputError.modelMismatch(
-                file: scoresPath, kind: .scores, found: scores.modelHash, expected: model.hash)
-        }
-        guard scores.granularity == granularity else {
-            throw SearchInputError.granularityMismatch(
-                file: scoresPath, found: scores.granularity.rawValue,
-                expected: granularity.rawValue)
-        }
-        variables = scores.top(k)
-        origin = "top-\(k) by taskness over \(scores.tasks.joined(separator: ","))"
-    case (nil, .some, nil):
-        throw UsageError("--top-k needs --scores S.h5 (from vtv score)")
-    default:
-        throw UsageError("give either --variables LIST or --top-k K with --scores S.h5")
+    case (.some, nil, nil): variables = .listed(try parseVariableList(args, "--variables"))
+    case let (nil, .some, scores?): variables = .topK(try args.int("--top-k")!, scores: scores)
+    case (nil, .some, nil): throw UsageError("--top-k needs --scores S.h5 (from vtv score)")
+    default: throw UsageError("give either --variables LIST or --top-k K with --scores S.h5")
     }
-    let activationsPath = try args.required("--activations")
-    let task = try args.required("--task")
-    let means = try model.activations(activationsPath).statistics(task, file: activationsPath)
-        .means(configuration: model.configuration)
-    let vectors = TaskVectors(
-        task: task, variables: variables, granularity: granularity, means: means,
-        modelHash: model.hash, origin: origin)
-    let out = try args.required("--out")
-    try vectors.write(to: out)
+    let settings = TaskVectorsSettings(
+        model: try args.required("--model"), activations: try args.required("--activations"),
+        task: try args.required("--task"), granularity: granularity, variables: variables,
+        out: try args.required("--out"))
+    let vectors = try makeTaskVectors(settings)
     print(
-        "wrote \(out): \(task), \(variables.count) variable(s) of granularity \(granularity.rawValue) "
-            + "(\(vectors.targets.count) head outputs; \(origin))")
+        "wrote \(settings.out): \(settings.task), \(vectors.variables.count) variable(s) of granularity "
+            + "\(granularity.rawValue) (\(vectors.targets.count) head outputs; \(vectors.origin))")
     return 0
 }

@@ -1,13 +1,13 @@
 /// The values a numeric option accepts, as its usage error states them. One wording for every
 /// option keeps the messages uniform: "--samples must be at least 2, got 0".
-enum OptionRange {
+public enum OptionRange {
     case integers(ClosedRange<Int>)
     case numbers(ClosedRange<Double>)
     /// Greater than the first bound, at most the second.
     case above(Double, atMost: Double)
 
     /// "at least 1", "in 8...4096", "greater than 0 and at most 100".
-    var description: String {
+    public var description: String {
         switch self {
         case .integers(let r):
             if r.lowerBound == r.upperBound { return "\(r.lowerBound)" }
@@ -24,12 +24,12 @@ enum OptionRange {
     }
 
     /// A bound as a person writes it: "0" and "100", not "0.0" and "100.0".
-    static func number(_ x: Double) -> String {
+    public static func number(_ x: Double) -> String {
         x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)"
     }
 
     /// The usage error for `value` given to option `name`, with the reason for the range when known.
-    func error(_ name: String, got value: String, why: String?) -> UsageError {
+    public func error(_ name: String, got value: String, why: String?) -> UsageError {
         UsageError("\(name) must be \(description), got \(value)" + (why.map { " (\($0))" } ?? ""))
     }
 }

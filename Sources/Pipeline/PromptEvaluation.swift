@@ -8,22 +8,37 @@ import Search
 
 /// One evaluation as `vtv eval` parses it and as `vtv protocol` makes it once per fold: the prompts,
 /// the tasks, their task vectors (none: one-shot and zero-shot only) and the report folder.
-struct EvaluationJob {
-    var selection: PromptSelection
-    var tasks: [PromptTask]
+public struct EvaluationJob {
+    public var selection: PromptSelection
+    public var tasks: [PromptTask]
     /// Task vectors by task name; empty, or one for every task.
-    var vectors: [String: TaskVectors] = [:]
+    public var vectors: [String: TaskVectors] = [:]
     /// The file each task's vectors came from, when they came from one.
-    var vectorFiles: [String: String] = [:]
-    var batch: Int
+    public var vectorFiles: [String: String] = [:]
+    public var batch: Int
     /// Prompts per task shown in grid.png (0: no figure).
-    var gridCount: Int
+    public var gridCount: Int
     /// The report folder (`ReportFolder.evaluationFiles`).
-    var out: String
+    public var out: String
     /// The name of the progress line and the log.
-    var label = "eval"
+    public var label: String = "eval"
 
-    var modes: [EvaluationMode] { vectors.isEmpty ? [.oneShot, .zeroShot] : EvaluationMode.allCases }
+    public var modes: [EvaluationMode] { vectors.isEmpty ? [.oneShot, .zeroShot] : EvaluationMode.allCases }
+
+    public init(
+        selection: PromptSelection, tasks: [PromptTask], vectors: [String: TaskVectors] = [:],
+        vectorFiles: [String: String] = [:], batch: Int, gridCount: Int, out: String,
+        label: String = "eval"
+    ) {
+        self.label = label
+        self.selection = selection
+        self.tasks = tasks
+        self.vectors = vectors
+        self.vectorFiles = vectorFiles
+        self.batch = batch
+        self.gridCount = gridCount
+        self.out = out
+    }
 }
 
 /// Runs `job` on every rank of `world`: each task's prompts in one-shot, zero-shot and (with task
@@ -31,7 +46,7 @@ struct EvaluationJob {
 /// Prompts are split across ranks in contiguous blocks and gathered in prompt order, so the metrics do
 /// not depend on the number of ranks. Rank 0 writes report.json, report.md and (with a grid)
 /// grid.png into `job.out`, all together, and returns the report; the other ranks return nil.
-func runEvaluation(_ job: EvaluationJob, model: LoadedModel, world: Communicator) throws -> EvaluationReport? {
+func evaluate(_ job: EvaluationJob, model: LoadedModel, world: Communicator) throws -> EvaluationReport? {
     let selection = job.selection, tasks = job.tasks, modes = job.modes, gridCount = job.gridCount
     try model.checkCanvas(selection)
     try evalMemoryBudget(
@@ -49,60 +64,45 @@ func runEvaluation(_ job: EvaluationJob, model: LoadedModel, world: Communicator
         "\(job.label): \(count) prompts x \(tasks.count) tasks x \(modes.count) modes on \(world.size) rank(s), batch \(job.batch)"
     )
 
-    // Local results, flattened for the gathers: metrics [task][mode][my prompt], seconds [task][mode],
-    // figure crops [task][my prompt among the first gridCount][mode][quadrant, quadrant, 3].
-    var metrics: [Double] = [], seconds: [Double] = [], crops: [UInt8] = []
+    // This rank's results (`EvaluationGathers`): its prompts' metrics, seconds and figure crops.
+    var local = EvaluationGathers.Results(
+        metrics: [[[Double]]](repeating: [], count: tasks.count),
+        seconds: [[[Double]]](repeating: [], count: tasks.count),
+        crops: [[[[UInt8]]]](repeating: [], count: tasks.count))
     let progress = ProgressReporter(job.label, total: tasks.count * modes.count * mine.count, communicator: world)
     var done = 0
-    for task in tasks {
+    for (t, task) in tasks.enumerated() {
         let canvases = try mine.map { try selection.source.canvas($0, task: task).values }
         let targets = canvases.map { Metrics.targetImage(canvas: $0, height: side, width: side) }
-        var shown: [[Image8]] = Array(repeating: [], count: mine.count)
+        var shown: [[[UInt8]]] = Array(repeating: [], count: mine.count)
         for mode in modes {
             let patches = mode == .taskVectors ? job.vectors[task.rawValue]!.patchSet() : nil
             let started = Date()
             let images = try evaluator.predictions(canvases: canvases, mode: mode.promptMode, patches: patches)
-            metrics += zip(targets, images).map { task.metric.evaluate(target: $0, prediction: $1) }
-            seconds.append(Date().timeIntervalSince(started))
+            local.metrics[t].append(zip(targets, images).map { task.metric.evaluate(target: $0, prediction: $1) })
+            local.seconds[t].append([Date().timeIntervalSince(started)])
             for (j, image) in images.enumerated() where myStart + j < gridCount {
-                shown[j].append(CanvasQuadrants.answer(image, layout: layout))
+                shown[j].append(CanvasQuadrants.answer(image, layout: layout).pixels)
             }
             done += mine.count
             progress.update(done, detail: "\(task.rawValue) \(mode.title)")
         }
-        crops += shown.joined().flatMap(\.pixels)
+        local.crops[t] = shown.filter { !$0.isEmpty }
     }
 
-    let allMetrics = try world.gather(metrics)
-    let allSeconds = try world.gather(seconds)
-    let allCrops = try world.gather(crops)
+    let flat = EvaluationGathers.flatten(local)
+    let allMetrics = try world.gather(flat.metrics)
+    let allSeconds = try world.gather(flat.seconds)
+    let allCrops = try world.gather(flat.crops)
     guard world.isRoot, let allMetrics, let allSeconds, let allCrops else { return nil }
 
-    // Undo the rank-major order of the gathers: rank r holds the contiguous prompt block shard(count, r, size).
-    let blocks = (0..<world.size).map { shard(count, rank: $0, of: world.size) }
-    let cropBytes = layout.quadrant * layout.quadrant * 3
-    var perPrompt = [[[Double]]](repeating: [[Double]](repeating: [], count: modes.count), count: tasks.count)
-    var rankSeconds = perPrompt
-    var figureCrops = [[[Image8]]](repeating: [], count: tasks.count)
-    var metricAt = 0, cropAt = 0
-    for (r, block) in blocks.enumerated() {
-        let shownHere = block.filter { $0 < gridCount }.count
-        for t in tasks.indices {
-            for m in modes.indices {
-                perPrompt[t][m] += allMetrics[metricAt..<metricAt + block.count]
-                metricAt += block.count
-                rankSeconds[t][m].append(allSeconds[(r * tasks.count + t) * modes.count + m])
-            }
-            for _ in 0..<shownHere {
-                figureCrops[t].append(
-                    modes.indices.map { m in
-                        let start = cropAt + m * cropBytes
-                        return Image8(
-                            width: layout.quadrant, height: layout.quadrant, channels: 3,
-                            pixels: Array(allCrops[start..<start + cropBytes]))
-                    })
-                cropAt += modes.count * cropBytes
-            }
+    let gathered = EvaluationGathers.reassemble(
+        metrics: allMetrics, seconds: allSeconds, crops: allCrops, count: count, ranks: world.size,
+        tasks: tasks.count, modes: modes.count, gridCount: gridCount, cropBytes: layout.quadrant * layout.quadrant * 3)
+    let perPrompt = gathered.metrics, rankSeconds = gathered.seconds
+    let figureCrops = gathered.crops.map { prompts in
+        prompts.map { crops in
+            crops.map { Image8(width: layout.quadrant, height: layout.quadrant, channels: 3, pixels: $0) }
         }
     }
 
@@ -150,7 +150,7 @@ func runEvaluation(_ job: EvaluationJob, model: LoadedModel, world: Communicator
 /// What an evaluation holds at once: one batch of forward passes and VQGAN decodes; a rank's share
 /// of the prompts of one task as canvases, targets and predictions; on rank 0 the figure's crops of
 /// every rank.
-func evalMemoryBudget(
+public func evalMemoryBudget(
     _ c: ModelConfiguration, batch: Int, prompts: Int, ranks: Int, grid: Int,
     tasks: Int, modes: Int, promptsOption: String = "--count"
 ) -> MemoryBudget {

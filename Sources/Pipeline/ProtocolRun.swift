@@ -18,38 +18,40 @@ import Search
 ///     fold<F>/activations.h5                     the curated task means (`vtv collect --select-best`)
 ///     fold<F>/search/                            the searches: a sweep's folder (`vtv sweep`)
 ///     fold<F>/eval/                              the evaluation's report folder (`vtv eval`)
-struct ProtocolJob {
-    var prompts: ProtocolPrompts
-    var promptSeed: UInt64
-    var folds: [Int]
-    var tasks: [PromptTask]
+public struct ProtocolJob {
+    /// The model file; nil: the embedded default model (`DefaultModel`).
+    public var model: String?
+    public var prompts: ProtocolPrompts
+    public var promptSeed: UInt64
+    public var folds: [Int]
+    public var tasks: [PromptTask]
     /// Collection pool per fold, and the best one-shot prompts kept from it for each task mean.
-    var pool: Int
-    var selectBest: Int
+    public var pool: Int
+    public var selectBest: Int
     /// Evaluation episodes per fold.
-    var episodes: Int
+    public var episodes: Int
     /// Every search's settings (the task varies; `batchSize` is used only when `searchBatch` is set).
-    var search: SearchSettings
+    public var search: SearchSettings
     /// Masks per forward pass, or nil to choose per group as `--batch auto` does.
-    var searchBatch: Int?
-    var final: FinalSelection.Rule
+    public var searchBatch: Int?
+    public var final: FinalSelection.Rule
     /// Prompts per forward pass in the collection and the evaluation.
-    var batch: Int
+    public var batch: Int
     /// Prompts per task in each fold's grid.png.
-    var grid: Int
-    var checkpointEvery: Int
-    var resume: Bool
-    var folder: String
+    public var grid: Int
+    public var checkpointEvery: Int
+    public var resume: Bool
+    public var folder: String
 
-    static let files = ["protocol.json", "protocol.md", "protocol.png"]
+    public static let files = ["protocol.json", "protocol.md", "protocol.png"]
 
-    func foldFolder(_ fold: Int) -> String { OutputFolder.file("fold\(fold)", in: folder) }
-    func activations(_ fold: Int) -> String { OutputFolder.file("activations.h5", in: foldFolder(fold)) }
-    func searchFolder(_ fold: Int) -> String { OutputFolder.file("search", in: foldFolder(fold)) }
-    func evalFolder(_ fold: Int) -> String { OutputFolder.file("eval", in: foldFolder(fold)) }
+    public func foldFolder(_ fold: Int) -> String { OutputFolder.file("fold\(fold)", in: folder) }
+    public func activations(_ fold: Int) -> String { OutputFolder.file("activations.h5", in: foldFolder(fold)) }
+    public func searchFolder(_ fold: Int) -> String { OutputFolder.file("search", in: foldFolder(fold)) }
+    public func evalFolder(_ fold: Int) -> String { OutputFolder.file("eval", in: foldFolder(fold)) }
 
     /// One search per task with the shared settings.
-    var runs: [SweepRun] {
+    public var runs: [SweepRun] {
         tasks.map {
             SweepRun(
                 task: $0.rawValue, seed: Int(search.seed), granularity: search.granularity, reward: search.reward,
@@ -57,14 +59,21 @@ struct ProtocolJob {
         }
     }
 
-    func sweep(_ fold: Int) -> SweepJob {
+    /// Fold `fold`'s searches, on `prompts` with the model at `model`.
+    public func sweep(_ fold: Int, model: String, prompts: PromptSelection) -> SweepJob {
         SweepJob(
-            runs: runs, base: search, batchSize: searchBatch, final: final, activations: activations(fold),
+            model: model, prompts: .selection(prompts), runs: runs, base: search, batchSize: searchBatch, final: final,
+            activations: activations(fold),
             checkpointEvery: checkpointEvery, resume: resume, folder: searchFolder(fold))
     }
 
+    /// The files of `run` among fold `fold`'s searches.
+    public func outputs(_ run: SweepRun, fold: Int) -> SearchOutputs {
+        SearchOutputs(out: searchFolder(fold) + "/" + run.name + ".h5", task: run.task)
+    }
+
     /// Every folder the protocol writes into, with the files it writes there (for `OutputPlan`).
-    var outputFolders: [(folder: String, files: [String])] {
+    public var outputFolders: [(folder: String, files: [String])] {
         var folders: [(String, [String])] = [(folder, Self.files)]
         for fold in folds {
             folders.append((foldFolder(fold), ["activations.h5"]))
@@ -84,18 +93,42 @@ struct ProtocolJob {
         return folders
     }
 
-    var setup: ProtocolReport.Setup {
+    public var setup: ProtocolReport.Setup {
         ProtocolReport.Setup(
             source: prompts.description, promptSeed: promptSeed, folds: folds, episodes: episodes,
             pool: pool, selectBest: selectBest, search: search, finalSelection: final)
+    }
+
+    public init(
+        model: String?, prompts: ProtocolPrompts, promptSeed: UInt64, folds: [Int], tasks: [PromptTask], pool: Int,
+        selectBest: Int,
+        episodes: Int, search: SearchSettings, searchBatch: Int?, final: FinalSelection.Rule, batch: Int, grid: Int,
+        checkpointEvery: Int, resume: Bool, folder: String
+    ) {
+        self.model = model
+        self.prompts = prompts
+        self.promptSeed = promptSeed
+        self.folds = folds
+        self.tasks = tasks
+        self.pool = pool
+        self.selectBest = selectBest
+        self.episodes = episodes
+        self.search = search
+        self.searchBatch = searchBatch
+        self.final = final
+        self.batch = batch
+        self.grid = grid
+        self.checkpointEvery = checkpointEvery
+        self.resume = resume
+        self.folder = folder
     }
 }
 
 /// What the protocol came to: the table on rank 0 (nil elsewhere, and when stopped), and whether a
 /// signal stopped a search (every rank knows).
-struct ProtocolResult {
-    var report: ProtocolReport?
-    var stopped: Bool
+public struct ProtocolResult {
+    public var report: ProtocolReport?
+    public var stopped: Bool
 }
 
 /// Runs `job` on every rank of `world`. Each fold's steps run in order, each on all ranks: the
@@ -106,7 +139,11 @@ struct ProtocolResult {
 /// unfinished searches continue from their checkpoints. A signal (SIGTERM, SIGINT) stops the
 /// searches at their next iteration with their checkpoints written, or the protocol at the end of the
 /// step under way, and the result says so.
-func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communicator) throws -> ProtocolResult {
+public func runProtocol(_ job: ProtocolJob, world: Communicator) throws -> ProtocolResult {
+    let model = try LoadedModel(path: try job.model ?? DefaultModel.path(), parts: .all, sharing: try .forStage(world))
+    world.log(
+        "protocol: folds \(job.folds.map(String.init).joined(separator: ",")) x \(job.tasks.count) tasks of "
+            + "\(job.prompts.description) on \(world.size) rank(s) into \(job.folder)")
     let layout = CanvasLayout(size: model.configuration.imageSize)
     // A signal sets a flag that the searches poll between iterations and the protocol between steps.
     StopSignal.install()
@@ -167,14 +204,14 @@ func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communicator) th
         if try stopRequested() { return ProtocolResult(report: nil, stopped: true) }
 
         // 2. One search per task: a sweep, which skips finished searches and resumes the others.
-        let sweep = job.sweep(fold)
+        let sweep = job.sweep(fold, model: model.path, prompts: train)
         announce(
             fold, 2,
             "\(sweep.runs.count) searches on \(train.indices.count) prompts of folds "
                 + ProtocolPrompts.folds(.train, fold: fold).map(String.init).joined(separator: ","))
         if world.isRoot { try OutputFolder.create(sweep.folder) }
         try world.barrier()
-        let searched = try runSweep(sweep, model: model, prompts: train, world: world)
+        let searched = try Pipeline.sweep(sweep, model: model, prompts: train, world: world)
         if world.isRoot { try SweepSummary(sweep, result: searched, ranks: world.size).write(folder: sweep.folder) }
         if searched.stopped { return ProtocolResult(report: nil, stopped: true) }
 
@@ -195,7 +232,7 @@ func runProtocol(_ job: ProtocolJob, model: LoadedModel, world: Communicator) th
                 selection: episodes, tasks: job.tasks, vectors: vectors, vectorFiles: files,
                 batch: job.batch, gridCount: job.grid, out: job.evalFolder(fold),
                 label: "protocol: fold \(fold) eval")
-            _ = try runEvaluation(evaluation, model: model, world: world)
+            _ = try evaluate(evaluation, model: model, world: world)
             try world.barrier()
         }
         if world.isRoot { evaluations.append((fold, try readEvaluation(reportPath))) }
@@ -306,10 +343,10 @@ private func readEvaluation(_ path: String) throws -> EvaluationReport {
 }
 
 /// A step's file left by an earlier run that is not this study's: resuming would mix two studies.
-struct ProtocolResumeError: Error, CustomStringConvertible {
-    let path: String
-    let reason: String
-    var description: String {
+public struct ProtocolResumeError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String {
         "--resume: \(path) is not this study's: \(reason); remove it (or give another --out) to compute it again"
     }
 }
@@ -325,13 +362,14 @@ private let figureNames: [PromptTask: String] = [
 private func protocolFigure(_ job: ProtocolJob, fold: Int, model: LoadedModel, layout: CanvasLayout) throws -> Image8 {
     let episodes = try job.prompts.open(.eval, fold: fold, count: 1, promptSeed: job.promptSeed, layout: layout)
     let evaluator = PromptEvaluator(model: try model.mae(), decoder: try model.vqganDecoder(), batchSize: 1)
-    let sweep = job.sweep(fold)
     var columns: [ProtocolFigureColumn] = []
-    for (run, task) in zip(sweep.runs, job.tasks) {
+    for (run, task) in zip(job.runs, job.tasks) {
         let canvas = try episodes.source.canvas(episodes.indices[0], task: task).values
         let target = Metrics.targetImage(canvas: canvas, height: layout.size, width: layout.size)
-        let patches = try model.taskVectors(sweep.outputs(run).taskVectors[0], granularity: job.search.patchGranularity)
-            .patchSet()
+        let patches = try model.taskVectors(
+            job.outputs(run, fold: fold).taskVectors[0], granularity: job.search.patchGranularity
+        )
+        .patchSet()
         var predictions: [EvaluationMode: Image8] = [:]
         for mode in EvaluationMode.allCases {
             let image = try evaluator.predictions(

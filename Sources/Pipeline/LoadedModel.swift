@@ -12,12 +12,12 @@ import Prompts
 /// the node, built by its first rank, the only one that opens the file; it then holds every part,
 /// and stays for the life of the process, reused by every later load of the same file (`vtv demo`
 /// runs several stages in one process).
-final class LoadedModel {
-    let path: String
-    let configuration: ModelConfiguration
-    let hash: String
+public final class LoadedModel {
+    public let path: String
+    public let configuration: ModelConfiguration
+    public let hash: String
     /// The parts of the model, in the form the kernels read.
-    let weights: ModelWeights
+    public let weights: ModelWeights
     private var builtMAE: MAEModel?
     /// The workspace of every VQGAN encoder and decoder bound here: the pipeline runs them one at
     /// a time on one thread, so one workspace serves both (the larger's size, not the sum).
@@ -26,7 +26,7 @@ final class LoadedModel {
     /// Reads the model at `path` with the weights of `parts` (none: the configuration and hash
     /// only), kept as `sharing` says. With `.perNode`, every rank of the node must make this call
     /// at the same point (it is a collective over the node).
-    init(path: String, parts: ModelParts, sharing: WeightSharing = .perProcess) throws {
+    public init(path: String, parts: ModelParts, sharing: WeightSharing = .perProcess) throws {
         self.path = path
         // The file is opened once (opening checks a CRC of every byte) and its tensors hashed once.
         // The tensors are handed to the weights, which derive each and free it: nothing here keeps them.
@@ -88,7 +88,7 @@ final class LoadedModel {
     }
 
     /// The MAE, bound on the first call and the same model afterwards (it owns its workspaces).
-    func mae() throws -> MAEModel {
+    public func mae() throws -> MAEModel {
         if let builtMAE { return builtMAE }
         let model = try MAEModel(configuration: configuration, weights: weights)
         builtMAE = model
@@ -97,18 +97,18 @@ final class LoadedModel {
 
     /// A new VQGAN encoder over the shared weights, working in the model's one VQGAN workspace:
     /// use it on the thread that uses the others, never while another runs.
-    func vqganEncoder() throws -> VQGANEncoder {
+    public func vqganEncoder() throws -> VQGANEncoder {
         try VQGANEncoder(configuration: configuration.vqgan, weights: weights, workspace: vqganWorkspace)
     }
 
     /// A new VQGAN decoder over the shared weights, working in the model's one VQGAN workspace:
     /// use it on the thread that uses the others, never while another runs.
-    func vqganDecoder() throws -> VQGANDecoder {
+    public func vqganDecoder() throws -> VQGANDecoder {
         try VQGANDecoder(configuration: configuration.vqgan, weights: weights, workspace: vqganWorkspace)
     }
 
     /// Prompts must be built for this model's canvas size.
-    func checkCanvas(_ selection: PromptSelection) throws {
+    public func checkCanvas(_ selection: PromptSelection) throws {
         let size = selection.source.layout.size
         guard size == configuration.imageSize else {
             throw UsageError(
@@ -120,4 +120,4 @@ final class LoadedModel {
 
 /// "origin#index": how reports name a prompt, next to the role they record. Not unique across
 /// roles of one synthetic source, so activations files name prompts by `PromptSource.identity(of:)`.
-func promptName(_ source: any PromptSource, _ index: Int) -> String { "\(source.origin)#\(index)" }
+public func promptName(_ source: any PromptSource, _ index: Int) -> String { "\(source.origin)#\(index)" }

@@ -6,15 +6,15 @@ import Search
 
 /// What `vtv collect` computes: per task, the statistics of every head output over the task's
 /// prompts, and for curated tasks how their prompts were chosen.
-struct TaskCollection {
-    var statistics: [String: TaskStatistics] = [:]
-    var curations: [String: PromptCuration] = [:]
+public struct TaskCollection {
+    public var statistics: [String: TaskStatistics] = [:]
+    public var curations: [String: PromptCuration] = [:]
 
     /// Starts the stream of a task's per-prompt outputs (task name, prompt count), with --per-prompt.
-    typealias PerPromptStreams = (String, Int) throws -> PerPromptStream
+    public typealias PerPromptStreams = (String, Int) throws -> PerPromptStream
 
     /// Collects over the selected prompts as given, the same prompts for every task.
-    static func plain(
+    public static func plain(
         _ selection: PromptSelection, tasks: [PromptTask], collector: ActivationCollector,
         world: Communicator, perPrompt: PerPromptStreams? = nil
     ) throws -> TaskCollection {
@@ -29,7 +29,7 @@ struct TaskCollection {
     /// contiguous block of the pool; the scores are gathered in pool order, so every rank makes the
     /// same choice, and the result does not depend on the number of ranks. Each task's chosen
     /// prompts are then collected best first, one episode each.
-    static func best(
+    public static func best(
         _ count: Int, of pool: PromptSelection, tasks: [PromptTask], evaluator: PromptEvaluator,
         collector: ActivationCollector, world: Communicator, perPrompt: PerPromptStreams? = nil
     ) throws -> TaskCollection {

@@ -5,32 +5,32 @@ import Search
 /// The summary a sweep writes into its folder: every run's settings, status, best held-out loss and
 /// iteration, chosen variables, output file and seconds, as `sweep.json` and as a markdown table
 /// (`sweep.md`). Runs finished by an earlier job are read back from their JSON reports.
-struct SweepSummary: Codable {
-    struct Run: Codable {
-        var name: String
-        var run: SweepRun
-        var settings: SearchSettings
-        var status: SweepResult.Status
+public struct SweepSummary: Codable {
+    public struct Run: Codable {
+        public var name: String
+        public var run: SweepRun
+        public var settings: SearchSettings
+        public var status: SweepResult.Status
         /// From the run's report; nil while it is unfinished.
-        var bestLoss: Double?
-        var bestIteration: Int?
-        var chosenVariables: Int?
-        var output: String
-        var report: String
+        public var bestLoss: Double?
+        public var bestIteration: Int?
+        public var chosenVariables: Int?
+        public var output: String
+        public var report: String
         /// Seconds in this job (nil for runs finished before it).
-        var seconds: Double?
+        public var seconds: Double?
         /// Ranks of the group that ran it in this job (nil for runs finished before it).
-        var ranks: Int?
+        public var ranks: Int?
     }
 
-    var ranks: Int
-    var groups: Int
-    var runs: [Run]
+    public var ranks: Int
+    public var groups: Int
+    public var runs: [Run]
 
     /// The summary's files in a sweep's folder.
-    static let files = ["sweep.json", "sweep.md"]
+    public static let files = ["sweep.json", "sweep.md"]
 
-    init(_ job: SweepJob, result: SweepResult, ranks: Int) throws {
+    public init(_ job: SweepJob, result: SweepResult, ranks: Int) throws {
         self.ranks = ranks
         groups = result.plan.groups.count
         var groupSize: [Int: Int] = [:]
@@ -54,7 +54,7 @@ struct SweepSummary: Codable {
         }
     }
 
-    func write(folder: String) throws {
+    public func write(folder: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -65,7 +65,7 @@ struct SweepSummary: Codable {
         }
     }
 
-    var markdown: String {
+    public var markdown: String {
         var text =
             "# Sweep\n\n\(runs.count) searches on \(ranks) rank(s) in \(groups) group(s).\n\n"
             + "| run | task | seed | granularity | reward | stacks | status | best held-out loss | at iteration | variables | seconds | ranks | output |\n"

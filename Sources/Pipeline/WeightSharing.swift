@@ -11,19 +11,19 @@ import Model
 /// file. `VTV_PRIVATE_WEIGHTS=1` (on any rank of a node) gives every rank its own copy, as a
 /// process started without MPI, a node with one rank and the commands that run on rank 0 alone
 /// always have. Results are bit-identical either way: the same code derives the same bytes.
-enum WeightSharing {
+public enum WeightSharing {
     /// Each process builds its own copy.
     case perProcess
     /// One copy for the ranks of this node.
     case perNode(NodeSharedMemory)
 
     /// The environment variable that turns sharing off (cluster/README.md).
-    static let privateVariable = "VTV_PRIVATE_WEIGHTS"
+    public static let privateVariable = "VTV_PRIVATE_WEIGHTS"
 
     /// The sharing of a command every rank runs. Every rank must call it at the same point: under
     /// MPI with several ranks it splits the world by node (a collective), and the ranks of a node
     /// agree on whether any of them asked for private copies.
-    static func forDistributedCommand() throws -> WeightSharing {
+    public static func forDistributedCommand() throws -> WeightSharing {
         let world = Communicator.world
         guard world.size > 1 else { return .perProcess }
         let node = try NodeSharedMemory.node()
@@ -33,8 +33,16 @@ enum WeightSharing {
         return try node.any(wantsPrivate) ? .perProcess : .perNode(node)
     }
 
+    /// The sharing of a stage run on the ranks of `world`: per node (`forDistributedCommand`) when
+    /// `world` is the job's whole world of several ranks, else a private copy. A collective over
+    /// `world` when it is the whole world.
+    public static func forStage(_ world: Communicator) throws -> WeightSharing {
+        guard world.size > 1, world.size == Communicator.world.size else { return .perProcess }
+        return try forDistributedCommand()
+    }
+
     /// Where the weights go.
-    var arena: any WeightArena {
+    public var arena: any WeightArena {
         switch self {
         case .perProcess: return PrivateWeightArena()
         case .perNode(let node): return NodeSharedWeightArena(node: node)
@@ -44,10 +52,11 @@ enum WeightSharing {
 
 /// A node's shared memory as a `WeightArena`: one block per call, filled by the node's first rank.
 /// Blocks stay mapped until MPI is finalised (freeing a window is collective).
-struct NodeSharedWeightArena: WeightArena {
-    let node: NodeSharedMemory
+public struct NodeSharedWeightArena: WeightArena {
+    public let node: NodeSharedMemory
 
-    func block(floats count: Int, fill: (UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> WeightBlock {
+    public func block(floats count: Int, fill: (UnsafeMutableBufferPointer<Float>) throws -> Void) throws -> WeightBlock
+    {
         let bytes = count * MemoryLayout<Float>.stride
         do {
             let shared = try node.allocate(bytes: bytes) { raw in try fill(raw.bindMemory(to: Float.self)) }

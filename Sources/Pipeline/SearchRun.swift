@@ -9,55 +9,83 @@ import Search
 
 /// One search, as `vtv search` parses it and as `vtv sweep` makes it once per run: the settings,
 /// what it reads besides the model and prompts, and the files it writes.
-struct SearchJob {
-    var settings: SearchSettings
+public struct SearchJob {
+    /// The model file.
+    public var model: String
+    /// The prompts: the first `settings.trainPrompts` train, the next `settings.evalPrompts` are held out.
+    public var prompts: PromptInput
+    public var settings: SearchSettings
     /// A --task value: one task, a comma-separated list (one policy for all), or "all".
-    var task: String
-    var activations: String
+    public var task: String
+    public var activations: String
     /// Task vectors whose predictions replace the prompts' answers (`--planted`), if any.
-    var planted: String?
+    public var planted: String?
     /// How the best policy becomes the written variables; a sample is keyed by the mask seed.
-    var final: FinalSelection.Rule
-    var checkpointEvery: Int
-    var resume: Bool
-    var outputs: SearchOutputs
+    public var final: FinalSelection.Rule
+    public var checkpointEvery: Int
+    public var resume: Bool
+    public var outputs: SearchOutputs
+
+    public init(
+        model: String, prompts: PromptInput, settings: SearchSettings, task: String, activations: String,
+        planted: String?, final: FinalSelection.Rule,
+        checkpointEvery: Int, resume: Bool, outputs: SearchOutputs
+    ) {
+        self.model = model
+        self.prompts = prompts
+        self.settings = settings
+        self.task = task
+        self.activations = activations
+        self.planted = planted
+        self.final = final
+        self.checkpointEvery = checkpointEvery
+        self.resume = resume
+        self.outputs = outputs
+    }
 }
 
 /// How a search speaks. `vtv search` prints its log lines and a progress bar on rank 0; in a sweep
 /// the runs stay silent and world rank 0 prints one line for all of them (`afterIteration`).
-struct SearchVoice {
-    var speaks: Bool
+public struct SearchVoice {
+    public var speaks: Bool
     /// Called on every rank of the search after each iteration, with the iterations done.
-    var afterIteration: (Int) -> Void = { _ in }
+    public var afterIteration: (Int) -> Void = { _ in }
 
-    static let command = SearchVoice(speaks: true)
+    public static let command = SearchVoice(speaks: true)
 }
 
 /// What a search came to, on every rank of its communicator.
-struct SearchRunResult {
+public struct SearchRunResult {
     /// False when a signal stopped it (its checkpoint holds the last iteration).
-    var finished: Bool
-    var iteration: Int
-    var bestIteration: Int
-    var bestLoss: Double
+    public var finished: Bool
+    public var iteration: Int
+    public var bestIteration: Int
+    public var bestLoss: Double
     /// The variables taken from the best policy by `finalSelection`.
-    var variables: [Int]
-    var finalSelection: FinalSelection
+    public var variables: [Int]
+    public var finalSelection: FinalSelection
     /// The chosen variables' held-out loss under each reward ("pixel", "tokens").
-    var finalLosses: [String: Double]
+    public var finalLosses: [String: Double]
     /// The files written (task vectors and plots; the JSON report besides).
-    var outputs: SearchOutputs
+    public var outputs: SearchOutputs
+}
+
+/// The search stage (`vtv search`), on every rank of `world`: loads the model and runs `job`
+/// (below). Rank 0 writes the checkpoints and the outputs (`job.outputs`). A signal (SIGTERM,
+/// SIGINT) stops it at its next iteration with its checkpoint written: `finished` is then false.
+public func runSearch(_ job: SearchJob, world: Communicator) throws -> SearchRunResult {
+    let model = try LoadedModel(path: job.model, parts: .all, sharing: try .forStage(world))
+    return try search(job, model: model, communicator: world)
 }
 
 /// Runs `job` on the ranks of `communicator`, every one of which must call this with the same
-/// arguments: REINFORCE over which head outputs of `model` to patch, on the prompts `openPrompts`
-/// selects for the searched tasks (given the tasks and the model's canvas size). Rank 0 of
+/// arguments: REINFORCE over which head outputs of `model` to patch, on the prompts `job.prompts`
+/// opens for the searched tasks (given the tasks and the model's canvas size). Rank 0 of
 /// `communicator` writes the checkpoints and the outputs. The result depends on the job alone,
 /// not on the communicator's size (`ReinforceSearch`), so a search in a sweep's group writes
 /// what it would write alone.
-func runSearch(
-    _ job: SearchJob, model: LoadedModel, openPrompts: ([PromptTask], Int) throws -> PromptSelection,
-    communicator: Communicator, voice: SearchVoice = .command
+func search(
+    _ job: SearchJob, model: LoadedModel, communicator: Communicator, voice: SearchVoice = .command
 ) throws -> SearchRunResult {
     let settings = job.settings
     func log(_ message: @autoclosure () -> String) { if voice.speaks { communicator.log(message()) } }
@@ -73,7 +101,7 @@ func runSearch(
         : PromptTask.parseList(job.task)
     for task in tasks { _ = try activations.statistics(task.rawValue, file: job.activations) }
 
-    let selection = try openPrompts(tasks, model.configuration.imageSize)
+    let selection = try job.prompts.open(tasks, model.configuration.imageSize)
     try model.checkCanvas(selection)
     let needed = settings.trainPrompts + settings.evalPrompts
     guard selection.indices.count >= settings.trainPrompts else {
@@ -152,8 +180,7 @@ func runSearch(
 
     let search = ReinforceSearch(
         settings: settings, evaluator: evaluator, train: train, heldOut: heldOut, world: communicator)
-    // Fault injection names ranks of the job (world ranks), wherever the search runs.
-    search.afterEvaluating = FaultInjection.slowdown(rank: MPIJob.launchRank)
+    FaultInjection.install(in: search)
     let taskNames = tasks.map(\.rawValue)
     let checkpointPath = job.outputs.checkpoint
     var state = search.initialState()
@@ -204,7 +231,6 @@ func runSearch(
         },
         stopRequested: { StopSignal.received },
         report: { record, s in
-            FaultInjection.afterIteration(s.iteration, rank: MPIJob.launchRank)
             voice.afterIteration(s.iteration)
             guard let progress else { return }
             let batches = search.lastShares.map { String(($0.count + settings.batchSize - 1) / settings.batchSize) }

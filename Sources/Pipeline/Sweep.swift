@@ -5,51 +5,95 @@ import Search
 
 /// A sweep: several searches that differ in task, mask seed, granularity, reward or stacks, with
 /// every other setting shared, writing into one folder.
-struct SweepJob {
-    var runs: [SweepRun]
+public struct SweepJob {
+    /// The model file.
+    public var model: String
+    /// The prompts of every search (each takes its training and held-out prompts from them).
+    public var prompts: PromptInput
+    public var runs: [SweepRun]
     /// The settings every run shares (its own choices replace seed, granularity, reward and stacks).
-    var base: SearchSettings
+    public var base: SearchSettings
     /// Masks per forward pass, or nil to choose per group as `--batch auto` does for its ranks.
-    var batchSize: Int?
+    public var batchSize: Int?
     /// How each run's best policy becomes its variables (a sample keyed by the run's mask seed).
-    var final: FinalSelection.Rule
-    var activations: String
-    var checkpointEvery: Int
-    var resume: Bool
-    var folder: String
+    public var final: FinalSelection.Rule
+    public var activations: String
+    public var checkpointEvery: Int
+    public var resume: Bool
+    public var folder: String
 
-    func outputs(_ run: SweepRun) -> SearchOutputs {
+    public func outputs(_ run: SweepRun) -> SearchOutputs {
         SearchOutputs(out: folder + "/" + run.name + ".h5", task: run.task)
     }
 
     /// Whether `run` has written its results (a resumed sweep skips it).
-    func isFinished(_ run: SweepRun) -> Bool {
+    public func isFinished(_ run: SweepRun) -> Bool {
         let outputs = outputs(run)
         return (outputs.taskVectors + [outputs.json]).allSatisfy { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    public init(
+        model: String, prompts: PromptInput, runs: [SweepRun], base: SearchSettings, batchSize: Int?,
+        final: FinalSelection.Rule, activations: String,
+        checkpointEvery: Int, resume: Bool, folder: String
+    ) {
+        self.model = model
+        self.prompts = prompts
+        self.runs = runs
+        self.base = base
+        self.batchSize = batchSize
+        self.final = final
+        self.activations = activations
+        self.checkpointEvery = checkpointEvery
+        self.resume = resume
+        self.folder = folder
     }
 }
 
 /// What became of each run of a sweep. `statuses` and `seconds` are known on world rank 0 only;
 /// `stopped` on every rank.
-struct SweepResult {
-    enum Status: String, Codable { case finished, skipped, stopped }
-    var statuses: [Status]
+public struct SweepResult {
+    public enum Status: String, Codable { case finished, skipped, stopped }
+    public var statuses: [Status]
     /// Seconds each run took in this job (0 for the skipped).
-    var seconds: [Double]
+    public var seconds: [Double]
     /// The groups, over the runs this job planned (`plannedRuns[r]` is the r-th planned run's index).
-    var plan: SweepPlan
-    var plannedRuns: [Int]
+    public var plan: SweepPlan
+    public var plannedRuns: [Int]
     /// Whether a signal stopped any run.
-    var stopped: Bool
+    public var stopped: Bool
+}
+
+/// What a sweep came to: the runs' fates on every rank, the summary on rank 0 (nil elsewhere).
+public struct SweepReport {
+    public var result: SweepResult
+    public var summary: SweepSummary?
+}
+
+/// The sweep stage (`vtv sweep`), on every rank of `world`: loads the model, opens the prompts
+/// for the runs' tasks, runs every unfinished search of `job` in groups of ranks (below), and on
+/// rank 0 writes the summary (`SweepSummary.files`) next to the runs' files in `job.folder`.
+public func runSweep(_ job: SweepJob, world: Communicator) throws -> SweepReport {
+    let model = try LoadedModel(path: job.model, parts: .all, sharing: try .forStage(world))
+    let prompts = try job.prompts.open(
+        PromptTask.every.filter { task in job.runs.contains { $0.task == task.rawValue } },
+        model.configuration.imageSize)
+    try FileManager.default.createDirectory(atPath: job.folder, withIntermediateDirectories: true)
+    world.log(
+        "sweep: \(job.runs.count) searches (\(job.runs.map(\.name).joined(separator: ", "))) on \(world.size) rank(s)")
+    let result = try sweep(job, model: model, prompts: prompts, world: world)
+    guard world.isRoot else { return SweepReport(result: result, summary: nil) }
+    let summary = try SweepSummary(job, result: result, ranks: world.size)
+    try summary.write(folder: job.folder)
+    return SweepReport(result: result, summary: summary)
 }
 
 /// Runs every unfinished search of `job` on the ranks of `world`, split into groups (`SweepPlan`,
-/// `MPI_Comm_split`), each running its searches with `runSearch` exactly as `vtv search` would on
+/// `MPI_Comm_split`), each running its searches with `search` exactly as `vtv search` would on
 /// that many ranks. The searches stay silent; rank 0 of `world` prints one progress line for all.
 /// Every rank of `world` must call this. A signal stops every group at its next iteration, each
 /// run's checkpoint written; `job.resume` continues them.
-func runSweep(_ job: SweepJob, model: LoadedModel, prompts: PromptSelection, world: Communicator) throws -> SweepResult
-{
+func sweep(_ job: SweepJob, model: LoadedModel, prompts: PromptSelection, world: Communicator) throws -> SweepResult {
     // Rank 0 decides which runs are done, so every rank plans the same groups.
     var finishedFlags = job.runs.map { world.isRoot && job.resume && job.isFinished($0) ? UInt8(1) : 0 }
     try world.broadcast(&finishedFlags)
@@ -78,10 +122,6 @@ func runSweep(_ job: SweepJob, model: LoadedModel, prompts: PromptSelection, wor
                 + ", \(plan.groups.count) group(s) over \(world.size) rank(s)")
     }
 
-    let prompts = { (tasks: [PromptTask], _: Int) throws -> PromptSelection in
-        try prompts.source.requireTasks(tasks)
-        return prompts
-    }
     var stopped = false
     for r in group.runs {
         let index = planned[r]
@@ -104,7 +144,8 @@ func runSweep(_ job: SweepJob, model: LoadedModel, prompts: PromptSelection, wor
         ]
         try communicator.broadcast(&hasCheckpoint)
         let search = SearchJob(
-            settings: settings, task: run.task, activations: job.activations, planted: nil,
+            model: model.path, prompts: .selection(prompts), settings: settings, task: run.task,
+            activations: job.activations, planted: nil,
             final: job.final, checkpointEvery: job.checkpointEvery, resume: hasCheckpoint[0] == 1,
             outputs: outputs)
         var messageError: Error?
@@ -117,7 +158,7 @@ func runSweep(_ job: SweepJob, model: LoadedModel, prompts: PromptSelection, wor
             }
         }
         let start = Date()
-        let result = try runSearch(search, model: model, openPrompts: prompts, communicator: communicator, voice: voice)
+        let result = try Pipeline.search(search, model: model, communicator: communicator, voice: voice)
         if let messageError { throw messageError }
         stopped = !result.finished
         if reports {

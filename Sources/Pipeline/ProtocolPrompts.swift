@@ -16,18 +16,18 @@ import Prompts
 /// - `synthetic[:SEED[:BACKGROUNDS]]`: the synthetic scenes in PASCAL-5i's folds (`ClassFolds`):
 ///   collection (role `collect`) and search (role `train`) on the other folds' classes, evaluation
 ///   (role `eval`) on fold f's; roles never share a scene.
-enum ProtocolPrompts: Equatable {
+public enum ProtocolPrompts: Equatable {
     case pascal(vocRoot: String, splits: String)
     case synthetic(seed: UInt64, backgrounds: SyntheticBackgrounds)
 
     /// The three sets of a fold, named by the role their prompts get.
-    enum PromptSet: String, CaseIterable {
+    public enum PromptSet: String, CaseIterable {
         case collect, train, eval
     }
 
     /// Parses `--source` (and `--splits`, for PASCAL only). `promptSeed` stands in for a synthetic
     /// seed missing from the spec and must agree with one given.
-    init(parsing text: String, splits: String?, promptSeed: UInt64?) throws {
+    public init(parsing text: String, splits: String?, promptSeed: UInt64?) throws {
         if text.hasPrefix("pascal:") {
             let voc = String(text.dropFirst("pascal:".count))
             guard !voc.isEmpty, !voc.contains(":") else {
@@ -59,7 +59,7 @@ enum ProtocolPrompts: Equatable {
     }
 
     /// For the record: `pascal:VOCDIR (splits SPLITS)` or the synthetic source's origin without folds.
-    var description: String {
+    public var description: String {
         switch self {
         case let .pascal(voc, splits): return "pascal:\(voc) (splits \(splits))"
         case let .synthetic(seed, backgrounds):
@@ -68,24 +68,24 @@ enum ProtocolPrompts: Equatable {
     }
 
     /// The seed the episodes are drawn with: the synthetic source's, else `promptSeed` (default 0).
-    func seed(promptSeed: UInt64?) -> UInt64 {
+    public func seed(promptSeed: UInt64?) -> UInt64 {
         if case let .synthetic(seed, _) = self { return seed }
         return promptSeed ?? 0
     }
 
     /// The split list of `fold` for `set`: `trn/fold<F>.txt` or `val/fold<F>.txt` (PASCAL only).
-    func splitFile(_ set: PromptSet, fold: Int) -> String? {
+    public func splitFile(_ set: PromptSet, fold: Int) -> String? {
         guard case let .pascal(_, splits) = self else { return nil }
         return (splits as NSString).appendingPathComponent((set == .eval ? "val" : "trn") + "/fold\(fold).txt")
     }
 
     /// The folds whose classes `set` of fold `fold` uses.
-    static func folds(_ set: PromptSet, fold: Int) -> [Int] {
+    public static func folds(_ set: PromptSet, fold: Int) -> [Int] {
         set == .eval ? [fold] : ClassFolds.others(than: fold)
     }
 
     /// The first `count` prompts of `set` for fold `fold`, drawn with `promptSeed` on `layout`.
-    func open(_ set: PromptSet, fold: Int, count: Int, promptSeed: UInt64, layout: CanvasLayout) throws
+    public func open(_ set: PromptSet, fold: Int, count: Int, promptSeed: UInt64, layout: CanvasLayout) throws
         -> PromptSelection
     {
         let folds = Self.folds(set, fold: fold)

@@ -1,21 +1,21 @@
 import Search
 
 /// One search of a sweep: a point of tasks x mask seeds x granularities x rewards x stacks.
-struct SweepRun: Codable, Equatable {
-    let task: String
-    let seed: Int
-    let granularity: Int
-    let reward: SearchSettings.Reward
-    let stacks: SearchSettings.Stacks
+public struct SweepRun: Codable, Equatable {
+    public let task: String
+    public let seed: Int
+    public let granularity: Int
+    public let reward: SearchSettings.Reward
+    public let stacks: SearchSettings.Stacks
 
     /// The run's files are DIR/<name>.h5, .json and .checkpoint.h5: `segmentation-seed3-g1-tokens`,
     /// with `-encoder` or `-decoder` when the search is restricted to one stack.
-    var name: String {
+    public var name: String {
         "\(task)-seed\(seed)-g\(granularity)-\(reward.rawValue)" + (stacks == .both ? "" : "-\(stacks.rawValue)")
     }
 
     /// `base` with this run's task-independent choices.
-    func settings(_ base: SearchSettings) -> SearchSettings {
+    public func settings(_ base: SearchSettings) -> SearchSettings {
         var settings = base
         settings.seed = UInt64(seed)
         settings.granularity = granularity
@@ -27,34 +27,44 @@ struct SweepRun: Codable, Equatable {
     /// The relative cost of one iteration: forward passes of `samples` masks, each followed under the
     /// pixel reward by a VQGAN decode. The granularity and the stacks change which head outputs are
     /// patched, not the cost of a forward pass.
-    func cost(samples: Int) -> Double {
+    public func cost(samples: Int) -> Double {
         Double(samples) * (reward == .pixel ? SweepPlan.pixelRewardCost : 1)
+    }
+
+    public init(
+        task: String, seed: Int, granularity: Int, reward: SearchSettings.Reward, stacks: SearchSettings.Stacks
+    ) {
+        self.task = task
+        self.seed = seed
+        self.granularity = granularity
+        self.reward = reward
+        self.stacks = stacks
     }
 }
 
 /// Which ranks run which searches of a sweep. Computed alike on every rank from the runs' costs and
 /// the number of ranks alone, so the ranks agree on their groups without a message.
-struct SweepPlan {
+public struct SweepPlan {
     /// A group of consecutive world ranks and the runs it performs, one after another.
-    struct Group: Equatable {
-        let firstRank: Int
-        let size: Int
+    public struct Group: Equatable {
+        public let firstRank: Int
+        public let size: Int
         /// Indices into the planned runs, in the order the group runs them.
-        let runs: [Int]
+        public let runs: [Int]
 
-        var ranks: Range<Int> { firstRank..<firstRank + size }
+        public var ranks: Range<Int> { firstRank..<firstRank + size }
     }
 
     /// A pixel-reward sample costs about 6 token-reward samples: the VQGAN decode of the canvas
     /// outweighs the MAE forward pass five times (docs/scaling.md).
-    static let pixelRewardCost = 6.0
+    public static let pixelRewardCost = 6.0
 
-    let groups: [Group]
+    public let groups: [Group]
 
     /// Every run its own group when there are at most as many runs as ranks, groups sized in
     /// proportion to their costs (each at least one rank); otherwise one rank per group, each given
     /// runs longest first to the group with the least work so far (so the groups end together).
-    init(costs: [Double], ranks: Int) {
+    public init(costs: [Double], ranks: Int) {
         precondition(ranks >= 1 && costs.allSatisfy { $0 > 0 })
         guard !costs.isEmpty else {
             groups = [Group(firstRank: 0, size: ranks, runs: [])]
@@ -92,7 +102,7 @@ struct SweepPlan {
     }
 
     /// The index of the group `rank` belongs to.
-    func group(of rank: Int) -> Int {
+    public func group(of rank: Int) -> Int {
         groups.firstIndex { $0.ranks.contains(rank) }!
     }
 }

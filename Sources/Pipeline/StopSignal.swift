@@ -4,12 +4,12 @@ import Foundation
 /// points (between iterations), write a checkpoint, and exit.
 private var stopSignalReceived: sig_atomic_t = 0
 
-enum StopSignal {
+public enum StopSignal {
     /// Installs handlers for SIGTERM and SIGINT that only set the flag.
-    static func install() {
+    public static func install() {
         signal(SIGTERM) { _ in stopSignalReceived = 1 }
         signal(SIGINT) { _ in stopSignalReceived = 1 }
     }
 
-    static var received: Bool { stopSignalReceived != 0 }
+    public static var received: Bool { stopSignalReceived != 0 }
 }

@@ -3,24 +3,15 @@ import Prompts
 /// The files `vtv search` writes, named from --out: TV.h5 (or TV-<task>.h5 per task with
 /// --task all), TV.json, with --plots TV-loss.png and TV-probabilities.png, and the checkpoint
 /// (--checkpoint, or TV.checkpoint.h5).
-struct SearchOutputs {
-    let stem: String
-    private(set) var taskVectors: [String]
-    let json: String
-    let plots: [String]
-    let checkpoint: String
-
-    /// `tasks`: the searched tasks, in order (`taskVectors[t]` is task t's file); nil for the plan
-    /// made before the activations are read, which then names every file --task all could write.
-    init(_ args: ParsedArguments, tasks: [String]? = nil) throws {
-        self.init(
-            out: try args.required("--out"), task: try args.required("--task"), tasks: tasks,
-            plots: args.flag("--plots"),
-            checkpoint: args.string("--checkpoint"))
-    }
+public struct SearchOutputs {
+    public let stem: String
+    public private(set) var taskVectors: [String]
+    public let json: String
+    public let plots: [String]
+    public let checkpoint: String
 
     /// The files of a search writing `out` for `task` (a --task value); `tasks` as above.
-    init(out: String, task: String, tasks: [String]? = nil, plots: Bool = false, checkpoint: String? = nil) {
+    public init(out: String, task: String, tasks: [String]? = nil, plots: Bool = false, checkpoint: String? = nil) {
         let stem = out.hasSuffix(".h5") ? String(out.dropLast(3)) : out
         self.stem = stem
         if let tasks {
@@ -36,7 +27,7 @@ struct SearchOutputs {
     }
 
     /// The same files once the searched tasks are known (`taskVectors[t]` is task t's file).
-    func resolved(tasks: [String]) -> SearchOutputs {
+    public func resolved(tasks: [String]) -> SearchOutputs {
         var copy = self
         copy.taskVectors = tasks.count == 1 ? [taskVectors[0]] : tasks.map { "\(stem)-\($0).h5" }
         return copy

@@ -10,30 +10,32 @@ import Model
 /// The estimates are lower bounds (`MemoryCost`): the buffers the option's value surely makes vtv
 /// hold at once, not the model or the runtime around them. So a refusal means the run cannot fit,
 /// never that it merely might not.
-struct MemoryBudget {
-    struct Item {
-        let option: String
-        let value: String
-        let bytes: Double
+public struct MemoryBudget {
+    public struct Item {
+        public let option: String
+        public let value: String
+        public let bytes: Double
         /// What the memory holds, e.g. "the sampled masks of one iteration".
-        let what: String
+        public let what: String
     }
 
-    private(set) var items: [Item] = []
+    public private(set) var items: [Item] = []
+
+    public init() {}
 
     /// Adds `count` units of `unitBytes` each, because `option` has `value`.
-    mutating func add(
+    public mutating func add(
         _ option: String, _ value: CustomStringConvertible, count: Int, of unitBytes: Double, for what: String
     ) {
         items.append(Item(option: option, value: value.description, bytes: Double(count) * unitBytes, what: what))
     }
 
-    var total: Double { items.map(\.bytes).reduce(0, +) }
+    public var total: Double { items.map(\.bytes).reduce(0, +) }
 
     /// Throws a usage error when the items need more than `limit` bytes together, naming the largest.
     /// Commands of several ranks pass the smallest limit of any rank (`agreedLimit`), so that every
     /// rank refuses or none does.
-    func check(limit: Double = MemoryBudget.machineBytes) throws {
+    public func check(limit: Double = MemoryBudget.machineBytes) throws {
         guard total > limit, let worst = items.max(by: { $0.bytes < $1.bytes }) else { return }
         var message =
             "\(worst.option) \(worst.value) needs about \(formatBytes(worst.bytes)) of memory for \(worst.what)"
@@ -51,7 +53,7 @@ struct MemoryBudget {
 
     /// The physical memory of this machine, or the memory limit of the container (cgroup v2
     /// `memory.max`) when that is lower: the most one process can hold.
-    static let machineBytes: Double = {
+    public static let machineBytes: Double = {
         let physical = Double(sysconf(Int32(_SC_PHYS_PAGES))) * Double(sysconf(Int32(_SC_PAGESIZE)))
         if let text = try? String(contentsOfFile: "/sys/fs/cgroup/memory.max", encoding: .utf8),
             let limit = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)), limit > 0
@@ -63,13 +65,13 @@ struct MemoryBudget {
 
     /// The smallest `machineBytes` of the ranks of `world`, for a check every rank makes alike
     /// (a collective: every rank must call it).
-    static func agreedLimit(_ world: Communicator) throws -> Double {
+    public static func agreedLimit(_ world: Communicator) throws -> Double {
         try world.allreduce(machineBytes, .min)
     }
 }
 
 /// "1.5 GiB", "88.0 TiB": binary units, one decimal.
-func formatBytes(_ bytes: Double) -> String {
+public func formatBytes(_ bytes: Double) -> String {
     var value = bytes, unit = 0
     let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
     while value >= 1024, unit < units.count - 1 {
@@ -81,14 +83,14 @@ func formatBytes(_ bytes: Double) -> String {
 
 /// Lower bounds, in bytes, of what one unit of a size option costs: the buffers vtv surely
 /// allocates per sample, canvas or prompt (float32 values take 4 bytes).
-enum MemoryCost {
+public enum MemoryCost {
     /// One canvas, [3, side, side] float32.
-    static func canvas(side: Int) -> Double { 12 * Double(side) * Double(side) }
+    public static func canvas(side: Int) -> Double { 12 * Double(side) * Double(side) }
 
     /// One sample of an MAE forward batch: the workspace rows of its tokens (`MAEWorkspace.plan`:
     /// patches, encoder, embedded and decoder streams, the block scratch) for the one-shot canvas
     /// (every token), its logits over the hole quadrant, and its canvas.
-    static func forwardSample(_ c: ModelConfiguration) -> Double {
+    public static func forwardSample(_ c: ModelConfiguration) -> Double {
         let tokens = Double(c.patchCount + 1)
         let width = max(c.encoder.width, c.decoder.width)
         let perToken =
@@ -100,21 +102,21 @@ enum MemoryCost {
 
     /// One image decoded by the VQGAN: [3, side, side] float32, like a canvas. (The VQGAN's feature
     /// maps do not scale with a batch: it runs `batchLimit` canvases at a time, one by default.)
-    static func decodedImage(side: Int) -> Double { canvas(side: side) }
+    public static func decodedImage(side: Int) -> Double { canvas(side: side) }
 
     /// One sample's recorded head outputs (`vtv collect`): every head of every layer at every
     /// one-shot token, both stacks.
-    static func recordedSample(_ c: ModelConfiguration) -> Double {
+    public static func recordedSample(_ c: ModelConfiguration) -> Double {
         4 * Double(c.patchCount + 1) * Double(c.encoder.depth * c.encoder.width + c.decoder.depth * c.decoder.width)
     }
 
     /// One sampled mask of a search iteration: a Bool per searched variable and per variable of
     /// the full numbering (the copy that is patched), its loss and its advantage.
-    static func searchMask(variables: Int) -> Double { 2 * Double(variables) + 16 }
+    public static func searchMask(variables: Int) -> Double { 2 * Double(variables) + 16 }
 
     /// One iteration of a search's history: its record, and the same values written in checkpoints.
-    static let iterationRecord: Double = 2 * 8 * 8
+    public static let iterationRecord: Double = 2 * 8 * 8
 
     /// One selected prompt: its index (`PromptSelection.indices`).
-    static let promptIndex: Double = 8
+    public static let promptIndex: Double = 8
 }
