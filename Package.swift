@@ -43,11 +43,13 @@ let package = Package(
         .target(name: "TorchImport", dependencies: []),
         .target(name: "ModelImport", dependencies: ["Model", "TorchImport"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Outputs"], swiftSettings: fastMath),
-        .target(name: "Prompts", dependencies: ["Imaging", "Storage"]),
+        .target(name: "Prompts", dependencies: ["Imaging", "Storage", "Distributed"]),
         .target(name: "Plotting", dependencies: ["Imaging"]),
         .target(
             name: "Search", dependencies: ["Model", "Prompts", "Distributed", "Storage", "Outputs"],
             swiftSettings: fastMath),
+        /// The benchmarks (`vtv bench ...`) and the machine check (`vtv doctor`), each one entry point.
+        .target(name: "Benchmarks", dependencies: ["Distributed", "Model", "Prompts", "Search", "Storage", "Imaging"]),
         /// The figures of the pipeline's reports (search curves, probability panels, prediction grids).
         .target(name: "Figures", dependencies: ["Search", "Model", "Imaging", "Plotting"]),
 
@@ -55,7 +57,7 @@ let package = Package(
             name: "vtv",
             dependencies: [
                 "Distributed", "Storage", "Outputs", "Model", "TorchImport", "ModelImport",
-                "Imaging", "Prompts", "Search", "Figures", "CBLAS", "Plotting"
+                "Imaging", "Prompts", "Search", "Figures", "CBLAS", "Plotting", "Benchmarks"
             ],
             /// The embedded default model (DefaultModel.swift, docs/model-card.md).
             resources: [.copy("Resources/vtv-small.h5")]),
