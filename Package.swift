@@ -39,7 +39,7 @@ let package = Package(
         /// against inputs before any work, temporaries removed on signals and after crashes.
         .target(name: "Outputs", dependencies: []),
         .target(name: "Storage", dependencies: ["CHDF5", "Outputs"]),
-        .target(name: "Model", dependencies: ["CBLAS", "CKernels", "Storage"], swiftSettings: fastMath),
+        .target(name: "Model", dependencies: ["CBLAS", "CKernels", "Storage", "Imaging"], swiftSettings: fastMath),
         .target(name: "TorchImport", dependencies: []),
         .target(name: "ModelImport", dependencies: ["Model", "TorchImport"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Outputs"], swiftSettings: fastMath),

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 
 /// What one rank sends rank 0 in a `PromptsExport` round: nothing, a built prompt, or why it failed.
 /// Wire form: bytes = [kind] + UTF-8 payload (JSON of the record, or the error message);
@@ -40,7 +41,7 @@ enum PromptsExportMessage {
         case 0: return .idle
         case 2: return .failure(String(decoding: payload, as: UTF8.self))
         default:
-            let n = 3 * layout.size * layout.size
+            let n = rgbChannels * layout.size * layout.size
             guard let w = try? JSONDecoder().decode(Wire.self, from: payload), floats.count == n * tasks.count else {
                 return .failure("export: a garbled prompt message from a rank")
             }

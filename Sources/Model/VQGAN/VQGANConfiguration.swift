@@ -1,3 +1,5 @@
+import Imaging
+
 /// The shape of a taming-transformers VQGAN ("imagenet f16 1024" in the released MAE-VQGAN):
 /// a convolutional encoder that maps a canvas to a grid of codebook tokens, 16x smaller per side
 /// for five levels, and a decoder that maps a token grid back to pixels.
@@ -40,7 +42,7 @@ public struct VQGANConfiguration: Equatable, Codable, Sendable {
 
     public init(
         ch: Int, chMult: [Int], resBlocks: Int, zChannels: Int, embedDim: Int,
-        codebookSize: Int, inChannels: Int = 3, outChannels: Int = 3,
+        codebookSize: Int, inChannels: Int = rgbChannels, outChannels: Int = rgbChannels,
         groups: Int = 32, eps: Float = 1e-6
     ) {
         self.ch = ch
