@@ -57,7 +57,7 @@ let package = Package(
             name: "vtv",
             dependencies: [
                 "Distributed", "Storage", "Outputs", "Model", "TorchImport", "ModelImport",
-                "Imaging", "Prompts", "Search", "Figures", "CBLAS", "Plotting", "Benchmarks"
+                "Imaging", "Prompts", "Search", "Figures", "Plotting", "Benchmarks"
             ],
             /// The embedded default model (DefaultModel.swift, docs/model-card.md).
             resources: [.copy("Resources/vtv-small.h5")]),
@@ -65,9 +65,9 @@ let package = Package(
         .executableTarget(name: "MPICheck", dependencies: ["Distributed"]),
         .executableTarget(name: "TorchFuzz", dependencies: ["TorchImport"]),
 
-        .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport"),
         .testTarget(name: "OutputsTests", dependencies: ["Outputs", "TestSupport"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Outputs", "TestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Storage"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Storage", "TestSupport"]),

@@ -49,9 +49,6 @@ public final class Communicator {
         return world
     }
 
-    /// The world communicator if `start()` (or `world`) has succeeded, without starting MPI.
-    public static var startedWorld: Communicator? { started }
-
     let handle: MPI_Comm
     /// This process's rank, 0 ..< size.
     public let rank: Int
