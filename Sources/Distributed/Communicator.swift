@@ -37,11 +37,14 @@ public final class Communicator {
     }
 
     private static var started: Communicator?
+    private static let startLock = NSLock()
 
-    /// Initialises MPI if no one has, and returns the world communicator; idempotent.
-    /// Throws `MPIError` naming the MPI call that failed.
+    /// Initialises MPI if no one has, and returns the world communicator; idempotent and safe to
+    /// call from any thread. Throws `MPIError` naming the MPI call that failed.
     @discardableResult
     public static func start() throws -> Communicator {
+        startLock.lock()
+        defer { startLock.unlock() }
         if let started { return started }
         try MPIRuntime.initialize()
         let world = try Communicator(handle: vtv_mpi_comm_world())
