@@ -45,15 +45,20 @@ let package = Package(
         /// The one counter-based random stream of model initialisation, prompts and the search policy.
         .target(name: "Randomness", dependencies: []),
         .target(
-            name: "Model", dependencies: ["CBLAS", "CKernels", "Storage", "Randomness"], swiftSettings: fastMath),
+            name: "Model", dependencies: ["CBLAS", "CKernels", "Storage", "Imaging", "Randomness"],
+            swiftSettings: fastMath),
         .target(name: "TorchImport", dependencies: []),
         .target(name: "ModelImport", dependencies: ["Model", "TorchImport"]),
         .target(name: "Imaging", dependencies: ["CImageCodecs", "Outputs"], swiftSettings: fastMath),
-        .target(name: "Prompts", dependencies: ["Imaging", "Storage", "Randomness"]),
+        .target(name: "Prompts", dependencies: ["Imaging", "Storage", "Distributed", "Randomness"]),
         .target(name: "Plotting", dependencies: ["Imaging"]),
         .target(
             name: "Search", dependencies: ["Model", "Prompts", "Distributed", "Storage", "Outputs", "Randomness"],
             swiftSettings: fastMath),
+        /// The benchmarks (`vtv bench ...`) and the machine check (`vtv doctor`), each one entry point.
+        .target(
+            name: "Benchmarks",
+            dependencies: ["Distributed", "Model", "Prompts", "Search", "Storage", "Imaging", "Randomness"]),
         /// The figures of the pipeline's reports (search curves, probability panels, prediction grids).
         .target(name: "Figures", dependencies: ["Search", "Model", "Imaging", "Plotting"]),
         /// Studies of found task vectors (issue #23): ablation, placement across runs, arithmetic.
@@ -81,7 +86,7 @@ let package = Package(
             name: "vtv",
             dependencies: [
                 "Pipeline", "Distributed", "Storage", "Outputs", "Model", "TorchImport", "ModelImport",
-                "Imaging", "Prompts", "Search", "Figures", "Analyses", "CBLAS", "Plotting", "Randomness"
+                "Imaging", "Prompts", "Search", "Figures", "Analyses", "Benchmarks", "Plotting", "Randomness"
             ]),
         /// A small study that uses only `import VTV`; run by the tests (ExampleTests).
         .executableTarget(name: "TaskVectorStudy", dependencies: ["VTV"], path: "Examples/TaskVectorStudy"),
@@ -89,9 +94,9 @@ let package = Package(
         .executableTarget(name: "MPICheck", dependencies: ["Distributed"]),
         .executableTarget(name: "TorchFuzz", dependencies: ["TorchImport"]),
 
-        .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport"),
         .testTarget(name: "OutputsTests", dependencies: ["Outputs", "TestSupport"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Outputs", "TestSupport"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport", "Storage", "Search", "Model", "Analyses"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Distributed", "TestSupport"]),

@@ -25,13 +25,32 @@ public enum ReduceOperation: Sendable {
 /// The world of all ranks of this job. MPI is initialised on first use and finalised at exit;
 /// a process started without `mpirun` is a world of size 1 and every collective still works.
 public final class Communicator {
-    /// The job's world communicator (MPI_COMM_WORLD).
-    public static var world: Communicator { worldInstance }
+    /// The job's world communicator (MPI_COMM_WORLD), started on first use. Starting can fail (no
+    /// MPI runtime, a broken launch): a program that must report that calls `start()` first, as the
+    /// vtv executable does before a distributed command; here a failure is a caller's bug.
+    public static var world: Communicator {
+        do {
+            return try start()
+        } catch {
+            preconditionFailure("\(error) (call Communicator.start() first to handle it)")
+        }
+    }
 
-    private static let worldInstance: Communicator = {
-        MPIRuntime.initialize()
-        return Communicator(handle: vtv_mpi_comm_world())
-    }()
+    private static var started: Communicator?
+    private static let startLock = NSLock()
+
+    /// Initialises MPI if no one has, and returns the world communicator; idempotent and safe to
+    /// call from any thread. Throws `MPIError` naming the MPI call that failed.
+    @discardableResult
+    public static func start() throws -> Communicator {
+        startLock.lock()
+        defer { startLock.unlock() }
+        if let started { return started }
+        try MPIRuntime.initialize()
+        let world = try Communicator(handle: vtv_mpi_comm_world())
+        started = world
+        return world
+    }
 
     let handle: MPI_Comm
     /// This process's rank, 0 ..< size.
@@ -41,13 +60,14 @@ public final class Communicator {
     /// Whether this is rank 0, the rank that writes files and prints.
     public var isRoot: Bool { rank == 0 }
 
-    /// Wraps a communicator this module made (the world, or a node's ranks split from it), errors returned.
-    init(handle: MPI_Comm) {
+    /// Wraps a communicator this module made (the world, or a node's ranks split from it), errors
+    /// returned; throws `MPIError` naming the call if MPI refuses the error handler or the rank query.
+    init(handle: MPI_Comm) throws {
         self.handle = handle
         var r: Int32 = 0, s: Int32 = 1
-        _ = MPI_Comm_set_errhandler(handle, vtv_mpi_errors_return())
-        _ = MPI_Comm_rank(handle, &r)
-        _ = MPI_Comm_size(handle, &s)
+        try Self.check(MPI_Comm_set_errhandler(handle, vtv_mpi_errors_return()), "MPI_Comm_set_errhandler")
+        try Self.check(MPI_Comm_rank(handle, &r), "MPI_Comm_rank")
+        try Self.check(MPI_Comm_size(handle, &s), "MPI_Comm_size")
         rank = Int(r)
         size = Int(s)
     }
@@ -66,7 +86,7 @@ public final class Communicator {
         guard let group else {
             throw MPIError(call: "MPI_Comm_split", code: -1, message: "no communicator came back")
         }
-        return Communicator(handle: group)
+        return try Communicator(handle: group)
     }
 
     /// Blocks until every rank has reached this call.
@@ -74,22 +94,23 @@ public final class Communicator {
         try check(MPI_Barrier(handle), "MPI_Barrier")
     }
 
-    /// Ends the whole job at once (every rank), after printing `message` to stderr.
-    /// Use when one rank fails where the others may be waiting in a collective.
     /// This machine's host name (gethostname; no name service lookup).
     static var hostName: String {
         var buffer = [CChar](repeating: 0, count: 256)
         return gethostname(&buffer, buffer.count - 1) == 0 ? String(cString: buffer) : "unknown host"
     }
 
-    public func abort(_ message: String, code: Int32 = 1) -> Never {
+    /// Prints `message` to stderr, naming this rank and its host, and asks MPI to end every rank of
+    /// the job with `code` (MPI_Abort). Use when one rank fails where the others may be waiting in a
+    /// collective. In a job of one rank, or if MPI cannot abort, it returns: whether to exit, and
+    /// how, is the calling program's decision.
+    public func abort(_ message: String, code: Int32 = 1) {
         // The host too: on a cluster a path that one node sees and another does not (a node-local
         // /tmp, an unmounted share) fails on that node only.
         FileHandle.standardError.write(Data("vtv (rank \(rank)/\(size) on \(Self.hostName)): \(message)\n".utf8))
         if size > 1 {
             _ = MPI_Abort(handle, code)
         }
-        exit(code)
     }
 
     // MARK: Collectives over arrays
@@ -208,6 +229,11 @@ public final class Communicator {
     }
 
     func check(_ code: Int32, _ call: String) throws {
+        try Self.check(code, call)
+    }
+
+    /// Throws `MPIError` for `call` unless `code` is MPI_SUCCESS.
+    static func check(_ code: Int32, _ call: String) throws {
         guard code != vtv_mpi_success() else { return }
         throw MPIError(call: call, code: code, message: MPIRuntime.errorString(code))
     }

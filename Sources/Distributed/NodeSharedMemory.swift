@@ -52,13 +52,13 @@ public final class NodeSharedMemory {
     /// must make it, at the same point of the program.
     public static func node() throws -> NodeSharedMemory {
         if let instance { return instance }
-        let world = Communicator.world
+        let world = try Communicator.start()
         var handle: MPI_Comm? = vtv_mpi_comm_null()
         try world.check(
             MPI_Comm_split_type(
                 world.handle, vtv_mpi_comm_type_shared(), Int32(world.rank),
                 vtv_mpi_info_null(), &handle), "MPI_Comm_split_type(MPI_COMM_TYPE_SHARED)")
-        let communicator = Communicator(handle: handle!)
+        let communicator = try Communicator(handle: handle!)
         var first = [world.rank]
         try communicator.broadcast(&first, root: 0)
         let made = NodeSharedMemory(communicator: communicator, builderWorldRank: first[0])
@@ -241,21 +241,14 @@ public final class NodeSharedMemory {
     static func releaseAll() {
         for window in windows {
             var win: MPI_Win? = window
-            report(MPI_Win_unlock_all(window), "MPI_Win_unlock_all")
-            report(MPI_Win_free(&win), "MPI_Win_free")
+            MPIRuntime.reportAtExit(MPI_Win_unlock_all(window), "MPI_Win_unlock_all")
+            MPIRuntime.reportAtExit(MPI_Win_free(&win), "MPI_Win_free")
         }
         windows = []
         if let instance {
             var handle: MPI_Comm? = instance.communicator.handle
-            report(MPI_Comm_free(&handle), "MPI_Comm_free")
+            MPIRuntime.reportAtExit(MPI_Comm_free(&handle), "MPI_Comm_free")
             self.instance = nil
         }
-    }
-
-    /// At exit there is no caller left to throw to: a failure is only told.
-    private static func report(_ code: Int32, _ call: String) {
-        guard code != vtv_mpi_success() else { return }
-        FileHandle.standardError.write(
-            Data("vtv: \(call) failed at exit (\(code)): \(MPIRuntime.errorString(code))\n".utf8))
     }
 }

@@ -34,21 +34,22 @@ public struct Image8: Equatable, Sendable {
 
     /// This image as 3-channel RGB, as PIL's `convert('RGB')`: gray is replicated, alpha dropped.
     public func rgb() -> Image8 {
-        if channels == 3 { return self }
-        var out = [UInt8](repeating: 0, count: width * height * 3)
+        if channels == rgbChannels { return self }
+        var out = [UInt8](repeating: 0, count: width * height * rgbChannels)
         let n = width * height
         pixels.withUnsafeBufferPointer { src in
             for i in 0..<n {
                 switch channels {
                 case 1, 2:
                     let g = src[i * channels]
-                    out[3 * i] = g; out[3 * i + 1] = g; out[3 * i + 2] = g
+                    out[rgbChannels * i] = g; out[rgbChannels * i + 1] = g; out[rgbChannels * i + 2] = g
                 default:
-                    out[3 * i] = src[4 * i]; out[3 * i + 1] = src[4 * i + 1]; out[3 * i + 2] = src[4 * i + 2]
+                    out[rgbChannels * i] = src[4 * i]; out[rgbChannels * i + 1] = src[4 * i + 1];
+                    out[rgbChannels * i + 2] = src[4 * i + 2]
                 }
             }
         }
-        return Image8(width: width, height: height, channels: 3, pixels: out)
+        return Image8(width: width, height: height, channels: rgbChannels, pixels: out)
     }
 
     /// One-channel luma exactly as PIL's `convert('L')` from RGB:

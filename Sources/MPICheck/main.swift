@@ -6,7 +6,13 @@ import Foundation
 // one line per failed check plus a closing "N passed, N failed" line on rank 0.
 // The test suite runs it under `mpirun -np 1/2/3`.
 
-let world = Communicator.world
+let world: Communicator
+do {
+    world = try Communicator.start()
+} catch {
+    FileHandle.standardError.write(Data("MPICheck: \(error)\n".utf8))
+    exit(1)
+}
 let n = world.size, r = world.rank
 var passed = 0
 var failures: [String] = []

@@ -1,3 +1,5 @@
+import Imaging
+
 /// The published scores of a prediction (docs/paper.md#metrics), computed on the bottom-right
 /// quadrant (the query's output, Q4): canvas rows and columns side/2+1 ..< side (113..<224 for
 /// a 224 canvas).
@@ -14,15 +16,15 @@ public enum Metrics {
     /// The float32 round trip can turn a value k/255 into k-1; parity with the recorded metrics
     /// depends on it. canvas: [3, height, width] in [0, 1].
     public static func targetImage(canvas: [Float], height: Int, width: Int) -> RenderedImage {
-        precondition(canvas.count == 3 * height * width)
-        var pixels = [UInt8](repeating: 0, count: 3 * height * width)
+        precondition(canvas.count == rgbChannels * height * width)
+        var pixels = [UInt8](repeating: 0, count: rgbChannels * height * width)
         let plane = height * width
-        for c in 0..<3 {
+        for c in 0..<rgbChannels {
             let (m, s) = (imageNetMean[c], imageNetStd[c])
             for p in 0..<plane {
                 let normalized = (canvas[c * plane + p] - m) / s
                 let back = normalized * s + m
-                pixels[p * 3 + c] = UInt8(min(max(back * 255, 0), 255))
+                pixels[p * rgbChannels + c] = UInt8(min(max(back * 255, 0), 255))
             }
         }
         return RenderedImage(height: height, width: width, pixels: pixels)
@@ -50,7 +52,7 @@ public enum Metrics {
     @inline(__always)
     private static func isWhite(_ image: RenderedImage, _ r: Int, _ c: Int) -> Bool {
         var toWhite = 0, toBlack = 0
-        for k in 0..<3 {
+        for k in 0..<rgbChannels {
             let v = Int(image[r, c, k])
             toWhite += (v - 255) * (v - 255)
             toBlack += v * v
@@ -66,7 +68,7 @@ public enum Metrics {
         let rows = scoredRange(side: target.height), cols = scoredRange(side: target.width)
         for r in rows {
             for c in cols {
-                for k in 0..<3 {
+                for k in 0..<rgbChannels {
                     let m = Double(imageNetMean[k]), s = Double(imageNetStd[k])
                     let t = (Double(target[r, c, k]) / 255 - m) / s
                     let p = (Double(prediction[r, c, k]) / 255 - m) / s
@@ -74,7 +76,7 @@ public enum Metrics {
                 }
             }
         }
-        return sum / Double(rows.count * cols.count * 3)
+        return sum / Double(rows.count * cols.count * rgbChannels)
     }
 }
 

@@ -1,3 +1,5 @@
+import Imaging
+
 /// An 8-bit RGB image, the form the published code scores: pixels [height, width, 3] row-major
 /// (interleaved channels), as the fixture's `<mode>_image` datasets store it.
 public struct RenderedImage: Equatable, Sendable {
@@ -7,7 +9,8 @@ public struct RenderedImage: Equatable, Sendable {
     public var pixels: [UInt8]
 
     public init(height: Int, width: Int, pixels: [UInt8]) {
-        precondition(pixels.count == height * width * 3, "pixels do not fill \(height)x\(width)x3")
+        precondition(
+            pixels.count == height * width * rgbChannels, "pixels do not fill \(height)x\(width)x\(rgbChannels)")
         self.height = height
         self.width = width
         self.pixels = pixels
@@ -15,7 +18,7 @@ public struct RenderedImage: Equatable, Sendable {
 
     /// Channel `c` of pixel (row, col).
     @inline(__always)
-    public subscript(row: Int, col: Int, c: Int) -> UInt8 { pixels[(row * width + col) * 3 + c] }
+    public subscript(row: Int, col: Int, c: Int) -> UInt8 { pixels[(row * width + col) * rgbChannels + c] }
 }
 
 /// How the published code turns predicted tokens into the image it scores
@@ -78,12 +81,12 @@ public enum Rendering {
     /// 8-bit image of a float image: trunc(clamp(x * 255, 0, 255)), as `torch.clip(y * 255, 0, 255).int()`.
     /// image: [3, height, width] channel-major (float32 arithmetic).
     public static func bytes(_ image: [Float], height: Int, width: Int) -> RenderedImage {
-        precondition(image.count == 3 * height * width)
-        var pixels = [UInt8](repeating: 0, count: 3 * height * width)
+        precondition(image.count == rgbChannels * height * width)
+        var pixels = [UInt8](repeating: 0, count: rgbChannels * height * width)
         let plane = height * width
-        for c in 0..<3 {
+        for c in 0..<rgbChannels {
             for p in 0..<plane {
-                pixels[p * 3 + c] = UInt8(min(max(image[c * plane + p] * 255, 0), 255))
+                pixels[p * rgbChannels + c] = UInt8(min(max(image[c * plane + p] * 255, 0), 255))
             }
         }
         return RenderedImage(height: height, width: width, pixels: pixels)

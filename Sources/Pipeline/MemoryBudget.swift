@@ -1,5 +1,6 @@
 import Distributed
 import Foundation
+import Imaging
 import Model
 
 /// What the values of a command's size options make vtv allocate, added up and checked against the
@@ -94,7 +95,7 @@ public enum MemoryCost {
         let tokens = Double(c.patchCount + 1)
         let width = max(c.encoder.width, c.decoder.width)
         let perToken =
-            3 * c.patchSize * c.patchSize + c.encoder.width + 2 * c.decoder.width + 5 * width
+            rgbChannels * c.patchSize * c.patchSize + c.encoder.width + 2 * c.decoder.width + 5 * width
             + max(c.encoder.mlpHidden, c.decoder.mlpHidden)
         return 4 * (tokens * Double(perToken) + Double(c.patchCount / 4) * Double(c.vocabulary))
             + canvas(side: c.imageSize)

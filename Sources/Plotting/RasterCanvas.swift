@@ -14,22 +14,22 @@ public struct RasterCanvas: Sendable {
         precondition(width > 0 && height > 0, "canvas needs a positive size")
         self.width = width
         self.height = height
-        pixels = [UInt8](repeating: 0, count: width * height * 3)
+        pixels = [UInt8](repeating: 0, count: width * height * rgbChannels)
         fill(background)
     }
 
     /// The canvas as a 3-channel `Image8`, ready for `ImageFile.writePNG`.
-    public var image: Image8 { Image8(width: width, height: height, channels: 3, pixels: pixels) }
+    public var image: Image8 { Image8(width: width, height: height, channels: rgbChannels, pixels: pixels) }
 
     /// The colour at column `x`, row `y` (both inside the canvas).
     public subscript(x: Int, y: Int) -> RGB {
-        let i = (y * width + x) * 3
+        let i = (y * width + x) * rgbChannels
         return RGB(pixels[i], pixels[i + 1], pixels[i + 2])
     }
 
     /// Paints the whole canvas.
     public mutating func fill(_ color: RGB) {
-        for i in stride(from: 0, to: pixels.count, by: 3) {
+        for i in stride(from: 0, to: pixels.count, by: rgbChannels) {
             pixels[i] = color.r; pixels[i + 1] = color.g; pixels[i + 2] = color.b
         }
     }
@@ -38,7 +38,7 @@ public struct RasterCanvas: Sendable {
     public mutating func setPixel(x: Int, y: Int, _ color: RGB, alpha: Double = 1) {
         guard x >= 0, y >= 0, x < width, y < height else { return }
         let painted = alpha >= 1 ? color : color.blended(over: self[x, y], alpha: alpha)
-        let i = (y * width + x) * 3
+        let i = (y * width + x) * rgbChannels
         pixels[i] = painted.r; pixels[i + 1] = painted.g; pixels[i + 2] = painted.b
     }
 
@@ -118,8 +118,8 @@ public struct RasterCanvas: Sendable {
         for py in y0..<y1 {
             let sy = (py - y) / scale
             for px in x0..<x1 {
-                let s = (sy * rgb.width + (px - x) / scale) * 3
-                let d = (py * width + px) * 3
+                let s = (sy * rgb.width + (px - x) / scale) * rgbChannels
+                let d = (py * width + px) * rgbChannels
                 pixels[d] = rgb.pixels[s]; pixels[d + 1] = rgb.pixels[s + 1]; pixels[d + 2] = rgb.pixels[s + 2]
             }
         }

@@ -1,3 +1,5 @@
+import Imaging
+
 /// A prompt canvas: `values` is [3, size, size] channel-major in [0, 1] (before ImageNet
 /// normalisation), filled with 1 (white) outside the quadrants.
 ///
@@ -34,7 +36,7 @@ public struct PromptCanvas: Sendable {
         }
         self.layout = layout
         self.task = task
-        values = [Float](repeating: 1, count: 3 * layout.size * layout.size)
+        values = [Float](repeating: 1, count: rgbChannels * layout.size * layout.size)
         let s = layout.secondStart
         for (example, top) in [(support, 0), (query, s)] {
             paste(PromptCanvas.input(task, example, square, layout), row: top, col: 0)
@@ -66,8 +68,8 @@ public struct PromptCanvas: Sendable {
     /// The quadrant at `row`, `col` (top-left corner, canvas pixels): [3, quadrant, quadrant].
     public func quadrant(row: Int, col: Int) -> [Float] {
         let q = layout.quadrant, size = layout.size
-        var out = [Float](repeating: 0, count: 3 * q * q)
-        for c in 0..<3 {
+        var out = [Float](repeating: 0, count: rgbChannels * q * q)
+        for c in 0..<rgbChannels {
             for y in 0..<q {
                 for x in 0..<q { out[(c * q + y) * q + x] = values[(c * size + row + y) * size + col + x] }
             }
@@ -88,7 +90,7 @@ public struct PromptCanvas: Sendable {
         default: pixels = example.rgb
         }
         if task.isHoled {
-            for c in 0..<3 {
+            for c in 0..<rgbChannels {
                 for y in square.row..<(square.row + layout.holeSide) {
                     for x in square.col..<(square.col + layout.holeSide) { pixels[(c * q + y) * q + x] = 0 }
                 }
@@ -108,7 +110,7 @@ public struct PromptCanvas: Sendable {
 
     private mutating func paste(_ block: [Float], row: Int, col: Int) {
         let q = layout.quadrant, size = layout.size
-        for c in 0..<3 {
+        for c in 0..<rgbChannels {
             for y in 0..<q {
                 for x in 0..<q { values[(c * size + row + y) * size + col + x] = block[(c * q + y) * q + x] }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Storage
 
 /// A prompts file: prompts and their canvases stored in HDF5 (layout in docs/formats.md,
@@ -74,8 +75,9 @@ public final class PromptsFile: PromptSource {
             layout = CanvasLayout(size: size)
         } else {
             let shape = try root.shape(of: "prompts/0/\(tasks[0].rawValue)/canvas")
-            guard shape.count == 3, shape[0] == 3, shape[1] == shape[2], shape[1] >= 4 else {
-                throw fail("canvas /prompts/0/\(tasks[0].rawValue)/canvas has shape \(shape), expected [3, S, S]")
+            guard shape.count == 3, shape[0] == rgbChannels, shape[1] == shape[2], shape[1] >= 4 else {
+                throw fail(
+                    "canvas /prompts/0/\(tasks[0].rawValue)/canvas has shape \(shape), expected [\(rgbChannels), S, S]")
             }
             layout = CanvasLayout(size: shape[1])
         }
@@ -95,7 +97,7 @@ public final class PromptsFile: PromptSource {
         return try wanted.map { task in
             let stored = try file.root.read(
                 "prompts/\(index)/\(task.rawValue)/canvas", as: Float.self,
-                shape: [3, layout.size, layout.size])
+                shape: [rgbChannels, layout.size, layout.size])
             return PromptCanvas(task: task, layout: layout, values: stored.values)
         }
     }
@@ -175,7 +177,8 @@ public final class PromptsFileWriter {
         for canvas in canvases {
             // One chunk per channel; canvases are 8-bit values divided by 255 and compress about 2x.
             try root.write(
-                "\(group)/\(canvas.task.rawValue)/canvas", canvas.values, shape: [3, layout.size, layout.size],
+                "\(group)/\(canvas.task.rawValue)/canvas", canvas.values,
+                shape: [rgbChannels, layout.size, layout.size],
                 compression: .gzip(level: 1, rowsPerChunk: 1))
         }
         try root.setAttribute("query", .string(record.query), on: group)
@@ -204,8 +207,8 @@ extension PromptCanvas {
     /// A canvas from stored values: `values` is [3, size, size] channel-major in [0, 1].
     public init(task: PromptTask, layout: CanvasLayout, values: [Float]) {
         precondition(
-            values.count == 3 * layout.size * layout.size,
-            "canvas values do not fill [3, \(layout.size), \(layout.size)]")
+            values.count == rgbChannels * layout.size * layout.size,
+            "canvas values do not fill [\(rgbChannels), \(layout.size), \(layout.size)]")
         self.layout = layout
         self.task = task
         self.values = values

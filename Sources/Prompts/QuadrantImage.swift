@@ -29,9 +29,9 @@ public struct QuadrantImage: Sendable {
         self.side = side
         let resized = image.rgb().resized(width: side, height: side, filter: .bicubic)
         let n = side * side
-        var rgb = [Float](repeating: 0, count: 3 * n)
+        var rgb = [Float](repeating: 0, count: rgbChannels * n)
         for i in 0..<n {
-            for c in 0..<3 { rgb[c * n + i] = Float(resized.pixels[3 * i + c]) / 255 }
+            for c in 0..<rgbChannels { rgb[c * n + i] = Float(resized.pixels[rgbChannels * i + c]) / 255 }
         }
         self.rgb = rgb
         gray = resized.luma().pixels.map { Float($0) / 255 }

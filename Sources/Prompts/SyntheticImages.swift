@@ -83,19 +83,19 @@ public struct SyntheticImageSource: Sendable {
             let habitat = classLook(main).habitat
             let jitter = SyntheticBackgrounds.habitatJitter
             // randomColour's 30 + 200u becomes a jitter of -1...1 times habitatJitter.
-            c0 = (0..<3).map { habitat.0[$0] + jitter * ((c0[$0] - 30) / 100 - 1) }
-            c1 = (0..<3).map { habitat.1[$0] + jitter * ((c1[$0] - 30) / 100 - 1) }
+            c0 = (0..<rgbChannels).map { habitat.0[$0] + jitter * ((c0[$0] - 30) / 100 - 1) }
+            c1 = (0..<rgbChannels).map { habitat.1[$0] + jitter * ((c1[$0] - 30) / 100 - 1) }
         }
         let gx = rng.nextUnit() - 0.5, gy = rng.nextUnit() - 0.5
         let backgroundTexture = Texture(
             kind: .clouds, cell: scale * (0.08 + 0.2 * rng.nextUnit()),
             amplitude: 40, key: rng.next())
-        var rgb = [Double](repeating: 0, count: width * height * 3)
+        var rgb = [Double](repeating: 0, count: width * height * rgbChannels)
         for y in 0..<height {
             for x in 0..<width {
                 let t = clampUnit(0.5 + (gx * (Double(x) - w / 2) + gy * (Double(y) - h / 2)) / scale)
                 let n = backgroundTexture.value(Double(x), Double(y))
-                for c in 0..<3 { rgb[(y * width + x) * 3 + c] = c0[c] + (c1[c] - c0[c]) * t + n }
+                for c in 0..<rgbChannels { rgb[(y * width + x) * rgbChannels + c] = c0[c] + (c1[c] - c0[c]) * t + n }
             }
         }
         var labels = [UInt8](repeating: 0, count: width * height)
@@ -127,7 +127,7 @@ public struct SyntheticImageSource: Sendable {
                         let v =
                             texture.value(Double(x), Double(y))
                             + sx * (Double(x) - object.shape.cx) + sy * (Double(y) - object.shape.cy)
-                        for c in 0..<3 { rgb[i * 3 + c] = look.colour[c] + tint[c] + v }
+                        for c in 0..<rgbChannels { rgb[i * rgbChannels + c] = look.colour[c] + tint[c] + v }
                         labels[i] = UInt8(object.classID)
                     }
                     if abs(d) < 1.5 { labels[i] = 255 }
@@ -137,13 +137,13 @@ public struct SyntheticImageSource: Sendable {
 
         // Sensor noise, then 8-bit quantisation.
         let noiseKey = rng.next()
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        for i in 0..<(width * height * 3) {
+        var pixels = [UInt8](repeating: 0, count: width * height * rgbChannels)
+        for i in 0..<(width * height * rgbChannels) {
             let noise = Double(RandomStream.finalise(noiseKey &+ UInt64(i)) >> 59) - 15.5 // -15.5...15.5
             pixels[i] = UInt8(max(0, min(255, (rgb[i] + noise * 0.4).rounded())))
         }
         return SyntheticScene(
-            image: Image8(width: width, height: height, channels: 3, pixels: pixels),
+            image: Image8(width: width, height: height, channels: rgbChannels, pixels: pixels),
             labels: Image8(width: width, height: height, channels: 1, pixels: labels),
             mainClass: main)
     }
@@ -171,7 +171,7 @@ public struct SyntheticImageSource: Sendable {
     }
 
     private func randomColour(_ rng: inout SplitMix64) -> [Double] {
-        (0..<3).map { _ in 30 + 200 * rng.nextUnit() }
+        (0..<rgbChannels).map { _ in 30 + 200 * rng.nextUnit() }
     }
 
     private func randomShape(_ rng: inout SplitMix64, _ w: Double, _ h: Double, size: Double) -> Shape {

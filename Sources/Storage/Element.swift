@@ -146,16 +146,6 @@ public enum HDF5Attribute: Equatable, Sendable, CustomStringConvertible {
         default: return nil
         }
     }
-    /// The value as a double array (integers are converted).
-    public var doublesValue: [Double]? {
-        switch self {
-        case .doubles(let a): return a
-        case .double(let d): return [d]
-        case .ints(let a): return a.map(Double.init)
-        case .int(let i): return [Double(i)]
-        default: return nil
-        }
-    }
 }
 
 /// How a dataset is laid out on disk.

@@ -1,3 +1,5 @@
+import Imaging
+
 /// ImageNet channel statistics the canvas is normalized with before the patch embedding.
 let imageNetMean: [Float] = [0.485, 0.456, 0.406]
 let imageNetStd: [Float] = [0.229, 0.224, 0.225]
@@ -15,11 +17,11 @@ func gatherNormalizedPatches(
     into patches: UnsafeMutablePointer<Float>
 ) {
     let grid = side / patch
-    let rowLength = 3 * patch * patch
+    let rowLength = rgbChannels * patch * patch
     for (r, position) in positions.enumerated() {
         let top = (position / grid) * patch, left = (position % grid) * patch
         var out = patches + r * rowLength
-        for c in 0..<3 {
+        for c in 0..<rgbChannels {
             let mean = imageNetMean[c], std = imageNetStd[c]
             for y in 0..<patch {
                 let src = canvas + (c * side + top + y) * side + left

@@ -1,3 +1,5 @@
+import Imaging
+
 extension ModelConfiguration {
     /// Analytic FLOPs of one sample's MAE forward pass in `mode`: 2*m*n*k for every matrix
     /// product (patch embedding, qkv, q k^T, attention x v, proj, MLP, decoder embedding,
@@ -12,7 +14,7 @@ extension ModelConfiguration {
         let visible = Double(layout.visible.count), kept = Double(layout.kept.count)
         let te = Double(layout.encoderTokens), td = Double(layout.decoderTokens)
         let e = Double(encoder.width), d = Double(decoder.width)
-        return 2 * visible * Double(3 * patchSize * patchSize) * e + stack(encoder, tokens: te)
+        return 2 * visible * Double(rgbChannels * patchSize * patchSize) * e + stack(encoder, tokens: te)
             + 2 * te * e * d + stack(decoder, tokens: td) + 2 * kept * d * Double(vocabulary)
     }
 

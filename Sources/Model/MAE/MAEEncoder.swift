@@ -1,3 +1,5 @@
+import Imaging
+
 extension MAEModel {
     /// The encoder (MAE's `forward_encoder` with a fixed mask): embeds the visible patches,
     /// adds their positions, puts cls (+ position 0) first, runs the blocks and the final norm.
@@ -5,7 +7,7 @@ extension MAEModel {
     /// tokens at its `plan.encoder` rows (cls, then the layout's visible patches).
     func forwardEncoder(_ samples: [MAESample], plan: BatchPlan, workspace: MAEWorkspace) {
         let c = configuration, p = parameters, w = c.encoder.width
-        let patchLength = 3 * c.patchSize * c.patchSize
+        let patchLength = rgbChannels * c.patchSize * c.patchSize
         let patches = workspace[.patches], x = workspace[.encoder]
         for (i, sample) in samples.enumerated() {
             let layout = layouts[sample.mode]!

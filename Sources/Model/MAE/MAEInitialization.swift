@@ -1,4 +1,5 @@
 import Foundation
+import Imaging
 import Randomness
 
 extension ModelConfiguration {
@@ -30,7 +31,7 @@ extension ModelConfiguration {
                 let bound = (6 / Float(fanIn + fanOut)).squareRoot()
                 values = (0..<count).map { stream.uniform(UInt64($0), -bound, bound) }
             } else if name == "patch_embed.proj.bias" {
-                let bound = 1 / Float(3 * patchSize * patchSize).squareRoot()
+                let bound = 1 / Float(rgbChannels * patchSize * patchSize).squareRoot()
                 values = (0..<count).map { stream.uniform(UInt64($0), -bound, bound) }
             } else if name.hasSuffix("norm1.weight") || name.hasSuffix("norm2.weight") || name.hasSuffix("norm.weight")
             {

@@ -1,3 +1,5 @@
+import Imaging
+
 /// One canvas to run through the MAE, with its own options.
 public struct MAESample {
     /// The prompt canvas: [3, imageSize, imageSize] row-major, values in [0, 1] (not normalized).
@@ -26,7 +28,8 @@ public enum MAEInputError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .canvasSize(let i, let found, let expected):
-            return "sample \(i): the canvas has \(found) values, expected \(expected) (3 x image_size x image_size)"
+            return
+                "sample \(i): the canvas has \(found) values, expected \(expected) (\(rgbChannels) x image_size x image_size)"
         case .recorderMode(let i, let r, let s):
             return "sample \(i): its recorder was made for \(r.rawValue) but the sample runs \(s.rawValue)"
         case .patchModel(let i):
@@ -140,7 +143,7 @@ public final class MAEModel {
     }
 
     private func validate(_ samples: [MAESample]) throws {
-        let canvasCount = 3 * configuration.imageSize * configuration.imageSize
+        let canvasCount = rgbChannels * configuration.imageSize * configuration.imageSize
         for (i, s) in samples.enumerated() {
             if s.canvas.count != canvasCount {
                 throw MAEInputError.canvasSize(sample: i, found: s.canvas.count, expected: canvasCount)
@@ -198,8 +201,6 @@ public final class MAEOutput {
         if storage.count < total { storage = [Float](repeating: 0, count: total) }
     }
 
-    /// Number of samples of the last batch.
-    public var sampleCount: Int { positionCounts.count }
     /// Predicted positions of sample `i` (196 one-shot, 98 zero-shot).
     public func positions(of i: Int) -> Int { positionCounts[i] }
     /// Where sample `i`'s logits start in the storage.

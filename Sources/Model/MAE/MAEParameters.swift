@@ -1,3 +1,5 @@
+import Imaging
+
 /// The MAE half's checkpoint tensors (named as in the released checkpoint's state dict), bound from one
 /// block (`ModelWeights`) with a named pointer per tensor. Swift names on the left, checkpoint keys on the
 /// right, in one table: `tensorShapes` below.
@@ -7,7 +9,7 @@ extension ModelConfiguration {
     public var maeTensorShapes: [String: [Int]] {
         var t: [String: [Int]] = [:]
         let e = encoder.width, d = decoder.width, positions = patchCount + 1
-        t["patch_embed.proj.weight"] = [e, 3, patchSize, patchSize]
+        t["patch_embed.proj.weight"] = [e, rgbChannels, patchSize, patchSize]
         t["patch_embed.proj.bias"] = [e]
         t["cls_token"] = [1, 1, e]
         t["pos_embed"] = [1, positions, e]

@@ -1,3 +1,5 @@
+import Imaging
+
 /// Where a batch's samples sit in the token matrices of one forward pass.
 struct BatchPlan {
     /// Rows of each sample in the encoder's token matrix ([rows, encoder width]).
@@ -63,7 +65,7 @@ final class MAEWorkspace {
         let rows = max(e, d)
         let width = max(c.encoder.width, c.decoder.width)
         let longest = layouts.map { max($0.encoderTokens, $0.decoderTokens) }.max() ?? 0
-        _ = buffer(.patches, count: e * 3 * c.patchSize * c.patchSize)
+        _ = buffer(.patches, count: e * rgbChannels * c.patchSize * c.patchSize)
         _ = buffer(.encoder, count: e * c.encoder.width)
         _ = buffer(.embedded, count: e * c.decoder.width)
         _ = buffer(.decoder, count: d * c.decoder.width)

@@ -1,3 +1,4 @@
+import Imaging
 import Randomness
 
 /// Timing of the VQGAN on random weights, for `vtv bench forward --vqgan encode|decode` and
@@ -47,7 +48,7 @@ public enum VQGANBenchmark {
         case .encode:
             let encoder = try VQGANEncoder(configuration: configuration, weights: weights)
             encoder.batchLimit = batch
-            let canvases = (0..<batch * 3 * side * side).map { noise.unit(UInt64($0)) }
+            let canvases = (0..<batch * rgbChannels * side * side).map { noise.unit(UInt64($0)) }
             call = { _ = try encoder.tokens(canvases: canvases, count: batch, height: side, width: side) }
         case .decode:
             let decoder = try VQGANDecoder(configuration: configuration, weights: weights)

@@ -1,3 +1,4 @@
+import Imaging
 import Randomness
 
 /// The shape of a taming-transformers VQGAN ("imagenet f16 1024" in the released MAE-VQGAN):
@@ -42,7 +43,7 @@ public struct VQGANConfiguration: Equatable, Codable, Sendable {
 
     public init(
         ch: Int, chMult: [Int], resBlocks: Int, zChannels: Int, embedDim: Int,
-        codebookSize: Int, inChannels: Int = 3, outChannels: Int = 3,
+        codebookSize: Int, inChannels: Int = rgbChannels, outChannels: Int = rgbChannels,
         groups: Int = 32, eps: Float = 1e-6
     ) {
         self.ch = ch

@@ -67,12 +67,14 @@ public enum CanvasQuadrants {
     /// The quadrant with top-left corner (row, col) and side `layout.quadrant` as an RGB image.
     public static func crop(_ image: RenderedImage, row: Int, col: Int, side: Int) -> Image8 {
         precondition(row + side <= image.height && col + side <= image.width, "the quadrant lies outside the image")
-        var pixels = [UInt8](repeating: 0, count: side * side * 3)
+        var pixels = [UInt8](repeating: 0, count: side * side * rgbChannels)
         for y in 0..<side {
-            let from = ((row + y) * image.width + col) * 3
-            pixels.replaceSubrange(y * side * 3..<(y + 1) * side * 3, with: image.pixels[from..<from + side * 3])
+            let from = ((row + y) * image.width + col) * rgbChannels
+            pixels.replaceSubrange(
+                y * side * rgbChannels..<(y + 1) * side * rgbChannels,
+                with: image.pixels[from..<from + side * rgbChannels])
         }
-        return Image8(width: side, height: side, channels: 3, pixels: pixels)
+        return Image8(width: side, height: side, channels: rgbChannels, pixels: pixels)
     }
 
     /// The query input quadrant (Q3, bottom-left) of a canvas image.
@@ -91,8 +93,8 @@ public enum CanvasQuadrants {
     public static func zeroShotCanvas(query: QuadrantImage, layout: CanvasLayout) -> [Float] {
         precondition(query.side == layout.quadrant, "the query must be resized to the quadrant side")
         let size = layout.size, q = layout.quadrant, top = layout.secondStart
-        var values = [Float](repeating: 1, count: 3 * size * size)
-        for c in 0..<3 {
+        var values = [Float](repeating: 1, count: rgbChannels * size * size)
+        for c in 0..<rgbChannels {
             for y in 0..<q {
                 for x in 0..<q { values[(c * size + top + y) * size + x] = query.rgb[(c * q + y) * q + x] }
             }

@@ -47,17 +47,4 @@ public struct BernoulliPolicy: Equatable {
             (0..<count).map { v in stream.unitDouble(UInt64(v)) < p[v] }
         }
     }
-
-    /// The most likely mask: variables with p > 0.5.
-    public var greedyMask: [Bool] { (0..<count).map { probability($0) > 0.5 } }
-
-    /// log p(mask) averaged over variables (the published surrogate's per-sample term).
-    public func meanLogProbability(_ mask: [Bool]) -> Double {
-        var total = 0.0
-        for v in 0..<count {
-            let p = probability(v)
-            total += mask[v] ? log(p) : log(1 - p)
-        }
-        return total / Double(count)
-    }
 }

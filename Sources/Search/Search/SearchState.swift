@@ -1,5 +1,4 @@
 import Foundation
-import Storage
 
 /// One iteration's record in the search log.
 public struct IterationRecord: Codable, Equatable {

@@ -52,6 +52,8 @@ func dispatch(_ arguments: [String]) -> Int32 {
         }
         // Output folders and collisions with inputs are checked before any work, on the rank that writes.
         if MPIJob.launchRank == 0 { try CommandFiles.plan(command, parsed).check() }
+        // A distributed command starts MPI here, where a failure to start is reported as any other.
+        if command.distributed { try Communicator.start() }
         // A command on one rank publishes its outputs together or not at all; distributed commands
         // group their final outputs themselves (the search's checkpoints must appear as they are made).
         return try command.distributed ? command.run(parsed) : Publication.together { try command.run(parsed) }
@@ -67,8 +69,9 @@ func dispatch(_ arguments: [String]) -> Int32 {
 /// failing rank names itself and ends the whole job, so no other rank waits forever in a
 /// collective. (Other commands run on rank 0 alone and never start MPI.)
 func reportFailure(_ error: Error, distributed: Bool) -> Int32 {
-    if distributed && MPIJob.isLaunchedWithSeveralRanks {
-        Communicator.world.abort("error: \(failureText(error))")
+    if distributed && MPIJob.isLaunchedWithSeveralRanks, let world = try? Communicator.start() {
+        world.abort("error: \(failureText(error))")
+        return 1
     }
     printError("error: \(failureText(error))")
     return 1

@@ -1,3 +1,4 @@
+import Benchmarks
 import Foundation
 import Model
 import Pipeline
@@ -67,64 +68,10 @@ let benchForwardCommand = Command(
             + (withVQGAN ? MemoryCost.decodedImage(side: configuration.imageSize) : 0),
         for: "the largest batch's canvases and forward pass")
     try budget.check()
-    // One block for every part, as the pipeline loads a model; each drawn tensor is freed once derived.
-    var drawn: WeightStore? =
-        withVQGAN ? configuration.initialWeights(seed: seed) : configuration.initialMAEWeights(seed: seed)
-    let weights = try ModelWeights(
-        configuration: configuration, parts: withVQGAN ? .all : .mae, arena: PrivateWeightArena(),
-        precision: precision
-    ) {
-        defer { drawn = nil }
-        return (drawn!, "")
-    }
-    let model = try MAEModel(configuration: configuration, weights: weights)
-    // The encoder and decoder run one after the other, as in the pipeline: one workspace serves both.
-    let vqganWorkspace = VQGANWorkspace()
-    let vqgan =
-        withVQGAN
-        ? (
-            encoder: try VQGANEncoder(configuration: configuration.vqgan, weights: weights, workspace: vqganWorkspace),
-            decoder: try VQGANDecoder(configuration: configuration.vqgan, weights: weights, workspace: vqganWorkspace)
-        ) : nil
-    let flops = configuration.forwardFLOPs(mode)
-    print(
-        "vtv \(try args.required("--config")) \(mode.rawValue): \(String(format: "%.2f", flops / 1e9)) GFLOP/sample, "
-            + "OpenBLAS \(BLASRuntime.threads) thread(s), core \(BLASRuntime.coreName)")
-    print(
-        "Linear layers \(precision): packed weights \(String(format: "%.1f", Double(weights.packedLinearBytes) / 1_048_576)) MiB"
-    )
-    let noise = RandomStream(seed: seed, name: "bench canvases")
-    let side = configuration.imageSize
-    let output = MAEOutput()
-    for batch in batches {
-        let samples = (0..<batch).map { i in
-            MAESample(canvas: (0..<(3 * side * side)).map { noise.unit(UInt64(i * 3 * side * side + $0)) }, mode: mode)
-        }
-        try model.forward(samples, into: output)
-        var times: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            try model.forward(samples, into: output)
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
-        }
-        let perSample = times.sorted()[times.count / 2] / Double(batch)
-        if let vqgan {
-            _ = try vqgan.encoder.tokens(canvases: samples.flatMap(\.canvas), count: batch, height: side, width: side)
-            _ = try Rendering.render(
-                predicted: (0..<batch).flatMap { output.argmax(of: $0) }, count: batch, mode: mode,
-                grid: configuration.grid, decoder: vqgan.decoder, canvasHeight: side, canvasWidth: side)
-        }
-        print(
-            String(
-                format: "batch %3d: %9.2f ms/sample  %7.1f GFLOP/s  peak RSS %.0f MiB",
-                batch, perSample * 1e3, flops / perSample / 1e9, peakResidentMiB()))
-    }
+    let report = try ForwardBenchmark.run(
+        ForwardBenchmark.Settings(
+            configuration: configuration, configurationName: try args.required("--config"), mode: mode,
+            batches: batches, repeats: repeats, seed: seed, withVQGAN: withVQGAN, precision: precision))
+    report.lines.forEach { print($0) }
     return 0
-}
-
-/// The process's peak resident set size so far, in MiB (Linux reports ru_maxrss in KiB).
-func peakResidentMiB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
 }

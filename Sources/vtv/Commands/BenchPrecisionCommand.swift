@@ -1,3 +1,4 @@
+import Benchmarks
 import Foundation
 import Model
 import Pipeline
@@ -65,56 +66,10 @@ let benchPrecisionCommand = Command(
             + MemoryCost.canvas(side: side),
         for: "the prompts' canvases, and both precisions' forward passes and decoded images")
     try budget.check()
-    // One read of the file serves both: the store's arrays are shared, not copied.
-    let reference = try ModelWeights(configuration: configuration, parts: .all, arena: PrivateWeightArena()) {
-        (store, "")
-    }
-    let bf16 = try ModelWeights(
-        configuration: configuration, parts: .mae, arena: PrivateWeightArena(), precision: .bf16
-    ) { (store, "") }
-    let decoder = try VQGANDecoder(configuration: configuration.vqgan, weights: reference)
-    let canvases = try (0..<count).map { try prompts.canvases($0, tasks: [task])[0].values }
-    let samples = canvases.map { MAESample(canvas: $0, mode: mode) }
-    let metric: PredictionMetric = task.isSegmentation ? .segmentationIoU : .normalizedMSE
-    var outputs: [MAEOutput] = []
-    var images: [[RenderedImage]] = []
-    for weights in [reference, bf16] {
-        let output = try MAEModel(configuration: configuration, weights: weights).forward(samples)
-        outputs.append(output)
-        images.append(
-            try Rendering.render(
-                predicted: (0..<count).flatMap { output.argmax(of: $0) }, count: count, mode: mode,
-                grid: configuration.grid, decoder: decoder, canvasHeight: side, canvasWidth: side))
-    }
-    print(
-        "\(path), \(prompts.path): \(count) \(task.rawValue) prompts \(mode.rawValue), bf16 Linear layers against fp32 "
-            + "(packed weights \(reference.packedLinearBytes / 1024) KiB fp32, \(bf16.packedLinearBytes / 1024) KiB bf16)"
-    )
-    print(
-        "prompt  max|dlogit|  mean|dlogit|  tokens changed  max|dpixel|  mean|dpixel|  \(metric.rawValue) fp32  \(metric.rawValue) bf16"
-    )
-    var differences: [PrecisionDifference] = []
-    for i in 0..<count {
-        let d = PrecisionDifference(
-            reference: outputs[0], candidate: outputs[1], sample: i, referenceImage: images[0][i],
-            candidateImage: images[1][i], target: Metrics.targetImage(canvas: canvases[i], height: side, width: side),
-            metric: metric)
-        differences.append(d)
-        print(
-            String(
-                format: "%6d  %11.5f  %12.6f  %8d / %3d  %11d  %12.4f  %9.5f  %9.5f", i, d.maxLogitDifference,
-                d.meanLogitDifference, d.changedTokens, d.positions, d.maxPixelDifference, d.meanPixelDifference,
-                d.referenceScore, d.candidateScore))
-    }
-    let n = Double(count)
-    // Over the prompts: the largest maxima, the mean means, the total tokens, the mean scores.
-    print(
-        String(
-            format: "all     %11.5f  %12.6f  %8d / %3d  %11d  %12.4f  %9.5f  %9.5f  (mean |score change| %.5f)",
-            differences.map(\.maxLogitDifference).max()!, differences.map(\.meanLogitDifference).reduce(0, +) / n,
-            differences.map(\.changedTokens).reduce(0, +), differences.map(\.positions).reduce(0, +),
-            differences.map(\.maxPixelDifference).max()!, differences.map(\.meanPixelDifference).reduce(0, +) / n,
-            differences.map(\.referenceScore).reduce(0, +) / n, differences.map(\.candidateScore).reduce(0, +) / n,
-            differences.map { abs($0.candidateScore - $0.referenceScore) }.reduce(0, +) / n))
+    let report = try PrecisionBenchmark.run(
+        PrecisionBenchmark.Settings(
+            configuration: configuration, weights: store, modelPath: path, prompts: prompts, task: task, count: count,
+            mode: mode))
+    report.lines.forEach { print($0) }
     return 0
 }

@@ -1,10 +1,8 @@
+import Benchmarks
 import Distributed
 import Foundation
 import Model
 import Pipeline
-import Prompts
-import Randomness
-import Search
 
 /// `vtv bench search-overhead`: the per-iteration work of the search besides its forward passes.
 let benchSearchOverheadCommand = Command(
@@ -43,68 +41,14 @@ let benchSearchOverheadCommand = Command(
     let iterations = try args.int("--iterations", in: 1...1000)!
     let methods =
         try args.choice("--method", ["reduced", "gathered", "both"])! == "both"
-        ? ["gathered", "reduced"] : [args.string("--method")!]
-    let variables = PatchVariables(configuration: configuration, granularity: granularity).count
+        ? [.gathered, .reduced] : [SearchOverheadBenchmark.Method(rawValue: args.string("--method")!)!]
+    let settings = SearchOverheadBenchmark.Settings(
+        configurationName: configName, configuration: configuration, granularity: granularity, samples: n,
+        iterations: iterations, methods: methods)
     // The old method holds every mask on every rank: N x V booleans.
     var budget = MemoryBudget()
-    budget.add("--samples", n, count: n * variables, of: 1, for: "the masks of one iteration")
+    budget.add("--samples", n, count: n * settings.variables, of: 1, for: "the masks of one iteration")
     try budget.check(limit: try MemoryBudget.agreedLimit(world))
-    let mine = shard(n, rank: world.rank, of: world.size)
-    world.log(
-        "bench search-overhead: \(configName), granularity \(granularity.rawValue): \(variables) variables, "
-            + "\(n) samples per iteration on \(world.size) rank(s), \(iterations) iteration(s)")
-
-    for method in methods {
-        var policy = BernoulliPolicy(variables: variables, initialLogit: -1)
-        var adam = Adam(parameters: variables, learningRate: 0.1)
-        var seconds: [Double] = []
-        var collectiveSeconds: [Double] = []
-        for iteration in 0..<iterations {
-            // Losses as a forward pass would give them: a fixed function of the sample.
-            let localLosses = mine.map { s in
-                Double(SplitMix64(seed: 17).substream(UInt64(iteration)).value(at: UInt64(s)) >> 11) * 0x1.0p-53
-            }
-            var inCollectives = 0.0, inBarriers = 0.0
-            /// Runs one collective after a barrier, adding its own time to `inCollectives`.
-            func timed<R>(_ collective: () throws -> R) throws -> R {
-                let arrived = Date()
-                try world.barrier()
-                let released = Date()
-                inBarriers += released.timeIntervalSince(arrived)
-                defer { inCollectives += Date().timeIntervalSince(released) }
-                return try collective()
-            }
-            let started = Date()
-            let losses = try timed { try world.allgather(localLosses) }
-            let advantages = PolicyGradient.advantages(losses: losses)
-            var gradient: [Double]
-            if method == "gathered" {
-                let masks = (0..<n).map { policy.sampleMask(seed: 1, iteration: iteration, sample: $0) }
-                gradient = [Double](repeating: 0, count: variables)
-                PolicyGradient.accumulate(
-                    into: &gradient, policy: policy, masks: masks, advantages: advantages, totalSamples: n)
-            } else {
-                let p = policy.probabilities
-                var terms = FixedPointGradient(variables: variables, advantages: advantages)
-                for s in mine {
-                    terms.add(
-                        sample: s, mask: policy.sampleMask(seed: 1, iteration: iteration, sample: s, probabilities: p))
-                }
-                var sums = terms.sums
-                try timed { try world.allreduce(&sums, .sum) }
-                gradient = terms.gradient(totalSums: sums, probabilities: p, totalSamples: n)
-            }
-            adam.update(&policy.logits, gradient: gradient)
-            seconds.append(Date().timeIntervalSince(started) - inBarriers)
-            collectiveSeconds.append(inCollectives)
-        }
-        let slowest = try world.allreduce(seconds.sorted()[seconds.count / 2], .max)
-        let slowestCollectives = try world.allreduce(collectiveSeconds.sorted()[collectiveSeconds.count / 2], .max)
-        let perSample = slowest / Double(max(1, shard(n, rank: 0, of: world.size).count))
-        world.log(
-            String(
-                format: "  %@: %.4f s per iteration (slowest rank), %.3f ms per sample a rank evaluates, "
-                    + "%.2f ms of it in collectives", method, slowest, perSample * 1000, slowestCollectives * 1000))
-    }
+    try SearchOverheadBenchmark.run(settings, world: world).lines.forEach { world.log($0) }
     return 0
 }

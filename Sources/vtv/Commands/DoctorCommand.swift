@@ -1,8 +1,7 @@
+import Benchmarks
 import Distributed
-import Foundation
 import Model
 import Pipeline
-import Storage
 
 /// `vtv doctor`: what each rank sees of the machine and libraries, and a BLAS speed probe.
 let doctorCommand = Command(
@@ -25,63 +24,10 @@ let doctorCommand = Command(
 ) { args in
     let world = Communicator.world
     let seconds = try args.double("--probe-seconds", above: 0, atMost: 600)!
-    let originalThreads = BLASRuntime.threads
-    let threadCounts = try args.ints("--blas-threads", in: 1...largestBLASThreads) ?? [originalThreads]
-
-    var report = """
-        rank \(world.rank)/\(world.size) on \(MPIRuntime.processorName) (pid \(getpid()))
-          MPI:      \(MPIRuntime.libraryVersion.split(separator: "\n").first.map(String.init) ?? "?")
-          OpenBLAS: \(originalThreads) thread(s), core \(BLASRuntime.coreName); \(BLASRuntime.configuration)
-          Linears:  packed GEMM, \(PackedGEMMRuntime.tile) tiles; bf16 (AVX512_BF16): \(BF16Runtime.isSupported ? "available" : "not on this CPU")
-          HDF5:     \(hdf5LibraryVersion)
-        """
-    // Probe in lock step so ranks on one host compete exactly as they would in a real run.
-    for threads in threadCounts {
-        try world.barrier()
-        BLASRuntime.threads = threads
-        let gflops = BLASRuntime.sgemmProbe(size: 512, seconds: seconds)
-        report += String(format: "\n  SGEMM:    %.1f GFLOP/s with %d BLAS thread(s)", gflops, threads)
-    }
-    BLASRuntime.threads = originalThreads
-
-    // Gather every rank's report to rank 0 so the output comes out in rank order.
-    if let all = try world.gather(Array(report.utf8) + [0]) {
-        for text in all.split(separator: 0) { print(String(decoding: text, as: UTF8.self)) }
-    }
-
-    if args.flag("--check-mpi") {
-        let problems = try checkCollectives(world)
-        if world.isRoot {
-            if problems.isEmpty {
-                print("MPI check: every collective agreed on \(world.size) rank(s)")
-            } else {
-                print("MPI check FAILED:\n  " + problems.joined(separator: "\n  "))
-            }
-        }
-        let anyFailed = try world.allreduce(problems.isEmpty ? 0 : 1, .max)
-        return anyFailed == 0 ? 0 : 1
-    }
-    return 0
-}
-
-/// Runs each collective on values every rank can predict; returns descriptions of mismatches.
-func checkCollectives(_ world: Communicator) throws -> [String] {
-    let n = world.size, r = world.rank
-    var problems: [String] = []
-    func expect(_ ok: Bool, _ what: String) { if !ok { problems.append("rank \(r): \(what)") } }
-
-    let sum = try world.allreduce(Double(r + 1), .sum)
-    expect(sum == Double(n * (n + 1) / 2), "allreduce sum of rank+1 gave \(sum)")
-    let maxRank = try world.allreduce(Int32(r), .max)
-    expect(maxRank == Int32(n - 1), "allreduce max of rank gave \(maxRank)")
-    let minRank = try world.allreduce(Int64(r), .min)
-    expect(minRank == 0, "allreduce min of rank gave \(minRank)")
-    let floats = try world.allreduced([Float](repeating: 0.5, count: 1000), .sum)
-    expect(floats.allSatisfy { $0 == 0.5 * Float(n) }, "allreduce of 1000 floats")
-    let gathered = try world.allgather(Int32(r))
-    expect(gathered == (0..<n).map(Int32.init), "allgather of ranks gave \(gathered)")
-    var message = world.isRoot ? [Double](arrayLiteral: 3.25, -1, 1e300) : []
-    try world.broadcast(&message)
-    expect(message == [3.25, -1, 1e300], "broadcast gave \(message)")
-    return problems
+    let settings = Doctor.Settings(
+        blasThreads: try args.ints("--blas-threads", in: 1...largestBLASThreads) ?? [BLASRuntime.threads],
+        probeSeconds: seconds, checkCollectives: args.flag("--check-mpi"))
+    let report = try Doctor.run(settings, world: world)
+    if world.isRoot { report.lines.forEach { print($0) } }
+    return report.anyCollectiveFailed ? 1 : 0
 }
