@@ -71,11 +71,12 @@ public struct SearchSettings: Equatable, Codable {
     /// The reward of iteration `iteration`'s samples.
     public func reward(atIteration iteration: Int) -> Reward { iteration < tokenWarmup ? .tokens : reward }
 
-    /// The settings beyond the paper's, in words ("" when none is used), for logs and origins.
-    public var leverWords: String {
+    /// The settings beyond the paper's, in words ("" when none is used), for logs and origins;
+    /// `baseline`: whether a baseline other than the paper's is named.
+    public func leverWords(baseline namesBaseline: Bool = true) -> String {
         var words: [String] = []
         if recipe != .paper { words.append("recipe \(recipe.rawValue)") }
-        if baseline != .batch { words.append("\(baseline.rawValue) baseline") }
+        if namesBaseline && baseline != .batch { words.append("\(baseline.rawValue) baseline") }
         if antithetic { words.append("antithetic masks") }
         if tokenWarmup > 0 { words.append("token reward for the first \(tokenWarmup) iterations") }
         if stopOnPlateau > 0 { words.append("stop after \(stopOnPlateau) evaluations without improvement") }

@@ -179,7 +179,7 @@ func runSearch(
             + "(granularity \(settings.granularity), \(settings.stacks.rawValue)), \(settings.samplesPerIteration) masks x "
             + "\(settings.iterations) iterations in batches of \(settings.batchSize), \(settings.reward.rawValue) reward, "
             + "\(settings.baseline.rawValue) baseline, \(ranks) rank(s)"
-            + (settings.leverWords.isEmpty ? "" : "; \(settings.leverWords)"))
+            + (settings.leverWords(baseline: false).isEmpty ? "" : "; \(settings.leverWords(baseline: false))"))
     let chunks = WorkChunks(count: settings.samplesPerIteration, size: settings.batchSize).chunks
     if chunks < ranks {
         let remedy =
@@ -243,7 +243,7 @@ func runSearch(
     for (j, v) in search.searched.enumerated() { fullLogits[v] = finalLogits[j] }
     let origin =
         "search: \(settings.reward.rawValue) reward"
-        + (settings.leverWords.isEmpty ? "" : ", \(settings.leverWords)")
+        + (settings.leverWords().isEmpty ? "" : ", \(settings.leverWords())")
         + ", best policy at iteration \(state.bestIteration) "
         + "(held-out loss \(state.bestLoss)), seed \(settings.seed)"
     try Publication.together {
