@@ -177,12 +177,13 @@ final class SearchLeversCommandTests: XCTestCase {
         XCTAssertEqual(policies[0], policies[1])
         let origin = try origin("fast-1.h5")
         XCTAssertTrue(origin.contains("recipe fast"), origin)
-        XCTAssertTrue(origin.contains("antithetic masks"), origin)
+        XCTAssertTrue(origin.contains("leave-one-out baseline"), origin)
         let settings = try report("fast-1.h5")["settings"] as! [String: Any]
         XCTAssertEqual(settings["recipe"] as? String, "fast")
-        XCTAssertEqual(settings["tokenWarmup"] as? Int, 2, "the given --token-warmup wins")
-        XCTAssertEqual(settings["iterations"] as? Int, 6, "the given --iterations wins")
-        XCTAssertEqual(settings["antithetic"] as? Bool, true)
+        XCTAssertEqual(settings["baseline"] as? String, "leave-one-out", "the recipe's baseline")
+        XCTAssertEqual(settings["tokenWarmup"] as? Int, 2, "the given --token-warmup")
+        XCTAssertEqual(settings["iterations"] as? Int, 6, "the given --iterations wins over the recipe's 14")
+        XCTAssertEqual(settings["samplesPerIteration"] as? Int, 12, "the given --samples wins over the recipe's 20")
 
         let paper = try runCommand(
             TestPaths.vtv, arguments("plain.h5", iterations: 2, []), environment: ["VTV_QUIET": "1"])

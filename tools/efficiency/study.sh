@@ -1,7 +1,7 @@
 #!/bin/bash
 # The measurements of docs/search-efficiency.md: on the embedded model vtv-small, the paper's
 # procedure (pixel reward, batch baseline; scaled to 40 iterations x 32 masks, lr 0.5 as the demo) and
-# each lever of `vtv search` alone and combined (--recipe fast), for segmentation and colorization,
+# each lever of `vtv search` alone and combined, for segmentation and colorization,
 # mask seeds 0 and 1; then `vtv eval` of the reference's and the recipe's task vectors on 64 eval
 # prompts. --stop-on-plateau K is not run separately: it stops the reference's own trajectory (the same
 # masks and checks) at a check, so analyze.py reads its stopping point off the reference's checks. A run
@@ -32,7 +32,7 @@ CONFIGS=(
   "loo|--iterations 14 --samples 20 --baseline leave-one-out"
   "antithetic|--iterations 14 --samples 20 --antithetic"
   "warmup|--iterations 40 --samples 20 --token-warmup 30"
-  "fast|--recipe fast"
+  "combined|--iterations 40 --samples 20 --baseline prompt --antithetic --token-warmup 30 --stop-on-plateau 3"
 )
 jobs=()
 for task in segmentation colorization; do for seed in 0 1; do for c in "${CONFIGS[@]}"; do
@@ -41,7 +41,8 @@ for task in segmentation colorization; do for seed in 0 1; do for c in "${CONFIG
   [ -f "$out" ] || [ -f runs/$task-s$seed-$name.log ] || jobs+=("$V search $COMMON --task $task --mask-seed $seed $opts --out $out > runs/$task-s$seed-$name.log 2>&1")
 done; done; done
 [ ${#jobs[@]} -eq 0 ] || printf '%s\n' "${jobs[@]}" | xargs -d '\n' -P "$JOBS" -I{} bash -c "{}"
-for seed in 0 1; do for name in reference fast; do
+# --recipe fast sets exactly the loo run's options (docs/search-efficiency.md), so its vectors are the loo run's.
+for seed in 0 1; do for name in reference loo; do
   [ -f eval/$name-s$seed/report.json ] ||
     $V eval --model $M --prompts prompts-eval.h5 --tasks segmentation,colorization \
       --taskvectors runs/segmentation-s$seed-$name.h5,runs/colorization-s$seed-$name.h5 --out eval/$name-s$seed \

@@ -81,9 +81,7 @@ let searchCommand = Command(
             "paper: every default as published; fast: defaults of docs/search-efficiency.md (options given "
                 + "explicitly still win): "
                 + fastRecipeOptions.map { $0.value == "true" ? $0.name : "\($0.name) \($0.value)" }
-                .joined(separator: " ")
-                + ", --token-warmup \(fastRecipeWarmup.numerator)/\(fastRecipeWarmup.denominator) of --iterations "
-                + "(with the pixel reward)", default: "paper"),
+                .joined(separator: " "), default: "paper"),
         .value(
             "--mask-seed", "N", "the random key of the search: its sampled masks and the --final sample, N >= 0",
             default: "0"),
