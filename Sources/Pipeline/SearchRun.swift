@@ -205,7 +205,8 @@ func search(
         "search: \(taskNames.joined(separator: ",")), \(search.searched.count) of \(space.count) variables "
             + "(granularity \(settings.granularity), \(settings.stacks.rawValue)), \(settings.samplesPerIteration) masks x "
             + "\(settings.iterations) iterations in batches of \(settings.batchSize), \(settings.reward.rawValue) reward, "
-            + "\(settings.baseline.rawValue) baseline, \(ranks) rank(s)")
+            + "\(settings.baseline.rawValue) baseline, \(ranks) rank(s)"
+            + (settings.leverWords(baseline: false).isEmpty ? "" : "; \(settings.leverWords(baseline: false))"))
     let chunks = WorkChunks(count: settings.samplesPerIteration, size: settings.batchSize).chunks
     if chunks < ranks {
         let remedy =
@@ -268,7 +269,7 @@ func search(
     for (j, v) in search.searched.enumerated() { fullLogits[v] = finalLogits[j] }
     let origin =
         "search: \(settings.reward.rawValue) reward"
-        + (settings.baseline == .batch ? "" : ", \(settings.baseline.rawValue) baseline")
+        + (settings.leverWords().isEmpty ? "" : ", \(settings.leverWords())")
         + ", best policy at iteration \(state.bestIteration) "
         + "(held-out loss \(state.bestLoss)), seed \(settings.seed)"
     try Publication.together {

@@ -9,6 +9,8 @@ import Storage
 ///     /best_mask         uint8 [policy variables]
 ///     /history           float64 [iterations, 8]   (IterationRecord fields in declaration order)
 ///     /evaluations       float64 [evaluations, 3]  (iteration, loss, patched)
+///     cpu_seconds attribute; /history_cpu_seconds float64 [iterations], /evaluations_cpu_seconds
+///                        float64 [evaluations] (nan where not kept; all three absent in older checkpoints)
 public enum SearchCheckpoint {
     public static func write(
         _ state: SearchState, settings: SearchSettings, modelHash: String, tasks: [String],
@@ -23,6 +25,7 @@ public enum SearchCheckpoint {
         try root.setAttribute("adam_step", .int(state.adam.step))
         try root.setAttribute("best_loss", .double(state.bestLoss))
         try root.setAttribute("best_iteration", .int(state.bestIteration))
+        try root.setAttribute("cpu_seconds", .double(state.cpuSeconds))
         let n = state.policy.count
         try root.write("policy_logits", state.policy.logits, shape: [n])
         try root.write("adam_m", state.adam.firstMoment, shape: [n])
@@ -43,6 +46,8 @@ public enum SearchCheckpoint {
         let e = state.evaluations
         try root.write(
             "evaluations", e.flatMap { [Double($0.iteration), $0.loss, Double($0.patched)] }, shape: [e.count, 3])
+        try root.write("history_cpu_seconds", h.map { $0.cpuSeconds ?? .nan }, shape: [h.count])
+        try root.write("evaluations_cpu_seconds", e.map { $0.cpuSeconds ?? .nan }, shape: [e.count])
         try file.commit()
     }
 
@@ -116,6 +121,26 @@ public enum SearchCheckpoint {
             EvaluationRecord(
                 iteration: try count(e[$0], "an evaluation's iteration"), loss: e[$0 + 1],
                 patched: try count(e[$0 + 2], "an evaluation's patched count"))
+        }
+        if root.hasAttribute("cpu_seconds") {
+            state.cpuSeconds = try root.attribute("cpu_seconds").doubleValue ?? 0
+        }
+        for (name, count) in [
+            ("history_cpu_seconds", state.history.count), ("evaluations_cpu_seconds", state.evaluations.count)
+        ]
+        where root.exists(name) {
+            let values = try root.read(name, as: Double.self).values
+            guard values.count == count else {
+                throw SearchInputError.invalid(
+                    "\(path): '\(name)' holds \(values.count) values for \(count) records; the checkpoint is damaged")
+            }
+            for (i, value) in values.enumerated() where !value.isNaN {
+                if name == "history_cpu_seconds" {
+                    state.history[i].cpuSeconds = value
+                } else {
+                    state.evaluations[i].cpuSeconds = value
+                }
+            }
         }
         guard state.iteration >= 0, state.adam.step >= 0,
             state.policy.logits.allSatisfy(\.isFinite), state.adam.firstMoment.allSatisfy(\.isFinite),

@@ -39,12 +39,22 @@ public struct BernoulliPolicy: Equatable {
     }
 
     /// `sampleMask(seed:iteration:sample:)` with the probabilities computed once for many masks:
-    /// the same bits, without an exp per variable per mask.
-    public func sampleMask(seed: UInt64, iteration: Int, sample: Int, probabilities: [Double]) -> [Bool] {
+    /// the same bits, without an exp per variable per mask. `antithetic`: an odd sample 2k+1 reuses
+    /// sample 2k's uniforms u as 1 - u - 2^-53 (bit v on when 1 - u - 2^-53 < p_v), so each pair's
+    /// masks are negatively correlated and each mask alone still has the policy's distribution
+    /// (u takes the values k 2^-53, k < 2^53, and so does 1 - u - 2^-53); even samples are as without it.
+    public func sampleMask(
+        seed: UInt64, iteration: Int, sample: Int, probabilities: [Double], antithetic: Bool = false
+    ) -> [Bool] {
         precondition(probabilities.count == count)
-        let stream = RandomStream(key: seed).substream(UInt64(iteration)).substream(UInt64(sample))
+        let mirrored = antithetic && sample % 2 == 1
+        let key = mirrored ? sample - 1 : sample
+        let stream = RandomStream(key: seed).substream(UInt64(iteration)).substream(UInt64(key))
         return probabilities.withUnsafeBufferPointer { p in
-            (0..<count).map { v in stream.unitDouble(UInt64(v)) < p[v] }
+            (0..<count).map { v in
+                let k = stream.bits(UInt64(v)) >> 11
+                return Double(mirrored ? (1 << 53) - 1 - k : k) * 0x1.0p-53 < p[v]
+            }
         }
     }
 }

@@ -19,6 +19,27 @@ public enum PolicyGradient {
         return standardize(values)
     }
 
+    /// Leave-one-out advantages (`SearchSettings.Baseline.leaveOneOut`): d_i = L_i - mean of the
+    /// other losses of sample i's group (every sample one group when `groups` is nil; 0 for a sample
+    /// alone in its group), then d / (std(d) + 1e-6) with the unbiased std over the whole batch. Within
+    /// a group of n, d_i = n / (n - 1) (L_i - group mean), so the d sum to 0 per group and over the batch.
+    public static func leaveOneOutAdvantages(losses: [Double], groups: [Int]? = nil) -> [Double] {
+        let groups = groups ?? [Int](repeating: 0, count: losses.count)
+        precondition(groups.count == losses.count)
+        var differences = [Double](repeating: 0, count: losses.count)
+        for g in Set(groups) {
+            let members = groups.indices.filter { groups[$0] == g }
+            guard members.count > 1 else { continue }
+            let total = members.reduce(0.0) { $0 + losses[$1] }
+            let others = Double(members.count - 1)
+            for i in members { differences[i] = losses[i] - (total - losses[i]) / others }
+        }
+        guard differences.count > 1 else { return differences.map { $0 / 1e-6 } }
+        let variance = differences.reduce(0) { $0 + $1 * $1 } / Double(differences.count - 1)
+        let scale = variance.squareRoot() + 1e-6
+        return differences.map { $0 / scale }
+    }
+
     static func standardize(_ x: [Double]) -> [Double] {
         guard !x.isEmpty else { return [] }
         let mean = x.reduce(0, +) / Double(x.count)

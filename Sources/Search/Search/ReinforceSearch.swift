@@ -91,7 +91,7 @@ public final class ReinforceSearch {
         switch settings.baseline {
         case .batch:
             return train.count > 1 ? (0..<n).map { $0 % train.count } : nil
-        case .prompt:
+        case .prompt, .leaveOneOut:
             let stride = train.map(\.count).max() ?? 1
             return (0..<n).map { s in
                 let task = s % train.count
@@ -100,11 +100,25 @@ public final class ReinforceSearch {
         }
     }
 
+    /// The advantages of an iteration's losses (every sample, in sample order) under the settings' baseline.
+    func advantages(losses: [Double], groups: [Int]?) -> [Double] {
+        settings.baseline == .leaveOneOut
+            ? PolicyGradient.leaveOneOutAdvantages(losses: losses, groups: groups)
+            : PolicyGradient.advantages(losses: losses, groups: groups)
+    }
+
+    /// Whether `--stop-on-plateau` ends the search: that many held-out evaluations in a row without a
+    /// better loss. Every rank holds the same evaluations, so every rank stops at the same iteration,
+    /// and a resumed search stops where the uninterrupted one did.
+    public func plateaued(_ state: SearchState) -> Bool {
+        settings.stopOnPlateau > 0 && state.evaluationsSinceBest >= settings.stopOnPlateau
+    }
+
     public enum Outcome: Equatable { case finished, interrupted }
 
-    /// Runs iterations from `state.iteration` to `settings.iterations`, calling `checkpoint` every
-    /// `checkpointEvery` iterations and when `stopRequested` becomes true on any rank (after which
-    /// it returns `.interrupted`). `report` sees each finished iteration (on every rank).
+    /// Runs iterations from `state.iteration` to `settings.iterations` (or until `plateaued`), calling
+    /// `checkpoint` every `checkpointEvery` iterations, at the end, and when `stopRequested` becomes true on
+    /// any rank (after which it returns `.interrupted`). `report` sees each finished iteration (on every rank).
     public func run(
         _ state: inout SearchState, checkpointEvery: Int, checkpoint: (SearchState) throws -> Void,
         stopRequested: () -> Bool, report: (IterationRecord, SearchState) -> Void
@@ -113,7 +127,8 @@ public final class ReinforceSearch {
         let chunks = WorkChunks(count: n, size: evaluator.batchSize)
         var speeds = RankSpeeds(ranks: world.size)
         let groups = advantageGroups(samples: n)
-        while state.iteration < settings.iterations {
+        var cpuMark = ProcessCPUTime.seconds()
+        while state.iteration < settings.iterations && !plateaued(state) {
             let started = Date()
             let iteration = state.iteration
             let shares = chunks.shares(weights: speeds.weights)
@@ -121,11 +136,12 @@ public final class ReinforceSearch {
             let probabilities = state.policy.probabilities
             let masks = mine.map {
                 state.policy.sampleMask(
-                    seed: settings.seed, iteration: iteration, sample: $0, probabilities: probabilities)
+                    seed: settings.seed, iteration: iteration, sample: $0, probabilities: probabilities,
+                    antithetic: settings.antithetic)
             }
             let items = zip(mine, masks).map { (prompt: assignment($0).prompt, mask: fullMask($1)) }
             let computeStart = Date()
-            let localLosses = try evaluator.losses(items, reward: settings.reward)
+            let localLosses = try evaluator.losses(items, reward: settings.reward(atIteration: iteration))
             afterEvaluating?(items.count)
             let computeSeconds = Date().timeIntervalSince(computeStart)
 
@@ -140,7 +156,7 @@ public final class ReinforceSearch {
                     "iteration \(iteration): the loss of sample \(bad) is \(losses[bad]); "
                         + "the policy cannot be updated (check the model and prompts for damage)")
             }
-            let advantages = PolicyGradient.advantages(losses: losses, groups: groups)
+            let advantages = advantages(losses: losses, groups: groups)
             var terms = FixedPointGradient(variables: state.policy.count, advantages: advantages)
             for (s, mask) in zip(mine, masks) { terms.add(sample: s, mask: mask) }
             var sums = terms.sums
@@ -161,16 +177,27 @@ public final class ReinforceSearch {
                 expectedPatched: state.policy.probabilities.reduce(0, +), seconds: seconds,
                 samplesPerSecond: Double(n) / seconds, communicationSeconds: communication)
             state.history.append(record)
-            if state.iteration % settings.evalEvery == 0 || state.iteration == settings.iterations {
-                try evaluate(&state)
-            }
+            // No held-out checks during the token warm-up: they score with the pixel reward, and the best
+            // policy is chosen among the policies the pixel reward trained.
+            let evaluated =
+                (state.iteration % settings.evalEvery == 0 && state.iteration > settings.tokenWarmup)
+                || state.iteration == settings.iterations
+            if evaluated { try evaluate(&state) }
+            // Every rank's CPU time of this iteration and its evaluation, summed in rank order.
+            let cpuNow = ProcessCPUTime.seconds()
+            state.cpuSeconds += try world.allgather(cpuNow - cpuMark).reduce(0, +)
+            cpuMark = cpuNow
+            state.history[state.history.count - 1].cpuSeconds = state.cpuSeconds
+            if evaluated { state.evaluations[state.evaluations.count - 1].cpuSeconds = state.cpuSeconds }
             afterIteration?(state.iteration)
-            report(record, state)
+            report(state.history[state.history.count - 1], state)
             let stop = try world.allreduce(stopRequested() ? 1 : 0, .max) == 1
-            if stop || state.iteration % checkpointEvery == 0 || state.iteration == settings.iterations {
+            if stop || state.iteration % checkpointEvery == 0 || state.iteration == settings.iterations
+                || plateaued(state)
+            {
                 try checkpoint(state)
             }
-            if stop && state.iteration < settings.iterations { return .interrupted }
+            if stop && state.iteration < settings.iterations && !plateaued(state) { return .interrupted }
         }
         return .finished
     }

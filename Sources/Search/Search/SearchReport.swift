@@ -18,6 +18,9 @@ public struct SearchReport: Codable {
     public var plantedLoss: Double?
     /// The chosen variables' held-out loss under each reward ("pixel", "tokens").
     public var finalLosses: [String: Double]
+    /// CPU seconds (user + system) of every rank over the search's iterations and evaluations
+    /// (absent from reports written before it was kept).
+    public var cpuSeconds: Double?
 
     public init(
         settings: SearchSettings, tasks: [String], state: SearchState, variables: [Int],
@@ -35,6 +38,7 @@ public struct SearchReport: Codable {
         evaluations = state.evaluations
         self.plantedLoss = plantedLoss
         self.finalLosses = finalLosses
+        cpuSeconds = state.cpuSeconds
     }
 
     /// Writes the report as pretty-printed JSON, atomically.

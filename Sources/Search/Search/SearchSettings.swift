@@ -22,6 +22,20 @@ public struct SearchSettings: Equatable, Codable {
         /// how hard a prompt is no longer reads as how good a mask is (a variance reduction, not in
         /// the paper; the expected gradient direction per prompt is unchanged).
         case prompt
+        /// Each sample's loss minus the mean of the other samples' losses of its training prompt (the
+        /// prompt baseline's groups), the differences standardized over the batch by one shared scale:
+        /// unbiased (a sample's own loss is not in its baseline), and the prompts keep their spread
+        /// (not in the paper).
+        case leaveOneOut = "leave-one-out"
+    }
+
+    /// A named bundle of settings (`vtv search --recipe`), recorded in the task-vectors file's origin.
+    public enum Recipe: String, Codable, CaseIterable {
+        /// The published procedure (every default as documented).
+        case paper
+        /// docs/search-efficiency.md: the levers that reach the paper procedure's held-out loss with
+        /// less compute on the embedded model.
+        case fast
     }
 
     public var granularity = 1
@@ -41,8 +55,33 @@ public struct SearchSettings: Equatable, Codable {
     public var seed: UInt64 = 0
     /// Samples per forward pass on one rank (does not change results).
     public var batchSize = 8
+    /// Antithetic masks: sample 2k+1 draws from 1 - u where sample 2k draws from u, so the two
+    /// masks of a pair are negatively correlated (not in the paper).
+    public var antithetic = false
+    /// Iterations 0 ..< tokenWarmup use the token reward (no VQGAN decode), the later ones `reward`;
+    /// held-out evaluations use `reward` and start after the warm-up (not in the paper).
+    public var tokenWarmup = 0
+    /// Stop once this many held-out evaluations in a row have not improved the best loss (0: never).
+    public var stopOnPlateau = 0
+    /// The recipe the settings came from (a label; the settings themselves define the search).
+    public var recipe = Recipe.paper
 
     public init() {}
+
+    /// The reward of iteration `iteration`'s samples.
+    public func reward(atIteration iteration: Int) -> Reward { iteration < tokenWarmup ? .tokens : reward }
+
+    /// The settings beyond the paper's, in words ("" when none is used), for logs and origins;
+    /// `baseline`: whether a baseline other than the paper's is named.
+    public func leverWords(baseline namesBaseline: Bool = true) -> String {
+        var words: [String] = []
+        if recipe != .paper { words.append("recipe \(recipe.rawValue)") }
+        if namesBaseline && baseline != .batch { words.append("\(baseline.rawValue) baseline") }
+        if antithetic { words.append("antithetic masks") }
+        if tokenWarmup > 0 { words.append("token reward for the first \(tokenWarmup) iterations") }
+        if stopOnPlateau > 0 { words.append("stop after \(stopOnPlateau) evaluations without improvement") }
+        return words.joined(separator: ", ")
+    }
 
     public var patchGranularity: PatchVariables.Granularity { PatchVariables.Granularity(rawValue: granularity)! }
 
@@ -63,8 +102,12 @@ public struct SearchSettings: Equatable, Codable {
         if !(sparsityPenalty >= 0) || !sparsityPenalty.isFinite {
             p.append("the sparsity penalty must be a finite number >= 0")
         }
-        if baseline == .prompt && samplesPerIteration < 2 * trainPrompts {
-            p.append("the prompt baseline needs at least 2 samples per training prompt (samples >= 2 x train prompts)")
+        if tokenWarmup < 0 { p.append("the token warm-up must be 0 or more iterations") }
+        if stopOnPlateau < 0 { p.append("stop-on-plateau must be 0 (off) or more evaluations") }
+        if baseline != .batch && samplesPerIteration < 2 * trainPrompts {
+            p.append(
+                "the \(baseline.rawValue) baseline needs at least 2 samples per training prompt (samples >= 2 x train prompts)"
+            )
         }
         return p
     }
@@ -80,5 +123,40 @@ public struct SearchSettings: Equatable, Codable {
             + "eval\(s.evalPrompts)/\(s.evalEvery) l\(s.sparsityPenalty) \(s.reward.rawValue) \(s.stacks.rawValue) seed\(s.seed)"
             // Named only when not the published default, so checkpoints written before it existed still resume.
             + (s.baseline == .batch ? "" : " baseline-\(s.baseline.rawValue)")
+            + (s.antithetic ? " antithetic" : "")
+            + (s.tokenWarmup == 0 ? "" : " token-warmup\(s.tokenWarmup)")
+            + (s.stopOnPlateau == 0 ? "" : " plateau\(s.stopOnPlateau)")
+    }
+}
+
+extension SearchSettings {
+    enum CodingKeys: String, CodingKey {
+        case granularity, initialLogit, learningRate, iterations, samplesPerIteration, trainPrompts, evalPrompts
+        case evalEvery, sparsityPenalty, reward, stacks, baseline, seed, batchSize
+        case antithetic, tokenWarmup, stopOnPlateau, recipe
+    }
+
+    /// Reads reports written before a setting existed with that setting's default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init()
+        granularity = try c.decode(Int.self, forKey: .granularity)
+        initialLogit = try c.decode(Double.self, forKey: .initialLogit)
+        learningRate = try c.decode(Double.self, forKey: .learningRate)
+        iterations = try c.decode(Int.self, forKey: .iterations)
+        samplesPerIteration = try c.decode(Int.self, forKey: .samplesPerIteration)
+        trainPrompts = try c.decode(Int.self, forKey: .trainPrompts)
+        evalPrompts = try c.decode(Int.self, forKey: .evalPrompts)
+        evalEvery = try c.decode(Int.self, forKey: .evalEvery)
+        sparsityPenalty = try c.decode(Double.self, forKey: .sparsityPenalty)
+        reward = try c.decode(Reward.self, forKey: .reward)
+        stacks = try c.decode(Stacks.self, forKey: .stacks)
+        baseline = try c.decodeIfPresent(Baseline.self, forKey: .baseline) ?? .batch
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        antithetic = try c.decodeIfPresent(Bool.self, forKey: .antithetic) ?? false
+        tokenWarmup = try c.decodeIfPresent(Int.self, forKey: .tokenWarmup) ?? 0
+        stopOnPlateau = try c.decodeIfPresent(Int.self, forKey: .stopOnPlateau) ?? 0
+        recipe = try c.decodeIfPresent(Recipe.self, forKey: .recipe) ?? .paper
     }
 }

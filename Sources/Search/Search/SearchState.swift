@@ -13,6 +13,9 @@ public struct IterationRecord: Codable, Equatable {
     public var samplesPerSecond: Double
     /// Seconds spent in MPI collectives.
     public var communicationSeconds: Double
+    /// CPU seconds (user + system) of every rank since the search began, up to the end of this
+    /// iteration and its evaluation (nil in records written before it was kept).
+    public var cpuSeconds: Double?
 }
 
 /// A held-out evaluation of a mask drawn from the policy.
@@ -20,6 +23,16 @@ public struct EvaluationRecord: Codable, Equatable {
     public var iteration: Int
     public var loss: Double
     public var patched: Int
+    /// CPU seconds of every rank since the search began, up to the end of this evaluation (nil in
+    /// records written before it was kept).
+    public var cpuSeconds: Double?
+
+    public init(iteration: Int, loss: Double, patched: Int, cpuSeconds: Double? = nil) {
+        self.iteration = iteration
+        self.loss = loss
+        self.patched = patched
+        self.cpuSeconds = cpuSeconds
+    }
 }
 
 /// The complete state of a search after `iteration` completed iterations: enough to continue
@@ -36,6 +49,11 @@ public struct SearchState: Equatable {
     public var bestIteration = -1
     public var history: [IterationRecord] = []
     public var evaluations: [EvaluationRecord] = []
+    /// CPU seconds (user + system) summed over every rank, over all iterations and evaluations so far.
+    public var cpuSeconds = 0.0
+
+    /// Held-out evaluations since the best one (all of them when none has a finite loss).
+    public var evaluationsSinceBest: Int { evaluations.filter { $0.iteration > bestIteration }.count }
 
     public init(variables: Int, settings: SearchSettings) {
         policy = BernoulliPolicy(variables: variables, initialLogit: settings.initialLogit)

@@ -41,6 +41,8 @@ struct ParsedArguments {
     let command: String
     private var values: [String: String] = [:]
     private var flags: Set<String> = []
+    /// The options given on the command line (not filled in from their defaults).
+    private var given: Set<String> = []
     /// Words that are not options, in order.
     private(set) var positional: [String] = []
 
@@ -67,6 +69,7 @@ struct ParsedArguments {
                     "unknown option '\(name)' for '\(command)'"
                         + (close.isEmpty ? "" : "; did you mean \(close.joined(separator: " or "))?"))
             }
+            given.insert(name)
             switch spec.kind {
             case .retired:
                 throw UsageError("'\(command)': \(spec.help)")
@@ -93,6 +96,17 @@ struct ParsedArguments {
         }
         for spec in specs where spec.kind == .value && values[spec.name] == nil {
             if let d = spec.defaultValue { values[spec.name] = d }
+        }
+    }
+
+    /// Whether the option (value or flag) was given on the command line.
+    func isGiven(_ name: String) -> Bool { given.contains(name) }
+
+    /// Replaces the default of each option not given on the command line: a value, or for a flag
+    /// "true" to set it (a recipe's defaults, `vtv search --recipe`).
+    mutating func replaceDefaults(_ defaults: [(name: String, value: String)]) {
+        for (name, value) in defaults where !given.contains(name) {
+            if value == "true" { flags.insert(name) } else { values[name] = value }
         }
     }
 

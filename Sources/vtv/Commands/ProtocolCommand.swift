@@ -64,9 +64,9 @@ let protocolCommand = Command(
         .value("--init-logit", "X", "search: initial policy logit", default: "-1"),
         .value("--sparsity", "LAMBDA", "search: penalty lambda * mean probability, lambda >= 0", default: "0"),
         .value(
-            "--baseline", "batch|prompt",
-            "search: advantages standardized over the iteration's masks (batch, the paper) "
-                + "or first per training prompt", default: "batch"),
+            "--baseline", "batch|prompt|leave-one-out",
+            "search: advantages standardized over the iteration's masks (batch, the paper), "
+                + "first per training prompt, or leave-one-out per training prompt", default: "batch"),
         .value("--granularity", "G", "search: 0 (heads), 1 (head x token group), 2 (head x token)", default: "1"),
         .value("--reward", "pixel|tokens", "search: pixel (the paper) or tokens", default: "pixel"),
         .value("--stacks", "both|encoder|decoder", "search: the stacks searched", default: "both"),

@@ -59,10 +59,30 @@ let searchCommand = Command(
                 + "\(OptionRange.number(searchLargestLogit))", default: "-1"),
         .value("--sparsity", "LAMBDA", "penalty lambda * mean probability, lambda >= 0", default: "0"),
         .value(
-            "--baseline", "batch|prompt",
+            "--baseline", "batch|prompt|leave-one-out",
             "batch: advantages standardized over the iteration's masks (the paper); "
                 + "prompt: first among the masks that share a training prompt, so a prompt's difficulty does not "
-                + "count as a mask's merit", default: "batch"),
+                + "count as a mask's merit; leave-one-out: each loss minus the mean of the other losses of its "
+                + "training prompt, over one shared scale", default: "batch"),
+        .flag(
+            "--antithetic",
+            "antithetic masks: the odd sample of each pair draws from 1 - u where the even one drew u (not in the paper)"
+        ),
+        .value(
+            "--token-warmup", "N",
+            "the first N iterations use the token reward (no VQGAN decode), the rest --reward pixel; held-out "
+                + "checks use --reward and start after the warm-up (0 <= N <= --iterations; not in the paper)",
+            default: "0"),
+        .value(
+            "--stop-on-plateau", "K",
+            "stop once K held-out checks in a row have not improved the best loss (0: run every iteration)",
+            default: "0"),
+        .value(
+            "--recipe", "paper|fast",
+            "paper: every default as published; fast: defaults of docs/search-efficiency.md (options given "
+                + "explicitly still win): "
+                + fastRecipeOptions.map { $0.value == "true" ? $0.name : "\($0.name) \($0.value)" }
+                .joined(separator: " "), default: "paper"),
         .value(
             "--mask-seed", "N", "the random key of the search: its sampled masks and the --final sample, N >= 0",
             default: "0"),
