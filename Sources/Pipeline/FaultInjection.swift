@@ -5,6 +5,9 @@ import Search
 /// Deliberate failures for testing recovery, in debug builds only (the tests run the debug `vtv`;
 /// a release build has no hooks and ignores these variables), switched on by environment variables:
 ///   VTV_FAULT_KILL=RANK:ITERATION    rank RANK kills itself with SIGKILL after ITERATION iterations
+///   VTV_FAULT_KILL_STAMP=PATH        with VTV_FAULT_KILL: the killed rank first writes the time of its
+///                                    death (seconds since 1970, text) to PATH, so a test can time
+///                                    the job's end from the kill rather than from its start
 ///   VTV_FAULT_SIGNAL=ITERATION       every rank raises SIGTERM on itself after ITERATION iterations
 ///   VTV_FAULT_SLOW=RANK:MILLISECONDS rank RANK sleeps that long per search sample it evaluates
 /// (real signals, so the crash and the signal handling paths are the production ones; a real
@@ -29,7 +32,12 @@ enum FaultInjection {
             let environment = ProcessInfo.processInfo.environment
             if let spec = environment["VTV_FAULT_KILL"] {
                 let parts = spec.split(separator: ":").compactMap { Int($0) }
-                if parts.count == 2, parts[0] == rank, parts[1] == completed { raise(SIGKILL) }
+                if parts.count == 2, parts[0] == rank, parts[1] == completed {
+                    if let stamp = environment["VTV_FAULT_KILL_STAMP"] {
+                        try? "\(Date().timeIntervalSince1970)".write(toFile: stamp, atomically: true, encoding: .utf8)
+                    }
+                    raise(SIGKILL)
+                }
             }
             if let spec = environment["VTV_FAULT_SIGNAL"], Int(spec) == completed {
                 raise(SIGTERM)
