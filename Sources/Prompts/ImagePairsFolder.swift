@@ -75,7 +75,7 @@ public struct ImagePairsFolder: Sendable {
             let file = (folder as NSString).appendingPathComponent(entry)
             let ext = (entry as NSString).pathExtension.lowercased()
             var entryIsDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: file, isDirectory: &entryIsDirectory)
+            _ = FileManager.default.fileExists(atPath: file, isDirectory: &entryIsDirectory)
             let name = (entry as NSString).deletingPathExtension
             guard !entryIsDirectory.boolValue, extensions.contains(ext), !name.isEmpty else {
                 throw ImagePairsError.notAnImageName(path: file)

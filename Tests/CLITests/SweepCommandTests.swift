@@ -28,21 +28,7 @@ final class SweepCommandTests: XCTestCase {
     override class func setUp() {
         super.setUp()
         directory = try! TestPaths.temporaryDirectory("sweep")
-        let convert = try! runCommand(
-            TestPaths.vtv,
-            [
-                "model", "convert", "--mae",
-                TestPaths.officialSmall.appendingPathComponent("checkpoint.pth").path, "--out", model
-            ])
-        precondition(convert.status == 0, convert.output)
-        let collect = try! runCommand(
-            TestPaths.vtv,
-            [
-                "collect", "--model", model, "--prompts", TestPaths.fixtureH5,
-                "--role", "collect", "--tasks", "segmentation", "--out", activations
-            ],
-            environment: ["VTV_QUIET": "1"])
-        precondition(collect.status == 0, collect.output)
+        FixtureSearchInputs.make(in: directory, tasks: "segmentation")
         for seed in seeds {
             let alone = try! runCommand(
                 TestPaths.vtv,

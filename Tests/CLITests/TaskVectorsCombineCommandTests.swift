@@ -23,6 +23,31 @@ final class TaskVectorsCombineCommandTests: XCTestCase {
             ))
     }
 
+    /// The union is written as union.h5 into --out: an input of that name there is never replaced,
+    /// and an --out that already holds other files keeps them.
+    func testCombinationNeverWritesOverAnInputAndLeavesOtherFilesAlone() throws {
+        let folder = F.directory.appendingPathComponent("combine-hostile")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let input = folder.appendingPathComponent("union.h5").path
+        try FileManager.default.copyItem(atPath: F.path("tv-low.h5"), toPath: input)
+        let before = try Data(contentsOf: URL(fileURLWithPath: input))
+        let refused = try F.vtv(Self.combineArguments(input, F.path("tv-inpaint.h5"), out: folder.path))
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("vtv never writes over its own inputs"), refused.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: input)), before)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("combine.json").path))
+
+        let notes = folder.appendingPathComponent("notes.txt")
+        try Data("mine".utf8).write(to: notes)
+        let other = folder.appendingPathComponent("a.h5").path
+        try FileManager.default.moveItem(atPath: input, toPath: other)
+        let done = try F.vtv(Self.combineArguments(other, F.path("tv-inpaint.h5"), out: folder.path))
+        XCTAssertEqual(done.status, 0, done.output)
+        XCTAssertEqual(try Data(contentsOf: notes), Data("mine".utf8))
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: other)), before)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("union.h5").path))
+    }
+
     func testCombinationIsTheSameOnOneAndTwoRanks() throws {
         for file in ["combine.json", "combine.md", "combine.png"] {
             XCTAssertEqual(try F.data("combine-np1", file), try F.data("combine-np2", file), file)

@@ -1,3 +1,4 @@
+import Analyses
 import Figures
 import Outputs
 import Pipeline
@@ -11,7 +12,7 @@ import Search
 enum CommandFiles {
     /// Options whose values are files a command reads.
     static let inputOptions = [
-        "--model", "--prompts", "--activations", "--scores", "--mae", "--vqgan", "--image", "--planted"
+        "--model", "--prompts", "--activations", "--scores", "--mae", "--vqgan", "--image", "--planted", "--composite"
     ]
     /// Options whose values are comma-separated lists of files a command reads.
     static let inputListOptions = ["--taskvectors"]
@@ -20,7 +21,7 @@ enum CommandFiles {
     /// Commands whose positional arguments are input files.
     static let positionalInputs: Set<String> = [
         "model inspect", "model info", "activations info", "activations merge",
-        "prompts info"
+        "prompts info", "ablate", "taskvectors compare", "taskvectors combine"
     ]
 
     static func plan(_ command: Command, _ args: ParsedArguments) throws -> OutputPlan {
@@ -36,6 +37,12 @@ enum CommandFiles {
         switch command.name {
         case "eval":
             plan.outputFolder(try args.required("--out"), option: "--out", files: ReportFolder.evaluationFiles)
+        case "ablate":
+            plan.outputFolder(try args.required("--out"), option: "--out", files: Ablation.files)
+        case "taskvectors compare":
+            plan.outputFolder(try args.required("--out"), option: "--out", files: PlacementComparison.files)
+        case "taskvectors combine":
+            plan.outputFolder(try args.required("--out"), option: "--out", files: Combination.files)
         case "demo":
             plan.outputFolder(try args.required("--out"), option: "--out", files: ["README.md"])
         case "search":
