@@ -249,13 +249,16 @@ public func runDemo(_ settings: DemoSettings, world: Communicator) throws -> Dem
         ] + DemoSettings.searchWords + ["--out", path("search")]
     let searched = try step("search", searchWords) { try runSweep(sweep, world: world) }
     guard !searched.result.stopped else { throw DemoStopped() }
+    world.log(
+        "wrote "
+            + (SweepSummary.files + sweep.runs.map { $0.name + ".h5" }).map { sweep.folder + "/" + $0 }.joined(
+                separator: ", "))
     let vectors = sweep.runs.map { sweep.outputs($0).taskVectors[0] }
     let evaluation = try step(
         "eval",
         [
             "eval", "--model", settings.model, "--prompts", path("prompts-eval.h5"), "--tasks", tasks, "--taskvectors",
-            vectors.map { $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ",", with: "\\,") }
-                .joined(separator: ","), "--out", path("report")
+            PathList.joined(vectors), "--out", path("report")
         ]
     ) {
         try runEvaluation(
