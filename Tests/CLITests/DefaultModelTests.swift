@@ -98,6 +98,33 @@ final class DefaultModelTests: XCTestCase {
         XCTAssertTrue(readme.contains("(zero-shot + TV − zero-shot) / (one-shot − zero-shot)"), readme)
     }
 
+    /// Every file of every step is checked before the first step: a folder where the evaluation's
+    /// report.md goes, or the model among the files the demo writes, stops it before it writes anything.
+    func testTheDemoChecksEveryStepsOutputsBeforeItStarts() throws {
+        let dir = try TestPaths.temporaryDirectory("vtv-default-demo-outputs")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("demo").path
+        try FileManager.default.createDirectory(atPath: out + "/report/report.md", withIntermediateDirectories: true)
+        let tiny = [
+            "--iterations", "2", "--samples", "4", "--count", "2", "--train-prompts", "1", "--eval-count", "2",
+            "--tasks", "segmentation,lowlight_enhance"
+        ]
+        let r = try Self.vtv(["demo", "--out", out] + tiny)
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.output.contains(out + "/report/report.md"), r.output)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out).sorted(), ["report"])
+
+        let model = out + "/activations.h5"
+        try FileManager.default.removeItem(atPath: out + "/report")
+        try FileManager.default.copyItem(atPath: Self.embedded, toPath: model)
+        let before = try Data(contentsOf: URL(fileURLWithPath: model))
+        let s = try Self.vtv(["demo", "--out", out, "--model", model] + tiny)
+        XCTAssertNotEqual(s.status, 0)
+        XCTAssertTrue(s.output.contains("--model"), s.output)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: model)), before, "the model must be left as it was")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), ["activations.h5"])
+    }
+
     func testAMissingDefaultModelIsAClearError() throws {
         let r = try Self.vtv(
             ["demo", "--out", "/nonexistent-vtv/demo"], environment: ["VTV_DEFAULT_MODEL": "/nonexistent/vtv-small.h5"])

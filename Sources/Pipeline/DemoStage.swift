@@ -1,0 +1,287 @@
+import Distributed
+import Foundation
+import Model
+import Outputs
+import Prompts
+import Search
+
+/// What `vtv demo` does (`runDemo`): the whole pipeline on one model and synthetic prompts (seed 0)
+/// in three disjoint roles, every file in one folder.
+public struct DemoSettings {
+    /// The model file.
+    public var model: String
+    /// Whether `model` is the embedded default (the README says so).
+    public var embedded: Bool
+    /// The folder of every file of the run (made if missing).
+    public var out: String
+    /// Search iterations per task, at least 1.
+    public var iterations: Int
+    /// Masks per search iteration, at least 2.
+    public var samples: Int
+    /// Collect prompts (the task means) and train prompts (the searches), at least 2.
+    public var count: Int
+    /// Train prompts the search's masks run on, 1...count - 1; the others choose the best policy.
+    public var trainPrompts: Int
+    /// Eval prompts (the report), at least 1.
+    public var evalCount: Int
+    /// The tasks, at least two (scoring compares tasks).
+    public var tasks: [PromptTask]
+
+    public init(
+        model: String, embedded: Bool, out: String, iterations: Int = 80, samples: Int = 48, count: Int = 32,
+        trainPrompts: Int = 10, evalCount: Int = 64,
+        tasks: [PromptTask] = [.segmentation, .lowlightEnhance, .inpaint, .colorization]
+    ) {
+        self.model = model
+        self.embedded = embedded
+        self.out = out
+        self.iterations = iterations
+        self.samples = samples
+        self.count = count
+        self.trainPrompts = trainPrompts
+        self.evalCount = evalCount
+        self.tasks = tasks
+    }
+
+    /// The demo's reward: the paper's. On vtv-small the token reward's short searches stop near a
+    /// quarter of segmentation's advantage; the pixel reward's reach half (docs/model-card.md, "The demo").
+    public static let reward = SearchSettings.Reward.pixel
+
+    /// Every search setting the demo fixes besides its options, as `vtv sweep` words. The prompt baseline
+    /// is the one colorization's vectors need on vtv-small; the large learning rate lets a policy this
+    /// short-lived reach p > 0.5 on the variables that help (docs/model-card.md, "The demo").
+    public static let searchWords = [
+        "--reward", reward.rawValue, "--baseline", "prompt", "--granularity", "1", "--stacks", "both", "--mask-seed",
+        "0", "--lr", "0.5", "--init-logit", "-1", "--sparsity", "0", "--eval-every", "10", "--final", "threshold",
+        "--batch", "8"
+    ]
+
+    /// `name` inside the demo's folder.
+    public func path(_ name: String) -> String { OutputFolder.file(name, in: out) }
+
+    /// The sweep's run of `task` under `searchWords`, which names its files.
+    public static func searchRun(task: PromptTask) -> SweepRun {
+        SweepRun(task: task.rawValue, seed: 0, granularity: 1, reward: reward, stacks: .both)
+    }
+
+    /// The settings every search shares: the options' and `searchWords`'.
+    public var search: SearchSettings {
+        var settings = SearchSettings()
+        settings.iterations = iterations
+        settings.samplesPerIteration = samples
+        settings.trainPrompts = trainPrompts
+        settings.evalPrompts = count - trainPrompts
+        settings.evalEvery = 10
+        settings.learningRate = 0.5
+        settings.initialLogit = -1
+        settings.sparsityPenalty = 0
+        settings.baseline = .prompt
+        settings.batchSize = 8
+        return Self.searchRun(task: tasks[0]).settings(settings)
+    }
+
+    /// Every folder the demo writes into, with the files it writes there (for `OutputPlan`).
+    public var outputFolders: [(folder: String, files: [String])] {
+        let runs = tasks.map { Self.searchRun(task: $0).name }
+        return [
+            (
+                out,
+                ["collect", "train", "eval"].map { "prompts-\($0).h5" } + [
+                    "activations.h5", "scores.h5", "scores.png", "README.md"
+                ]
+            ),
+            (path("search"), SweepSummary.files + runs.flatMap { [$0 + ".h5", $0 + ".json", $0 + ".checkpoint.h5"] }),
+            (path("report"), ReportFolder.evaluationFiles)
+        ]
+    }
+
+    /// Refuses settings outside the values that mean something, as the options' help texts say.
+    func check() throws {
+        func require(_ option: String, _ value: Int, _ range: ClosedRange<Int>, why: String? = nil) throws {
+            guard range.contains(value) else {
+                throw OptionRange.integers(range).error(option, got: "\(value)", why: why)
+            }
+        }
+        try require("--iterations", iterations, 1...Int.max)
+        try require(
+            "--samples", samples, 2...Int.max,
+            why: "the losses of an iteration's masks are standardized into advantages")
+        let largest = SyntheticPromptSource.largestCount
+        let disjoint = "beyond it the roles of a synthetic source share scenes"
+        try require("--count", count, 2...largest, why: "the search holds some of its prompts out")
+        try require(
+            "--train-prompts", trainPrompts, 1...count - 1,
+            why: "the other --count train prompts choose the best policy")
+        try require("--eval-count", evalCount, 1...largest, why: disjoint)
+        guard Set(tasks).count >= 2 else {
+            throw UsageError("--tasks needs at least two tasks: scoring candidates compares tasks")
+        }
+        if let problem = search.problems.first { throw UsageError(problem) }
+    }
+}
+
+/// What a demo came to (rank 0): each task's recovered share, the evaluation and each step's seconds.
+public struct DemoReport {
+    /// Each task's share of the one-shot advantage the task vectors recover, in the report's order.
+    public var shares: [(task: String, share: RecoveredShare)]
+    public var evaluation: EvaluationReport
+    public var timings: [(step: String, seconds: Double)]
+    /// DIR/README.md, the demo's report.
+    public var readme: String
+}
+
+/// The demo stage (`vtv demo`), on every rank of `world`: checks its outputs and memory before any
+/// step; exports synthetic prompts (seed 0) of roles collect and train (`count` each) and eval
+/// (`evalCount`); collects each task's mean over the collect prompts; scores; runs one search per
+/// task (`runSweep`: the ranks split into groups) over the train prompts; evaluates one-shot vs
+/// zero-shot vs zero-shot with each task's vectors on the eval prompts, which no earlier step saw.
+/// Rank 0 writes DIR/README.md (`DemoReadme`) and returns the report; the other ranks return nil.
+/// Files of DIR besides `outputFolders` are never touched.
+public func runDemo(_ settings: DemoSettings, world: Communicator) throws -> DemoReport? {
+    try settings.check()
+    let dir = settings.out, path = settings.path
+    let configuration = try ModelFile.readConfiguration(settings.model)
+    let canvas = configuration.imageSize
+    // Output folders and collisions with the model, checked on the rank that writes, before any step.
+    if world.isRoot {
+        var plan = OutputPlan()
+        plan.input(settings.model, option: "--model")
+        for (folder, files) in settings.outputFolders { plan.outputFolder(folder, option: "--out", files: files) }
+        try plan.check()
+    }
+    // The search step is the demo's largest; refusing it here spares the steps before it. A group
+    // of the sweep runs one task's search at a time.
+    let limit = try MemoryBudget.agreedLimit(world)
+    try searchMemoryBudget(
+        settings.search, configuration: configuration,
+        variables: PatchVariables(configuration: configuration, granularity: .headGroup).count,
+        trainPrompts: settings.trainPrompts, heldOutPrompts: settings.count - settings.trainPrompts, tasks: 1,
+        promptsOption: "--count"
+    )
+    .check(limit: limit)
+    let roles =
+        [("collect", settings.count, "--count"), ("train", settings.count, "--count")]
+        + [("eval", settings.evalCount, "--eval-count")]
+    for (_, n, option) in roles {
+        // The indices of a role's prompts, and one round of the export: a prompt of every rank, all tasks.
+        var budget = MemoryBudget()
+        budget.add(option, n, count: n, of: MemoryCost.promptIndex, for: "the indices of the selected prompts")
+        budget.add(
+            "--canvas-size", canvas, count: world.size * settings.tasks.count, of: 2 * MemoryCost.canvas(side: canvas),
+            for: "one round of prompts from \(world.size) rank(s)")
+        try budget.check(limit: limit)
+    }
+    if world.isRoot { try OutputFolder.create(dir) }
+    try world.barrier()
+
+    let tasks = settings.tasks.map(\.rawValue).joined(separator: ",")
+    var timings: [(step: String, seconds: Double)] = []
+    /// Runs one step on every rank, logged as the `vtv` command that does the same; all then wait for rank 0's files.
+    func step<T>(_ label: String, _ words: [String], _ body: () throws -> T) throws -> T {
+        world.log("\n== \(label): vtv \(words.joined(separator: " "))")
+        let started = Date()
+        let result = try body()
+        try world.barrier()
+        timings.append((label, Date().timeIntervalSince(started)))
+        return result
+    }
+    func file(_ name: String) -> PromptInput {
+        PromptInput { tasks, _ in
+            let source = try PromptsFile(path: path(name))
+            try source.requireTasks(tasks)
+            return try PromptSelection(source: source, role: nil, count: nil)
+        }
+    }
+
+    for (role, n, _) in roles {
+        let out = path("prompts-\(role).h5")
+        let words = [
+            "prompts", "export", "--source", "synthetic:0", "--role", role, "--count", String(n), "--canvas-size",
+            String(canvas), "--tasks", tasks, "--out", out
+        ]
+        try step("prompts (\(role))", words) {
+            let source = try PromptSourceSpec(parsing: "synthetic:0").open(
+                role: role, count: n, seed: nil, layout: CanvasLayout(size: canvas))
+            let selection = try PromptSelection(source: source, role: role, count: n)
+            let report = try PromptsExport.run(
+                PromptsExport.Settings(selection: selection, tasks: settings.tasks, seed: 0, path: out), world: world)
+            world.log(report.summary)
+        }
+    }
+    let activations = path("activations.h5")
+    try step(
+        "collect",
+        [
+            "collect", "--model", settings.model, "--prompts", path("prompts-collect.h5"), "--tasks", tasks, "--out",
+            activations
+        ]
+    ) {
+        let report = try runCollect(
+            CollectSettings(
+                model: settings.model, prompts: file("prompts-collect.h5"), tasks: settings.tasks, out: activations),
+            world: world)
+        if let report { world.log("wrote \(report.out) in " + String(format: "%.1f s", report.seconds)) }
+    }
+    try step(
+        "score",
+        [
+            "score", "--activations", activations, "--granularity", "1", "--out", path("scores.h5"), "--plot",
+            path("scores.png")
+        ]
+    ) {
+        // Scoring runs on one process: rank 0, as `vtv score` does.
+        guard world.isRoot else { return }
+        _ = try runScore(
+            ScoreSettings(
+                activations: activations, granularity: .headGroup, out: path("scores.h5"), plot: path("scores.png")))
+        world.log("wrote \(path("scores.h5")), \(path("scores.png"))")
+    }
+    let sweep = SweepJob(
+        model: settings.model, prompts: file("prompts-train.h5"), runs: settings.tasks.map(DemoSettings.searchRun),
+        base: settings.search, batchSize: 8, final: .threshold, activations: activations, checkpointEvery: 10,
+        resume: false, folder: path("search"))
+    let searchWords =
+        [
+            "sweep", "--model", settings.model, "--activations", activations, "--prompts", path("prompts-train.h5"),
+            "--task", tasks, "--iterations", String(settings.iterations), "--samples", String(settings.samples),
+            "--train-prompts", String(settings.trainPrompts), "--eval-prompts",
+            String(settings.count - settings.trainPrompts)
+        ] + DemoSettings.searchWords + ["--out", path("search")]
+    let searched = try step("search", searchWords) { try runSweep(sweep, world: world) }
+    guard !searched.result.stopped else { throw DemoStopped() }
+    world.log(
+        "wrote "
+            + (SweepSummary.files + sweep.runs.map { $0.name + ".h5" }).map { sweep.folder + "/" + $0 }.joined(
+                separator: ", "))
+    let vectors = sweep.runs.map { sweep.outputs($0).taskVectors[0] }
+    let evaluation = try step(
+        "eval",
+        [
+            "eval", "--model", settings.model, "--prompts", path("prompts-eval.h5"), "--tasks", tasks, "--taskvectors",
+            PathList.joined(vectors), "--out", path("report")
+        ]
+    ) {
+        try runEvaluation(
+            EvaluationSettings(
+                model: settings.model, prompts: file("prompts-eval.h5"), tasks: settings.tasks,
+                taskVectors: .files(vectors),
+                out: path("report")),
+            world: world)
+    }
+
+    guard world.isRoot, let evaluation else { return nil }
+    let shares = evaluation.tasks.compactMap { task in RecoveredShare(task).map { (task: task.task, share: $0) } }
+    let readme = path("README.md")
+    let text = DemoReadme(
+        settings: settings, ranks: world.size, timings: timings, evaluation: evaluation, shares: shares,
+        evaluationMarkdown: (try? String(contentsOfFile: path("report/report.md"), encoding: .utf8))
+            ?? "(no evaluation report found)"
+    ).text
+    try StagedFile.write(Array(text.utf8), to: readme)
+    return DemoReport(shares: shares, evaluation: evaluation, timings: timings, readme: readme)
+}
+
+/// A signal stopped the demo's searches (each wrote its checkpoint); the demo does not evaluate them.
+public struct DemoStopped: Error, CustomStringConvertible {
+    public var description: String { "the demo's searches were stopped by a signal; the demo did not finish" }
+}
