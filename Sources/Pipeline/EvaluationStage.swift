@@ -33,11 +33,16 @@ public struct EvaluationSettings {
     public var grid: Int
     /// The report folder: report.json, report.md and grid.png (`ReportFolder.evaluationFiles`).
     public var out: String
+    /// With task vectors: also patch every evaluated task's vectors into this task's one-shot
+    /// prompts (`vtv eval --into-one-shot`); it must be among the evaluated tasks.
+    public var intoOneShot: PromptTask?
 
     public init(
         model: String, prompts: PromptInput, tasks: [PromptTask]? = nil, taskVectors: TaskVectorChoice = .none,
-        granularity: PatchVariables.Granularity? = nil, batch: Int = 8, grid: Int = 4, out: String
+        granularity: PatchVariables.Granularity? = nil, batch: Int = 8, grid: Int = 4, out: String,
+        intoOneShot: PromptTask? = nil
     ) {
+        self.intoOneShot = intoOneShot
         self.model = model
         self.prompts = prompts
         self.tasks = tasks
@@ -62,10 +67,20 @@ public func runEvaluation(_ settings: EvaluationSettings, world: Communicator) t
     }
     let model = try LoadedModel(path: settings.model, parts: [.mae, .vqganDecoder], sharing: try .forStage(world))
     let resolved = try resolveTaskVectors(settings, model: model)
+    if let into = settings.intoOneShot {
+        guard !resolved.vectors.isEmpty else {
+            throw UsageError("--into-one-shot patches task vectors: give --taskvectors or --top-k")
+        }
+        guard resolved.tasks.contains(into) else {
+            throw UsageError(
+                "--into-one-shot \(into.rawValue) is not among the evaluated tasks ("
+                    + resolved.tasks.map(\.rawValue).joined(separator: ", ") + "); add it to --tasks with its vectors")
+        }
+    }
     let selection = try settings.prompts.open(resolved.tasks, model.configuration.imageSize)
     let job = EvaluationJob(
         selection: selection, tasks: resolved.tasks, vectors: resolved.vectors, vectorFiles: resolved.files,
-        batch: settings.batch, gridCount: settings.grid, out: settings.out)
+        batch: settings.batch, gridCount: settings.grid, out: settings.out, oneShotPatchInto: settings.intoOneShot)
     return try evaluate(job, model: model, world: world)
 }
 

@@ -22,15 +22,19 @@ public struct EvaluationJob {
     public var out: String
     /// The name of the progress line and the log.
     public var label: String = "eval"
+    /// With task vectors: the task whose one-shot prompts every task's vectors are also patched into
+    /// (`evaluateOneShotPatched`); nil: none.
+    public var oneShotPatchInto: PromptTask?
 
     public var modes: [EvaluationMode] { vectors.isEmpty ? [.oneShot, .zeroShot] : EvaluationMode.allCases }
 
     public init(
         selection: PromptSelection, tasks: [PromptTask], vectors: [String: TaskVectors] = [:],
         vectorFiles: [String: String] = [:], batch: Int, gridCount: Int, out: String,
-        label: String = "eval"
+        label: String = "eval", oneShotPatchInto: PromptTask? = nil
     ) {
         self.label = label
+        self.oneShotPatchInto = oneShotPatchInto
         self.selection = selection
         self.tasks = tasks
         self.vectors = vectors
@@ -90,6 +94,9 @@ func evaluate(_ job: EvaluationJob, model: LoadedModel, world: Communicator) thr
         local.crops[t] = shown.filter { !$0.isEmpty }
     }
 
+    let oneShotPatched = try job.oneShotPatchInto.map {
+        try evaluateOneShotPatched(job, into: $0, evaluator: evaluator, mine: mine, side: side, world: world)
+    }
     let flat = EvaluationGathers.flatten(local)
     let allMetrics = try world.gather(flat.metrics)
     let allSeconds = try world.gather(flat.seconds)
@@ -122,7 +129,8 @@ func evaluate(_ job: EvaluationJob, model: LoadedModel, world: Communicator) thr
         prompts: .init(
             origin: selection.source.origin, role: selection.role, indices: selection.indices,
             names: selection.indices.map { promptName(selection.source, $0) }),
-        ranks: world.size, batch: job.batch, flops: .init(configuration: model.configuration), tasks: taskResults)
+        ranks: world.size, batch: job.batch, flops: .init(configuration: model.configuration), tasks: taskResults,
+        oneShotPatched: oneShotPatched ?? nil)
     var files = ["report.json": try report.jsonData(), "report.md": Data(report.markdown().utf8)]
     if gridCount > 0 {
         var rows: [EvaluationFigureRow] = []

@@ -145,8 +145,15 @@ public struct EvaluationReport: Codable, Equatable {
     public var confidenceInterval = "95% normal interval over prompts: mean ± 1.96 * sample std (n-1) / sqrt(n)"
     public var flops: FLOPs
     public var tasks: [TaskResult]
+    /// Task vectors patched into one task's one-shot prompts (`vtv eval --into-one-shot`); absent
+    /// without it.
+    public var oneShotPatched: [OneShotPatchResult]?
 
-    public init(model: ModelInfo, prompts: PromptsInfo, ranks: Int, batch: Int, flops: FLOPs, tasks: [TaskResult]) {
+    public init(
+        model: ModelInfo, prompts: PromptsInfo, ranks: Int, batch: Int, flops: FLOPs, tasks: [TaskResult],
+        oneShotPatched: [OneShotPatchResult]? = nil
+    ) {
+        self.oneShotPatched = oneShotPatched
         self.model = model
         self.prompts = prompts
         self.ranks = ranks
@@ -206,6 +213,7 @@ public struct EvaluationReport: Codable, Equatable {
             }
             lines.append("")
         }
+        lines += oneShotPatchedMarkdown()
         lines += [
             "## FLOPs per prediction (analytic)", "",
             "| mode | MAE GFLOP | vs one-shot | MAE + VQGAN decoding GFLOP (the paper's count) | vs one-shot |",
