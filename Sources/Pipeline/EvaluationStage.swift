@@ -36,12 +36,16 @@ public struct EvaluationSettings {
     /// With task vectors: also patch every evaluated task's vectors into this task's one-shot
     /// prompts (`vtv eval --into-one-shot`); it must be among the evaluated tasks.
     public var intoOneShot: PromptTask?
+    /// Accept `.files` task vectors of a sibling model: another content hash, the same configuration
+    /// (`--allow-other-model`); the report records the vectors' model hash. Default: refused.
+    public var allowOtherModel: Bool
 
     public init(
         model: String, prompts: PromptInput, tasks: [PromptTask]? = nil, taskVectors: TaskVectorChoice = .none,
         granularity: PatchVariables.Granularity? = nil, batch: Int = 8, grid: Int = 4, out: String,
-        intoOneShot: PromptTask? = nil
+        intoOneShot: PromptTask? = nil, allowOtherModel: Bool = false
     ) {
+        self.allowOtherModel = allowOtherModel
         self.intoOneShot = intoOneShot
         self.model = model
         self.prompts = prompts
@@ -96,7 +100,11 @@ private func resolveTaskVectors(_ settings: EvaluationSettings, model: LoadedMod
     switch settings.taskVectors {
     case .files(let paths):
         let files = try paths.filter { !$0.isEmpty }.map { path in
-            (path: path, vectors: try model.taskVectors(path, granularity: granularity))
+            (
+                path: path,
+                vectors: try model.taskVectors(
+                    path, granularity: granularity, allowOtherModel: settings.allowOtherModel)
+            )
         }
         guard !files.isEmpty else { throw UsageError("--taskvectors needs at least one file") }
         let fileTasks = files.map(\.vectors.task)
@@ -111,6 +119,9 @@ private func resolveTaskVectors(_ settings: EvaluationSettings, model: LoadedMod
         }
         return resolved
     case let .topK(k, activationsPath, scoresPath):
+        if settings.allowOtherModel {
+            throw UsageError("--allow-other-model applies to --taskvectors files; --top-k takes this model's means")
+        }
         let tasks = try settings.tasks ?? PromptTask.parseList("base")
         let activations = try model.activations(activationsPath)
         let ranking: [Int], scored: PatchVariables.Granularity, scoredTasks: [String]
@@ -139,6 +150,7 @@ private func resolveTaskVectors(_ settings: EvaluationSettings, model: LoadedMod
             modelHash: model.hash, activationsPath: activationsPath)
         return resolved
     case .none:
+        if settings.allowOtherModel { throw UsageError("--allow-other-model applies to --taskvectors files") }
         return ResolvedTaskVectors(tasks: try settings.tasks ?? PromptTask.parseList("base"))
     }
 }

@@ -117,7 +117,8 @@ func evaluate(_ job: EvaluationJob, model: LoadedModel, world: Communicator) thr
         EvaluationReport.TaskResult(
             task: tasks[t].rawValue, metric: tasks[t].metric,
             taskVectors: job.vectors[tasks[t].rawValue].map {
-                EvaluationReport.TaskVectorsInfo($0, file: job.vectorFiles[tasks[t].rawValue])
+                EvaluationReport.TaskVectorsInfo(
+                    $0, file: job.vectorFiles[tasks[t].rawValue], evaluatedModelHash: model.hash)
             },
             modes: Dictionary(
                 uniqueKeysWithValues: modes.indices.map { m in

@@ -46,6 +46,7 @@ final class EvalCommandTests: XCTestCase {
                 "--out", path("a.h5")
             ],
             ["model", "init", "--config", "tiny", "--seed", "5", "--out", path("other.h5")],
+            ["model", "init", "--config", "tiny", "--seed", "6", "--out", path("sibling.h5")],
             [
                 "collect", "--model", path("other.h5"), "--prompts", fixture, "--count", "1", "--tasks", "segmentation",
                 "--out", path("other-a.h5")
@@ -222,6 +223,46 @@ final class EvalCommandTests: XCTestCase {
         try assertRefused(
             Self.evalArguments(out: out, vectors: [Self.path("other-tv.h5")], tasks: ["segmentation"])
                 + ["--into-one-shot", "segmentation"], out: out, message: "was made with another model")
+    }
+
+    /// Task vectors of a sibling model (the same tiny configuration, another seed) are refused by
+    /// default and accepted with --allow-other-model, the report naming both hashes; a file of
+    /// another configuration is refused even with the flag.
+    func testTaskVectorsOfASiblingModelNeedAllowOtherModelAndAnotherConfigurationIsAlwaysRefused() throws {
+        let arguments = [
+            "eval", "--model", Self.path("sibling.h5"), "--prompts", Self.fixture, "--role", "eval", "--tasks",
+            "segmentation", "--taskvectors", Self.path("other-tv.h5"), "--grid", "0"
+        ]
+        var out = Self.path("sibling-refused")
+        try assertRefused(arguments + ["--out", out], out: out, message: "was made with another model")
+        out = Self.path("sibling")
+        let r = try Self.vtv(arguments + ["--out", out, "--allow-other-model"])
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.stdout.contains("were made with model"), r.stdout)
+        let parsed = try report("sibling")
+        let entry = try XCTUnwrap((parsed["tasks"] as? [[String: Any]])?.first)
+        let vectors = try XCTUnwrap(entry["task_vectors"] as? [String: Any])
+        let otherHash = try XCTUnwrap(vectors["other_model_hash"] as? String)
+        let evaluatedHash = try XCTUnwrap((parsed["model"] as? [String: Any])?["hash"] as? String)
+        XCTAssertNotEqual(otherHash, evaluatedHash)
+        XCTAssertEqual(otherHash, try TaskVectors(path: Self.path("other-tv.h5")).modelHash)
+        let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        XCTAssertTrue(markdown.contains("made with another model of the same configuration"), markdown)
+        // The same model: no other hash is recorded.
+        let own = try XCTUnwrap(
+            (try report("np1")["tasks"] as? [[String: Any]])?.first?["task_vectors"] as? [String: Any])
+        XCTAssertNil(own["other_model_hash"])
+
+        out = Self.path("configuration-refused")
+        try assertRefused(
+            Self.evalArguments(out: out, vectors: [Self.path("other-tv.h5")], tasks: ["segmentation"])
+                + ["--allow-other-model"], out: out, message: "a model of another configuration")
+        out = Self.path("allow-top-k-refused")
+        try assertRefused(
+            [
+                "eval", "--model", Self.fixture, "--prompts", Self.fixture, "--role", "eval", "--tasks", "segmentation",
+                "--top-k", "3", "--activations", Self.path("a.h5"), "--allow-other-model", "--out", out
+            ], out: out, status: 2, message: "--allow-other-model applies to --taskvectors")
     }
 
     func testTheReportHoldsIntervalsFLOPsAndATableAndTheGridIsAPNG() throws {

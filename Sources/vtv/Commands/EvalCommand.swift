@@ -35,6 +35,13 @@ let evalCommand = Command(
         pair (A, B) of evaluated tasks, so every task the prompt source builds for one image (the base and
         composite tasks of synthetic and PASCAL sources; a pairs:DIR source has the one task 'pairs').
         report.json: one_shot_patched; report.md: a table.
+        Transfer: the report names the task vectors' source (each file's origin: how its variables were
+        chosen, and the file) and the target prompts they are applied to (the --prompts/--source and --role
+        of this run), so vectors found on one prompt source or fold can be scored on another. Task vectors
+        are refused when made with another model (content hash); --allow-other-model accepts the files of a
+        sibling model of the same configuration (e.g. another seed or checkpoint of one architecture), and
+        the report records the vectors' model hash (task_vectors.other_model_hash) next to the evaluated
+        model's. A file of another configuration is refused even then.
         """,
     options: [
         .value("--model", "M.h5", "the model file", required: true),
@@ -53,6 +60,9 @@ let evalCommand = Command(
         .value("--batch", "B", "prompts per forward pass, at least 1", default: "8"),
         .value("--grid", "N", "prompts per task shown in grid.png (0: no figure)", default: "4"),
         .value("--out", "DIR", "the report folder to write", required: true),
+        .flag(
+            "--allow-other-model",
+            "accept --taskvectors files of a sibling model (another content hash, the same configuration)"),
         .value(
             "--into-one-shot", "TASK",
             "with task vectors: also patch every evaluated task's vectors into TASK's one-shot prompts and "
@@ -90,11 +100,19 @@ private func runEvalCommand(_ args: ParsedArguments) throws -> Int32 {
         tasks: args.string("--tasks") != nil ? try parseTasks(args) : nil, taskVectors: taskVectors,
         granularity: granularity, batch: try args.int("--batch", atLeast: 1)!,
         grid: try args.int("--grid", atLeast: 0)!,
-        out: try args.required("--out"), intoOneShot: try parseIntoOneShot(args))
+        out: try args.required("--out"), intoOneShot: try parseIntoOneShot(args),
+        allowOtherModel: args.flag("--allow-other-model"))
     guard let report = try runEvaluation(settings, world: .world) else { return 0 }
     for result in report.tasks {
         let cells = report.modes.map { "\($0.title) \(result.result($0)!.summary.formatted())" }
         print("\(result.task) (\(result.metric)): \(cells.joined(separator: ", "))")
+    }
+    for result in report.tasks {
+        if let other = result.taskVectors?.otherModelHash {
+            print(
+                "note: the \(result.task) task vectors were made with model \(other), not the evaluated model "
+                    + "\(report.model.hash) (--allow-other-model)")
+        }
     }
     for row in report.oneShotPatched ?? [] {
         print(
