@@ -55,7 +55,7 @@ func evaluate(_ job: EvaluationJob, model: LoadedModel, world: Communicator) thr
     try model.checkCanvas(selection)
     try evalMemoryBudget(
         model.configuration, batch: job.batch, prompts: selection.indices.count, ranks: world.size,
-        grid: gridCount, tasks: tasks.count, modes: modes.count
+        grid: gridCount, tasks: tasks.count, modes: modes.count, oneShotPatched: job.oneShotPatchInto != nil
     )
     .check(limit: try MemoryBudget.agreedLimit(world))
     let evaluator = PromptEvaluator(model: try model.mae(), decoder: try model.vqganDecoder(), batchSize: job.batch)
@@ -158,10 +158,12 @@ func evaluate(_ job: EvaluationJob, model: LoadedModel, world: Communicator) thr
 
 /// What an evaluation holds at once: one batch of forward passes and VQGAN decodes; a rank's share
 /// of the prompts of one task as canvases, targets and predictions; on rank 0 the figure's crops of
-/// every rank.
+/// every rank. With `oneShotPatched` (`--into-one-shot`), a rank's share is held at once as canvases
+/// and four images each (the prompt task's target, the unpatched and patched predictions, the
+/// vectors' task's target) instead of two.
 public func evalMemoryBudget(
     _ c: ModelConfiguration, batch: Int, prompts: Int, ranks: Int, grid: Int,
-    tasks: Int, modes: Int, promptsOption: String = "--count"
+    tasks: Int, modes: Int, promptsOption: String = "--count", oneShotPatched: Bool = false
 ) -> MemoryBudget {
     var budget = MemoryBudget()
     let largestShare = (prompts + ranks - 1) / ranks
@@ -171,7 +173,8 @@ public func evalMemoryBudget(
         for: "one batch of forward passes and decodes")
     let side = Double(c.imageSize)
     budget.add(
-        promptsOption, prompts, count: largestShare, of: MemoryCost.canvas(side: c.imageSize) + 6 * side * side,
+        promptsOption, prompts, count: largestShare,
+        of: MemoryCost.canvas(side: c.imageSize) + (oneShotPatched ? 12 : 6) * side * side,
         for: "one task's canvases, targets and predictions on one rank")
     let quadrant = Double(CanvasLayout(size: c.imageSize).quadrant)
     budget.add(
