@@ -33,11 +33,20 @@ public struct EvaluationSettings {
     public var grid: Int
     /// The report folder: report.json, report.md and grid.png (`ReportFolder.evaluationFiles`).
     public var out: String
+    /// With task vectors: also patch every evaluated task's vectors into this task's one-shot
+    /// prompts (`vtv eval --into-one-shot`); it must be among the evaluated tasks.
+    public var intoOneShot: PromptTask?
+    /// Accept `.files` task vectors of a sibling model: another content hash, the same configuration
+    /// (`--allow-other-model`); the report records the vectors' model hash. Default: refused.
+    public var allowOtherModel: Bool
 
     public init(
         model: String, prompts: PromptInput, tasks: [PromptTask]? = nil, taskVectors: TaskVectorChoice = .none,
-        granularity: PatchVariables.Granularity? = nil, batch: Int = 8, grid: Int = 4, out: String
+        granularity: PatchVariables.Granularity? = nil, batch: Int = 8, grid: Int = 4, out: String,
+        intoOneShot: PromptTask? = nil, allowOtherModel: Bool = false
     ) {
+        self.allowOtherModel = allowOtherModel
+        self.intoOneShot = intoOneShot
         self.model = model
         self.prompts = prompts
         self.tasks = tasks
@@ -62,10 +71,20 @@ public func runEvaluation(_ settings: EvaluationSettings, world: Communicator) t
     }
     let model = try LoadedModel(path: settings.model, parts: [.mae, .vqganDecoder], sharing: try .forStage(world))
     let resolved = try resolveTaskVectors(settings, model: model)
+    if let into = settings.intoOneShot {
+        guard !resolved.vectors.isEmpty else {
+            throw UsageError("--into-one-shot patches task vectors: give --taskvectors or --top-k")
+        }
+        guard resolved.tasks.contains(into) else {
+            throw UsageError(
+                "--into-one-shot \(into.rawValue) is not among the evaluated tasks ("
+                    + resolved.tasks.map(\.rawValue).joined(separator: ", ") + "); add it to --tasks with its vectors")
+        }
+    }
     let selection = try settings.prompts.open(resolved.tasks, model.configuration.imageSize)
     let job = EvaluationJob(
         selection: selection, tasks: resolved.tasks, vectors: resolved.vectors, vectorFiles: resolved.files,
-        batch: settings.batch, gridCount: settings.grid, out: settings.out)
+        batch: settings.batch, gridCount: settings.grid, out: settings.out, oneShotPatchInto: settings.intoOneShot)
     return try evaluate(job, model: model, world: world)
 }
 
@@ -81,7 +100,11 @@ private func resolveTaskVectors(_ settings: EvaluationSettings, model: LoadedMod
     switch settings.taskVectors {
     case .files(let paths):
         let files = try paths.filter { !$0.isEmpty }.map { path in
-            (path: path, vectors: try model.taskVectors(path, granularity: granularity))
+            (
+                path: path,
+                vectors: try model.taskVectors(
+                    path, granularity: granularity, allowOtherModel: settings.allowOtherModel)
+            )
         }
         guard !files.isEmpty else { throw UsageError("--taskvectors needs at least one file") }
         let fileTasks = files.map(\.vectors.task)
@@ -96,6 +119,9 @@ private func resolveTaskVectors(_ settings: EvaluationSettings, model: LoadedMod
         }
         return resolved
     case let .topK(k, activationsPath, scoresPath):
+        if settings.allowOtherModel {
+            throw UsageError("--allow-other-model applies to --taskvectors files; --top-k takes this model's means")
+        }
         let tasks = try settings.tasks ?? PromptTask.parseList("base")
         let activations = try model.activations(activationsPath)
         let ranking: [Int], scored: PatchVariables.Granularity, scoredTasks: [String]
@@ -124,6 +150,7 @@ private func resolveTaskVectors(_ settings: EvaluationSettings, model: LoadedMod
             modelHash: model.hash, activationsPath: activationsPath)
         return resolved
     case .none:
+        if settings.allowOtherModel { throw UsageError("--allow-other-model applies to --taskvectors files") }
         return ResolvedTaskVectors(tasks: try settings.tasks ?? PromptTask.parseList("base"))
     }
 }

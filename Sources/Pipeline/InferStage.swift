@@ -20,9 +20,13 @@ public struct InferSettings {
     public var prompts: String
     public var index: Int
     public var task: PromptTask
-    /// One-shot or zero-shot; with `patch`, zero-shot with the head outputs patched.
+    /// One-shot or zero-shot; with `patch`, `patchInto` with the head outputs patched.
     public var mode: PromptMode
     public var patch: InferencePatch?
+    /// The prompt a patch is written into: zero-shot (`--mode patched`, the paper's task vectors) or
+    /// one-shot (`--mode patched-one-shot`, the published code's `--zero_shot 0`), where each target
+    /// moves to the one-shot token at the same canvas position (`TaskVectors.patchSet(for:)`).
+    public var patchInto: PromptMode
     /// The result file to write (docs/formats.md; `vtv infer --help`).
     public var out: String
     /// The predicted image as a PNG to write besides, if any.
@@ -30,8 +34,9 @@ public struct InferSettings {
 
     public init(
         model: String, prompts: String, index: Int, task: PromptTask, mode: PromptMode, patch: InferencePatch? = nil,
-        out: String, png: String? = nil
+        out: String, png: String? = nil, patchInto: PromptMode = .zeroShot
     ) {
+        self.patchInto = patchInto
         self.model = model
         self.prompts = prompts
         self.index = index
@@ -42,8 +47,11 @@ public struct InferSettings {
         self.png = png
     }
 
-    /// "one-shot", "zero-shot" or "patched".
-    public var modeName: String { patch == nil ? mode.rawValue : "patched" }
+    /// "one-shot", "zero-shot", "patched" or "patched-one-shot".
+    public var modeName: String {
+        guard patch != nil else { return mode.rawValue }
+        return patchInto == .oneShot ? "patched-one-shot" : "patched"
+    }
 }
 
 /// What one inference gave.
@@ -52,13 +60,16 @@ public struct InferReport {
     public var score: Double
     /// The task vectors applied, with `patch`.
     public var vectors: TaskVectors?
+    /// With vectors of another known task B: the prediction scored against B's target for the same
+    /// prompt index, with B's metric (which task the output follows); nil otherwise.
+    public var vectorsTaskScore: (metric: PredictionMetric, score: Double)?
 }
 
 /// Runs one prompt through MAE-VQGAN on one process and writes its logits, tokens, decoded image
 /// and metric to `settings.out` (and the image to `settings.png`).
 public func runInfer(_ settings: InferSettings) throws -> InferReport {
     let task = settings.task, index = settings.index
-    let mode = settings.patch == nil ? settings.mode : .zeroShot
+    let mode = settings.patch == nil ? settings.mode : settings.patchInto
     let model = try LoadedModel(path: settings.model, parts: .all)
     let configuration = model.configuration
     let prompts = try PromptsFile(path: settings.prompts)
@@ -70,7 +81,7 @@ public func runInfer(_ settings: InferSettings) throws -> InferReport {
     let patch = try settings.patch.map { try inferenceVectors($0, model: model, task: task) }
 
     let mae = try model.mae()
-    let output = try mae.forward([MAESample(canvas: canvas.values, mode: mode, patches: patch?.patchSet())])
+    let output = try mae.forward([MAESample(canvas: canvas.values, mode: mode, patches: patch?.patchSet(for: mode))])
     let tokens = output.argmax(of: 0)
     let grid = try Rendering.tokenGrid(predicted: tokens, mode: mode, grid: configuration.grid)
     let decoder = try model.vqganDecoder()
@@ -83,6 +94,13 @@ public func runInfer(_ settings: InferSettings) throws -> InferReport {
     let metric: PredictionMetric = task.isSegmentation ? .segmentationIoU : .normalizedMSE
     let score = metric.evaluate(
         target: Metrics.targetImage(canvas: canvas.values, height: side, width: side), prediction: image)
+    // Vectors of another task: the same prediction against that task's target for this prompt.
+    let vectorsTask = patch.flatMap { PromptTask(rawValue: $0.task) }.flatMap { $0 == task ? nil : $0 }
+    let vectorsTaskScore = try vectorsTask.map { other in
+        let target = Metrics.targetImage(
+            canvas: try prompts.canvases(index, tasks: [other])[0].values, height: side, width: side)
+        return (metric: other.metric, score: other.metric.evaluate(target: target, prediction: image))
+    }
 
     let file = try HDF5File.create(settings.out)
     do {
@@ -106,6 +124,10 @@ public func runInfer(_ settings: InferSettings) throws -> InferReport {
             try file.root.setAttribute("taskvectors_task", .string(patch.task))
             try file.root.setAttribute("taskvectors_origin", .string(patch.origin))
         }
+        if let vectorsTaskScore {
+            try file.root.setAttribute("taskvectors_task_metric", .double(vectorsTaskScore.score))
+            try file.root.setAttribute("taskvectors_task_metric_name", .string(vectorsTaskScore.metric.rawValue))
+        }
         try file.commit()
     } catch {
         file.discard()
@@ -115,7 +137,7 @@ public func runInfer(_ settings: InferSettings) throws -> InferReport {
         try ImageFile.writePNG(
             Image8(width: image.width, height: image.height, channels: 3, pixels: image.pixels), to: png)
     }
-    return InferReport(metric: metric, score: score, vectors: patch)
+    return InferReport(metric: metric, score: score, vectors: patch, vectorsTaskScore: vectorsTaskScore)
 }
 
 /// The task vectors of a patched inference: read from a file, or made from variables and the

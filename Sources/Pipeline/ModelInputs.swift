@@ -24,9 +24,18 @@ extension LoadedModel {
     }
 
     /// The task vectors at `path`, refused when made for another model or another granularity
-    /// than `granularity` (when given).
-    public func taskVectors(_ path: String, granularity: PatchVariables.Granularity?) throws -> TaskVectors {
-        let vectors = try TaskVectors(path: path, expectedModelHash: hash)
+    /// than `granularity` (when given). With `allowOtherModel`, vectors of a sibling model (another
+    /// content hash, the same configuration: `vtv eval --allow-other-model`) are accepted; a file of
+    /// another configuration is always refused.
+    public func taskVectors(
+        _ path: String, granularity: PatchVariables.Granularity?, allowOtherModel: Bool = false
+    ) throws -> TaskVectors {
+        let vectors = try TaskVectors(path: path, expectedModelHash: allowOtherModel ? nil : hash)
+        guard vectors.configuration == configuration else {
+            throw SearchInputError.invalid(
+                "\(path) was made with a model of another configuration than \(self.path); task vectors move "
+                    + "only between models of the same configuration, even with --allow-other-model")
+        }
         if let granularity, granularity != vectors.granularity {
             throw SearchInputError.granularityMismatch(
                 file: path, found: vectors.granularity.rawValue,

@@ -22,15 +22,19 @@ public struct EvaluationJob {
     public var out: String
     /// The name of the progress line and the log.
     public var label: String = "eval"
+    /// With task vectors: the task whose one-shot prompts every task's vectors are also patched into
+    /// (`evaluateOneShotPatched`); nil: none.
+    public var oneShotPatchInto: PromptTask?
 
     public var modes: [EvaluationMode] { vectors.isEmpty ? [.oneShot, .zeroShot] : EvaluationMode.allCases }
 
     public init(
         selection: PromptSelection, tasks: [PromptTask], vectors: [String: TaskVectors] = [:],
         vectorFiles: [String: String] = [:], batch: Int, gridCount: Int, out: String,
-        label: String = "eval"
+        label: String = "eval", oneShotPatchInto: PromptTask? = nil
     ) {
         self.label = label
+        self.oneShotPatchInto = oneShotPatchInto
         self.selection = selection
         self.tasks = tasks
         self.vectors = vectors
@@ -51,7 +55,7 @@ func evaluate(_ job: EvaluationJob, model: LoadedModel, world: Communicator) thr
     try model.checkCanvas(selection)
     try evalMemoryBudget(
         model.configuration, batch: job.batch, prompts: selection.indices.count, ranks: world.size,
-        grid: gridCount, tasks: tasks.count, modes: modes.count
+        grid: gridCount, tasks: tasks.count, modes: modes.count, oneShotPatched: job.oneShotPatchInto != nil
     )
     .check(limit: try MemoryBudget.agreedLimit(world))
     let evaluator = PromptEvaluator(model: try model.mae(), decoder: try model.vqganDecoder(), batchSize: job.batch)
@@ -90,6 +94,9 @@ func evaluate(_ job: EvaluationJob, model: LoadedModel, world: Communicator) thr
         local.crops[t] = shown.filter { !$0.isEmpty }
     }
 
+    let oneShotPatched = try job.oneShotPatchInto.map {
+        try evaluateOneShotPatched(job, into: $0, evaluator: evaluator, mine: mine, side: side, world: world)
+    }
     let flat = EvaluationGathers.flatten(local)
     let allMetrics = try world.gather(flat.metrics)
     let allSeconds = try world.gather(flat.seconds)
@@ -110,7 +117,8 @@ func evaluate(_ job: EvaluationJob, model: LoadedModel, world: Communicator) thr
         EvaluationReport.TaskResult(
             task: tasks[t].rawValue, metric: tasks[t].metric,
             taskVectors: job.vectors[tasks[t].rawValue].map {
-                EvaluationReport.TaskVectorsInfo($0, file: job.vectorFiles[tasks[t].rawValue])
+                EvaluationReport.TaskVectorsInfo(
+                    $0, file: job.vectorFiles[tasks[t].rawValue], evaluatedModelHash: model.hash)
             },
             modes: Dictionary(
                 uniqueKeysWithValues: modes.indices.map { m in
@@ -122,7 +130,8 @@ func evaluate(_ job: EvaluationJob, model: LoadedModel, world: Communicator) thr
         prompts: .init(
             origin: selection.source.origin, role: selection.role, indices: selection.indices,
             names: selection.indices.map { promptName(selection.source, $0) }),
-        ranks: world.size, batch: job.batch, flops: .init(configuration: model.configuration), tasks: taskResults)
+        ranks: world.size, batch: job.batch, flops: .init(configuration: model.configuration), tasks: taskResults,
+        oneShotPatched: oneShotPatched ?? nil)
     var files = ["report.json": try report.jsonData(), "report.md": Data(report.markdown().utf8)]
     if gridCount > 0 {
         var rows: [EvaluationFigureRow] = []
@@ -149,10 +158,12 @@ func evaluate(_ job: EvaluationJob, model: LoadedModel, world: Communicator) thr
 
 /// What an evaluation holds at once: one batch of forward passes and VQGAN decodes; a rank's share
 /// of the prompts of one task as canvases, targets and predictions; on rank 0 the figure's crops of
-/// every rank.
+/// every rank. With `oneShotPatched` (`--into-one-shot`), a rank's share is held at once as canvases
+/// and four images each (the prompt task's target, the unpatched and patched predictions, the
+/// vectors' task's target) instead of two.
 public func evalMemoryBudget(
     _ c: ModelConfiguration, batch: Int, prompts: Int, ranks: Int, grid: Int,
-    tasks: Int, modes: Int, promptsOption: String = "--count"
+    tasks: Int, modes: Int, promptsOption: String = "--count", oneShotPatched: Bool = false
 ) -> MemoryBudget {
     var budget = MemoryBudget()
     let largestShare = (prompts + ranks - 1) / ranks
@@ -162,7 +173,8 @@ public func evalMemoryBudget(
         for: "one batch of forward passes and decodes")
     let side = Double(c.imageSize)
     budget.add(
-        promptsOption, prompts, count: largestShare, of: MemoryCost.canvas(side: c.imageSize) + 6 * side * side,
+        promptsOption, prompts, count: largestShare,
+        of: MemoryCost.canvas(side: c.imageSize) + (oneShotPatched ? 12 : 6) * side * side,
         for: "one task's canvases, targets and predictions on one rank")
     let quadrant = Double(CanvasLayout(size: c.imageSize).quadrant)
     budget.add(

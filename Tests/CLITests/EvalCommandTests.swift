@@ -1,4 +1,5 @@
 import Foundation
+import Search
 import Storage
 import TestSupport
 import XCTest
@@ -45,6 +46,7 @@ final class EvalCommandTests: XCTestCase {
                 "--out", path("a.h5")
             ],
             ["model", "init", "--config", "tiny", "--seed", "5", "--out", path("other.h5")],
+            ["model", "init", "--config", "tiny", "--seed", "6", "--out", path("sibling.h5")],
             [
                 "collect", "--model", path("other.h5"), "--prompts", fixture, "--count", "1", "--tasks", "segmentation",
                 "--out", path("other-a.h5")
@@ -70,6 +72,20 @@ final class EvalCommandTests: XCTestCase {
         for (ranks, out) in [(1, "np1"), (2, "np2")] {
             let r = try! vtv(evalArguments(out: path(out), vectors: vectors), ranks: ranks)
             precondition(r.status == 0, "eval on \(ranks) rank(s): \(r.output)")
+        }
+        // Every task's vectors (and the same sets emptied) patched into segmentation's one-shot prompts.
+        for task in tasks {
+            var empty = try! TaskVectors(path: path("tv-\(task).h5"))
+            (empty.variables, empty.targets, empty.vectors) = ([], [], [])
+            try! empty.write(to: path("tv-empty-\(task).h5"))
+        }
+        for (ranks, out, files) in [
+            (1, "into1", vectors), (2, "into2", vectors), (1, "into-empty", tasks.map { path("tv-empty-\($0).h5") })
+        ] {
+            let r = try! vtv(
+                evalArguments(out: path(out), vectors: files) + ["--into-one-shot", "segmentation"],
+                ranks: ranks)
+            precondition(r.status == 0, "eval --into-one-shot on \(ranks) rank(s): \(r.output)")
         }
     }
 
@@ -141,6 +157,112 @@ final class EvalCommandTests: XCTestCase {
         }
         XCTAssertEqual(two["ranks"] as? Int, 2)
         XCTAssertEqual((two["prompts"] as? [String: Any])?["indices"] as? [Int], [3, 4])
+    }
+
+    /// The rows of `one_shot_patched` by vectors' task, each with its three per-prompt lists.
+    private func oneShotPatched(_ folder: String) throws -> [String: [String: [Double]]] {
+        let rows = try XCTUnwrap(try report(folder)["one_shot_patched"] as? [[String: Any]])
+        var byTask: [String: [String: [Double]]] = [:]
+        for row in rows {
+            XCTAssertEqual(row["prompt_task"] as? String, "segmentation")
+            let task = try XCTUnwrap(row["vectors_task"] as? String)
+            for key in ["patched_versus_prompt_task", "patched_versus_vectors_task", "plain_versus_vectors_task"] {
+                let result = try XCTUnwrap(row[key] as? [String: Any])
+                byTask[task, default: [:]][key] = try XCTUnwrap(result["per_prompt"] as? [Double])
+            }
+        }
+        return byTask
+    }
+
+    func testVectorsPatchedIntoOneShotPromptsAreTheSameOnTwoRanksAsOnOne() throws {
+        let one = try oneShotPatched("into1"), two = try oneShotPatched("into2")
+        XCTAssertEqual(Set(one.keys), Set(Self.tasks))
+        XCTAssertEqual(one, two)
+        // Without --into-one-shot the report has no such rows.
+        XCTAssertNil(try report("np1")["one_shot_patched"])
+        // The inpaint vectors move segmentation's one-shot output: the test can fail.
+        let inpaint = try XCTUnwrap(one["inpaint"])
+        XCTAssertNotEqual(inpaint["patched_versus_vectors_task"], inpaint["plain_versus_vectors_task"])
+        let markdown = try String(contentsOfFile: Self.path("into1") + "/report.md", encoding: .utf8)
+        XCTAssertTrue(markdown.contains("## Task vectors patched into one-shot prompts"), markdown)
+    }
+
+    /// An empty set patched into one-shot prompts is the one-shot prompting itself, exactly: the
+    /// patched scores equal the unpatched ones and the one-shot column.
+    func testAnEmptySetPatchedIntoOneShotEqualsPlainOneShotExactly() throws {
+        let rows = try oneShotPatched("into-empty")
+        let oneShot = try perPrompt(try report("into-empty"), task: "segmentation", mode: "one_shot")
+        for (task, row) in rows {
+            XCTAssertEqual(row["patched_versus_prompt_task"], oneShot, task)
+            XCTAssertEqual(row["patched_versus_vectors_task"], row["plain_versus_vectors_task"], task)
+        }
+        XCTAssertEqual(rows["segmentation"]?["plain_versus_vectors_task"], oneShot)
+    }
+
+    func testIntoOneShotNeedsVectorsAnEvaluatedTaskAndMatchingFiles() throws {
+        let vectors = Self.tasks.map { Self.path("tv-\($0).h5") }
+        var out = Self.path("into-refused-none")
+        try assertRefused(
+            [
+                "eval", "--model", Self.fixture, "--prompts", Self.fixture, "--role", "eval", "--tasks", "segmentation",
+                "--into-one-shot", "segmentation", "--out", out
+            ], out: out, status: 2, message: "--into-one-shot patches task vectors")
+        out = Self.path("into-refused-task")
+        try assertRefused(
+            Self.evalArguments(out: out, vectors: vectors) + ["--into-one-shot", "colorization"], out: out,
+            status: 2, message: "--into-one-shot colorization is not among the evaluated tasks")
+        out = Self.path("into-refused-name")
+        try assertRefused(
+            Self.evalArguments(out: out, vectors: vectors) + ["--into-one-shot", "nothing"], out: out,
+            status: 2, message: "--into-one-shot: unknown task 'nothing'")
+        out = Self.path("into-refused-granularity")
+        try assertRefused(
+            Self.evalArguments(out: out, vectors: vectors) + ["--into-one-shot", "segmentation", "--granularity", "2"],
+            out: out, message: "is for granularity 1, but granularity 2 was asked for")
+        out = Self.path("into-refused-model")
+        try assertRefused(
+            Self.evalArguments(out: out, vectors: [Self.path("other-tv.h5")], tasks: ["segmentation"])
+                + ["--into-one-shot", "segmentation"], out: out, message: "was made with another model")
+    }
+
+    /// Task vectors of a sibling model (the same tiny configuration, another seed) are refused by
+    /// default and accepted with --allow-other-model, the report naming both hashes; a file of
+    /// another configuration is refused even with the flag.
+    func testTaskVectorsOfASiblingModelNeedAllowOtherModelAndAnotherConfigurationIsAlwaysRefused() throws {
+        let arguments = [
+            "eval", "--model", Self.path("sibling.h5"), "--prompts", Self.fixture, "--role", "eval", "--tasks",
+            "segmentation", "--taskvectors", Self.path("other-tv.h5"), "--grid", "0"
+        ]
+        var out = Self.path("sibling-refused")
+        try assertRefused(arguments + ["--out", out], out: out, message: "was made with another model")
+        out = Self.path("sibling")
+        let r = try Self.vtv(arguments + ["--out", out, "--allow-other-model"])
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.stdout.contains("were made with model"), r.stdout)
+        let parsed = try report("sibling")
+        let entry = try XCTUnwrap((parsed["tasks"] as? [[String: Any]])?.first)
+        let vectors = try XCTUnwrap(entry["task_vectors"] as? [String: Any])
+        let otherHash = try XCTUnwrap(vectors["other_model_hash"] as? String)
+        let evaluatedHash = try XCTUnwrap((parsed["model"] as? [String: Any])?["hash"] as? String)
+        XCTAssertNotEqual(otherHash, evaluatedHash)
+        XCTAssertEqual(otherHash, try TaskVectors(path: Self.path("other-tv.h5")).modelHash)
+        let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        XCTAssertTrue(markdown.contains("made with another model of the same configuration"), markdown)
+        // The same model: no other hash is recorded.
+        let own = try XCTUnwrap(
+            (try report("np1")["tasks"] as? [[String: Any]])?.first?["task_vectors"] as? [String: Any])
+        XCTAssertNil(own["other_model_hash"])
+
+        out = Self.path("configuration-refused")
+        try assertRefused(
+            Self.evalArguments(out: out, vectors: [Self.path("other-tv.h5")], tasks: ["segmentation"])
+                + ["--allow-other-model"], out: out, message: "a model of another configuration")
+        out = Self.path("allow-top-k-refused")
+        try assertRefused(
+            [
+                "eval", "--model", Self.fixture, "--prompts", Self.fixture, "--role", "eval", "--tasks", "segmentation",
+                "--top-k", "3", "--activations", Self.path("a.h5"), "--allow-other-model", "--out", out
+            ], out: out, status: 2, message: "--allow-other-model applies to --taskvectors")
     }
 
     func testTheReportHoldsIntervalsFLOPsAndATableAndTheGridIsAPNG() throws {

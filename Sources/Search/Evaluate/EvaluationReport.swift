@@ -81,9 +81,15 @@ public struct EvaluationReport: Codable, Equatable {
         /// How a search's best policy became the variables (`threshold`, or `sample` with its seed);
         /// absent for listed or top-k variables.
         public var finalSelection: FinalSelection?
+        /// The content hash of the model the vectors were made with, when it is not the evaluated
+        /// model's (a sibling model of the same configuration, `vtv eval --allow-other-model`);
+        /// absent when they are the same model.
+        public var otherModelHash: String?
 
-        public init(_ vectors: TaskVectors, file: String?) {
+        /// `evaluatedModelHash`: the hash of the model that applies the vectors, when known.
+        public init(_ vectors: TaskVectors, file: String?, evaluatedModelHash: String? = nil) {
             origin = vectors.origin
+            if let evaluatedModelHash, evaluatedModelHash != vectors.modelHash { otherModelHash = vectors.modelHash }
             finalSelection = vectors.finalSelection
             self.file = file
             granularity = vectors.granularity.rawValue
@@ -145,8 +151,15 @@ public struct EvaluationReport: Codable, Equatable {
     public var confidenceInterval = "95% normal interval over prompts: mean ± 1.96 * sample std (n-1) / sqrt(n)"
     public var flops: FLOPs
     public var tasks: [TaskResult]
+    /// Task vectors patched into one task's one-shot prompts (`vtv eval --into-one-shot`); absent
+    /// without it.
+    public var oneShotPatched: [OneShotPatchResult]?
 
-    public init(model: ModelInfo, prompts: PromptsInfo, ranks: Int, batch: Int, flops: FLOPs, tasks: [TaskResult]) {
+    public init(
+        model: ModelInfo, prompts: PromptsInfo, ranks: Int, batch: Int, flops: FLOPs, tasks: [TaskResult],
+        oneShotPatched: [OneShotPatchResult]? = nil
+    ) {
+        self.oneShotPatched = oneShotPatched
         self.model = model
         self.prompts = prompts
         self.ranks = ranks
@@ -197,15 +210,23 @@ public struct EvaluationReport: Codable, Equatable {
         ]
         let vectors = tasks.compactMap { t in t.taskVectors.map { (t.task, $0) } }
         if !vectors.isEmpty {
-            lines += ["Task vectors:", ""]
+            lines += [
+                "Task vectors (their source: how they were made, and the file), applied to the target prompts "
+                    + "above (`\(prompts.origin)`" + (prompts.role.map { ", role `\($0)`" } ?? "") + "):", ""
+            ]
             for (task, v) in vectors {
                 lines.append(
                     "- \(task): \(v.variables) variable(s) at granularity \(v.granularity), \(v.patchedHeadOutputs) "
                         + "patched head output(s); \(v.origin)" + (v.finalSelection.map { "; final set: \($0)" } ?? "")
-                        + (v.file.map { " (`\($0)`)" } ?? ""))
+                        + (v.file.map { " (`\($0)`)" } ?? "")
+                        + (v.otherModelHash.map {
+                            "; made with another model of the same configuration (hash `\($0)`, not `\(model.hash)`; "
+                                + "--allow-other-model)"
+                        } ?? ""))
             }
             lines.append("")
         }
+        lines += oneShotPatchedMarkdown()
         lines += [
             "## FLOPs per prediction (analytic)", "",
             "| mode | MAE GFLOP | vs one-shot | MAE + VQGAN decoding GFLOP (the paper's count) | vs one-shot |",

@@ -61,6 +61,20 @@ public struct TaskVectors {
         PatchSet(configuration: configuration, targets: targets, vectors: vectors)
     }
 
+    /// The patch set that applies these vectors to a run in `mode`. Zero-shot: `patchSet()`.
+    /// One-shot (the published code's `--zero_shot 0`): each zero-shot target moves to the one-shot
+    /// token at the same canvas position (`TokenLayout.oneShotToken(for:)`: cls stays 0, zero-shot
+    /// token a > 0 becomes a + grid*grid/2), so the same query and answer positions are patched with
+    /// the same vectors while the example rows stay as the prompt makes them.
+    public func patchSet(for mode: PromptMode) -> PatchSet {
+        guard mode == .oneShot else { return patchSet() }
+        let zeroShot = TokenLayout(mode: .zeroShot, grid: configuration.grid)
+        let moved = targets.map {
+            PatchSet.Target($0.stack, layer: $0.layer, head: $0.head, token: zeroShot.oneShotToken(for: $0.token))
+        }
+        return PatchSet(configuration: configuration, targets: moved, vectors: vectors)
+    }
+
     /// Writes the file atomically.
     public func write(to path: String) throws {
         let file = try HDF5File.create(path)

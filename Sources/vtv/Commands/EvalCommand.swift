@@ -26,6 +26,22 @@ let evalCommand = Command(
         them, timing) and DIR/grid.png (the first --grid prompts of each
         task: query, the three predictions and the target) into DIR (made if missing), each file whole and
         all three together; nothing else in DIR is touched.
+        --into-one-shot A (with task vectors; the published code's --zero_shot 0): every evaluated task B's
+        vectors (A's own included) are also patched into task A's one-shot prompts, at the same canvas
+        positions (cls, the query and the answer quadrant; the example rows are left as the prompt makes
+        them). Each output is scored against A's target with A's metric and against B's target for the same
+        prompt index (the same image, B's target as the source builds it) with B's metric, next to the
+        unpatched one-shot output against B's target: which task the output follows. Reported for every
+        pair (A, B) of evaluated tasks, so every task the prompt source builds for one image (the base and
+        composite tasks of synthetic and PASCAL sources; a pairs:DIR source has the one task 'pairs').
+        report.json: one_shot_patched; report.md: a table.
+        Transfer: the report names the task vectors' source (each file's origin: how its variables were
+        chosen, and the file) and the target prompts they are applied to (the --prompts/--source and --role
+        of this run), so vectors found on one prompt source or fold can be scored on another. Task vectors
+        are refused when made with another model (content hash); --allow-other-model accepts the files of a
+        sibling model of the same configuration (e.g. another seed or checkpoint of one architecture), and
+        the report records the vectors' model hash (task_vectors.other_model_hash) next to the evaluated
+        model's. A file of another configuration is refused even then.
         """,
     options: [
         .value("--model", "M.h5", "the model file", required: true),
@@ -43,7 +59,14 @@ let evalCommand = Command(
                 + "--scores the one scored (default 1)"),
         .value("--batch", "B", "prompts per forward pass, at least 1", default: "8"),
         .value("--grid", "N", "prompts per task shown in grid.png (0: no figure)", default: "4"),
-        .value("--out", "DIR", "the report folder to write", required: true)
+        .value("--out", "DIR", "the report folder to write", required: true),
+        .flag(
+            "--allow-other-model",
+            "accept --taskvectors files of a sibling model (another content hash, the same configuration)"),
+        .value(
+            "--into-one-shot", "TASK",
+            "with task vectors: also patch every evaluated task's vectors into TASK's one-shot prompts and "
+                + "score them against both tasks' targets")
     ] + promptSelectionOptions,
     distributed: true
 ) { args in
@@ -77,11 +100,26 @@ private func runEvalCommand(_ args: ParsedArguments) throws -> Int32 {
         tasks: args.string("--tasks") != nil ? try parseTasks(args) : nil, taskVectors: taskVectors,
         granularity: granularity, batch: try args.int("--batch", atLeast: 1)!,
         grid: try args.int("--grid", atLeast: 0)!,
-        out: try args.required("--out"))
+        out: try args.required("--out"), intoOneShot: try parseIntoOneShot(args),
+        allowOtherModel: args.flag("--allow-other-model"))
     guard let report = try runEvaluation(settings, world: .world) else { return 0 }
     for result in report.tasks {
         let cells = report.modes.map { "\($0.title) \(result.result($0)!.summary.formatted())" }
         print("\(result.task) (\(result.metric)): \(cells.joined(separator: ", "))")
+    }
+    for result in report.tasks {
+        if let other = result.taskVectors?.otherModelHash {
+            print(
+                "note: the \(result.task) task vectors were made with model \(other), not the evaluated model "
+                    + "\(report.model.hash) (--allow-other-model)")
+        }
+    }
+    for row in report.oneShotPatched ?? [] {
+        print(
+            "\(row.vectorsTask) vectors into \(row.promptTask) one-shot: vs \(row.promptTask) target "
+                + "\(row.patchedVersusPromptTask.summary.formatted()), vs \(row.vectorsTask) target "
+                + "\(row.patchedVersusVectorsTask.summary.formatted()) (unpatched "
+                + "\(row.plainVersusVectorsTask.summary.formatted()))")
     }
     print(
         "wrote \(settings.out)/report.json, report.md" + (settings.grid > 0 ? ", grid.png" : "")
@@ -91,4 +129,15 @@ private func runEvalCommand(_ args: ParsedArguments) throws -> Int32 {
                     + "(the paper's count)", report.flops.reductionVersusOneShot * 100,
                 report.flops.reductionWithVQGANVersusOneShot * 100))
     return 0
+}
+
+/// `--into-one-shot TASK`, a known task.
+private func parseIntoOneShot(_ args: ParsedArguments) throws -> PromptTask? {
+    guard let name = args.string("--into-one-shot") else { return nil }
+    guard let task = PromptTask(rawValue: name) else {
+        throw UsageError(
+            "--into-one-shot: unknown task '\(name)'; one of "
+                + PromptTask.every.map(\.rawValue).joined(separator: ", "))
+    }
+    return task
 }

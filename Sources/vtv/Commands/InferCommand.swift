@@ -20,13 +20,20 @@ let inferCommand = Command(
         (docs/paper.md#head-outputs): either --patch-variables of --granularity with the task's means from
         --activations (zero-shot token a > 0 takes the mean at one-shot position a + 98, cls 0), or a
         task-vectors file (--taskvectors, from vtv search or vtv taskvectors make), which carries its vectors.
+        --mode patched-one-shot writes the same vectors into the one-shot prompt instead (the published code's
+        --zero_shot 0): each head output moves to the one-shot token at the same canvas position (cls stays 0,
+        zero-shot token a > 0 is one-shot token a + 98), so the query and answer positions are patched and the
+        example rows are left as the prompt makes them. With vectors of another task B (e.g. colorization
+        vectors into a segmentation prompt), the prediction is also scored against B's target for the same
+        prompt index (attributes taskvectors_task_metric, taskvectors_task_metric_name): which task the
+        output follows. The prompts file must hold B's canvas for the index.
         """,
     options: [
         .value("--model", "M.h5", "the model file", required: true),
         .value("--prompts", "P.h5", "the prompts file", required: true),
         .value("--index", "I", "prompt index, 0...count-1", required: true),
         .value("--task", "T", "task name (e.g. segmentation)", required: true),
-        .value("--mode", "MODE", "one-shot, zero-shot or patched", default: "one-shot"),
+        .value("--mode", "MODE", "one-shot, zero-shot, patched or patched-one-shot", default: "one-shot"),
         .value("--activations", "A.h5", "patched: task means from vtv collect (with --patch-variables)"),
         .value(
             "--granularity", "G",
@@ -38,7 +45,9 @@ let inferCommand = Command(
         .value("--png", "R.png", "also write the predicted image as PNG")
     ]
 ) { args in
-    let modeName = try args.choice("--mode", PromptMode.allCases.map(\.rawValue) + ["patched"]) ?? "one-shot"
+    let modeName =
+        try args.choice("--mode", PromptMode.allCases.map(\.rawValue) + ["patched", "patched-one-shot"]) ?? "one-shot"
+    let patched = modeName.hasPrefix("patched")
     let mode = PromptMode(rawValue: modeName) ?? .zeroShot
     let taskName = try args.required("--task")
     guard let task = PromptTask(rawValue: taskName) else {
@@ -47,11 +56,11 @@ let inferCommand = Command(
     }
     guard let index = try args.int("--index", atLeast: 0) else { throw UsageError("--index expects an integer") }
     let patchOptions = ["--activations", "--granularity", "--patch-variables", "--taskvectors"]
-    if modeName != "patched", let given = patchOptions.first(where: { args.string($0) != nil }) {
-        throw UsageError("\(given) applies to --mode patched")
+    if !patched, let given = patchOptions.first(where: { args.string($0) != nil }) {
+        throw UsageError("\(given) applies to --mode patched or patched-one-shot")
     }
     var patch: InferencePatch?
-    if modeName == "patched" {
+    if patched {
         switch (args.string("--taskvectors"), args.string("--patch-variables")) {
         case let (path?, nil):
             if args.string("--activations") != nil {
@@ -70,17 +79,23 @@ let inferCommand = Command(
             throw UsageError("give either --patch-variables (with --activations) or --taskvectors, not both")
         case (nil, nil):
             throw UsageError(
-                "--mode patched needs --patch-variables LIST with --activations A.h5, or --taskvectors TV.h5")
+                "--mode \(modeName) needs --patch-variables LIST with --activations A.h5, or --taskvectors TV.h5")
         }
     }
     let settings = InferSettings(
         model: try args.required("--model"), prompts: try args.required("--prompts"), index: index, task: task,
-        mode: mode, patch: patch, out: try args.required("--out"), png: args.string("--png"))
+        mode: mode, patch: patch, out: try args.required("--out"), png: args.string("--png"),
+        patchInto: modeName == "patched-one-shot" ? .oneShot : .zeroShot)
     let report = try runInfer(settings)
-    let patched =
+    let patchNote =
         report.vectors.map { " (\($0.variables.count) variables, \($0.targets.count) head outputs patched)" } ?? ""
+    var followsNote = ""
+    if let vectors = report.vectors, let other = report.vectorsTaskScore {
+        followsNote =
+            "; against the \(vectors.task) target \(other.metric.rawValue) \(String(format: "%.6f", other.score))"
+    }
     print(
-        "\(task.rawValue) prompt \(index) \(modeName)\(patched): \(report.metric.rawValue) "
-            + "\(String(format: "%.6f", report.score)); wrote \(settings.out)")
+        "\(task.rawValue) prompt \(index) \(modeName)\(patchNote): \(report.metric.rawValue) "
+            + "\(String(format: "%.6f", report.score))\(followsNote); wrote \(settings.out)")
     return 0
 }
