@@ -70,14 +70,14 @@ public enum Ablation {
         }
         try settings.prompts.source.requireTasks([task])
         let activations = try model.activations(settings.activationsPath)
-        let means = try activations.statistics(set.task, file: settings.activationsPath)
-            .means(configuration: model.configuration)
+        let statistics = try activations.statistics(set.task, file: settings.activationsPath)
+        let means = statistics.means(configuration: model.configuration)
         let taskness = try tasknessRanking(settings, granularity: set.granularity, activations: activations)
         let space = PatchVariables(configuration: model.configuration, granularity: set.granularity)
         func fromMeans(_ variables: [Int]) -> TaskVectors {
             TaskVectors(
                 task: set.task, variables: variables, granularity: set.granularity, means: means,
-                modelHash: model.hash, origin: "")
+                meansFrom: statistics.provenance, modelHash: model.hash, origin: "")
         }
 
         // Every variant once, in a fixed order; each part of the study keeps the indices of its own.

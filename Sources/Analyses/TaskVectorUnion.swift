@@ -26,6 +26,7 @@ extension TaskVectors {
         var union = a
         union.task = task
         union.variables = Set(a.variables).union(b.variables).sorted()
+        union.meansFrom = a.meansFrom.flatMap { x in b.meansFrom.map { x.merged(with: $0) } }
         union.origin = "union of the \(a.task) and \(b.task) sets; shared variables: \(rule.rawValue)"
         (union.probabilities, union.policyLogits, union.finalSelection) = (nil, nil, nil)
         union.targets = union.variables.flatMap { space.targets(ofVariable: $0) }

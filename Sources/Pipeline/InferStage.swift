@@ -7,8 +7,9 @@ import Storage
 
 /// The task vectors `vtv infer --mode patched` writes over head outputs.
 public enum InferencePatch {
-    /// A task-vectors file, checked against `granularity` when given.
-    case taskVectors(String, granularity: PatchVariables.Granularity?)
+    /// A task-vectors file, checked against `granularity` when given; with `allowOtherModel`, a
+    /// sibling model's (another content hash, the same configuration) is accepted.
+    case taskVectors(String, granularity: PatchVariables.Granularity?, allowOtherModel: Bool = false)
     /// These variables of `granularity`, with the task's means from an activations file.
     case variables([Int], granularity: PatchVariables.Granularity, activations: String)
 }
@@ -145,8 +146,14 @@ public func runInfer(_ settings: InferSettings) throws -> InferReport {
 /// the file's are refused.
 private func inferenceVectors(_ patch: InferencePatch, model: LoadedModel, task: PromptTask) throws -> TaskVectors {
     switch patch {
-    case let .taskVectors(path, granularity):
-        let vectors = try model.taskVectors(path, granularity: granularity)
+    case let .taskVectors(path, granularity, allowOtherModel):
+        let vectors = try model.taskVectors(path, granularity: granularity, allowOtherModel: allowOtherModel)
+        if vectors.modelHash != model.hash {
+            FileHandle.standardError.write(
+                Data(
+                    ("vtv: note: the task vectors were made with model \(vectors.modelHash), not \(model.hash) "
+                        + "(--allow-other-model)\n").utf8))
+        }
         if vectors.task != task.rawValue {
             FileHandle.standardError.write(
                 Data("vtv: note: applying task vectors of '\(vectors.task)' to a '\(task.rawValue)' prompt\n".utf8))
@@ -155,10 +162,10 @@ private func inferenceVectors(_ patch: InferencePatch, model: LoadedModel, task:
     case let .variables(list, granularity, path):
         let space = PatchVariables(configuration: model.configuration, granularity: granularity)
         let variables = try checkedVariables(list, option: "--patch-variables", space: space)
-        let means = try model.activations(path).statistics(task.rawValue, file: path).means(
-            configuration: model.configuration)
+        let statistics = try model.activations(path).statistics(task.rawValue, file: path)
         return TaskVectors(
-            task: task.rawValue, variables: variables, granularity: granularity, means: means,
+            task: task.rawValue, variables: variables, granularity: granularity,
+            means: statistics.means(configuration: model.configuration), meansFrom: statistics.provenance,
             modelHash: model.hash, origin: "listed")
     }
 }

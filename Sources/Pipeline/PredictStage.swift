@@ -17,10 +17,15 @@ public struct PredictSettings {
     public var canvasSize: Int?
     /// The whole canvas (the query as the model saw it and its answer) rather than the answer quadrant.
     public var full: Bool
+    /// Whether task vectors of a sibling model (another content hash, the same configuration) are
+    /// accepted; a file of another configuration is refused even then.
+    public var allowOtherModel: Bool
 
     public init(
-        model: String, taskVectors: String, image: String, out: String, canvasSize: Int? = nil, full: Bool = false
+        model: String, taskVectors: String, image: String, out: String, canvasSize: Int? = nil, full: Bool = false,
+        allowOtherModel: Bool = false
     ) {
+        self.allowOtherModel = allowOtherModel
         self.model = model
         self.taskVectors = taskVectors
         self.image = image
@@ -32,8 +37,9 @@ public struct PredictSettings {
 
 /// The zero-shot canvas around the image (bottom-left quadrant, white elsewhere) through the model
 /// with the task vectors patched, decoded by the VQGAN; writes the answer quadrant (or the whole
-/// canvas) to `settings.out` on one process and returns the task vectors and the image written.
-public func runPredict(_ settings: PredictSettings) throws -> (vectors: TaskVectors, image: Image8) {
+/// canvas) to `settings.out` on one process and returns the task vectors (their `modelHash` is
+/// another model's only with `allowOtherModel`), the image written and the applying model's hash.
+public func runPredict(_ settings: PredictSettings) throws -> (vectors: TaskVectors, image: Image8, modelHash: String) {
     let requestedSize = settings.canvasSize
     if let requestedSize {
         // The decoded canvas resized to the side, the answer (or the whole canvas) as 8-bit RGB, and its PNG.
@@ -43,7 +49,8 @@ public func runPredict(_ settings: PredictSettings) throws -> (vectors: TaskVect
         try budget.check()
     }
     let model = try LoadedModel(path: settings.model, parts: [.mae, .vqganDecoder])
-    let vectors = try TaskVectors(path: settings.taskVectors, expectedModelHash: model.hash)
+    let vectors = try model.taskVectors(
+        settings.taskVectors, granularity: nil, allowOtherModel: settings.allowOtherModel)
     let imagePath = settings.image
     let image = try ImageFile.read(imagePath)
     let side = model.configuration.imageSize
@@ -81,5 +88,5 @@ public func runPredict(_ settings: PredictSettings) throws -> (vectors: TaskVect
     }
     let bytes = try ImageFile.encodePNG(result, name: out)
     try ImageFile.writePNG(bytes: bytes, to: out)
-    return (vectors, result)
+    return (vectors, result, model.hash)
 }

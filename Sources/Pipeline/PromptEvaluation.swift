@@ -113,12 +113,13 @@ func evaluate(_ job: EvaluationJob, model: LoadedModel, world: Communicator) thr
         }
     }
 
+    let target = PromptProvenance(identities: try selection.indices.map { try selection.source.identity(of: $0) })
     let taskResults = tasks.indices.map { t in
         EvaluationReport.TaskResult(
             task: tasks[t].rawValue, metric: tasks[t].metric,
             taskVectors: job.vectors[tasks[t].rawValue].map {
                 EvaluationReport.TaskVectorsInfo(
-                    $0, file: job.vectorFiles[tasks[t].rawValue], evaluatedModelHash: model.hash)
+                    $0, file: job.vectorFiles[tasks[t].rawValue], evaluatedModelHash: model.hash, target: target)
             },
             modes: Dictionary(
                 uniqueKeysWithValues: modes.indices.map { m in
@@ -129,7 +130,7 @@ func evaluate(_ job: EvaluationJob, model: LoadedModel, world: Communicator) thr
         model: .init(path: model.path, hash: model.hash),
         prompts: .init(
             origin: selection.source.origin, role: selection.role, indices: selection.indices,
-            names: selection.indices.map { promptName(selection.source, $0) }),
+            names: selection.indices.map { promptName(selection.source, $0) }, provenance: target),
         ranks: world.size, batch: job.batch, flops: .init(configuration: model.configuration), tasks: taskResults,
         oneShotPatched: oneShotPatched ?? nil)
     var files = ["report.json": try report.jsonData(), "report.md": Data(report.markdown().utf8)]

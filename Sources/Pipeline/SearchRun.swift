@@ -145,9 +145,12 @@ func search(
         rank: communicator.rank, of: communicator.size)
     var heldOutLocal: [SearchPrompt] = []
     var means: [HeadOutputs] = []
+    var meansFrom: [PromptProvenance] = []
     for (t, task) in tasks.enumerated() {
-        let taskMeans = try activations.statistics(task.rawValue).means(configuration: model.configuration)
+        let statistics = try activations.statistics(task.rawValue)
+        let taskMeans = statistics.means(configuration: model.configuration)
         means.append(taskMeans)
+        meansFrom.append(statistics.provenance)
         func build(_ indices: [Int]) throws -> [SearchPrompt] {
             try builder.prompts(
                 canvases: indices.map { try selection.source.canvas($0, task: task) },
@@ -276,6 +279,7 @@ func search(
         for (t, task) in tasks.enumerated() {
             try TaskVectors(
                 task: task.rawValue, variables: variables, granularity: settings.patchGranularity, means: means[t],
+                meansFrom: meansFrom[t],
                 modelHash: model.hash, origin: origin, probabilities: probabilities, policyLogits: fullLogits,
                 finalSelection: finalSelection
             )

@@ -66,10 +66,11 @@ public func makeTaskVectors(_ settings: TaskVectorsSettings) throws -> TaskVecto
         variables = scores.top(k)
         origin = "top-\(k) by taskness over \(scores.tasks.joined(separator: ","))"
     }
-    let means = try model.activations(settings.activations).statistics(settings.task, file: settings.activations)
-        .means(configuration: model.configuration)
+    let statistics = try model.activations(settings.activations).statistics(
+        settings.task, file: settings.activations)
     let vectors = TaskVectors(
-        task: settings.task, variables: variables, granularity: granularity, means: means,
+        task: settings.task, variables: variables, granularity: granularity,
+        means: statistics.means(configuration: model.configuration), meansFrom: statistics.provenance,
         modelHash: model.hash, origin: origin)
     try vectors.write(to: settings.out)
     return vectors

@@ -99,7 +99,7 @@ enum AnalysesFixture {
         // An empty set, as a search whose final rule keeps nothing would write.
         let means = try! ActivationsFile(path: path("a.h5")).statistics("inpaint").means(configuration: .tiny)
         try! TaskVectors(
-            task: "inpaint", variables: [], granularity: .headGroup, means: means,
+            task: "inpaint", variables: [], granularity: .headGroup, means: means, meansFrom: nil,
             modelHash: try! TaskVectors(path: path("tv-low.h5")).modelHash, origin: "listed"
         ).write(to: path("tv-empty.h5"))
     }

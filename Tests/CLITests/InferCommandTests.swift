@@ -93,4 +93,46 @@ final class InferCommandTests: XCTestCase {
         XCTAssertEqual(info.status, 0, info.output)
         XCTAssertTrue(info.stdout.contains(try hash("a.h5").stringValue!), info.output)
     }
+    /// Task vectors of tiny seed 5 applied by tiny seed 6 (the same configuration, another hash):
+    /// refused, then accepted with --allow-other-model and noted; the flag without a file is a usage error.
+    func testASiblingModelsTaskVectorsNeedTheFlag() throws {
+        let steps: [[String]] = [
+            ["model", "init", "--config", "tiny", "--seed", "5", "--out", out("made.h5")],
+            ["model", "init", "--config", "tiny", "--seed", "6", "--out", out("sibling.h5")],
+            [
+                "collect", "--model", out("made.h5"), "--prompts", TestPaths.fixtureH5, "--count", "1", "--tasks",
+                "segmentation", "--out", out("made-a.h5")
+            ],
+            [
+                "taskvectors", "make", "--model", out("made.h5"), "--activations", out("made-a.h5"), "--task",
+                "segmentation", "--variables", "0,5", "--out", out("made-tv.h5")
+            ]
+        ]
+        for step in steps {
+            let r = try runCommand(TestPaths.vtv, step, environment: ["VTV_QUIET": "1"])
+            XCTAssertEqual(r.status, 0, "\(step): \(r.output)")
+        }
+        func infer(_ extra: [String], out result: String) throws -> CommandResult {
+            try runCommand(
+                TestPaths.vtv,
+                [
+                    "infer", "--model", out("sibling.h5"), "--prompts", TestPaths.fixtureH5, "--index", "3", "--task",
+                    "segmentation", "--out", result
+                ] + extra)
+        }
+        let refused = try infer(["--mode", "patched", "--taskvectors", out("made-tv.h5")], out: out("refused.h5"))
+        XCTAssertEqual(refused.status, 1, refused.output)
+        XCTAssertTrue(refused.stderr.contains("was made with another model"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out("refused.h5")))
+
+        let accepted = try infer(
+            ["--mode", "patched", "--taskvectors", out("made-tv.h5"), "--allow-other-model"], out: out("sibling-r.h5"))
+        XCTAssertEqual(accepted.status, 0, accepted.output)
+        XCTAssertTrue(accepted.stderr.contains("--allow-other-model"), accepted.output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out("sibling-r.h5")))
+
+        let misuse = try infer(["--mode", "zero-shot", "--allow-other-model"], out: out("misuse.h5"))
+        XCTAssertEqual(misuse.status, 2, misuse.output)
+        XCTAssertTrue(misuse.stderr.contains("--allow-other-model applies to --taskvectors"), misuse.stderr)
+    }
 }

@@ -27,6 +27,7 @@ final class PredictCommandTests: XCTestCase {
                 "--variables", "1,4,6,12", "--out", path("tv.h5")
             ],
             ["model", "init", "--config", "tiny", "--seed", "5", "--out", path("other.h5")],
+            ["model", "init", "--config", "tiny", "--seed", "6", "--out", path("sibling.h5")],
             [
                 "collect", "--model", path("other.h5"), "--prompts", fixture, "--count", "1", "--tasks", "segmentation",
                 "--out", path("other-a.h5")
@@ -85,6 +86,34 @@ final class PredictCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 1, r.output)
         XCTAssertTrue(r.stderr.contains("was made with another model"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// other-tv.h5 was made with other.h5 (tiny, seed 5); sibling.h5 has its configuration, not its hash.
+    func testASiblingModelsVectorsNeedTheFlagAndAnotherConfigurationIsRefusedEvenThen() throws {
+        func predictWithSibling(_ extra: [String], vectors: String) throws -> CommandResult {
+            try runCommand(
+                TestPaths.vtv,
+                ["predict", "--model", Self.path("sibling.h5"), "--taskvectors", vectors, "--image", Self.image] + extra
+            )
+        }
+        let refused = Self.path("sibling-refused.png")
+        let r = try predictWithSibling(["--out", refused], vectors: Self.path("other-tv.h5"))
+        XCTAssertEqual(r.status, 1, r.output)
+        XCTAssertTrue(r.stderr.contains("was made with another model"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: refused))
+
+        let accepted = Self.path("sibling.png")
+        let ok = try predictWithSibling(["--out", accepted, "--allow-other-model"], vectors: Self.path("other-tv.h5"))
+        XCTAssertEqual(ok.status, 0, ok.output)
+        XCTAssertTrue(ok.stdout.contains("--allow-other-model"), ok.output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: accepted))
+
+        let otherConfiguration = Self.path("sibling-config.png")
+        let no = try predictWithSibling(
+            ["--out", otherConfiguration, "--allow-other-model"], vectors: Self.path("tv.h5"))
+        XCTAssertEqual(no.status, 1, no.output)
+        XCTAssertTrue(no.stderr.contains("another configuration"), no.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: otherConfiguration))
     }
 
     func testAFileThatIsNotAnImageIsRefusedAndNothingIsWritten() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Search
 import Storage
 import TestSupport
 import XCTest
@@ -179,6 +180,9 @@ final class SearchCommandTests: XCTestCase {
         let variables = try tv.read("variables", as: Int32.self).values.map(Int.init)
         XCTAssertEqual(variables, probabilities.indices.filter { probabilities[$0] > 0.5 })
         XCTAssertEqual(try tv.attribute("final_selection"), .string("threshold"), "the default rule is recorded")
+        let means = try ActivationsFile(path: Self.activations).statistics("segmentation")
+        XCTAssertEqual(try TaskVectors(path: out("full.h5")).meansFrom, means.provenance, "the means' prompts")
+        XCTAssertEqual(means.provenance.prompts, 3, "the fixture's three collect prompts")
         let log =
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out("full.json"))))
             as! [String: Any]

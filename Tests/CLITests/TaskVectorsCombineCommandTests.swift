@@ -66,6 +66,8 @@ final class TaskVectorsCombineCommandTests: XCTestCase {
             inpaint = try TaskVectors(path: F.path("tv-inpaint.h5"))
         XCTAssertEqual(union.task, "lowlight_inpaint")
         XCTAssertEqual(union.variables, [0, 3, 7, 30, 41, 45])
+        let lowFrom = try XCTUnwrap(low.meansFrom), inpaintFrom = try XCTUnwrap(inpaint.meansFrom)
+        XCTAssertEqual(union.meansFrom, lowFrom.merged(with: inpaintFrom), "both sets' prompts")
         func at(_ v: TaskVectors, _ target: PatchSet.Target) -> [Float] { v.vectors[v.targets.firstIndex(of: target)!] }
         for (target, vector) in zip(union.targets, union.vectors) {
             switch (low.targets.contains(target), inpaint.targets.contains(target)) {

@@ -82,10 +82,12 @@ final class ActivationsParityTests: XCTestCase {
             let path = directory.appendingPathComponent("\(task).h5").path
             try TaskVectors(
                 task: task, variables: variables, granularity: .headGroup, means: means,
+                meansFrom: try Self.collected.statistics(task).provenance,
                 modelHash: Self.collected.modelHash, origin: "fixture mask"
             ).write(to: path)
             let vectors = try TaskVectors(path: path, expectedModelHash: Self.collected.modelHash)
             XCTAssertEqual(vectors.variables, variables)
+            XCTAssertEqual(vectors.meansFrom, try Self.collected.statistics(task).provenance)
             let patches = vectors.patchSet()
             XCTAssertEqual(patches.count, 348, "the published rows_layer_head_position has 348 rows")
             for prompt in 0..<5 {

@@ -14,7 +14,8 @@ final class EvaluationTaskVectorsTests: XCTestCase {
         let means = HeadOutputs(
             configuration: configuration, layout: TokenLayout(mode: .oneShot, grid: configuration.grid))
         return TaskVectors(
-            task: task, variables: variables, granularity: .headGroup, means: means, modelHash: "h", origin: "test")
+            task: task, variables: variables, granularity: .headGroup, means: means, meansFrom: nil, modelHash: "h",
+            origin: "test")
     }
 
     func testFilesAreMatchedToTasksByTheirTaskAttribute() throws {

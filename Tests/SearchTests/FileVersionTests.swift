@@ -47,7 +47,7 @@ final class FileVersionTests: XCTestCase {
         case .taskVectors:
             try TaskVectors(
                 task: "segmentation", variables: [0], granularity: .head,
-                means: statistics.means(configuration: configuration),
+                means: statistics.means(configuration: configuration), meansFrom: statistics.provenance,
                 modelHash: "h", origin: "test"
             ).write(to: file)
         case .searchCheckpoint:

@@ -60,7 +60,8 @@ final class FinalSelectionTests: XCTestCase {
             configuration: configuration, layout: TokenLayout(mode: .oneShot, grid: configuration.grid))
         let count = PatchVariables(configuration: configuration, granularity: .headGroup).count
         return TaskVectors(
-            task: "segmentation", variables: [1, 2], granularity: .headGroup, means: means, modelHash: "h",
+            task: "segmentation", variables: [1, 2], granularity: .headGroup, means: means, meansFrom: nil,
+            modelHash: "h",
             origin: "test", probabilities: policy ? [Double](repeating: 0.3, count: count) : nil,
             policyLogits: policy ? [Double](repeating: -0.8, count: count) : nil, finalSelection: selection)
     }

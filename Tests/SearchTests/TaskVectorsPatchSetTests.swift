@@ -27,7 +27,8 @@ final class TaskVectorsPatchSetTests: XCTestCase {
             let space = PatchVariables(configuration: configuration, granularity: granularity)
             let variables = stride(from: 1, to: space.count, by: 3).map { $0 }
             let vectors = TaskVectors(
-                task: "segmentation", variables: variables, granularity: granularity, means: means, modelHash: "h",
+                task: "segmentation", variables: variables, granularity: granularity, means: means, meansFrom: nil,
+                modelHash: "h",
                 origin: "test")
             let direct = vectors.patchSet()
             let table = PatchSet(taskVectors: vectors.targets, means: means, mode: .zeroShot)
@@ -57,7 +58,8 @@ final class TaskVectorsPatchSetTests: XCTestCase {
             let space = PatchVariables(configuration: configuration, granularity: granularity)
             let variables = stride(from: 0, to: space.count, by: 4).map { $0 }
             let vectors = TaskVectors(
-                task: "segmentation", variables: variables, granularity: granularity, means: means, modelHash: "h",
+                task: "segmentation", variables: variables, granularity: granularity, means: means, meansFrom: nil,
+                modelHash: "h",
                 origin: "test")
             let oneShot = vectors.patchSet(for: .oneShot)
             let moved = vectors.targets.map {

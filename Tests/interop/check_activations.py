@@ -117,6 +117,16 @@ with h5py.File(tv_path, "r") as tv:
     expect(tv.attrs["format"] == "vtv-taskvectors" and tv.attrs["version"] == 1, "task-vectors format/version")
     expect(tv.attrs["task"] == "segmentation" and tv.attrs["granularity"] == 1, "task-vectors task/granularity")
     expect(tv.attrs["model_hash"] == model_hash and isinstance(tv.attrs["origin"], str), "task-vectors hash/origin")
+    # The prompts the means were taken over, read off their identities in the activations file.
+    with h5py.File(a_path, "r") as a:
+        identities = [str(p) for p in a["tasks/segmentation"].attrs["prompts"]]
+    words = [i.split(" ") for i in identities]
+    sources = sorted({w[0].split("#")[0] for w in words})
+    classes = sorted({int(x[len("class="):]) for w in words for x in w[1:] if x.startswith("class=")})
+    expect(list(tv.attrs["means_sources"]) == sources, f"task-vectors means_sources {tv.attrs['means_sources']}")
+    expect(int(tv.attrs["means_prompts"]) == len(identities), "task-vectors means_prompts")
+    recorded = np.asarray(tv.attrs["means_classes"])
+    expect(recorded.dtype == np.int64 and recorded.tolist() == classes, f"task-vectors means_classes {recorded}")
     k = tv["variables"].shape[0]
     dataset(tv, "variables", np.int32, [k])
     total = 0

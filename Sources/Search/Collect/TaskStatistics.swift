@@ -1,5 +1,6 @@
 import Distributed
 import Model
+import Prompts
 
 /// Mean and variance over the one-shot prompts of one task of every head output o[l, t, h]
 /// (docs/paper.md#head-outputs), for both stacks. Element order is `HeadOutputs`' layout:
@@ -26,6 +27,9 @@ public struct TaskStatistics: Equatable {
 
     /// Prompts accumulated.
     public var count: Int { encoder.count }
+
+    /// Where the prompts came from (sources, classes, folds), as their identities say.
+    public var provenance: PromptProvenance { PromptProvenance(identities: prompts) }
 
     /// The one-shot shapes [depth, tokens, heads, headWidth] of the encoder and decoder statistics.
     public static func shapes(_ c: ModelConfiguration) -> (encoder: [Int], decoder: [Int]) {

@@ -1,6 +1,7 @@
 import Foundation
 import Model
 import Outputs
+import Prompts
 
 /// What `vtv eval` found (`report/report.json`, keys in snake_case): per task and mode, every
 /// prompt's metric in prompt order, the mean with its 95% confidence interval, and the time taken;
@@ -26,12 +27,17 @@ public struct EvaluationReport: Codable, Equatable {
         public var indices: [Int]
         /// "origin#index" of each prompt.
         public var names: [String]
+        /// Where the evaluated prompts come from (sources, classes, folds), the target of any transfer.
+        public var provenance: PromptProvenance?
 
-        public init(origin: String, role: String?, indices: [Int], names: [String]) {
+        public init(
+            origin: String, role: String?, indices: [Int], names: [String], provenance: PromptProvenance? = nil
+        ) {
             self.origin = origin
             self.role = role
             self.indices = indices
             self.names = names
+            self.provenance = provenance
         }
     }
 
@@ -85,10 +91,21 @@ public struct EvaluationReport: Codable, Equatable {
         /// model's (a sibling model of the same configuration, `vtv eval --allow-other-model`);
         /// absent when they are the same model.
         public var otherModelHash: String?
+        /// The prompts the vectors were averaged over: their source (absent for files written
+        /// before vtv recorded it).
+        public var meansFrom: PromptProvenance?
+        /// Whether the evaluated prompts are of another image source or other folds than `meansFrom`
+        /// (`PromptProvenance.isTransfer(to:)`); absent when either side is unknown.
+        public var transfer: Bool?
 
-        /// `evaluatedModelHash`: the hash of the model that applies the vectors, when known.
-        public init(_ vectors: TaskVectors, file: String?, evaluatedModelHash: String? = nil) {
+        /// `evaluatedModelHash`: the hash of the model that applies the vectors, when known;
+        /// `target`: where the evaluated prompts come from, when known.
+        public init(
+            _ vectors: TaskVectors, file: String?, evaluatedModelHash: String? = nil, target: PromptProvenance? = nil
+        ) {
             origin = vectors.origin
+            meansFrom = vectors.meansFrom
+            if let meansFrom, let target { transfer = meansFrom.isTransfer(to: target) }
             if let evaluatedModelHash, evaluatedModelHash != vectors.modelHash { otherModelHash = vectors.modelHash }
             finalSelection = vectors.finalSelection
             self.file = file
@@ -211,14 +228,18 @@ public struct EvaluationReport: Codable, Equatable {
         let vectors = tasks.compactMap { t in t.taskVectors.map { (t.task, $0) } }
         if !vectors.isEmpty {
             lines += [
-                "Task vectors (their source: how they were made, and the file), applied to the target prompts "
-                    + "above (`\(prompts.origin)`" + (prompts.role.map { ", role `\($0)`" } ?? "") + "):", ""
+                "Task vectors (their source: how they were made, the prompts they were averaged over, and the "
+                    + "file), applied to the target prompts above (`\(prompts.origin)`"
+                    + (prompts.role.map { ", role `\($0)`" } ?? "")
+                    + (prompts.provenance.map { ": \($0.summary)" } ?? "") + "):", ""
             ]
             for (task, v) in vectors {
                 lines.append(
                     "- \(task): \(v.variables) variable(s) at granularity \(v.granularity), \(v.patchedHeadOutputs) "
                         + "patched head output(s); \(v.origin)" + (v.finalSelection.map { "; final set: \($0)" } ?? "")
                         + (v.file.map { " (`\($0)`)" } ?? "")
+                        + "; averaged over " + (v.meansFrom?.summary ?? "prompts the file does not record")
+                        + (v.transfer == true ? " (a transfer: another source or other folds than the target)" : "")
                         + (v.otherModelHash.map {
                             "; made with another model of the same configuration (hash `\($0)`, not `\(model.hash)`; "
                                 + "--allow-other-model)"

@@ -52,10 +52,11 @@ public enum EvaluationTaskVectors {
         let chosen = Array(ranking.prefix(k))
         var result: [String: TaskVectors] = [:]
         for task in tasks {
-            let means = try activations.statistics(task, file: activationsPath).means(
-                configuration: activations.configuration)
+            let statistics = try activations.statistics(task, file: activationsPath)
             result[task] = TaskVectors(
-                task: task, variables: chosen, granularity: granularity, means: means, modelHash: modelHash,
+                task: task, variables: chosen, granularity: granularity,
+                means: statistics.means(configuration: activations.configuration), meansFrom: statistics.provenance,
+                modelHash: modelHash,
                 origin: "top-\(k) by taskness over \(scoredTasks.joined(separator: ","))")
         }
         return result

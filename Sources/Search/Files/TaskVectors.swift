@@ -1,11 +1,14 @@
 import Model
+import Prompts
 import Storage
 
 /// A self-contained set of task vectors (`TV.h5`, docs/formats.md): which head outputs of a
 /// zero-shot run to overwrite and the vectors to write there, for one task and one model.
 ///
 ///     /                 format="vtv-taskvectors", version=1, task, granularity, model_hash, origin,
-///                       final_selection ("threshold" or "sample"; searches only), final_seed (sample only)
+///                       final_selection ("threshold" or "sample"; searches only), final_seed (sample only),
+///                       means_sources (strings), means_classes (int64 [c]), means_prompts: the prompts the
+///                       vectors were averaged over (`PromptProvenance`; absent in files written before)
 ///     /config           the model configuration
 ///     /variables        int32 [k]      the chosen variables (docs/paper.md#search-space numbering)
 ///     /probabilities    float64 [nvar] the policy's probabilities (searches only)
@@ -29,16 +32,20 @@ public struct TaskVectors {
     /// variables). A search file written before this was recorded reads as `.threshold`, the only
     /// rule there was.
     public var finalSelection: FinalSelection?
+    /// The prompts the vectors were averaged over (sources, classes, folds), when the file records them.
+    public var meansFrom: PromptProvenance?
     /// The patched head outputs of a zero-shot run and their replacement vectors (headWidth each).
     public var targets: [PatchSet.Target]
     public var vectors: [[Float]]
 
-    /// Task vectors for `variables`, taking each target's vector from the task's one-shot means.
+    /// Task vectors for `variables`, taking each target's vector from the task's one-shot means,
+    /// which were taken over the prompts `meansFrom` describes.
     public init(
         task: String, variables: [Int], granularity: PatchVariables.Granularity, means: HeadOutputs,
-        modelHash: String, origin: String, probabilities: [Double]? = nil, policyLogits: [Double]? = nil,
-        finalSelection: FinalSelection? = nil
+        meansFrom: PromptProvenance?, modelHash: String, origin: String, probabilities: [Double]? = nil,
+        policyLogits: [Double]? = nil, finalSelection: FinalSelection? = nil
     ) {
+        self.meansFrom = meansFrom
         let space = PatchVariables(configuration: means.configuration, granularity: granularity)
         let zeroShot = TokenLayout(mode: .zeroShot, grid: means.configuration.grid)
         configuration = means.configuration
@@ -83,6 +90,11 @@ public struct TaskVectors {
         try root.setAttribute("task", .string(task))
         try root.setAttribute("granularity", .int(granularity.rawValue))
         try root.setAttribute("origin", .string(origin))
+        if let meansFrom {
+            try root.setAttribute("means_sources", .strings(meansFrom.sources))
+            try root.setAttribute("means_classes", .ints(meansFrom.classes))
+            try root.setAttribute("means_prompts", .int(meansFrom.prompts))
+        }
         if let finalSelection {
             try root.setAttribute("final_selection", .string(finalSelection.rule.rawValue))
             if let seed = finalSelection.seed {
@@ -129,6 +141,7 @@ public struct TaskVectors {
         probabilities = root.exists("probabilities") ? try root.read("probabilities", as: Double.self).values : nil
         policyLogits = root.exists("policy_logits") ? try root.read("policy_logits", as: Double.self).values : nil
         finalSelection = try Self.readFinalSelection(root, path: path, fromPolicy: probabilities != nil)
+        meansFrom = try Self.readMeansFrom(root, path: path)
         let space = PatchVariables(configuration: configuration, granularity: granularity)
         if let bad = variables.first(where: { $0 < 0 || $0 >= space.count }) {
             throw SearchInputError.invalid(
@@ -152,6 +165,35 @@ public struct TaskVectors {
                 self.vectors.append(Array(vectors.values[i * s.headWidth..<(i + 1) * s.headWidth]))
             }
         }
+    }
+
+    /// The `means_*` attributes: all three or none (a file written before they were recorded).
+    private static func readMeansFrom(_ root: HDF5Group, path: String) throws -> PromptProvenance? {
+        let names = ["means_sources", "means_classes", "means_prompts"]
+        let present = names.filter { root.hasAttribute($0) }
+        guard !present.isEmpty else { return nil }
+        guard present.count == names.count else {
+            throw SearchInputError.invalid(
+                "\(path): has \(present.joined(separator: ", ")) but not "
+                    + names.filter { !present.contains($0) }.joined(separator: ", ")
+                    + " (the prompts the vectors were averaged over are recorded by all three)")
+        }
+        let sources: [String]
+        switch try root.attribute("means_sources") {
+        case .strings(let values): sources = values
+        case .string(let value): sources = [value]
+        default: throw SearchInputError.invalid("\(path): means_sources must be strings")
+        }
+        guard let prompts = try root.attribute("means_prompts").intValue, prompts >= 0 else {
+            throw SearchInputError.invalid("\(path): means_prompts must be a non-negative integer")
+        }
+        let classes: [Int]
+        switch try root.attribute("means_classes") {
+        case .ints(let values): classes = values
+        case .int(let value): classes = [value]
+        default: throw SearchInputError.invalid("\(path): means_classes must be integers")
+        }
+        return PromptProvenance(sources: sources, classes: classes, prompts: prompts)
     }
 
     /// The `final_selection` and `final_seed` attributes. Absent, a file with a policy (`fromPolicy`)

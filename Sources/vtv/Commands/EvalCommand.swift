@@ -36,8 +36,11 @@ let evalCommand = Command(
         composite tasks of synthetic and PASCAL sources; a pairs:DIR source has the one task 'pairs').
         report.json: one_shot_patched; report.md: a table.
         Transfer: the report names the task vectors' source (each file's origin: how its variables were
-        chosen, and the file) and the target prompts they are applied to (the --prompts/--source and --role
-        of this run), so vectors found on one prompt source or fold can be scored on another. Task vectors
+        chosen; the prompts its means were averaged over: image sources, classes and PASCAL-5i folds; the
+        file) and the target prompts they are applied to (the --prompts/--source and --role of this run,
+        with their sources, classes and folds), and marks a transfer (task_vectors.transfer: another image
+        source or other folds), so vectors found on one prompt source or fold can be scored on another
+        (e.g. --source synthetic:0:folds=0 for collect and search, synthetic:0:folds=1 here). Task vectors
         are refused when made with another model (content hash); --allow-other-model accepts the files of a
         sibling model of the same configuration (e.g. another seed or checkpoint of one architecture), and
         the report records the vectors' model hash (task_vectors.other_model_hash) next to the evaluated

@@ -27,6 +27,8 @@ let inferCommand = Command(
         vectors into a segmentation prompt), the prediction is also scored against B's target for the same
         prompt index (attributes taskvectors_task_metric, taskvectors_task_metric_name): which task the
         output follows. The prompts file must hold B's canvas for the index.
+        A --taskvectors file made with another model is refused (content hash); --allow-other-model accepts
+        one of a sibling model of the same configuration (noted on stderr). Another configuration is refused.
         """,
     options: [
         .value("--model", "M.h5", "the model file", required: true),
@@ -41,6 +43,7 @@ let inferCommand = Command(
                 + "checked against --taskvectors"),
         .value("--patch-variables", "LIST", "patched: comma-separated variables to patch with the task's means"),
         .value("--taskvectors", "TV.h5", "patched: a task-vectors file to apply"),
+        .flag("--allow-other-model", "with --taskvectors: accept a sibling model's file (the same configuration)"),
         .value("--out", "R.h5", "result file to write", required: true),
         .value("--png", "R.png", "also write the predicted image as PNG")
     ]
@@ -59,6 +62,9 @@ let inferCommand = Command(
     if !patched, let given = patchOptions.first(where: { args.string($0) != nil }) {
         throw UsageError("\(given) applies to --mode patched or patched-one-shot")
     }
+    if args.flag("--allow-other-model"), args.string("--taskvectors") == nil {
+        throw UsageError("--allow-other-model applies to --taskvectors files (a patched mode)")
+    }
     var patch: InferencePatch?
     if patched {
         switch (args.string("--taskvectors"), args.string("--patch-variables")) {
@@ -67,7 +73,8 @@ let inferCommand = Command(
                 throw UsageError("--taskvectors carries its own vectors; --activations goes with --patch-variables")
             }
             patch = .taskVectors(
-                path, granularity: args.string("--granularity") == nil ? nil : try parseGranularity(args))
+                path, granularity: args.string("--granularity") == nil ? nil : try parseGranularity(args),
+                allowOtherModel: args.flag("--allow-other-model"))
         case (nil, .some):
             guard let path = args.string("--activations") else {
                 throw UsageError("--patch-variables needs --activations A.h5 (the task means to patch with)")

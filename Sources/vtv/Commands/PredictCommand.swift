@@ -16,7 +16,9 @@ let predictCommand = Command(
         zero-shot forward pass with the task vectors of TV.h5 patched, decodes the predicted tokens with the
         VQGAN and writes the answer quadrant (bottom-right) as a PNG; with --full, the whole canvas: the query
         as the model saw it, its answer, white above. --canvas-size renders at another side (the decoding is
-        resized bilinearly, as the published code does).
+        resized bilinearly, as the published code does). Task vectors made with another model are refused
+        (content hash); --allow-other-model accepts those of a sibling model of the same configuration
+        (another seed or checkpoint of one architecture), and says so. Another configuration is refused even then.
         """,
     options: [
         .value("--model", "M.h5", "the model file", required: true),
@@ -25,14 +27,21 @@ let predictCommand = Command(
         .value("--out", "OUT.png", "the PNG to write", required: true),
         .value(
             "--canvas-size", "S", "side of the rendered canvas, \(canvasSizeRange) (default: the model's image size)"),
-        .flag("--full", "write the whole canvas (query and answer) instead of the answer quadrant")
+        .flag("--full", "write the whole canvas (query and answer) instead of the answer quadrant"),
+        .flag(
+            "--allow-other-model",
+            "accept task vectors of a sibling model (another content hash, the same configuration)")
     ]
 ) { args in
     let settings = PredictSettings(
         model: try args.required("--model"), taskVectors: try args.required("--taskvectors"),
         image: try args.required("--image"), out: try args.required("--out"), canvasSize: try canvasSize(args),
-        full: args.flag("--full"))
-    let (vectors, result) = try runPredict(settings)
+        full: args.flag("--full"), allowOtherModel: args.flag("--allow-other-model"))
+    let (vectors, result, modelHash) = try runPredict(settings)
+    if vectors.modelHash != modelHash {
+        print(
+            "note: the task vectors were made with model \(vectors.modelHash), not \(modelHash) (--allow-other-model)")
+    }
     print(
         "\(vectors.task) task vectors (\(vectors.targets.count) head outputs) on \(settings.image): wrote \(settings.out) "
             + "(\(result.width)x\(result.height)\(settings.full ? ", full canvas" : ", answer quadrant"))")

@@ -40,6 +40,7 @@ let taskVectorsMakeCommand = Command(
     let vectors = try makeTaskVectors(settings)
     print(
         "wrote \(settings.out): \(settings.task), \(vectors.variables.count) variable(s) of granularity "
-            + "\(granularity.rawValue) (\(vectors.targets.count) head outputs; \(vectors.origin))")
+            + "\(granularity.rawValue) (\(vectors.targets.count) head outputs; \(vectors.origin)); means over "
+            + (vectors.meansFrom?.summary ?? "unrecorded prompts"))
     return 0
 }
