@@ -251,8 +251,9 @@ final class OutputSafetyTests: XCTestCase {
             let r = try onFullDisk(
                 kilobytes: 256,
                 """
-                head -c 100000 /dev/urandom > S.h5; cp S.h5 /tmp/vtv-full-disk-before; head -c 1000000 /dev/zero > fill 2>/dev/null; \
-                \(command); echo "status=$?"; ls -a; cmp -s S.h5 /tmp/vtv-full-disk-before && echo intact; rm -f /tmp/vtv-full-disk-before
+                before=$(mktemp); head -c 100000 /dev/urandom > S.h5; cp S.h5 "$before"; \
+                head -c 1000000 /dev/zero > fill 2>/dev/null; \
+                \(command); echo "status=$?"; ls -a; cmp -s S.h5 "$before" && echo intact; rm -f "$before"
                 """)
             XCTAssertTrue(r.stdout.contains("status=1"), "\(command): \(r.output)")
             XCTAssertTrue(r.stdout.contains("intact"), "\(command): the previous file changed: \(r.output)")
