@@ -12,6 +12,7 @@ task the paper did not study:
   invert   colour inversion, 255 - v per channel
   flip     horizontal flip (mirror left to right)
   edges    Pillow's FIND_EDGES filter on the grey image, as RGB
+  identity the input itself (a control: the same scenes with the answer a copy of the query)
 
 Layout written (docs/prompts.md, "pairs:DIR"):
 
@@ -41,6 +42,8 @@ def transform(task, image):
         return ImageOps.invert(image)
     if task == "flip":
         return ImageOps.mirror(image)
+    if task == "identity":
+        return image.copy()
     if task == "edges":
         return image.convert("L").filter(ImageFilter.FIND_EDGES).convert("RGB")
     raise ValueError(f"unknown task {task}")
@@ -62,7 +65,7 @@ def run(command):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--vtv", required=True, help="the vtv executable")
-    parser.add_argument("--task", required=True, choices=["invert", "flip", "edges"])
+    parser.add_argument("--task", required=True, choices=["invert", "flip", "edges", "identity"])
     parser.add_argument("--role", required=True, help="synthetic role choosing the scenes (not 'pretrain')")
     parser.add_argument("--count", type=int, required=True, help="number of pairs, at least 2")
     parser.add_argument("--seed", type=int, default=0, help="synthetic seed (default 0, vtv-small's)")
