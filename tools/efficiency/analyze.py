@@ -32,7 +32,7 @@ SEEDS = [0, 1]
 CONFIGS = ["reference", "quarter", "prompt", "loo", "antithetic", "warmup", "combined"]
 # The levers measured after the first study (--reuse, --adaptive-samples); kept out of the per-sample
 # cost medians, so the first study's numbers stay as they were (reuse also spends CPU on drawing old masks again).
-LATER = ["reuse", "loo-reuse", "adaptive", "loo-adaptive", "loo-reuse-adaptive"]
+LATER = ["reuse", "loo-reuse", "loo-reuse1", "adaptive", "loo-adaptive", "loo-reuse-adaptive"]
 CONFIGS += LATER
 LABELS = {
     "reference": "paper procedure (batch, pixel, 40 x 32)",
@@ -44,6 +44,7 @@ LABELS = {
     "combined": "prompt + antithetic + warm-up 30 + plateau 3 (40 x 20)",
     "reuse": "reuse 2 (14 x 20)",
     "loo-reuse": "leave-one-out + reuse 2 (14 x 20)",
+    "loo-reuse1": "leave-one-out + reuse 1 (14 x 20)",
     "adaptive": "adaptive samples 10:40 (20 iterations)",
     "loo-adaptive": "leave-one-out + adaptive 20:40 (14 iterations)",
     "loo-reuse-adaptive": "leave-one-out + reuse 2 + adaptive 20:40 (14 iterations)",

@@ -38,6 +38,7 @@ CONFIGS=(
   # their compute depends on the run; leave-one-out needs MIN >= 2 x 10 training prompts.
   "reuse|--iterations 14 --samples 20 --reuse 2"
   "loo-reuse|--iterations 14 --samples 20 --baseline leave-one-out --reuse 2"
+  "loo-reuse1|--iterations 14 --samples 20 --baseline leave-one-out --reuse 1"
   "adaptive|--iterations 20 --adaptive-samples 10:40"
   "loo-adaptive|--iterations 14 --adaptive-samples 20:40 --baseline leave-one-out"
   "loo-reuse-adaptive|--iterations 14 --adaptive-samples 20:40 --baseline leave-one-out --reuse 2"
