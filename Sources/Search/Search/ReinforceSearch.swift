@@ -121,6 +121,7 @@ public final class ReinforceSearch {
     ) {
         let reward = settings.reward(atIteration: iteration)
         let batches = state.recent.filter { settings.reward(atIteration: $0.iteration) == reward }
+        guard !batches.isEmpty else { return ([], [], 0) }
         let reused = SampleReuse.weightedSamples(
             batches, logits: state.policy.logits, seed: settings.seed, antithetic: settings.antithetic,
             advantages: { advantages(losses: $0, groups: advantageGroups(samples: $0.count)) })
