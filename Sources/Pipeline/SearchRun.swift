@@ -204,9 +204,10 @@ func search(
         log("search: resuming from \(checkpointPath) after iteration \(state.iteration)")
     }
     let ranks = communicator.size
+    let masks = (settings.adaptiveMinimum > 0 ? "\(settings.adaptiveMinimum)-" : "") + "\(settings.samplesPerIteration)"
     log(
         "search: \(taskNames.joined(separator: ",")), \(search.searched.count) of \(space.count) variables "
-            + "(granularity \(settings.granularity), \(settings.stacks.rawValue)), \(settings.samplesPerIteration) masks x "
+            + "(granularity \(settings.granularity), \(settings.stacks.rawValue)), \(masks) masks x "
             + "\(settings.iterations) iterations in batches of \(settings.batchSize), \(settings.reward.rawValue) reward, "
             + "\(settings.baseline.rawValue) baseline, \(ranks) rank(s)"
             + (settings.leverWords(baseline: false).isEmpty ? "" : "; \(settings.leverWords(baseline: false))"))

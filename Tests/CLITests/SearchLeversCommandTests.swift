@@ -1,4 +1,5 @@
 import Foundation
+import Search
 import Storage
 import TestSupport
 import XCTest
@@ -26,13 +27,17 @@ final class SearchLeversCommandTests: XCTestCase {
     func out(_ name: String) -> String { Self.directory.appendingPathComponent(name).path }
 
     /// A short pixel-reward search on the fixture: prompts 0-2 train, 3-4 held out, 12 masks in batches of 4.
+    /// (--adaptive-samples replaces --samples.)
     func arguments(_ name: String, iterations: Int, _ extra: [String]) -> [String] {
         [
             "search", "--model", Self.model, "--activations", Self.activations, "--prompts", TestPaths.fixtureH5,
             "--task", "segmentation", "--train-prompts", "3", "--eval-prompts", "2", "--iterations",
-            String(iterations), "--samples", "12", "--eval-every", "2", "--checkpoint-every", "3",
-            "--mask-seed", "5", "--batch", "4", "--lr", "0.5", "--out", out(name)
-        ] + extra
+            String(iterations)
+        ] + (extra.contains("--adaptive-samples") ? [] : ["--samples", "12"])
+            + [
+                "--eval-every", "2", "--checkpoint-every", "3", "--mask-seed", "5", "--batch", "4", "--lr", "0.5",
+                "--out", out(name)
+            ] + extra
     }
 
     func policy(_ name: String) throws -> [Double] {
@@ -58,7 +63,9 @@ final class SearchLeversCommandTests: XCTestCase {
         ("loo", ["--baseline", "leave-one-out"], "leave-one-out baseline"),
         ("anti", ["--antithetic"], "antithetic masks"),
         ("warm", ["--token-warmup", "3"], "token reward for the first 3 iterations"),
-        ("plateau", ["--stop-on-plateau", "1"], "stop after 1 evaluations without improvement")
+        ("plateau", ["--stop-on-plateau", "1"], "stop after 1 evaluations without improvement"),
+        ("reuse", ["--reuse", "2"], "samples of the last 2 iterations reused by importance weight"),
+        ("adaptive", ["--adaptive-samples", "4:12"], "adaptive samples 4 to 12")
     ]
 
     /// Each option alone: 1 and 2 ranks give the same policy, which differs from the paper's
@@ -175,6 +182,77 @@ final class SearchLeversCommandTests: XCTestCase {
             TestPaths.vtv, arguments("plain.h5", iterations: 2, []), environment: ["VTV_QUIET": "1"])
         XCTAssertEqual(paper.status, 0, paper.output)
         XCTAssertTrue(try self.origin("plain.h5").hasPrefix("search: pixel reward, best policy at iteration"))
+    }
+
+    /// --reuse and --adaptive-samples together with the leave-one-out baseline: a 2-rank run stopped
+    /// after 3 iterations resumes on 1 rank, and a 1-rank one on 2, to the uninterrupted policy (the reused
+    /// iterations' logits and losses travel in the checkpoint); the report's per-iteration sample counts
+    /// follow the held-out checks as `AdaptiveSamples` says, and each reused iteration's effective size is recorded.
+    func testReuseAndAdaptiveSamplesResumeExactlyOnAnotherRankCount() throws {
+        let options = ["--baseline", "leave-one-out", "--reuse", "2", "--adaptive-samples", "6:24", "--lr", "0.3"]
+        let environment = ["VTV_QUIET": "1", "VTV_KEEP_BLAS_CORE": "1"]
+        let whole = try runMPI(
+            ranks: 2, TestPaths.vtv, arguments("ra-whole.h5", iterations: 9, options), environment: environment)
+        XCTAssertEqual(whole.status, 0, whole.output)
+        for (name, first, second) in [("ra-21.h5", 2, 1), ("ra-12.h5", 1, 2)] {
+            let part = try runMPI(
+                ranks: first, TestPaths.vtv, arguments(name, iterations: 3, options), environment: environment)
+            XCTAssertEqual(part.status, 0, part.output)
+            let resumed = try runMPI(
+                ranks: second, TestPaths.vtv, arguments(name, iterations: 9, options + ["--resume"]),
+                environment: environment)
+            XCTAssertEqual(resumed.status, 0, resumed.output)
+            XCTAssertTrue(resumed.stdout.contains("after iteration 3"), resumed.output)
+            XCTAssertEqual(try policy(name), try policy("ra-whole.h5"), "\(first) then \(second) ranks")
+            let a = try report(name)["iterations"] as! [[String: Any]]
+            let b = try report("ra-whole.h5")["iterations"] as! [[String: Any]]
+            XCTAssertEqual(a.map { $0["samples"] as? Int }, b.map { $0["samples"] as? Int })
+            XCTAssertEqual(
+                a.map { $0["reusedEffectiveSamples"] as? Double }, b.map { $0["reusedEffectiveSamples"] as? Double })
+        }
+        let log = try report("ra-whole.h5")
+        let iterations = log["iterations"] as! [[String: Any]]
+        let checks = (log["evaluations"] as! [[String: Any]]).map {
+            EvaluationRecord(iteration: $0["iteration"] as! Int, loss: $0["loss"] as! Double, patched: 0)
+        }
+        for record in iterations {
+            let i = record["iteration"] as! Int
+            let expected = AdaptiveSamples.samples(
+                minimum: 6, maximum: 24, evaluations: checks.filter { $0.iteration <= i && $0.iteration % 2 == 0 })
+            XCTAssertEqual(record["samples"] as? Int, expected, "iteration \(i)")
+        }
+        // No reuse in the first iteration; then up to 2 earlier iterations of 6 or more samples each.
+        let effective = iterations.map { $0["reusedEffectiveSamples"] as! Double }
+        XCTAssertEqual(effective[0], 0)
+        XCTAssertTrue(effective.dropFirst().allSatisfy { $0 >= 1 && $0 <= 48 }, "\(effective)")
+        XCTAssertTrue(try origin("ra-whole.h5").contains("adaptive samples 6 to 24"))
+
+        let refused = try runCommand(
+            TestPaths.vtv,
+            arguments(
+                "ra-whole.h5", iterations: 12,
+                options.filter { $0 != "--reuse" && $0 != "2" }
+                    + ["--resume"]))
+        XCTAssertEqual(refused.status, 1, refused.output)
+        XCTAssertTrue(refused.stderr.contains("other settings"), refused.output)
+    }
+
+    func testBadReuseAndAdaptiveValuesAreUsageErrors() throws {
+        for (extra, message) in [
+            (["--reuse", "-1"], "--reuse"), (["--reuse", "11"], "--reuse"),
+            (["--adaptive-samples", "8"], "MIN:MAX"), (["--adaptive-samples", "1:8"], "2 <= MIN <= MAX"),
+            (["--adaptive-samples", "9:8"], "not '9:8'"), (["--adaptive-samples", "a:8"], "MIN:MAX"),
+            (["--adaptive-samples", "4:12", "--baseline", "prompt"], "2 samples per training prompt")
+        ] {
+            let r = try runCommand(TestPaths.vtv, arguments("bad.h5", iterations: 8, extra))
+            XCTAssertEqual(r.status, 2, "\(extra): \(r.output)")
+            XCTAssertTrue(r.stderr.contains(message), "\(extra): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out("bad.h5")))
+        }
+        let both = try runCommand(
+            TestPaths.vtv, arguments("bad.h5", iterations: 8, ["--adaptive-samples", "4:8"]) + ["--samples", "8"])
+        XCTAssertEqual(both.status, 2, both.output)
+        XCTAssertTrue(both.stderr.contains("not both"), both.stderr)
     }
 
     func testBadLeverValuesAreUsageErrors() throws {

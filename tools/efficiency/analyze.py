@@ -30,6 +30,10 @@ work, out = sys.argv[1], sys.argv[2]
 TASKS = ["segmentation", "colorization"]
 SEEDS = [0, 1]
 CONFIGS = ["reference", "quarter", "prompt", "loo", "antithetic", "warmup", "combined"]
+# The levers measured after the first study (--reuse, --adaptive-samples); kept out of the per-sample
+# cost medians, so the first study's numbers stay as they were (reuse also spends CPU on drawing old masks again).
+LATER = ["reuse", "loo-reuse", "loo-reuse1", "adaptive", "loo-adaptive", "loo-reuse-adaptive"]
+CONFIGS += LATER
 LABELS = {
     "reference": "paper procedure (batch, pixel, 40 x 32)",
     "quarter": "paper procedure at 1/4 (14 x 20)",
@@ -38,6 +42,12 @@ LABELS = {
     "antithetic": "antithetic masks (14 x 20)",
     "warmup": "token warm-up 30 + pixel 10 (x 20)",
     "combined": "prompt + antithetic + warm-up 30 + plateau 3 (40 x 20)",
+    "reuse": "reuse 2 (14 x 20)",
+    "loo-reuse": "leave-one-out + reuse 2 (14 x 20)",
+    "loo-reuse1": "leave-one-out + reuse 1 (14 x 20)",
+    "adaptive": "adaptive samples 10:40 (20 iterations)",
+    "loo-adaptive": "leave-one-out + adaptive 20:40 (14 iterations)",
+    "loo-reuse-adaptive": "leave-one-out + reuse 2 + adaptive 20:40 (14 iterations)",
 }
 HELD_OUT = 22
 ONE, ZERO, TV = "one_shot", "zero_shot", "zero_shot_task_vectors"
@@ -63,14 +73,21 @@ def reward_at(settings, i):
     return "tokens" if i < settings.get("tokenWarmup", 0) else settings["reward"]
 
 
+def samples(r, rec):
+    """The masks of one iteration: its own count with --adaptive-samples, else the settings'."""
+    return rec.get("samples") or r["settings"]["samplesPerIteration"]
+
+
 # Per-sample CPU cost of each reward: iterations without a held-out check, cpu delta / masks.
 per_sample = {"tokens": [], "pixel": []}
-for r in runs.values():
+for (_, _, c), r in runs.items():
+    if c in LATER:
+        continue
     checked = {e["iteration"] for e in r["evaluations"]}
     previous = 0.0
-    n = r["settings"]["samplesPerIteration"]
     for rec in r["iterations"]:
         cpu = number(rec["cpuSeconds"])
+        n = samples(r, rec)
         if rec["iteration"] + 1 not in checked and rec["iteration"] > 0:
             per_sample[reward_at(r["settings"], rec["iteration"])].append((cpu - previous) / n)
         previous = cpu
@@ -80,10 +97,10 @@ cost = {k: statistics.median(v) for k, v in per_sample.items() if v}
 def units_curve(r):
     """Cumulative pixel-sample equivalents after each iteration (with its check)."""
     checked = {e["iteration"] for e in r["evaluations"]}
-    n = r["settings"]["samplesPerIteration"]
     total, curve = 0.0, {}
     for rec in r["iterations"]:
         i = rec["iteration"]
+        n = samples(r, rec)
         total += n * cost[reward_at(r["settings"], i)] / cost["pixel"]
         if i + 1 in checked:
             total += HELD_OUT
@@ -200,14 +217,14 @@ for w in rows:
 # Plots: best held-out loss so far against core-seconds, one panel per seed, per task.
 os.makedirs(os.path.join(out, "images"), exist_ok=True)
 for t in TASKS:
-    fig, axes = plt.subplots(1, len(SEEDS), figsize=(11, 4.2), sharey=False)
+    fig, axes = plt.subplots(1, len(SEEDS), figsize=(11, 5.6), sharey=False)
     for ax, s in zip(axes, SEEDS):
         for c in CONFIGS:
             r = runs.get((t, s, c))
             if r is None:
                 continue
             curve = best_curve(r)
-            style = dict(lw=2.4, color="black") if c == "reference" else dict(lw=1.4)
+            style = dict(lw=2.4, color="black") if c == "reference" else dict(lw=1.4, ls="--" if c in LATER else "-")
             ax.step([p[0] for p in curve], [p[2] for p in curve], where="post", label=LABELS[c], marker=".", **style)
         ref = runs.get((t, s, "reference"))
         if ref:
@@ -220,34 +237,36 @@ for t in TASKS:
         ax.set_xlabel("core-seconds (all ranks, getrusage)")
         ax.set_ylabel("best held-out loss so far" + (" (−IoU)" if t == "segmentation" else " (MSE)"))
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7)
-    fig.suptitle(f"vtv-small {t}: held-out loss vs compute (dashed: reference's best; dotted: 1/4 of its whole run)")
-    fig.tight_layout()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7)
+    fig.suptitle(f"vtv-small {t}: held-out loss vs compute\n(grey dashed: reference's best; dotted: 1/4 of its"
+                 " whole run; dashed runs: the later levers)", fontsize=10)
+    fig.tight_layout(rect=(0, 0.2, 1, 1))
     path = os.path.join(out, "images", f"search-efficiency-{t}.png")
     fig.savefig(path, dpi=90)
     print(f"\nwrote {path}")
 
 # vtv eval of the reference's and the recipe's vectors: recovered shares and the paired difference.
 print()
-print("| task | seed | one-shot | zero-shot | + TV reference | + TV fast (loo) | recovered ref / fast |"
-      " fast − reference per prompt, paired 95% CI |")
-print("|---|---|---|---|---|---|---|---|")
+print("| task | seed | run | one-shot | zero-shot | + TV reference | + TV run | recovered ref / run |"
+      " run − reference per prompt, paired 95% CI |")
+print("|---|---|---|---|---|---|---|---|---|")
 for s in SEEDS:
     reports = {}
-    for c in ["reference", "loo"]:
+    for c in CONFIGS:
         path = os.path.join(work, "eval", f"{c}-s{s}", "report.json")
         if os.path.exists(path):
             with open(path) as f:
                 reports[c] = json.load(f)
-    if len(reports) < 2:
+    if "reference" not in reports:
         continue
 
     def modes(report, task):
         entry = next(x for x in report["tasks"] if x["task"] == task)
         return entry["modes"]
 
-    for t in TASKS:
-        a, b = modes(reports["reference"], t), modes(reports["loo"], t)
+    for t, c in ((t, c) for t in TASKS for c in CONFIGS if c != "reference" and c in reports):
+        a, b = modes(reports["reference"], t), modes(reports[c], t)
         one, zero = a[ONE]["summary"]["mean"], a[ZERO]["summary"]["mean"]
         ra, rb = a[TV]["summary"]["mean"], b[TV]["summary"]["mean"]
         d = [y - x for x, y in zip(a[TV]["per_prompt"], b[TV]["per_prompt"])]
@@ -255,6 +274,6 @@ for s in SEEDS:
         half = 1.96 * sd / len(d) ** 0.5
         share = lambda v: (v - zero) / (one - zero)  # noqa: E731
         print(
-            f"| {t} | {s} | {one:.4f} | {zero:.4f} | {ra:.4f} | {rb:.4f} | {share(ra) * 100:.0f}% / {share(rb) * 100:.0f}% |"
+            f"| {t} | {s} | {c} | {one:.4f} | {zero:.4f} | {ra:.4f} | {rb:.4f} | {share(ra) * 100:.0f}% / {share(rb) * 100:.0f}% |"
             f" {m:+.4f} ± {half:.4f} |"
         )

@@ -11,7 +11,7 @@
 #        python3 tools/efficiency/analyze.py WORKDIR docs
 set -eu
 V=${1:-$PWD/.build/release/vtv}; W=${2:-/var/tmp/vtv-eff}; JOBS=${3:-3}
-M=$(dirname "$V")/vtv_vtv.resources/vtv-small.h5
+M=$(dirname "$V")/vtv_Pipeline.resources/vtv-small.h5
 export OPENBLAS_NUM_THREADS=1 VTV_QUIET=1
 mkdir -p "$W/runs" "$W/eval"; cd "$W"
 # The demo's prompts: disjoint scenes per role; task means over the 32 collect prompts.
@@ -33,6 +33,15 @@ CONFIGS=(
   "antithetic|--iterations 14 --samples 20 --antithetic"
   "warmup|--iterations 40 --samples 20 --token-warmup 30"
   "combined|--iterations 40 --samples 20 --baseline prompt --antithetic --token-warmup 30 --stop-on-plateau 3"
+  # Measured later (docs/search-efficiency.md, "Reuse and adaptive samples"): --reuse and --adaptive-samples
+  # alone and with leave-one-out. Adaptive runs start at MIN masks and double at each stalled check, so
+  # their compute depends on the run; leave-one-out needs MIN >= 2 x 10 training prompts.
+  "reuse|--iterations 14 --samples 20 --reuse 2"
+  "loo-reuse|--iterations 14 --samples 20 --baseline leave-one-out --reuse 2"
+  "loo-reuse1|--iterations 14 --samples 20 --baseline leave-one-out --reuse 1"
+  "adaptive|--iterations 20 --adaptive-samples 10:40"
+  "loo-adaptive|--iterations 14 --adaptive-samples 20:40 --baseline leave-one-out"
+  "loo-reuse-adaptive|--iterations 14 --adaptive-samples 20:40 --baseline leave-one-out --reuse 2"
 )
 jobs=()
 for task in segmentation colorization; do for seed in 0 1; do for c in "${CONFIGS[@]}"; do
@@ -42,10 +51,13 @@ for task in segmentation colorization; do for seed in 0 1; do for c in "${CONFIG
 done; done; done
 [ ${#jobs[@]} -eq 0 ] || printf '%s\n' "${jobs[@]}" | xargs -d '\n' -P "$JOBS" -I{} bash -c "{}"
 # --recipe fast sets exactly the loo run's options (docs/search-efficiency.md), so its vectors are the loo run's.
-for seed in 0 1; do for name in reference loo; do
+# The later levers' runs that reach the reference on some task and seed are evaluated too.
+evals=()
+for seed in 0 1; do for name in reference loo adaptive loo-adaptive loo-reuse; do
   [ -f eval/$name-s$seed/report.json ] ||
-    $V eval --model $M --prompts prompts-eval.h5 --tasks segmentation,colorization \
+    evals+=("$V eval --model $M --prompts prompts-eval.h5 --tasks segmentation,colorization \
       --taskvectors runs/segmentation-s$seed-$name.h5,runs/colorization-s$seed-$name.h5 --out eval/$name-s$seed \
-      > eval/$name-s$seed.log 2>&1
+      > eval/$name-s$seed.log 2>&1")
 done; done
+[ ${#evals[@]} -eq 0 ] || printf '%s\n' "${evals[@]}" | xargs -d '\n' -P "$JOBS" -I{} bash -c "{}"
 echo "study done: $W"

@@ -11,6 +11,11 @@ import Storage
 ///     /evaluations       float64 [evaluations, 3]  (iteration, loss, patched)
 ///     cpu_seconds attribute; /history_cpu_seconds float64 [iterations], /evaluations_cpu_seconds
 ///                        float64 [evaluations] (nan where not kept; all three absent in older checkpoints)
+///     /history_samples, /history_reused_effective  float64 [iterations]: IterationRecord's samples and
+///                        reusedEffectiveSamples (nan where nil; absent when every record's is nil)
+///     /recent_iterations float64 [B], /recent_counts float64 [B], /recent_logits float64 [B, policy
+///                        variables], /recent_losses float64 [sum of counts]: `SearchState.recent`, the
+///                        B <= K batches `--reuse K` keeps (absent when there are none)
 public enum SearchCheckpoint {
     public static func write(
         _ state: SearchState, settings: SearchSettings, modelHash: String, tasks: [String],
@@ -48,6 +53,20 @@ public enum SearchCheckpoint {
             "evaluations", e.flatMap { [Double($0.iteration), $0.loss, Double($0.patched)] }, shape: [e.count, 3])
         try root.write("history_cpu_seconds", h.map { $0.cpuSeconds ?? .nan }, shape: [h.count])
         try root.write("evaluations_cpu_seconds", e.map { $0.cpuSeconds ?? .nan }, shape: [e.count])
+        if h.contains(where: { $0.samples != nil }) {
+            try root.write("history_samples", h.map { $0.samples.map(Double.init) ?? .nan }, shape: [h.count])
+        }
+        if h.contains(where: { $0.reusedEffectiveSamples != nil }) {
+            try root.write("history_reused_effective", h.map { $0.reusedEffectiveSamples ?? .nan }, shape: [h.count])
+        }
+        let recent = state.recent
+        if !recent.isEmpty {
+            try root.write("recent_iterations", recent.map { Double($0.iteration) }, shape: [recent.count])
+            try root.write("recent_counts", recent.map { Double($0.losses.count) }, shape: [recent.count])
+            try root.write("recent_logits", recent.flatMap(\.logits), shape: [recent.count, n])
+            let losses = recent.flatMap(\.losses)
+            try root.write("recent_losses", losses, shape: [losses.count])
+        }
         try file.commit()
     }
 
@@ -142,9 +161,51 @@ public enum SearchCheckpoint {
                 }
             }
         }
+        for name in ["history_samples", "history_reused_effective"] where root.exists(name) {
+            let values = try root.read(name, as: Double.self).values
+            guard values.count == state.history.count else {
+                throw SearchInputError.invalid(
+                    "\(path): '\(name)' holds \(values.count) values for \(state.history.count) records; "
+                        + "the checkpoint is damaged")
+            }
+            for (i, value) in values.enumerated() where !value.isNaN {
+                if name == "history_samples" {
+                    state.history[i].samples = try count(value, "an iteration's sample count")
+                } else {
+                    state.history[i].reusedEffectiveSamples = value
+                }
+            }
+        }
+        if root.exists("recent_iterations") {
+            let iterations = try root.read("recent_iterations", as: Double.self).values
+            let counts = try root.read("recent_counts", as: Double.self, shape: [iterations.count]).values
+            let logits = try root.read("recent_logits", as: Double.self, shape: [iterations.count, variables]).values
+            let losses = try root.read("recent_losses", as: Double.self).values
+            var start = 0
+            for b in iterations.indices {
+                let n = try count(counts[b], "a reused batch's sample count")
+                guard n >= 0, start + n <= losses.count, losses[start..<start + n].allSatisfy(\.isFinite) else {
+                    throw SearchInputError.invalid(
+                        "\(path): the reused samples' losses do not match their counts or are not finite; "
+                            + "the checkpoint is damaged")
+                }
+                state.recent.append(
+                    RecentBatch(
+                        iteration: try count(iterations[b], "a reused batch's iteration"),
+                        logits: Array(logits[(b * variables)..<((b + 1) * variables)]),
+                        losses: Array(losses[start..<start + n])))
+                start += n
+            }
+            guard start == losses.count, state.recent.count <= settings.reuse else {
+                throw SearchInputError.invalid(
+                    "\(path): the reused samples (\(state.recent.count) iterations, \(losses.count) losses) do not "
+                        + "match their counts or --reuse \(settings.reuse); the checkpoint is damaged")
+            }
+        }
         guard state.iteration >= 0, state.adam.step >= 0,
             state.policy.logits.allSatisfy(\.isFinite), state.adam.firstMoment.allSatisfy(\.isFinite),
-            state.adam.secondMoment.allSatisfy({ $0.isFinite && $0 >= 0 })
+            state.adam.secondMoment.allSatisfy({ $0.isFinite && $0 >= 0 }),
+            state.recent.allSatisfy({ $0.logits.allSatisfy(\.isFinite) })
         else {
             throw SearchInputError.invalid(
                 "\(path): the policy or optimizer state holds negative counts or non-finite "

@@ -15,6 +15,10 @@ import Model
 /// the same Adam step. Integer sums do not depend on which rank added what, so the policy is
 /// bit-identical for any number of ranks and any split, a run resumed on another number of ranks
 /// continues exactly, and the work per rank beyond its forward passes falls with the rank count.
+/// With `--adaptive-samples` the iteration's sample count comes from the held-out checks every rank
+/// holds (`AdaptiveSamples`); with `--reuse` the last iterations' samples join the sum with importance
+/// weights every rank computes alike (`SampleReuse`), their losses and logits kept in the state (and
+/// the checkpoint), their masks drawn again, each rank adding every ranks-th of them.
 public final class ReinforceSearch {
     public let settings: SearchSettings
     public let evaluator: RewardEvaluator
@@ -107,6 +111,26 @@ public final class ReinforceSearch {
             : PolicyGradient.advantages(losses: losses, groups: groups)
     }
 
+    /// The recent samples that enter iteration `iteration`'s gradient (`SampleReuse`): those of
+    /// `state.recent` scored with this iteration's reward. advantages: w_j a_j for every reused sample,
+    /// oldest iteration first, in sample order (the same on every rank); masks: this rank's share of
+    /// them (reused sample j goes to rank j mod ranks; the integer sums do not depend on the split), by
+    /// j. Every rank draws every reused mask again from the policy that drew it, for the weights.
+    func reusedSamples(_ state: SearchState, iteration: Int) -> (
+        advantages: [Double], masks: [(Int, [Bool])], effectiveSamples: Double
+    ) {
+        let reward = settings.reward(atIteration: iteration)
+        let batches = state.recent.filter { settings.reward(atIteration: $0.iteration) == reward }
+        guard !batches.isEmpty else { return ([], [], 0) }
+        let reused = SampleReuse.weightedSamples(
+            batches, logits: state.policy.logits, seed: settings.seed, antithetic: settings.antithetic,
+            advantages: { advantages(losses: $0, groups: advantageGroups(samples: $0.count)) })
+        let masks = reused.masks.enumerated().filter { $0.offset % world.size == world.rank }.map {
+            ($0.offset, $0.element)
+        }
+        return (reused.advantages, masks, reused.effectiveSamples)
+    }
+
     /// Whether `--stop-on-plateau` ends the search: that many held-out evaluations in a row without a
     /// better loss. Every rank holds the same evaluations, so every rank stops at the same iteration,
     /// and a resumed search stops where the uninterrupted one did.
@@ -123,14 +147,15 @@ public final class ReinforceSearch {
         _ state: inout SearchState, checkpointEvery: Int, checkpoint: (SearchState) throws -> Void,
         stopRequested: () -> Bool, report: (IterationRecord, SearchState) -> Void
     ) throws -> Outcome {
-        let n = settings.samplesPerIteration
-        let chunks = WorkChunks(count: n, size: evaluator.batchSize)
         var speeds = RankSpeeds(ranks: world.size)
-        let groups = advantageGroups(samples: n)
         var cpuMark = ProcessCPUTime.seconds()
         while state.iteration < settings.iterations && !plateaued(state) {
             let started = Date()
             let iteration = state.iteration
+            let n = settings.samples(after: state.evaluations)
+            let chunks = WorkChunks(count: n, size: evaluator.batchSize)
+            let groups = advantageGroups(samples: n)
+            let drawnLogits = state.policy.logits
             let shares = chunks.shares(weights: speeds.weights)
             let mine = shares[world.rank]
             let probabilities = state.policy.probabilities
@@ -156,17 +181,25 @@ public final class ReinforceSearch {
                     "iteration \(iteration): the loss of sample \(bad) is \(losses[bad]); "
                         + "the policy cannot be updated (check the model and prompts for damage)")
             }
-            let advantages = advantages(losses: losses, groups: groups)
-            var terms = FixedPointGradient(variables: state.policy.count, advantages: advantages)
+            var weighted = advantages(losses: losses, groups: groups)
+            let reused = reusedSamples(state, iteration: iteration)
+            weighted += reused.advantages
+            var terms = FixedPointGradient(variables: state.policy.count, advantages: weighted)
             for (s, mask) in zip(mine, masks) { terms.add(sample: s, mask: mask) }
+            for (j, mask) in reused.masks { terms.add(sample: n + j, mask: mask) }
             var sums = terms.sums
             var onCount = [masks.reduce(0) { $0 + $1.filter { $0 }.count }]
             try world.allreduce(&sums, .sum)
             try world.allreduce(&onCount, .sum)
-            var gradient = terms.gradient(totalSums: sums, probabilities: probabilities, totalSamples: n)
+            var gradient = terms.gradient(
+                totalSums: sums, probabilities: probabilities, totalSamples: weighted.count)
             PolicyGradient.addSparsityPenalty(into: &gradient, policy: state.policy, lambda: settings.sparsityPenalty)
             state.adam.update(&state.policy.logits, gradient: gradient)
             state.iteration += 1
+            if settings.reuse > 0 {
+                state.recent.append(RecentBatch(iteration: iteration, logits: drawnLogits, losses: losses))
+                state.recent.removeFirst(max(0, state.recent.count - settings.reuse))
+            }
 
             let onCounts = Double(onCount[0])
             let mean = losses.reduce(0, +) / Double(n)
@@ -175,7 +208,9 @@ public final class ReinforceSearch {
             let record = IterationRecord(
                 iteration: iteration, lossMean: mean, lossStd: std, patchedMean: onCounts / Double(n),
                 expectedPatched: state.policy.probabilities.reduce(0, +), seconds: seconds,
-                samplesPerSecond: Double(n) / seconds, communicationSeconds: communication)
+                samplesPerSecond: Double(n) / seconds, communicationSeconds: communication,
+                samples: settings.adaptiveMinimum > 0 ? n : nil,
+                reusedEffectiveSamples: settings.reuse > 0 ? reused.effectiveSamples : nil)
             state.history.append(record)
             // No held-out checks during the token warm-up: they score with the pixel reward, and the best
             // policy is chosen among the policies the pixel reward trained.

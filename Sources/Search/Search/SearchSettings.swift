@@ -65,11 +65,33 @@ public struct SearchSettings: Equatable, Codable {
     public var stopOnPlateau = 0
     /// The recipe the settings came from (a label; the settings themselves define the search).
     public var recipe = Recipe.paper
+    /// The samples of this many preceding iterations (scored with the same reward) also enter each
+    /// iteration's gradient, importance-weighted (`SampleReuse`; 0: none, as published).
+    public var reuse = 0
+    /// Adaptive samples per iteration (`AdaptiveSamples`): 0 (off): every iteration draws
+    /// `samplesPerIteration`; otherwise the search starts at this many and grows to `samplesPerIteration`.
+    public var adaptiveMinimum = 0
 
     public init() {}
 
     /// The reward of iteration `iteration`'s samples.
     public func reward(atIteration iteration: Int) -> Reward { iteration < tokenWarmup ? .tokens : reward }
+
+    /// The samples of the next iteration after the held-out checks `evaluations`: `samplesPerIteration`,
+    /// or with adaptive samples the count `AdaptiveSamples` gives from the periodic checks (every
+    /// `evalEvery` iterations). The check at the last iteration is left out when it is not one of them:
+    /// it depends on --iterations, so a search continued with more iterations would count a check
+    /// the uninterrupted one never made.
+    public func samples(after evaluations: [EvaluationRecord]) -> Int {
+        adaptiveMinimum == 0
+            ? samplesPerIteration
+            : AdaptiveSamples.samples(
+                minimum: adaptiveMinimum, maximum: samplesPerIteration,
+                evaluations: evaluations.filter { $0.iteration % evalEvery == 0 })
+    }
+
+    /// The fewest samples an iteration may draw.
+    public var fewestSamples: Int { adaptiveMinimum == 0 ? samplesPerIteration : adaptiveMinimum }
 
     /// The settings beyond the paper's, in words ("" when none is used), for logs and origins;
     /// `baseline`: whether a baseline other than the paper's is named.
@@ -80,6 +102,11 @@ public struct SearchSettings: Equatable, Codable {
         if antithetic { words.append("antithetic masks") }
         if tokenWarmup > 0 { words.append("token reward for the first \(tokenWarmup) iterations") }
         if stopOnPlateau > 0 { words.append("stop after \(stopOnPlateau) evaluations without improvement") }
+        if reuse > 0 { words.append("samples of the last \(reuse) iterations reused by importance weight") }
+        if adaptiveMinimum > 0 {
+            words.append(
+                "adaptive samples \(adaptiveMinimum) to \(samplesPerIteration) (doubled at each stalled check)")
+        }
         return words.joined(separator: ", ")
     }
 
@@ -104,7 +131,12 @@ public struct SearchSettings: Equatable, Codable {
         }
         if tokenWarmup < 0 { p.append("the token warm-up must be 0 or more iterations") }
         if stopOnPlateau < 0 { p.append("stop-on-plateau must be 0 (off) or more evaluations") }
-        if baseline != .batch && samplesPerIteration < 2 * trainPrompts {
+        if reuse < 0 { p.append("reuse must be 0 (off) or more iterations") }
+        if adaptiveMinimum != 0 && !(2...samplesPerIteration).contains(adaptiveMinimum) {
+            p.append(
+                "adaptive samples must start at 2 or more masks and at most the largest count (\(samplesPerIteration))")
+        }
+        if baseline != .batch && fewestSamples < 2 * trainPrompts {
             p.append(
                 "the \(baseline.rawValue) baseline needs at least 2 samples per training prompt (samples >= 2 x train prompts)"
             )
@@ -126,6 +158,8 @@ public struct SearchSettings: Equatable, Codable {
             + (s.antithetic ? " antithetic" : "")
             + (s.tokenWarmup == 0 ? "" : " token-warmup\(s.tokenWarmup)")
             + (s.stopOnPlateau == 0 ? "" : " plateau\(s.stopOnPlateau)")
+            + (s.reuse == 0 ? "" : " reuse\(s.reuse)")
+            + (s.adaptiveMinimum == 0 ? "" : " adaptive\(s.adaptiveMinimum)")
     }
 }
 
@@ -133,7 +167,7 @@ extension SearchSettings {
     enum CodingKeys: String, CodingKey {
         case granularity, initialLogit, learningRate, iterations, samplesPerIteration, trainPrompts, evalPrompts
         case evalEvery, sparsityPenalty, reward, stacks, baseline, seed, batchSize
-        case antithetic, tokenWarmup, stopOnPlateau, recipe
+        case antithetic, tokenWarmup, stopOnPlateau, recipe, reuse, adaptiveMinimum
     }
 
     /// Reads reports written before a setting existed with that setting's default.
@@ -158,5 +192,7 @@ extension SearchSettings {
         tokenWarmup = try c.decodeIfPresent(Int.self, forKey: .tokenWarmup) ?? 0
         stopOnPlateau = try c.decodeIfPresent(Int.self, forKey: .stopOnPlateau) ?? 0
         recipe = try c.decodeIfPresent(Recipe.self, forKey: .recipe) ?? .paper
+        reuse = try c.decodeIfPresent(Int.self, forKey: .reuse) ?? 0
+        adaptiveMinimum = try c.decodeIfPresent(Int.self, forKey: .adaptiveMinimum) ?? 0
     }
 }

@@ -16,6 +16,12 @@ public struct IterationRecord: Codable, Equatable {
     /// CPU seconds (user + system) of every rank since the search began, up to the end of this
     /// iteration and its evaluation (nil in records written before it was kept).
     public var cpuSeconds: Double?
+    /// With `--adaptive-samples`: the masks this iteration drew (nil otherwise: the settings'
+    /// `samplesPerIteration`).
+    public var samples: Int?
+    /// With `--reuse`: Kish's effective sample size of the reused samples' importance weights, summed
+    /// over the reused iterations (0 when none was reused; nil without `--reuse`).
+    public var reusedEffectiveSamples: Double?
 }
 
 /// A held-out evaluation of a mask drawn from the policy.
@@ -51,6 +57,8 @@ public struct SearchState: Equatable {
     public var evaluations: [EvaluationRecord] = []
     /// CPU seconds (user + system) summed over every rank, over all iterations and evaluations so far.
     public var cpuSeconds = 0.0
+    /// With `--reuse K`: the last K iterations' samples, oldest first (empty otherwise).
+    public var recent: [RecentBatch] = []
 
     /// Held-out evaluations since the best one (all of them when none has a finite loss).
     public var evaluationsSinceBest: Int { evaluations.filter { $0.iteration > bestIteration }.count }

@@ -27,6 +27,23 @@ func searchSettings(_ given: ParsedArguments, ranks: Int) throws -> SearchSettin
         "--token-warmup", in: 0...settings.iterations,
         why: "the warm-up is the first iterations of the search; at --iterations every one uses the token reward")!
     settings.stopOnPlateau = try args.int("--stop-on-plateau", atLeast: 0)!
+    settings.reuse = try args.int(
+        "--reuse", in: 0...searchLargestReuse,
+        why: "each reused iteration draws its masks again on every rank; past a few the old policies are "
+            + "too far from the current one for their samples to count")!
+    if let range = args.string("--adaptive-samples") {
+        guard !args.isGiven("--samples") else {
+            throw UsageError(
+                "--adaptive-samples MIN:MAX sets the masks per iteration; give it or --samples, not both")
+        }
+        let bounds = range.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+        guard bounds.count == 2, let low = bounds[0], let high = bounds[1], low >= 2, low <= high else {
+            throw UsageError(
+                "--adaptive-samples must be MIN:MAX, two whole numbers with 2 <= MIN <= MAX (the masks of the "
+                    + "first iteration and the most any iteration draws), not '\(range)'")
+        }
+        (settings.adaptiveMinimum, settings.samplesPerIteration) = (low, high)
+    }
     if settings.tokenWarmup > 0 && settings.reward == .tokens {
         throw UsageError(
             "--token-warmup switches from the token reward to the pixel reward; --reward is already tokens")
@@ -76,6 +93,9 @@ func readSharedSearchSettings(_ args: ParsedArguments, into settings: inout Sear
     settings.baseline = SearchSettings.Baseline(
         rawValue: try args.choice("--baseline", SearchSettings.Baseline.allCases.map(\.rawValue))!)!
 }
+
+/// The largest `--reuse`.
+let searchLargestReuse = 10
 
 /// The largest `--lr`: one Adam step then moves a logit by up to 100, far past saturation already.
 let searchLargestLearningRate = 100.0

@@ -78,6 +78,15 @@ let searchCommand = Command(
             "stop once K held-out checks in a row have not improved the best loss (0: run every iteration)",
             default: "0"),
         .value(
+            "--reuse", "K",
+            "the samples of the K preceding iterations (same reward) also enter each gradient, weighted by "
+                + "p_now(mask) / p_then(mask), self-normalized per iteration and truncated at sqrt(masks) "
+                + "(0 <= K <= \(searchLargestReuse); not in the paper)", default: "0"),
+        .value(
+            "--adaptive-samples", "MIN:MAX",
+            "start at MIN masks per iteration and double them, up to MAX, at every held-out check that finds "
+                + "no better loss (2 <= MIN <= MAX; replaces --samples; not in the paper)"),
+        .value(
             "--recipe", "paper|fast",
             "paper: every default as published; fast: defaults of docs/search-efficiency.md (options given "
                 + "explicitly still win): "
