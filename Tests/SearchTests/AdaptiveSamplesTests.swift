@@ -30,4 +30,24 @@ final class AdaptiveSamplesTests: XCTestCase {
         let stopped = checks([0.9, 0.8]) + [EvaluationRecord(iteration: 12, loss: 0.95, patched: 0)]
         XCTAssertEqual(settings.samples(after: stopped), 5)
     }
+
+    /// `--stop-on-plateau K`: K periodic checks in a row after the best; the extra check at a run's last
+    /// iteration (not a multiple of --eval-every) does not count, as for the sample count above.
+    func testThePlateauCountsPeriodicChecksAfterTheBestOnly() {
+        var settings = SearchSettings()
+        (settings.evalEvery, settings.stopOnPlateau) = (5, 2)
+        let best = checks([0.9, 0.7]) // iterations 5 and 10; the best at 10
+        XCTAssertFalse(settings.plateaued(evaluations: best, bestIteration: 10))
+        XCTAssertFalse(settings.plateaued(evaluations: checks([0.9, 0.7, 0.8]), bestIteration: 10), "one stall")
+        XCTAssertTrue(settings.plateaued(evaluations: checks([0.9, 0.7, 0.8, 0.75]), bestIteration: 10), "two")
+        let stoppedAt12 = best + [EvaluationRecord(iteration: 12, loss: 0.95, patched: 0)]
+        XCTAssertFalse(
+            settings.plateaued(evaluations: stoppedAt12, bestIteration: 10), "the last check is not periodic")
+        XCTAssertTrue(
+            settings.plateaued(
+                evaluations: stoppedAt12 + [EvaluationRecord(iteration: 15, loss: 0.8, patched: 0)]
+                    + [EvaluationRecord(iteration: 20, loss: 0.8, patched: 0)], bestIteration: 10))
+        settings.stopOnPlateau = 0
+        XCTAssertFalse(settings.plateaued(evaluations: checks([0.9, 0.7, 0.8, 0.8, 0.8]), bestIteration: 10), "off")
+    }
 }

@@ -131,11 +131,11 @@ public final class ReinforceSearch {
         return (reused.advantages, masks, reused.effectiveSamples)
     }
 
-    /// Whether `--stop-on-plateau` ends the search: that many held-out evaluations in a row without a
-    /// better loss. Every rank holds the same evaluations, so every rank stops at the same iteration,
-    /// and a resumed search stops where the uninterrupted one did.
+    /// Whether `--stop-on-plateau` ends the search (`SearchSettings.plateaued`). Every rank holds the
+    /// same evaluations, so every rank stops at the same iteration, and a resumed search stops where
+    /// the uninterrupted one did.
     public func plateaued(_ state: SearchState) -> Bool {
-        settings.stopOnPlateau > 0 && state.evaluationsSinceBest >= settings.stopOnPlateau
+        settings.plateaued(evaluations: state.evaluations, bestIteration: state.bestIteration)
     }
 
     public enum Outcome: Equatable { case finished, interrupted }

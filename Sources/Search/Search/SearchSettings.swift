@@ -90,6 +90,16 @@ public struct SearchSettings: Equatable, Codable {
                 evaluations: evaluations.filter { $0.iteration % evalEvery == 0 })
     }
 
+    /// Whether `--stop-on-plateau` ends a search with these held-out checks: `stopOnPlateau` periodic
+    /// checks (at multiples of `evalEvery`) in a row after the best one. The extra check at a run's
+    /// last iteration does not count, as for `--adaptive-samples`: a run resumed with more
+    /// `--iterations` makes no check there, so counting it would stop the two runs differently.
+    public func plateaued(evaluations: [EvaluationRecord], bestIteration: Int) -> Bool {
+        guard stopOnPlateau > 0 else { return false }
+        let since = evaluations.filter { $0.iteration > bestIteration && $0.iteration % evalEvery == 0 }
+        return since.count >= stopOnPlateau
+    }
+
     /// The fewest samples an iteration may draw.
     public var fewestSamples: Int { adaptiveMinimum == 0 ? samplesPerIteration : adaptiveMinimum }
 
