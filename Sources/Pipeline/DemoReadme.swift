@@ -27,7 +27,7 @@ struct DemoReadme {
               + "of the same classes (model card: docs/model-card.md in the repository). The prompts below are scenes it never saw."
             : " (given with --model).")
 
-            Ran on \(ranks) MPI rank(s) in \(String(format: "%.0f", total)) s: synthetic prompts, `vtv collect` (each task's mean
+            Ran on \(ranks) MPI rank(s) in \(String(format: "%.0f", total)) s: synthetic prompts (`\(settings.promptSource)`: `--prompt-seed \(settings.promptSeed)`), `vtv collect` (each task's mean
             over the \(count) collect prompts), `vtv score`, one `vtv search` per task in a `vtv sweep` (\(settings.iterations) iterations x
             \(settings.samples) masks over \(trainPrompts) train prompts, the best policy chosen on the other \(count - trainPrompts);
             `\(DemoSettings.searchWords.joined(separator: " "))`), `vtv eval` on the \(evaluation.prompts.indices.count) eval prompts.

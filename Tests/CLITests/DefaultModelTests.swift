@@ -98,6 +98,57 @@ final class DefaultModelTests: XCTestCase {
         XCTAssertTrue(readme.contains("(zero-shot + TV − zero-shot) / (one-shot − zero-shot)"), readme)
     }
 
+    /// `--prompt-seed N` draws all three roles from synthetic:N: each prompts file holds exactly what
+    /// `vtv prompts export --source synthetic:N` writes for its role, not seed 0's scenes, and the
+    /// README names the source; a negative seed is refused before anything is written.
+    func testTheDemosPromptSeedChoosesTheScenesOfEveryRole() throws {
+        let dir = try TestPaths.temporaryDirectory("vtv-default-demo-seed")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("demo").path
+        let tasks = "segmentation,lowlight_enhance"
+        let r = try Self.vtv([
+            "demo", "--out", out, "--iterations", "1", "--samples", "2", "--count", "2", "--train-prompts", "1",
+            "--eval-count", "2", "--tasks", tasks, "--prompt-seed", "3"
+        ])
+        XCTAssertEqual(r.status, 0, r.output)
+        let readme = try String(contentsOfFile: out + "/README.md", encoding: .utf8)
+        XCTAssertTrue(readme.contains("`synthetic:3`: `--prompt-seed 3`"), readme)
+        XCTAssertTrue(r.stdout.contains("eval prompts of synthetic:3 "), r.stdout)
+        func canvases(_ path: String) throws -> [Float] {
+            let file = try HDF5File.open(path)
+            defer { file.discard() }
+            return try ["0", "1"].flatMap { i in
+                try ["segmentation", "lowlight_enhance"].flatMap { task in
+                    try file.root.readConverting("prompts/\(i)/\(task)/canvas", as: Float.self).values
+                }
+            }
+        }
+        for role in ["collect", "train", "eval"] {
+            var exported: [Float] = []
+            for seed in ["3", "0"] {
+                let path = dir.appendingPathComponent("\(role)-\(seed).h5").path
+                let e = try Self.vtv([
+                    "prompts", "export", "--source", "synthetic:\(seed)", "--role", role, "--count", "2",
+                    "--canvas-size", "112", "--tasks", tasks, "--out", path
+                ])
+                XCTAssertEqual(e.status, 0, e.output)
+                let values = try canvases(path)
+                if seed == "3" {
+                    exported = values
+                } else {
+                    XCTAssertNotEqual(values, exported, "seeds 3 and 0 must give other scenes (\(role))")
+                }
+            }
+            XCTAssertEqual(try canvases(out + "/prompts-\(role).h5"), exported, role)
+        }
+
+        let bad = dir.appendingPathComponent("bad").path
+        let s = try Self.vtv(["demo", "--out", bad, "--prompt-seed", "-1"])
+        XCTAssertNotEqual(s.status, 0)
+        XCTAssertTrue(s.output.contains("--prompt-seed"), s.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: bad))
+    }
+
     /// Every file of every step is checked before the first step: a folder where the evaluation's
     /// report.md goes, or the model among the files the demo writes, stops it before it writes anything.
     func testTheDemoChecksEveryStepsOutputsBeforeItStarts() throws {

@@ -8,9 +8,9 @@ let demoCommand = Command(
     summary:
         "run the whole pipeline (prompts, collect, score, one search per task, eval) on the embedded default; write a report",
     discussion: """
-        Runs, in one MPI job (launch with cluster/local.sh 2 demo): synthetic prompts (seed 0) in three
-        disjoint sets of scenes of the same classes, roles collect and train (--count each) and eval
-        (--eval-count); collect, each task's mean over the collect prompts; score; one search per task
+        Runs, in one MPI job (launch with cluster/local.sh 2 demo): synthetic prompts (synthetic:N, N the
+        --prompt-seed) in three disjoint sets of scenes of the same classes, roles collect and train
+        (--count each) and eval (--eval-count); collect, each task's mean over the collect prompts; score; one search per task
         (`vtv sweep`: the ranks split into groups), --iterations x --samples masks over the first
         --train-prompts train prompts, the best policy chosen on the other train prompts; eval of one-shot
         vs zero-shot vs zero-shot with each task's vectors on the eval prompts, which no earlier step saw.
@@ -35,7 +35,11 @@ let demoCommand = Command(
             "train prompts the search's masks run on, 1 <= N < --count (the others choose the "
                 + "best policy)", default: "10"),
         .value("--eval-count", "N", "eval prompts (the report), at least 1", default: "64"),
-        .value("--tasks", "LIST", "tasks of the run", default: "segmentation,lowlight_enhance,inpaint,colorization")
+        .value("--tasks", "LIST", "tasks of the run", default: "segmentation,lowlight_enhance,inpaint,colorization"),
+        .value(
+            "--prompt-seed", "N",
+            "seed of the synthetic prompts of all three roles (synthetic:N), at least 0; another seed gives other scenes",
+            default: "0")
     ],
     distributed: true
 ) { args in
@@ -47,16 +51,18 @@ let demoCommand = Command(
     let trainPrompts = try args.int(
         "--train-prompts", in: 1...count - 1, why: "the other --count train prompts choose the best policy")!
     let evalCount = try args.int("--eval-count", atLeast: 1)!
+    let promptSeed = try args.int("--prompt-seed", atLeast: 0)!
     guard try args.required("--tasks").split(separator: ",").count >= 2 else {
         throw UsageError("--tasks needs at least two tasks: scoring candidates compares tasks")
     }
     let settings = DemoSettings(
         model: try args.string("--model") ?? DefaultModel.path(), embedded: args.string("--model") == nil, out: out,
         iterations: iterations, samples: samples, count: count, trainPrompts: trainPrompts, evalCount: evalCount,
-        tasks: try parseTasks(args))
+        tasks: try parseTasks(args), promptSeed: promptSeed)
     guard let report = try runDemo(settings, world: .world) else { return 0 }
     print(
         "\nzero-shot + task vectors recover this share of the one-shot advantage on the \(evalCount) eval prompts "
+            + "of \(settings.promptSource) "
             + "((TV - zero-shot) / (one-shot - zero-shot); 100%: as good as showing the example, 0%: as not showing it):"
     )
     func number(_ value: Double) -> String { String(format: "%.4f", value) }
