@@ -24,9 +24,12 @@ public final class LoadedModel {
     private let vqganWorkspace = VQGANWorkspace()
 
     /// Reads the model at `path` with the weights of `parts` (none: the configuration and hash
-    /// only), kept as `sharing` says. With `.perNode`, every rank of the node must make this call
-    /// at the same point (it is a collective over the node).
-    public init(path: String, parts: ModelParts, sharing: WeightSharing = .perProcess) throws {
+    /// only), kept as `sharing` says, the MAE's Linears in `precision` (`LinearPrecision`; bf16
+    /// only where the CPU has it). With `.perNode`, every rank of the node must make this call at
+    /// the same point (it is a collective over the node).
+    public init(
+        path: String, parts: ModelParts, sharing: WeightSharing = .perProcess, precision: LinearPrecision = .fp32
+    ) throws {
         self.path = path
         // The file is opened once (opening checks a CRC of every byte) and its tensors hashed once.
         // The tensors are handed to the weights, which derive each and free it: nothing here keeps them.
@@ -44,9 +47,10 @@ public final class LoadedModel {
         case .perProcess:
             configuration = try readFile()
             weights = try ModelWeights(
-                configuration: configuration, parts: parts, arena: PrivateWeightArena(), source: takeFile)
+                configuration: configuration, parts: parts, arena: PrivateWeightArena(), precision: precision,
+                source: takeFile)
         case .perNode(let node):
-            let key = try Self.fileKey(path)
+            let key = try Self.fileKey(path) + " \(precision)"
             let cached = Self.nodeShared[key]
             // Ranks that disagree here would call the collective build a different number of times.
             guard try node.agree(cached == nil ? 0 : 1) else {
@@ -62,7 +66,7 @@ public final class LoadedModel {
                 configuration = try JSONDecoder().decode(ModelConfiguration.self, from: Data(encoded))
                 weights = try ModelWeights(
                     configuration: configuration, parts: .all,
-                    arena: WeightSharing.perNode(node).arena, source: takeFile)
+                    arena: WeightSharing.perNode(node).arena, precision: precision, source: takeFile)
                 Self.nodeShared[key] = (configuration, weights)
             }
         }

@@ -74,7 +74,8 @@ public struct SearchRunResult {
 /// (below). Rank 0 writes the checkpoints and the outputs (`job.outputs`). A signal (SIGTERM,
 /// SIGINT) stops it at its next iteration with its checkpoint written: `finished` is then false.
 public func runSearch(_ job: SearchJob, world: Communicator) throws -> SearchRunResult {
-    let model = try LoadedModel(path: job.model, parts: .all, sharing: try .forStage(world))
+    let model = try LoadedModel(
+        path: job.model, parts: .all, sharing: try .forStage(world), precision: job.settings.precision)
     return try search(job, model: model, communicator: world)
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import Search
 import Storage
 import TestSupport
@@ -272,6 +273,39 @@ final class SearchCommandTests: XCTestCase {
             let tv = try HDF5File.open(out("multi-\(task).h5")).root
             XCTAssertEqual(try tv.attribute("task"), .string(task))
         }
+    }
+
+    /// `--precision bf16` (AVX512_BF16 CPUs only): the MAE's Linears in bf16 give the same policy on
+    /// 1 and 2 ranks, another policy than fp32's, are named in the vectors' origin, and belong to the
+    /// resume key. Where the CPU lacks the instruction, the option is a usage error naming it.
+    func testBF16LinearsAreRankCountInvariantRecordedAndInTheResumeKey() throws {
+        let environment = ["VTV_QUIET": "1"]
+        guard BF16Runtime.isSupported else {
+            let r = try runCommand(
+                TestPaths.vtv, searchArguments("bf16-refused.h5", iterations: 2) + ["--precision", "bf16"],
+                environment: environment)
+            XCTAssertEqual(r.status, 2, r.output)
+            XCTAssertTrue(r.stderr.contains("--precision bf16"), r.stderr)
+            throw XCTSkip("this CPU lacks AVX512_BF16: only the refusal is tested")
+        }
+        var policies: [[Double]] = []
+        for ranks in [1, 2] {
+            let name = "bf16-\(ranks).h5"
+            let r = try runMPI(
+                ranks: ranks, TestPaths.vtv, searchArguments(name, iterations: 6) + ["--precision", "bf16"],
+                environment: environment)
+            XCTAssertEqual(r.status, 0, r.output)
+            policies.append(try policy(name))
+        }
+        XCTAssertEqual(policies[0], policies[1], "1 and 2 ranks")
+        let fp32 = try runCommand(TestPaths.vtv, searchArguments("fp32-6.h5", iterations: 6), environment: environment)
+        XCTAssertEqual(fp32.status, 0, fp32.output)
+        XCTAssertNotEqual(try policy("fp32-6.h5"), policies[0], "bf16 products change the losses and so the policy")
+        XCTAssertTrue(try TaskVectors(path: out("bf16-1.h5")).origin.contains("bf16 Linear layers"))
+        let resumed = try runCommand(
+            TestPaths.vtv, searchArguments("bf16-1.h5", iterations: 8) + ["--resume"], environment: environment)
+        XCTAssertEqual(resumed.status, 1, resumed.output)
+        XCTAssertTrue(resumed.stderr.contains("other settings"), resumed.output)
     }
 
     func testResumingWithOtherSettingsIsRefused() throws {

@@ -108,20 +108,20 @@ final class SearchLeversTests: XCTestCase {
         var keys: Set<String> = [paper.resumeKey()]
         for change in [
             { (s: inout SearchSettings) in s.baseline = .leaveOneOut }, { $0.antithetic = true },
-            { $0.tokenWarmup = 5 }, { $0.stopOnPlateau = 2 }
+            { $0.tokenWarmup = 5 }, { $0.stopOnPlateau = 2 }, { $0.precision = .bf16 }
         ] {
             var s = paper
             change(&s)
             keys.insert(s.resumeKey())
         }
-        XCTAssertEqual(keys.count, 5)
+        XCTAssertEqual(keys.count, 6)
     }
 
     /// A report's settings written before these options existed still decode, with their defaults.
     func testSettingsWithoutTheNewKeysDecodeToTheirDefaults() throws {
         var object = try XCTUnwrap(
             try JSONSerialization.jsonObject(with: JSONEncoder().encode(SearchSettings())) as? [String: Any])
-        for key in ["antithetic", "tokenWarmup", "stopOnPlateau", "recipe", "baseline"] {
+        for key in ["antithetic", "tokenWarmup", "stopOnPlateau", "recipe", "baseline", "precision"] {
             XCTAssertNotNil(object.removeValue(forKey: key), key)
         }
         let decoded = try JSONDecoder().decode(
@@ -129,6 +129,7 @@ final class SearchLeversTests: XCTestCase {
         XCTAssertEqual(decoded, SearchSettings())
         var fast = SearchSettings()
         (fast.recipe, fast.antithetic, fast.tokenWarmup, fast.stopOnPlateau) = (.fast, true, 4, 2)
+        fast.precision = .bf16
         XCTAssertEqual(try JSONDecoder().decode(SearchSettings.self, from: JSONEncoder().encode(fast)), fast)
     }
 }

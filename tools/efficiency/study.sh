@@ -42,6 +42,10 @@ CONFIGS=(
   "adaptive|--iterations 20 --adaptive-samples 10:40"
   "loo-adaptive|--iterations 14 --adaptive-samples 20:40 --baseline leave-one-out"
   "loo-reuse-adaptive|--iterations 14 --adaptive-samples 20:40 --baseline leave-one-out --reuse 2"
+  # bf16 (docs/search-efficiency.md, "bf16"): the reference and the recipe with the MAE's Linears in bf16,
+  # on AVX512_BF16 CPUs only: do they reach the held-out quality of their fp32 runs?
+  "reference-bf16|--iterations 40 --samples 32 --precision bf16"
+  "loo-bf16|--iterations 14 --samples 20 --baseline leave-one-out --precision bf16"
 )
 jobs=()
 for task in segmentation colorization; do for seed in 0 1; do for c in "${CONFIGS[@]}"; do
@@ -53,7 +57,7 @@ done; done; done
 # --recipe fast sets exactly the loo run's options (docs/search-efficiency.md), so its vectors are the loo run's.
 # The later levers' runs that reach the reference on some task and seed are evaluated too.
 evals=()
-for seed in 0 1; do for name in reference loo adaptive loo-adaptive loo-reuse; do
+for seed in 0 1; do for name in reference loo adaptive loo-adaptive loo-reuse loo-bf16; do
   [ -f eval/$name-s$seed/report.json ] ||
     evals+=("$V eval --model $M --prompts prompts-eval.h5 --tasks segmentation,colorization \
       --taskvectors runs/segmentation-s$seed-$name.h5,runs/colorization-s$seed-$name.h5 --out eval/$name-s$seed \

@@ -7,7 +7,7 @@ import CKernels
 /// as each row tile is packed, products formed exactly and summed in fp32 by AVX512_BF16's
 /// vdpbf16ps (Sources/CKernels/packed_gemm_bf16.c). Opt-in, and only where the CPU has the
 /// instruction: there is no slow emulated path to fall back to silently.
-public enum LinearPrecision: String, CaseIterable, Sendable, CustomStringConvertible {
+public enum LinearPrecision: String, CaseIterable, Codable, Sendable, CustomStringConvertible {
     case fp32
     case bf16
 

@@ -52,6 +52,9 @@ public struct SearchSettings: Equatable, Codable {
     public var reward = Reward.pixel
     public var stacks = Stacks.both
     public var baseline = Baseline.batch
+    /// The arithmetic of the MAE's Linear layers in every forward pass of the search (`--precision`):
+    /// fp32, the default, or bf16 (AVX512_BF16 only; docs/search-efficiency.md, "bf16").
+    public var precision = LinearPrecision.fp32
     public var seed: UInt64 = 0
     /// Samples per forward pass on one rank (does not change results).
     public var batchSize = 8
@@ -109,6 +112,7 @@ public struct SearchSettings: Equatable, Codable {
         var words: [String] = []
         if recipe != .paper { words.append("recipe \(recipe.rawValue)") }
         if namesBaseline && baseline != .batch { words.append("\(baseline.rawValue) baseline") }
+        if precision != .fp32 { words.append("\(precision) Linear layers") }
         if antithetic { words.append("antithetic masks") }
         if tokenWarmup > 0 { words.append("token reward for the first \(tokenWarmup) iterations") }
         if stopOnPlateau > 0 { words.append("stop after \(stopOnPlateau) evaluations without improvement") }
@@ -170,6 +174,7 @@ public struct SearchSettings: Equatable, Codable {
             + (s.stopOnPlateau == 0 ? "" : " plateau\(s.stopOnPlateau)")
             + (s.reuse == 0 ? "" : " reuse\(s.reuse)")
             + (s.adaptiveMinimum == 0 ? "" : " adaptive\(s.adaptiveMinimum)")
+            + (s.precision == .fp32 ? "" : " precision-\(s.precision)")
     }
 }
 
@@ -177,7 +182,7 @@ extension SearchSettings {
     enum CodingKeys: String, CodingKey {
         case granularity, initialLogit, learningRate, iterations, samplesPerIteration, trainPrompts, evalPrompts
         case evalEvery, sparsityPenalty, reward, stacks, baseline, seed, batchSize
-        case antithetic, tokenWarmup, stopOnPlateau, recipe, reuse, adaptiveMinimum
+        case antithetic, tokenWarmup, stopOnPlateau, recipe, reuse, adaptiveMinimum, precision
     }
 
     /// Reads reports written before a setting existed with that setting's default.
@@ -204,5 +209,6 @@ extension SearchSettings {
         recipe = try c.decodeIfPresent(Recipe.self, forKey: .recipe) ?? .paper
         reuse = try c.decodeIfPresent(Int.self, forKey: .reuse) ?? 0
         adaptiveMinimum = try c.decodeIfPresent(Int.self, forKey: .adaptiveMinimum) ?? 0
+        precision = try c.decodeIfPresent(LinearPrecision.self, forKey: .precision) ?? .fp32
     }
 }

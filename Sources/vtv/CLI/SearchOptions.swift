@@ -44,6 +44,13 @@ func searchSettings(_ given: ParsedArguments, ranks: Int) throws -> SearchSettin
         }
         (settings.adaptiveMinimum, settings.samplesPerIteration) = (low, high)
     }
+    settings.precision = LinearPrecision(
+        rawValue: try args.choice("--precision", LinearPrecision.allCases.map(\.rawValue)) ?? "fp32")!
+    do {
+        try settings.precision.checkSupported()
+    } catch {
+        throw UsageError("--precision \(settings.precision): \(error)")
+    }
     if settings.tokenWarmup > 0 && settings.reward == .tokens {
         throw UsageError(
             "--token-warmup switches from the token reward to the pixel reward; --reward is already tokens")

@@ -87,6 +87,11 @@ let searchCommand = Command(
             "start at MIN masks per iteration and double them, up to MAX, at every held-out check that finds "
                 + "no better loss (2 <= MIN <= MAX; replaces --samples; not in the paper)"),
         .value(
+            "--precision", "fp32|bf16",
+            "the arithmetic of the MAE's Linear layers in every forward pass: fp32 (the reference) or bf16 "
+                + "products with fp32 sums (AVX512_BF16 CPUs only; slower than fp32 on the machines measured, "
+                + "docs/search-efficiency.md; not in the paper)", default: "fp32"),
+        .value(
             "--recipe", "paper|fast",
             "paper: every default as published; fast: defaults of docs/search-efficiency.md (options given "
                 + "explicitly still win): "
