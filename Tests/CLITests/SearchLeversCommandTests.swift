@@ -99,6 +99,52 @@ final class SearchLeversCommandTests: XCTestCase {
         XCTAssertEqual(try report("warm-1.h5")["settings"].flatMap { ($0 as! [String: Any])["tokenWarmup"] as? Int }, 3)
     }
 
+    /// `--check threshold` scores the policy's p > 0.5 set at each held-out check, so with `--final
+    /// threshold` the written variables are the best check's set: their held-out loss is the best
+    /// loss, and each check's count of patched variables is its policy's threshold count (the last
+    /// check's policy is the checkpoint's). Only the choice of the best policy changes, not the policy
+    /// itself; 1 and 2 ranks agree; the published `--check sample` scores a drawn mask instead.
+    func testTheThresholdCheckScoresTheSetThatIsWritten() throws {
+        let environment = ["VTV_QUIET": "1", "VTV_KEEP_BLAS_CORE": "1"]
+        for ranks in [1, 2] {
+            let name = "check-\(ranks).h5"
+            let r = try runMPI(
+                ranks: ranks, TestPaths.vtv,
+                arguments(name, iterations: 6, ["--check", "threshold", "--final", "threshold"]),
+                environment: environment)
+            XCTAssertEqual(r.status, 0, r.output)
+            let origin = try origin(name)
+            XCTAssertTrue(origin.contains("held-out checks score the p > 0.5 set"), origin)
+        }
+        let one = try report("check-1.h5"), two = try report("check-2.h5")
+        XCTAssertEqual(try policy("check-1.h5"), try policy("check-2.h5"))
+        XCTAssertEqual(one["bestLoss"] as? Double, two["bestLoss"] as? Double)
+        XCTAssertEqual((one["settings"] as? [String: Any])?["check"] as? String, "threshold")
+        let best = try XCTUnwrap(one["bestLoss"] as? Double)
+        let finalPixel = try XCTUnwrap((one["finalLosses"] as? [String: Any])?["pixel"] as? Double)
+        XCTAssertEqual(finalPixel, best, "the written set is the best check's set")
+        let chosen = try XCTUnwrap(one["chosenVariables"] as? [Int])
+        let evaluations = try XCTUnwrap(one["evaluations"] as? [[String: Any]])
+        let bestIteration = try XCTUnwrap(one["bestIteration"] as? Int)
+        let bestCheck = try XCTUnwrap(evaluations.first { $0["iteration"] as? Int == bestIteration })
+        XCTAssertEqual(bestCheck["patched"] as? Int, chosen.count)
+        let last = try XCTUnwrap(evaluations.last)
+        XCTAssertEqual(last["iteration"] as? Int, 6)
+        XCTAssertEqual(last["patched"] as? Int, try policy("check-1.h5").filter { $0 > 0 }.count)
+        // The policy is the published check's; the checks themselves are not.
+        let sampled = try runMPI(
+            ranks: 1, TestPaths.vtv, arguments("check-sample.h5", iterations: 6, ["--final", "threshold"]),
+            environment: environment)
+        XCTAssertEqual(sampled.status, 0, sampled.output)
+        XCTAssertEqual(try policy("check-sample.h5"), try policy("check-1.h5"))
+        let sampledChecks = try XCTUnwrap(try report("check-sample.h5")["evaluations"] as? [[String: Any]])
+        XCTAssertNotEqual(sampledChecks.map { $0["patched"] as? Int }, evaluations.map { $0["patched"] as? Int })
+        let refused = try runCommand(
+            TestPaths.vtv, arguments("check-bad.h5", iterations: 2, ["--check", "best"]))
+        XCTAssertEqual(refused.status, 2, refused.output)
+        XCTAssertTrue(refused.stderr.contains("--check"), refused.output)
+    }
+
     /// Every option at once: a 2-rank run stopped after 3 iterations resumes on 1 rank to the
     /// uninterrupted policy, and a checkpoint written without one of the options is refused with it.
     func testAllOptionsTogetherResumeExactlyOnAnotherRankCount() throws {

@@ -108,20 +108,20 @@ final class SearchLeversTests: XCTestCase {
         var keys: Set<String> = [paper.resumeKey()]
         for change in [
             { (s: inout SearchSettings) in s.baseline = .leaveOneOut }, { $0.antithetic = true },
-            { $0.tokenWarmup = 5 }, { $0.stopOnPlateau = 2 }, { $0.precision = .bf16 }
+            { $0.tokenWarmup = 5 }, { $0.stopOnPlateau = 2 }, { $0.precision = .bf16 }, { $0.check = .threshold }
         ] {
             var s = paper
             change(&s)
             keys.insert(s.resumeKey())
         }
-        XCTAssertEqual(keys.count, 6)
+        XCTAssertEqual(keys.count, 7)
     }
 
     /// A report's settings written before these options existed still decode, with their defaults.
     func testSettingsWithoutTheNewKeysDecodeToTheirDefaults() throws {
         var object = try XCTUnwrap(
             try JSONSerialization.jsonObject(with: JSONEncoder().encode(SearchSettings())) as? [String: Any])
-        for key in ["antithetic", "tokenWarmup", "stopOnPlateau", "recipe", "baseline", "precision"] {
+        for key in ["antithetic", "tokenWarmup", "stopOnPlateau", "recipe", "baseline", "precision", "check"] {
             XCTAssertNotNil(object.removeValue(forKey: key), key)
         }
         let decoded = try JSONDecoder().decode(
@@ -130,6 +130,7 @@ final class SearchLeversTests: XCTestCase {
         var fast = SearchSettings()
         (fast.recipe, fast.antithetic, fast.tokenWarmup, fast.stopOnPlateau) = (.fast, true, 4, 2)
         fast.precision = .bf16
+        fast.check = .threshold
         XCTAssertEqual(try JSONDecoder().decode(SearchSettings.self, from: JSONEncoder().encode(fast)), fast)
     }
 }

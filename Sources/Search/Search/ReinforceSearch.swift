@@ -237,10 +237,17 @@ public final class ReinforceSearch {
         return .finished
     }
 
-    /// Draws one mask from the current policy, scores it on the held-out prompts (shared across
-    /// ranks) and keeps the policy if it is the best so far.
+    /// Scores the current policy's check mask on the held-out prompts (shared across ranks) and keeps
+    /// the policy if it is the best so far: one mask drawn from it (`--check sample`, published) or its
+    /// variables with p > 0.5 (`--check threshold`).
     func evaluate(_ state: inout SearchState) throws {
-        let mask = state.policy.sampleMask(seed: settings.seed ^ 0x5EED_E7A1, iteration: state.iteration, sample: 0)
+        let mask: [Bool]
+        switch settings.check {
+        case .sample:
+            mask = state.policy.sampleMask(seed: settings.seed ^ 0x5EED_E7A1, iteration: state.iteration, sample: 0)
+        case .threshold:
+            mask = state.policy.probabilities.map { $0 > 0.5 }
+        }
         let full = fullMask(mask)
         let loss = try heldOutLoss(full, reward: settings.reward)
         state.evaluations.append(

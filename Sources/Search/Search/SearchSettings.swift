@@ -29,6 +29,15 @@ public struct SearchSettings: Equatable, Codable {
         case leaveOneOut = "leave-one-out"
     }
 
+    /// What a held-out check scores of the current policy (`--check`).
+    public enum HeldOutCheck: String, Codable, CaseIterable {
+        /// One Bernoulli mask drawn from the policy (the paper).
+        case sample
+        /// The variables with p > 0.5: the set `--final threshold` writes, so the best policy is
+        /// chosen on the set that would be shipped (deterministic; not in the paper).
+        case threshold
+    }
+
     /// A named bundle of settings (`vtv search --recipe`), recorded in the task-vectors file's origin.
     public enum Recipe: String, Codable, CaseIterable {
         /// The published procedure (every default as documented).
@@ -74,6 +83,8 @@ public struct SearchSettings: Equatable, Codable {
     /// Adaptive samples per iteration (`AdaptiveSamples`): 0 (off): every iteration draws
     /// `samplesPerIteration`; otherwise the search starts at this many and grows to `samplesPerIteration`.
     public var adaptiveMinimum = 0
+    /// What each held-out check scores: a sampled mask (published) or the policy's p > 0.5 set.
+    public var check = HeldOutCheck.sample
 
     public init() {}
 
@@ -117,6 +128,7 @@ public struct SearchSettings: Equatable, Codable {
         if tokenWarmup > 0 { words.append("token reward for the first \(tokenWarmup) iterations") }
         if stopOnPlateau > 0 { words.append("stop after \(stopOnPlateau) evaluations without improvement") }
         if reuse > 0 { words.append("samples of the last \(reuse) iterations reused by importance weight") }
+        if check == .threshold { words.append("held-out checks score the p > 0.5 set") }
         if adaptiveMinimum > 0 {
             words.append(
                 "adaptive samples \(adaptiveMinimum) to \(samplesPerIteration) (doubled at each stalled check)")
@@ -175,6 +187,7 @@ public struct SearchSettings: Equatable, Codable {
             + (s.reuse == 0 ? "" : " reuse\(s.reuse)")
             + (s.adaptiveMinimum == 0 ? "" : " adaptive\(s.adaptiveMinimum)")
             + (s.precision == .fp32 ? "" : " precision-\(s.precision)")
+            + (s.check == .sample ? "" : " check-\(s.check.rawValue)")
     }
 }
 
@@ -182,7 +195,7 @@ extension SearchSettings {
     enum CodingKeys: String, CodingKey {
         case granularity, initialLogit, learningRate, iterations, samplesPerIteration, trainPrompts, evalPrompts
         case evalEvery, sparsityPenalty, reward, stacks, baseline, seed, batchSize
-        case antithetic, tokenWarmup, stopOnPlateau, recipe, reuse, adaptiveMinimum, precision
+        case antithetic, tokenWarmup, stopOnPlateau, recipe, reuse, adaptiveMinimum, precision, check
     }
 
     /// Reads reports written before a setting existed with that setting's default.
@@ -210,5 +223,6 @@ extension SearchSettings {
         reuse = try c.decodeIfPresent(Int.self, forKey: .reuse) ?? 0
         adaptiveMinimum = try c.decodeIfPresent(Int.self, forKey: .adaptiveMinimum) ?? 0
         precision = try c.decodeIfPresent(LinearPrecision.self, forKey: .precision) ?? .fp32
+        check = try c.decodeIfPresent(HeldOutCheck.self, forKey: .check) ?? .sample
     }
 }

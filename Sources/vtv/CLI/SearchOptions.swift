@@ -99,6 +99,8 @@ func readSharedSearchSettings(_ args: ParsedArguments, into settings: inout Sear
         why: "a penalty on the mean probability; below 0 it would reward patching")!
     settings.baseline = SearchSettings.Baseline(
         rawValue: try args.choice("--baseline", SearchSettings.Baseline.allCases.map(\.rawValue))!)!
+    settings.check = SearchSettings.HeldOutCheck(
+        rawValue: try args.choice("--check", SearchSettings.HeldOutCheck.allCases.map(\.rawValue))!)!
 }
 
 /// The largest `--reuse`.

@@ -67,6 +67,10 @@ let protocolCommand = Command(
             "--baseline", "batch|prompt|leave-one-out",
             "search: advantages standardized over the iteration's masks (batch, the paper), "
                 + "first per training prompt, or leave-one-out per training prompt", default: "batch"),
+        .value(
+            "--check", "sample|threshold",
+            "search: what each held-out check scores, one Bernoulli mask of the policy (the paper) or its "
+                + "variables with p > 0.5", default: "sample"),
         .value("--granularity", "G", "search: 0 (heads), 1 (head x token group), 2 (head x token)", default: "1"),
         .value("--reward", "pixel|tokens", "search: pixel (the paper) or tokens", default: "pixel"),
         .value("--stacks", "both|encoder|decoder", "search: the stacks searched", default: "both"),

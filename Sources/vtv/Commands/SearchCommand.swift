@@ -64,6 +64,11 @@ let searchCommand = Command(
                 + "prompt: first among the masks that share a training prompt, so a prompt's difficulty does not "
                 + "count as a mask's merit; leave-one-out: each loss minus the mean of the other losses of its "
                 + "training prompt, over one shared scale", default: "batch"),
+        .value(
+            "--check", "sample|threshold",
+            "what each held-out check scores of the current policy: sample: one Bernoulli mask (the paper); "
+                + "threshold: its variables with p > 0.5, the set --final threshold writes (not in the paper)",
+            default: "sample"),
         .flag(
             "--antithetic",
             "antithetic masks: the odd sample of each pair draws from 1 - u where the even one drew u (not in the paper)"

@@ -8,7 +8,7 @@ import Search
 private let sharedSearchOptions: Set<String> = [
     "--model", "--activations", "--iterations", "--samples", "--train-prompts", "--eval-prompts", "--eval-every",
     "--lr",
-    "--init-logit", "--sparsity", "--baseline", "--batch", "--checkpoint-every", "--resume", "--final"
+    "--init-logit", "--sparsity", "--baseline", "--check", "--batch", "--checkpoint-every", "--resume", "--final"
 ]
 
 /// `vtv sweep`: several searches in one MPI job, the world split into groups that each run one.
