@@ -30,7 +30,7 @@ struct DemoReadme {
             Ran on \(ranks) MPI rank(s) in \(String(format: "%.0f", total)) s: synthetic prompts (`\(settings.promptSource)`: `--prompt-seed \(settings.promptSeed)`), `vtv collect` (each task's mean
             over the \(count) collect prompts), `vtv score`, one `vtv search` per task in a `vtv sweep` (\(settings.iterations) iterations x
             \(settings.samples) masks over \(trainPrompts) train prompts, the best policy chosen on the other \(count - trainPrompts);
-            `\(DemoSettings.searchWords.joined(separator: " "))`), `vtv eval` on the \(evaluation.prompts.indices.count) eval prompts.
+            `\(settings.searchOptions.joined(separator: " "))`), `vtv eval` on the \(evaluation.prompts.indices.count) eval prompts.
 
             | step | seconds |
             |---|---|

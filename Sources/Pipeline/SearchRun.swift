@@ -22,13 +22,16 @@ public struct SearchJob {
     public var planted: String?
     /// How the best policy becomes the written variables; a sample is keyed by the mask seed.
     public var final: FinalSelection.Rule
+    /// Where the policy starts besides the initial logit (`--scores --start-top`), if anywhere: resolved
+    /// into the settings' `startVariables` once the model is known.
+    public var start: SearchStart?
     public var checkpointEvery: Int
     public var resume: Bool
     public var outputs: SearchOutputs
 
     public init(
         model: String, prompts: PromptInput, settings: SearchSettings, task: String, activations: String,
-        planted: String?, final: FinalSelection.Rule,
+        planted: String?, final: FinalSelection.Rule, start: SearchStart? = nil,
         checkpointEvery: Int, resume: Bool, outputs: SearchOutputs
     ) {
         self.model = model
@@ -38,6 +41,7 @@ public struct SearchJob {
         self.activations = activations
         self.planted = planted
         self.final = final
+        self.start = start
         self.checkpointEvery = checkpointEvery
         self.resume = resume
         self.outputs = outputs
@@ -88,7 +92,7 @@ public func runSearch(_ job: SearchJob, world: Communicator) throws -> SearchRun
 func search(
     _ job: SearchJob, model: LoadedModel, communicator: Communicator, voice: SearchVoice = .command
 ) throws -> SearchRunResult {
-    let settings = job.settings
+    var settings = job.settings
     func log(_ message: @autoclosure () -> String) { if voice.speaks { communicator.log(message()) } }
     let activations = try ActivationsFile(path: job.activations)
     guard activations.modelHash == model.hash else {
@@ -131,6 +135,12 @@ func search(
 
     let mae = try model.mae()
     let space = PatchVariables(configuration: model.configuration, granularity: settings.patchGranularity)
+    if let start = job.start {
+        settings.startVariables = try start.variables(
+            modelHash: model.hash, granularity: settings.patchGranularity,
+            searched: ReinforceSearch.searchedVariables(space, stacks: settings.stacks))
+        settings.startLogit = start.logit
+    }
     // The decoder is needed for the pixel reward, and to report the final mask under both rewards.
     let decoder = try model.vqganDecoder()
     let evaluator = RewardEvaluator(model: mae, decoder: decoder, space: space, batchSize: settings.batchSize)

@@ -18,6 +18,8 @@ public struct SweepJob {
     /// How each run's best policy becomes its variables (a sample keyed by the run's mask seed).
     public var final: FinalSelection.Rule
     public var activations: String
+    /// Where every run's policy starts besides the initial logit (`--scores --start-top`), if anywhere.
+    public var start: SearchStart?
     public var checkpointEvery: Int
     public var resume: Bool
     public var folder: String
@@ -34,7 +36,7 @@ public struct SweepJob {
 
     public init(
         model: String, prompts: PromptInput, runs: [SweepRun], base: SearchSettings, batchSize: Int?,
-        final: FinalSelection.Rule, activations: String,
+        final: FinalSelection.Rule, activations: String, start: SearchStart? = nil,
         checkpointEvery: Int, resume: Bool, folder: String
     ) {
         self.model = model
@@ -44,6 +46,7 @@ public struct SweepJob {
         self.batchSize = batchSize
         self.final = final
         self.activations = activations
+        self.start = start
         self.checkpointEvery = checkpointEvery
         self.resume = resume
         self.folder = folder
@@ -146,7 +149,7 @@ func sweep(_ job: SweepJob, model: LoadedModel, prompts: PromptSelection, world:
         let search = SearchJob(
             model: model.path, prompts: .selection(prompts), settings: settings, task: run.task,
             activations: job.activations, planted: nil,
-            final: job.final, checkpointEvery: job.checkpointEvery, resume: hasCheckpoint[0] == 1,
+            final: job.final, start: job.start, checkpointEvery: job.checkpointEvery, resume: hasCheckpoint[0] == 1,
             outputs: outputs)
         var messageError: Error?
         let voice = SearchVoice(speaks: false) { iteration in

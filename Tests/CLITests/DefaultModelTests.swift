@@ -96,6 +96,18 @@ final class DefaultModelTests: XCTestCase {
                 r.stdout.contains("\(task): \(share) "), "the console lacks \(task)'s share \(share):\n\(r.stdout)")
         }
         XCTAssertTrue(readme.contains("(zero-shot + TV − zero-shot) / (one-shot − zero-shot)"), readme)
+
+        // Every search starts from the demo's own scores: the 32 variables its scores file ranks highest
+        // (read here with the HDF5 wrapper) start at logit 1, and the README's search options say so.
+        let ranking = try HDF5File.open(out + "/scores.h5").root.read("ranking", as: Int32.self).values.map(Int.init)
+        for task in ["segmentation", "lowlight_enhance"] {
+            let json = try Data(contentsOf: URL(fileURLWithPath: out + "/search/\(task)-seed0-g1-pixel.json"))
+            let settings = try XCTUnwrap(
+                (JSONSerialization.jsonObject(with: json) as? [String: Any])?["settings"] as? [String: Any])
+            XCTAssertEqual(settings["startVariables"] as? [Int], Array(ranking.prefix(32)).sorted(), task)
+            XCTAssertEqual(settings["startLogit"] as? Double, 1, task)
+        }
+        XCTAssertTrue(readme.contains("--scores \(out)/scores.h5 --start-top 32 --start-logit 1"), readme)
     }
 
     /// `--prompt-seed N` draws all three roles from synthetic:N: each prompts file holds exactly what
@@ -143,10 +155,12 @@ final class DefaultModelTests: XCTestCase {
         }
 
         let bad = dir.appendingPathComponent("bad").path
-        let s = try Self.vtv(["demo", "--out", bad, "--prompt-seed", "-1"])
-        XCTAssertNotEqual(s.status, 0)
-        XCTAssertTrue(s.output.contains("--prompt-seed"), s.output)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: bad))
+        for (option, value) in [("--prompt-seed", "-1"), ("--start-top", "-1"), ("--start-top", "113")] {
+            let s = try Self.vtv(["demo", "--out", bad, option, value])
+            XCTAssertNotEqual(s.status, 0, "\(option) \(value)")
+            XCTAssertTrue(s.output.contains(option), s.output)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: bad), "\(option) \(value)")
+        }
     }
 
     /// Every file of every step is checked before the first step: a folder where the evaluation's

@@ -108,20 +108,27 @@ final class SearchLeversTests: XCTestCase {
         var keys: Set<String> = [paper.resumeKey()]
         for change in [
             { (s: inout SearchSettings) in s.baseline = .leaveOneOut }, { $0.antithetic = true },
-            { $0.tokenWarmup = 5 }, { $0.stopOnPlateau = 2 }, { $0.precision = .bf16 }, { $0.check = .threshold }
+            { $0.tokenWarmup = 5 }, { $0.stopOnPlateau = 2 }, { $0.precision = .bf16 }, { $0.check = .threshold },
+            { $0.startVariables = [3, 7] }, { $0.startVariables = [3, 8] },
+            {
+                $0.startVariables = [3, 7]; $0.startLogit = 2
+            }
         ] {
             var s = paper
             change(&s)
             keys.insert(s.resumeKey())
         }
-        XCTAssertEqual(keys.count, 7)
+        XCTAssertEqual(keys.count, 10)
     }
 
     /// A report's settings written before these options existed still decode, with their defaults.
     func testSettingsWithoutTheNewKeysDecodeToTheirDefaults() throws {
         var object = try XCTUnwrap(
             try JSONSerialization.jsonObject(with: JSONEncoder().encode(SearchSettings())) as? [String: Any])
-        for key in ["antithetic", "tokenWarmup", "stopOnPlateau", "recipe", "baseline", "precision", "check"] {
+        for key in [
+            "antithetic", "tokenWarmup", "stopOnPlateau", "recipe", "baseline", "precision", "check", "startVariables",
+            "startLogit"
+        ] {
             XCTAssertNotNil(object.removeValue(forKey: key), key)
         }
         let decoded = try JSONDecoder().decode(
@@ -131,6 +138,7 @@ final class SearchLeversTests: XCTestCase {
         (fast.recipe, fast.antithetic, fast.tokenWarmup, fast.stopOnPlateau) = (.fast, true, 4, 2)
         fast.precision = .bf16
         fast.check = .threshold
+        (fast.startVariables, fast.startLogit) = ([1, 4, 9], 1.5)
         XCTAssertEqual(try JSONDecoder().decode(SearchSettings.self, from: JSONEncoder().encode(fast)), fast)
     }
 }

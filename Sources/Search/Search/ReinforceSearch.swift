@@ -53,9 +53,13 @@ public final class ReinforceSearch {
         self.train = train
         self.heldOut = heldOut
         self.world = world
-        let space = evaluator.space
-        searched = (0..<space.count).filter { v in
-            switch settings.stacks {
+        searched = Self.searchedVariables(evaluator.space, stacks: settings.stacks)
+    }
+
+    /// The variables a search of `stacks` covers, in the full numbering of `space`, ascending.
+    public static func searchedVariables(_ space: PatchVariables, stacks: SearchSettings.Stacks) -> [Int] {
+        (0..<space.count).filter { v in
+            switch stacks {
             case .both: return true
             case .encoder: return space.decode(v).stack == .encoder
             case .decoder: return space.decode(v).stack == .decoder
@@ -63,8 +67,14 @@ public final class ReinforceSearch {
         }
     }
 
-    /// A fresh state for this search.
-    public func initialState() -> SearchState { SearchState(variables: searched.count, settings: settings) }
+    /// A fresh state for this search: every logit at the initial logit, those of the settings'
+    /// `startVariables` at `startLogit`.
+    public func initialState() -> SearchState {
+        var state = SearchState(variables: searched.count, settings: settings)
+        let start = Set(settings.startVariables)
+        for (j, v) in searched.enumerated() where start.contains(v) { state.policy.logits[j] = settings.startLogit }
+        return state
+    }
 
     /// A policy mask expanded to the full variable numbering.
     public func fullMask(_ mask: [Bool]) -> [Bool] {

@@ -85,6 +85,11 @@ public struct SearchSettings: Equatable, Codable {
     public var adaptiveMinimum = 0
     /// What each held-out check scores: a sampled mask (published) or the policy's p > 0.5 set.
     public var check = HeldOutCheck.sample
+    /// Variables (full numbering, ascending) whose logits start at `startLogit` instead of
+    /// `initialLogit` (`SearchStart`: the top of a taskness ranking; empty, as published: none).
+    public var startVariables: [Int] = []
+    /// The starting logit of `startVariables`.
+    public var startLogit = 1.0
 
     public init() {}
 
@@ -129,6 +134,9 @@ public struct SearchSettings: Equatable, Codable {
         if stopOnPlateau > 0 { words.append("stop after \(stopOnPlateau) evaluations without improvement") }
         if reuse > 0 { words.append("samples of the last \(reuse) iterations reused by importance weight") }
         if check == .threshold { words.append("held-out checks score the p > 0.5 set") }
+        if !startVariables.isEmpty {
+            words.append("\(startVariables.count) highest-taskness variables start at logit \(startLogit)")
+        }
         if adaptiveMinimum > 0 {
             words.append(
                 "adaptive samples \(adaptiveMinimum) to \(samplesPerIteration) (doubled at each stalled check)")
@@ -152,6 +160,7 @@ public struct SearchSettings: Equatable, Codable {
         // `!(x > 0)` also catches nan, which every comparison fails.
         if !(learningRate > 0) || !learningRate.isFinite { p.append("learning rate must be a positive finite number") }
         if !initialLogit.isFinite { p.append("the initial logit must be a finite number") }
+        if !startLogit.isFinite { p.append("the start logit must be a finite number") }
         if !(sparsityPenalty >= 0) || !sparsityPenalty.isFinite {
             p.append("the sparsity penalty must be a finite number >= 0")
         }
@@ -188,6 +197,8 @@ public struct SearchSettings: Equatable, Codable {
             + (s.adaptiveMinimum == 0 ? "" : " adaptive\(s.adaptiveMinimum)")
             + (s.precision == .fp32 ? "" : " precision-\(s.precision)")
             + (s.check == .sample ? "" : " check-\(s.check.rawValue)")
+            + (s.startVariables.isEmpty
+                ? "" : " start\(s.startLogit):" + s.startVariables.map(String.init).joined(separator: ","))
     }
 }
 
@@ -196,6 +207,7 @@ extension SearchSettings {
         case granularity, initialLogit, learningRate, iterations, samplesPerIteration, trainPrompts, evalPrompts
         case evalEvery, sparsityPenalty, reward, stacks, baseline, seed, batchSize
         case antithetic, tokenWarmup, stopOnPlateau, recipe, reuse, adaptiveMinimum, precision, check
+        case startVariables, startLogit
     }
 
     /// Reads reports written before a setting existed with that setting's default.
@@ -224,5 +236,7 @@ extension SearchSettings {
         adaptiveMinimum = try c.decodeIfPresent(Int.self, forKey: .adaptiveMinimum) ?? 0
         precision = try c.decodeIfPresent(LinearPrecision.self, forKey: .precision) ?? .fp32
         check = try c.decodeIfPresent(HeldOutCheck.self, forKey: .check) ?? .sample
+        startVariables = try c.decodeIfPresent([Int].self, forKey: .startVariables) ?? []
+        startLogit = try c.decodeIfPresent(Double.self, forKey: .startLogit) ?? 1
     }
 }

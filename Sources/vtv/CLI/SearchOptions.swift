@@ -103,6 +103,25 @@ func readSharedSearchSettings(_ args: ParsedArguments, into settings: inout Sear
         rawValue: try args.choice("--check", SearchSettings.HeldOutCheck.allCases.map(\.rawValue))!)!
 }
 
+/// `--scores S.h5 --start-top K --start-logit X`: where the policy starts besides `--init-logit`
+/// (`SearchStart`), or nil without `--start-top`. Each of the three needs the others' company.
+func searchStart(_ args: ParsedArguments) throws -> SearchStart? {
+    let logit = try args.double(
+        "--start-logit", in: -searchLargestLogit...searchLargestLogit,
+        why: "beyond, every probability is within 1e-13 of 0 or 1 and the policy cannot move")!
+    guard let top = try args.int("--start-top", atLeast: 1) else {
+        for option in ["--scores", "--start-logit"] where args.isGiven(option) {
+            throw UsageError(
+                "\(option) is read only with --start-top K (the K variables of highest taskness that start higher)")
+        }
+        return nil
+    }
+    guard let scores = args.string("--scores") else {
+        throw UsageError("--start-top needs --scores S.h5, the taskness scores (vtv score) that rank the variables")
+    }
+    return SearchStart(scores: scores, top: top, logit: logit)
+}
+
 /// The largest `--reuse`.
 let searchLargestReuse = 10
 

@@ -18,7 +18,9 @@ let demoCommand = Command(
         advantage the task vectors recover, (zero-shot + TV − zero-shot) / (one-shot − zero-shot) over the
         eval means; rank 0 prints the shares too. The defaults fit about 5 minutes on 2 ranks of a quiet
         2-core machine (docs/model-card.md, "The demo"). Every other search setting is fixed here,
-        whatever `vtv search`'s defaults are: \(DemoSettings.searchWords.joined(separator: " ")).
+        whatever `vtv search`'s defaults are: \(DemoSettings.searchWords.joined(separator: " ")), and every search
+        starts from the demo's own scores: --scores DIR/scores.h5 --start-top K (--start-top below) --start-logit
+        \(OptionRange.number(DemoSettings.startLogit)).
         The embedded default model is vtv-small, a 112x112-canvas MAE-VQGAN trained on synthetic prompts
         (tools/train, docs/model-card.md) whose training never saw these scenes.
         """,
@@ -39,7 +41,12 @@ let demoCommand = Command(
         .value(
             "--prompt-seed", "N",
             "seed of the synthetic prompts of all three roles (synthetic:N), at least 0; another seed gives other scenes",
-            default: "0")
+            default: "0"),
+        .value(
+            "--start-top", "K",
+            "the searched variables of highest taskness (the demo's vtv score) that start at logit "
+                + "\(OptionRange.number(DemoSettings.startLogit)), the others at -1; 0: all at -1, as published",
+            default: String(DemoSettings.defaultStartTop))
     ],
     distributed: true
 ) { args in
@@ -52,13 +59,14 @@ let demoCommand = Command(
         "--train-prompts", in: 1...count - 1, why: "the other --count train prompts choose the best policy")!
     let evalCount = try args.int("--eval-count", atLeast: 1)!
     let promptSeed = try args.int("--prompt-seed", atLeast: 0)!
+    let startTop = try args.int("--start-top", atLeast: 0)!
     guard try args.required("--tasks").split(separator: ",").count >= 2 else {
         throw UsageError("--tasks needs at least two tasks: scoring candidates compares tasks")
     }
     let settings = DemoSettings(
         model: try args.string("--model") ?? DefaultModel.path(), embedded: args.string("--model") == nil, out: out,
         iterations: iterations, samples: samples, count: count, trainPrompts: trainPrompts, evalCount: evalCount,
-        tasks: try parseTasks(args), promptSeed: promptSeed)
+        tasks: try parseTasks(args), promptSeed: promptSeed, startTop: startTop)
     guard let report = try runDemo(settings, world: .world) else { return 0 }
     print(
         "\nzero-shot + task vectors recover this share of the one-shot advantage on the \(evalCount) eval prompts "

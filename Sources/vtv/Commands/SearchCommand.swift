@@ -65,6 +65,17 @@ let searchCommand = Command(
                 + "count as a mask's merit; leave-one-out: each loss minus the mean of the other losses of its "
                 + "training prompt, over one shared scale", default: "batch"),
         .value(
+            "--scores", "S.h5",
+            "taskness scores (vtv score) of this model at the search's granularity, for --start-top"),
+        .value(
+            "--start-top", "K",
+            "the K searched variables of highest taskness in --scores start at --start-logit, the others at "
+                + "--init-logit (K >= 1; not in the paper)"),
+        .value(
+            "--start-logit", "X",
+            "with --start-top: the starting logit of its variables, in -\(OptionRange.number(searchLargestLogit))..."
+                + "\(OptionRange.number(searchLargestLogit))", default: "1"),
+        .value(
             "--check", "sample|threshold",
             "what each held-out check scores of the current policy: sample: one Bernoulli mask (the paper); "
                 + "threshold: its variables with p > 0.5, the set --final threshold writes (not in the paper)",
@@ -136,7 +147,7 @@ private func runSearchCommand(_ args: ParsedArguments) throws -> Int32 {
         model: try args.required("--model"), prompts: promptInput(args),
         settings: try searchSettings(args, ranks: world.size), task: try args.required("--task"),
         activations: try args.required("--activations"), planted: args.string("--planted"),
-        final: try finalSelectionRule(args),
+        final: try finalSelectionRule(args), start: try searchStart(args),
         checkpointEvery: try args.int("--checkpoint-every", atLeast: 1)!, resume: args.flag("--resume"),
         outputs: try SearchOutputs(args))
     let result = try runSearch(job, world: world)

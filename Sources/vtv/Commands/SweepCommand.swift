@@ -8,7 +8,8 @@ import Search
 private let sharedSearchOptions: Set<String> = [
     "--model", "--activations", "--iterations", "--samples", "--train-prompts", "--eval-prompts", "--eval-every",
     "--lr",
-    "--init-logit", "--sparsity", "--baseline", "--check", "--batch", "--checkpoint-every", "--resume", "--final"
+    "--init-logit", "--sparsity", "--baseline", "--check", "--scores", "--start-top", "--start-logit", "--batch",
+    "--checkpoint-every", "--resume", "--final"
 ]
 
 /// `vtv sweep`: several searches in one MPI job, the world split into groups that each run one.
@@ -53,7 +54,7 @@ private func runSweepCommand(_ args: ParsedArguments) throws -> Int32 {
         model: try args.required("--model"), prompts: promptInput(args), runs: try sweepRuns(args), base: base,
         batchSize: args.string("--batch") == "auto" ? nil : try args.int("--batch", atLeast: 1)!,
         final: try finalSelectionRule(args),
-        activations: try args.required("--activations"),
+        activations: try args.required("--activations"), start: try searchStart(args),
         checkpointEvery: try args.int("--checkpoint-every", atLeast: 1)!, resume: args.flag("--resume"),
         folder: try args.required("--out"))
     for run in job.runs {
