@@ -15,6 +15,7 @@
 #                         limits the evaluation to those tasks. Collect and score do not depend on the
 #                         search, so a cheap first config (e.g. base=demo:--iterations 1 --samples 20, at least 2 per train prompt)
 #                         gives the same prompts and task means as the full demo.
+#   In OPTIONS, @SEED@ stands for the seed (e.g. --activations /data/seed-@SEED@/best.h5).
 #   e.g. tools/demo/reliability.sh /var/tmp/vtv-rel "1 2" default=demo: "loo=sweep:--baseline leave-one-out"
 # Writes WORKDIR/NAME/seed-S/ (the run, log.txt, wall.txt) and WORKDIR/table.md (printed too). A run
 # whose report/report.json exists is tabulated, not rerun; a run folder without one (a stopped run)
@@ -76,6 +77,7 @@ print("\n".join(words))
 for config in "$@"; do
   name="${config%%=*}"; rest="${config#*=}"; kind="${rest%%:*}"; options="${rest#*:}"
   for seed in $seeds; do
+    options="${rest#*:}"; options="${options//@SEED@/$seed}"
     run="$work/$name/seed-$seed"
     if [ -f "$run/report/report.json" ]; then echo "== $name seed $seed: done before, tabulated"; continue; fi
     [ ! -e "$run" ] || { echo "reliability.sh: $run exists without report/report.json (a stopped run?); remove it to redo it" >&2; exit 1; }
