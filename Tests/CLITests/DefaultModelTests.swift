@@ -120,10 +120,18 @@ final class DefaultModelTests: XCTestCase {
         let tasks = "segmentation,lowlight_enhance"
         let r = try Self.vtv([
             "demo", "--out", out, "--iterations", "1", "--samples", "2", "--count", "2", "--train-prompts", "1",
-            "--eval-count", "2", "--tasks", tasks, "--prompt-seed", "3"
+            "--eval-count", "2", "--tasks", tasks, "--prompt-seed", "3", "--start-top", "0", "--baseline", "prompt"
         ])
         XCTAssertEqual(r.status, 0, r.output)
         let readme = try String(contentsOfFile: out + "/README.md", encoding: .utf8)
+        // The demo before 2026-12-07's evening: the prompt baseline, every logit from -1.
+        XCTAssertTrue(readme.contains("`--baseline prompt --reward pixel"), readme)
+        XCTAssertFalse(readme.contains("--start-top"), readme)
+        let json = try Data(contentsOf: URL(fileURLWithPath: out + "/search/segmentation-seed0-g1-pixel.json"))
+        let settings = try XCTUnwrap(
+            (JSONSerialization.jsonObject(with: json) as? [String: Any])?["settings"] as? [String: Any])
+        XCTAssertEqual(settings["baseline"] as? String, "prompt")
+        XCTAssertEqual(settings["startVariables"] as? [Int], [])
         XCTAssertTrue(readme.contains("`synthetic:3`: `--prompt-seed 3`"), readme)
         XCTAssertTrue(r.stdout.contains("eval prompts of synthetic:3 "), r.stdout)
         func canvases(_ path: String) throws -> [Float] {
@@ -155,7 +163,9 @@ final class DefaultModelTests: XCTestCase {
         }
 
         let bad = dir.appendingPathComponent("bad").path
-        for (option, value) in [("--prompt-seed", "-1"), ("--start-top", "-1"), ("--start-top", "113")] {
+        for (option, value) in [
+            ("--prompt-seed", "-1"), ("--start-top", "-1"), ("--start-top", "113"), ("--baseline", "median")
+        ] {
             let s = try Self.vtv(["demo", "--out", bad, option, value])
             XCTAssertNotEqual(s.status, 0, "\(option) \(value)")
             XCTAssertTrue(s.output.contains(option), s.output)

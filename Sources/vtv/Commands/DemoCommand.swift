@@ -1,6 +1,7 @@
 import Distributed
 import Foundation
 import Pipeline
+import Search
 
 /// `vtv demo`: the whole pipeline on the embedded default model and synthetic prompts.
 let demoCommand = Command(
@@ -46,7 +47,11 @@ let demoCommand = Command(
             "--start-top", "K",
             "the searched variables of highest taskness (the demo's vtv score) that start at logit "
                 + "\(OptionRange.number(DemoSettings.startLogit)), the others at -1; 0: all at -1, as published",
-            default: String(DemoSettings.defaultStartTop))
+            default: String(DemoSettings.defaultStartTop)),
+        .value(
+            "--baseline", "prompt|leave-one-out|batch",
+            "the searches' baseline (vtv search --baseline; the demo before 2026-12-07 evening: prompt, with "
+                + "--start-top 0)", default: DemoSettings.defaultBaseline.rawValue)
     ],
     distributed: true
 ) { args in
@@ -60,13 +65,16 @@ let demoCommand = Command(
     let evalCount = try args.int("--eval-count", atLeast: 1)!
     let promptSeed = try args.int("--prompt-seed", atLeast: 0)!
     let startTop = try args.int("--start-top", atLeast: 0)!
+    let baseline = SearchSettings.Baseline(
+        rawValue: try args.choice("--baseline", SearchSettings.Baseline.allCases.map(\.rawValue))!)!
     guard try args.required("--tasks").split(separator: ",").count >= 2 else {
         throw UsageError("--tasks needs at least two tasks: scoring candidates compares tasks")
     }
     let settings = DemoSettings(
         model: try args.string("--model") ?? DefaultModel.path(), embedded: args.string("--model") == nil, out: out,
         iterations: iterations, samples: samples, count: count, trainPrompts: trainPrompts, evalCount: evalCount,
-        tasks: try parseTasks(args), promptSeed: promptSeed, startTop: startTop)
+        tasks: try parseTasks(args), promptSeed: promptSeed, startTop: startTop,
+        baseline: baseline)
     guard let report = try runDemo(settings, world: .world) else { return 0 }
     print(
         "\nzero-shot + task vectors recover this share of the one-shot advantage on the \(evalCount) eval prompts "
