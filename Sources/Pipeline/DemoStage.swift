@@ -34,12 +34,16 @@ public struct DemoSettings {
     public var startTop: Int
     /// The searches' baseline (`defaultBaseline` unless given).
     public var baseline: SearchSettings.Baseline
+    /// Tasks whose searches take their own baseline instead (`defaultTaskBaselines` unless given; entries
+    /// for tasks not in `tasks` are ignored).
+    public var taskBaselines: [PromptTask: SearchSettings.Baseline]
 
     public init(
         model: String, embedded: Bool, out: String, iterations: Int = 80, samples: Int = 48, count: Int = 32,
         trainPrompts: Int = 10, evalCount: Int = 64,
         tasks: [PromptTask] = [.segmentation, .lowlightEnhance, .inpaint, .colorization], promptSeed: Int = 0,
-        startTop: Int = DemoSettings.defaultStartTop, baseline: SearchSettings.Baseline = DemoSettings.defaultBaseline
+        startTop: Int = DemoSettings.defaultStartTop, baseline: SearchSettings.Baseline = DemoSettings.defaultBaseline,
+        taskBaselines: [PromptTask: SearchSettings.Baseline] = DemoSettings.defaultTaskBaselines
     ) {
         self.model = model
         self.embedded = embedded
@@ -53,6 +57,7 @@ public struct DemoSettings {
         self.promptSeed = promptSeed
         self.startTop = startTop
         self.baseline = baseline
+        self.taskBaselines = taskBaselines
     }
 
     /// The demo's `startTop` unless given: the 32 variables of highest taskness start at p = 0.73 (logit 1),
@@ -73,6 +78,21 @@ public struct DemoSettings {
     /// (`startTop`), its segmentation searches cleared 40% on every prompt seed measured, the prompt
     /// baseline's on half (docs/model-card.md, "The demo").
     public static let defaultBaseline = SearchSettings.Baseline.leaveOneOut
+    /// Colorization's searches take the prompt baseline: from the same start they cleared 40% on 5 of 6
+    /// prompt seeds with it, on 2 of 6 with leave-one-out (docs/model-card.md, "The demo").
+    public static let defaultTaskBaselines: [PromptTask: SearchSettings.Baseline] = [.colorization: .prompt]
+
+    /// `defaultTaskBaselines` as a `--task-baseline` value, in task order.
+    public static var defaultTaskBaselinesValue: String {
+        PromptTask.every.compactMap { task in defaultTaskBaselines[task].map { "\(task.rawValue)=\($0.rawValue)" } }
+            .joined(separator: ",")
+    }
+
+    /// `taskBaselines` of the demo's tasks, in their order, as `vtv sweep --task-baseline` words ([] when none).
+    public var taskBaselineWords: [String] {
+        let named = tasks.compactMap { task in taskBaselines[task].map { "\(task.rawValue)=\($0.rawValue)" } }
+        return named.isEmpty ? [] : ["--task-baseline", named.joined(separator: ",")]
+    }
 
     /// Every search setting the demo fixes, as `vtv sweep` words. The large learning rate lets a policy
     /// this short-lived reach p > 0.5 on the variables that help.
@@ -86,7 +106,7 @@ public struct DemoSettings {
     /// `searchWords` with this demo's baseline and start (`--scores DIR/scores.h5 --start-top K --start-logit X`,
     /// none with `startTop` 0), as the demo logs its search.
     public var searchOptions: [String] {
-        ["--baseline", baseline.rawValue] + Self.searchWords
+        ["--baseline", baseline.rawValue] + taskBaselineWords + Self.searchWords
             + (startTop == 0
                 ? []
                 : [
@@ -104,8 +124,10 @@ public struct DemoSettings {
     public func path(_ name: String) -> String { OutputFolder.file(name, in: out) }
 
     /// The sweep's run of `task` under `searchWords`, which names its files.
-    public static func searchRun(task: PromptTask) -> SweepRun {
-        SweepRun(task: task.rawValue, seed: 0, granularity: 1, reward: reward, stacks: .both)
+    public func searchRun(task: PromptTask) -> SweepRun {
+        SweepRun(
+            task: task.rawValue, seed: 0, granularity: 1, reward: Self.reward, stacks: .both,
+            baseline: taskBaselines[task])
     }
 
     /// The settings every search shares: the options' and `searchWords`'.
@@ -121,12 +143,12 @@ public struct DemoSettings {
         settings.sparsityPenalty = 0
         settings.baseline = baseline
         settings.batchSize = 8
-        return Self.searchRun(task: tasks[0]).settings(settings)
+        return searchRun(task: tasks[0]).settings(settings)
     }
 
     /// Every folder the demo writes into, with the files it writes there (for `OutputPlan`).
     public var outputFolders: [(folder: String, files: [String])] {
-        let runs = tasks.map { Self.searchRun(task: $0).name }
+        let runs = tasks.map { searchRun(task: $0).name }
         return [
             (
                 out,
@@ -162,7 +184,9 @@ public struct DemoSettings {
         guard Set(tasks).count >= 2 else {
             throw UsageError("--tasks needs at least two tasks: scoring candidates compares tasks")
         }
-        if let problem = search.problems.first { throw UsageError(problem) }
+        for task in tasks {
+            if let problem = searchRun(task: task).settings(search).problems.first { throw UsageError(problem) }
+        }
     }
 }
 
@@ -291,7 +315,7 @@ public func runDemo(_ settings: DemoSettings, world: Communicator) throws -> Dem
         world.log("wrote \(path("scores.h5")), \(path("scores.png"))")
     }
     let sweep = SweepJob(
-        model: settings.model, prompts: file("prompts-train.h5"), runs: settings.tasks.map(DemoSettings.searchRun),
+        model: settings.model, prompts: file("prompts-train.h5"), runs: settings.tasks.map(settings.searchRun),
         base: settings.search, batchSize: 8, final: .threshold, activations: activations, start: settings.start,
         checkpointEvery: 10,
         resume: false, folder: path("search"))

@@ -7,6 +7,8 @@ public struct SweepRun: Codable, Equatable {
     public let granularity: Int
     public let reward: SearchSettings.Reward
     public let stacks: SearchSettings.Stacks
+    /// The run's own baseline (`vtv sweep --task-baseline`), or nil for the sweep's `--baseline`.
+    public let baseline: SearchSettings.Baseline?
 
     /// The run's files are DIR/<name>.h5, .json and .checkpoint.h5: `segmentation-seed3-g1-tokens`,
     /// with `-encoder` or `-decoder` when the search is restricted to one stack.
@@ -14,13 +16,14 @@ public struct SweepRun: Codable, Equatable {
         "\(task)-seed\(seed)-g\(granularity)-\(reward.rawValue)" + (stacks == .both ? "" : "-\(stacks.rawValue)")
     }
 
-    /// `base` with this run's task-independent choices.
+    /// `base` with this run's choices.
     public func settings(_ base: SearchSettings) -> SearchSettings {
         var settings = base
         settings.seed = UInt64(seed)
         settings.granularity = granularity
         settings.reward = reward
         settings.stacks = stacks
+        if let baseline { settings.baseline = baseline }
         return settings
     }
 
@@ -32,13 +35,15 @@ public struct SweepRun: Codable, Equatable {
     }
 
     public init(
-        task: String, seed: Int, granularity: Int, reward: SearchSettings.Reward, stacks: SearchSettings.Stacks
+        task: String, seed: Int, granularity: Int, reward: SearchSettings.Reward, stacks: SearchSettings.Stacks,
+        baseline: SearchSettings.Baseline? = nil
     ) {
         self.task = task
         self.seed = seed
         self.granularity = granularity
         self.reward = reward
         self.stacks = stacks
+        self.baseline = baseline
     }
 }
 

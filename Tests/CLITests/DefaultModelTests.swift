@@ -62,13 +62,13 @@ final class DefaultModelTests: XCTestCase {
         let out = dir.appendingPathComponent("demo").path
         let r = try Self.vtv([
             "demo", "--out", out, "--iterations", "2", "--samples", "4", "--count", "2", "--train-prompts", "1",
-            "--eval-count", "2", "--tasks", "segmentation,lowlight_enhance"
+            "--eval-count", "2", "--tasks", "segmentation,colorization"
         ])
         XCTAssertEqual(r.status, 0, r.output)
         let readme = try String(contentsOfFile: out + "/README.md", encoding: .utf8)
         XCTAssertTrue(readme.contains("vtv-small"), readme)
         XCTAssertTrue(readme.contains("| segmentation (mIoU, higher is better) |"), readme)
-        for task in ["segmentation", "lowlight_enhance"] {
+        for task in ["segmentation", "colorization"] {
             XCTAssertTrue(
                 FileManager.default.fileExists(atPath: out + "/search/\(task)-seed0-g1-pixel.h5"), "one search per task"
             )
@@ -100,14 +100,17 @@ final class DefaultModelTests: XCTestCase {
         // Every search starts from the demo's own scores: the 32 variables its scores file ranks highest
         // (read here with the HDF5 wrapper) start at logit 1, and the README's search options say so.
         let ranking = try HDF5File.open(out + "/scores.h5").root.read("ranking", as: Int32.self).values.map(Int.init)
-        for task in ["segmentation", "lowlight_enhance"] {
+        // Colorization's search takes the prompt baseline, the others leave-one-out.
+        for (task, baseline) in [("segmentation", "leave-one-out"), ("colorization", "prompt")] {
             let json = try Data(contentsOf: URL(fileURLWithPath: out + "/search/\(task)-seed0-g1-pixel.json"))
             let settings = try XCTUnwrap(
                 (JSONSerialization.jsonObject(with: json) as? [String: Any])?["settings"] as? [String: Any])
             XCTAssertEqual(settings["startVariables"] as? [Int], Array(ranking.prefix(32)).sorted(), task)
             XCTAssertEqual(settings["startLogit"] as? Double, 1, task)
+            XCTAssertEqual(settings["baseline"] as? String, baseline, task)
         }
         XCTAssertTrue(readme.contains("--scores \(out)/scores.h5 --start-top 32 --start-logit 1"), readme)
+        XCTAssertTrue(readme.contains("--baseline leave-one-out --task-baseline colorization=prompt"), readme)
     }
 
     /// `--prompt-seed N` draws all three roles from synthetic:N: each prompts file holds exactly what
@@ -120,7 +123,8 @@ final class DefaultModelTests: XCTestCase {
         let tasks = "segmentation,lowlight_enhance"
         let r = try Self.vtv([
             "demo", "--out", out, "--iterations", "1", "--samples", "2", "--count", "2", "--train-prompts", "1",
-            "--eval-count", "2", "--tasks", tasks, "--prompt-seed", "3", "--start-top", "0", "--baseline", "prompt"
+            "--eval-count", "2", "--tasks", tasks, "--prompt-seed", "3", "--start-top", "0", "--baseline", "prompt",
+            "--task-baseline", "none"
         ])
         XCTAssertEqual(r.status, 0, r.output)
         let readme = try String(contentsOfFile: out + "/README.md", encoding: .utf8)
@@ -164,7 +168,8 @@ final class DefaultModelTests: XCTestCase {
 
         let bad = dir.appendingPathComponent("bad").path
         for (option, value) in [
-            ("--prompt-seed", "-1"), ("--start-top", "-1"), ("--start-top", "113"), ("--baseline", "median")
+            ("--prompt-seed", "-1"), ("--start-top", "-1"), ("--start-top", "113"), ("--baseline", "median"),
+            ("--task-baseline", "colorization=median"), ("--task-baseline", "drawing=prompt")
         ] {
             let s = try Self.vtv(["demo", "--out", bad, option, value])
             XCTAssertNotEqual(s.status, 0, "\(option) \(value)")

@@ -101,7 +101,9 @@ final class SearchStartCommandTests: XCTestCase {
         XCTAssertTrue(other.stderr.contains("other settings"), other.output)
     }
 
-    /// `vtv sweep` starts every run the same way: both tasks' searches start from the same top 4.
+    /// `vtv sweep` starts every run the same way: both tasks' searches start from the same top 4. With
+    /// `--task-baseline colorization=prompt` colorization's search is the one `vtv search --baseline prompt`
+    /// runs alone (the same policy), segmentation's keeps `--baseline`.
     func testASweepStartsEveryRunFromTheScores() throws {
         let out = Self.path("sweep")
         let r = try runMPI(
@@ -109,10 +111,24 @@ final class SearchStartCommandTests: XCTestCase {
             [
                 "sweep", "--model", Self.path("model.h5"), "--activations", Self.path("activations.h5"), "--prompts",
                 TestPaths.fixtureH5, "--task", "segmentation,colorization", "--train-prompts", "3", "--eval-prompts",
-                "2", "--iterations", "1", "--samples", "4", "--eval-every", "1", "--batch", "4", "--scores",
-                Self.path("scores-g1.h5"), "--start-top", "4", "--out", out
-            ], environment: ["VTV_QUIET": "1"])
+                "2", "--iterations", "1", "--samples", "6", "--eval-every", "1", "--batch", "4", "--scores",
+                Self.path("scores-g1.h5"), "--start-top", "4", "--baseline", "leave-one-out", "--task-baseline",
+                "colorization=prompt", "--out", out
+            ], environment: ["VTV_QUIET": "1", "VTV_KEEP_BLAS_CORE": "1"])
         XCTAssertEqual(r.status, 0, r.output)
+        let alone = try runMPI(
+            ranks: 1, TestPaths.vtv,
+            [
+                "search", "--model", Self.path("model.h5"), "--activations", Self.path("activations.h5"), "--prompts",
+                TestPaths.fixtureH5, "--task", "colorization", "--train-prompts", "3", "--eval-prompts", "2",
+                "--iterations", "1", "--samples", "6", "--eval-every", "1", "--batch", "4", "--scores",
+                Self.path("scores-g1.h5"), "--start-top", "4", "--baseline", "prompt", "--lr", "0.1", "--out",
+                Self.path("alone.h5")
+            ], environment: ["VTV_QUIET": "1", "VTV_KEEP_BLAS_CORE": "1"])
+        XCTAssertEqual(alone.status, 0, alone.output)
+        let swept = try HDF5File.open(out + "/colorization-seed0-g1-pixel.checkpoint.h5").root
+            .read("policy_logits", as: Double.self).values
+        XCTAssertEqual(swept, try policy("alone.h5"))
         let top = Array(try ranking("scores-g1.h5").prefix(4)).sorted()
         for task in ["segmentation", "colorization"] {
             let json = try Data(contentsOf: URL(fileURLWithPath: out + "/\(task)-seed0-g1-pixel.json"))
@@ -120,6 +136,21 @@ final class SearchStartCommandTests: XCTestCase {
                 (JSONSerialization.jsonObject(with: json) as? [String: Any])?["settings"] as? [String: Any])
             XCTAssertEqual(settings["startVariables"] as? [Int], top, task)
             XCTAssertEqual(settings["startLogit"] as? Double, 1, task)
+            XCTAssertEqual(settings["baseline"] as? String, task == "colorization" ? "prompt" : "leave-one-out", task)
+        }
+        for (value, says) in [
+            ("inpaint=prompt", "not among the searched tasks"), ("colorization=median", "--task-baseline must be"),
+            ("colorization=prompt,colorization=batch", "twice")
+        ] {
+            let refused = try runCommand(
+                TestPaths.vtv,
+                [
+                    "sweep", "--model", Self.path("model.h5"), "--activations", Self.path("activations.h5"),
+                    "--prompts", TestPaths.fixtureH5, "--task", "segmentation,colorization", "--task-baseline", value,
+                    "--out", Self.path("sweep-refused")
+                ])
+            XCTAssertEqual(refused.status, 2, "\(value): \(refused.output)")
+            XCTAssertTrue(refused.stderr.contains(says), "\(value): \(refused.output)")
         }
     }
 

@@ -1,6 +1,7 @@
 import Distributed
 import Foundation
 import Pipeline
+import Prompts
 import Search
 
 /// `vtv demo`: the whole pipeline on the embedded default model and synthetic prompts.
@@ -51,7 +52,12 @@ let demoCommand = Command(
         .value(
             "--baseline", "prompt|leave-one-out|batch",
             "the searches' baseline (vtv search --baseline; the demo before 2026-12-07 evening: prompt, with "
-                + "--start-top 0)", default: DemoSettings.defaultBaseline.rawValue)
+                + "--start-top 0 and --task-baseline none)", default: DemoSettings.defaultBaseline.rawValue),
+        .value(
+            "--task-baseline", "T=B,...|none",
+            "tasks whose searches take their own baseline instead (vtv sweep --task-baseline); none: every task "
+                + "takes --baseline",
+            default: DemoSettings.defaultTaskBaselinesValue)
     ],
     distributed: true
 ) { args in
@@ -67,6 +73,12 @@ let demoCommand = Command(
     let startTop = try args.int("--start-top", atLeast: 0)!
     let baseline = SearchSettings.Baseline(
         rawValue: try args.choice("--baseline", SearchSettings.Baseline.allCases.map(\.rawValue))!)!
+    var perTask: [PromptTask: SearchSettings.Baseline] = [:]
+    for (task, value) in try taskBaselines(
+        args.string("--task-baseline"), option: "--task-baseline", tasks: PromptTask.every.map(\.rawValue))
+    {
+        perTask[PromptTask(rawValue: task)!] = value
+    }
     guard try args.required("--tasks").split(separator: ",").count >= 2 else {
         throw UsageError("--tasks needs at least two tasks: scoring candidates compares tasks")
     }
@@ -74,7 +86,7 @@ let demoCommand = Command(
         model: try args.string("--model") ?? DefaultModel.path(), embedded: args.string("--model") == nil, out: out,
         iterations: iterations, samples: samples, count: count, trainPrompts: trainPrompts, evalCount: evalCount,
         tasks: try parseTasks(args), promptSeed: promptSeed, startTop: startTop,
-        baseline: baseline)
+        baseline: baseline, taskBaselines: perTask)
     guard let report = try runDemo(settings, world: .world) else { return 0 }
     print(
         "\nzero-shot + task vectors recover this share of the one-shot advantage on the \(evalCount) eval prompts "

@@ -39,6 +39,10 @@ let sweepCommand = Command(
             default: "1"),
         .value("--reward", "R,R...", "rewards: pixel (the paper), tokens", default: "pixel"),
         .value("--stacks", "S,S...", "stacks: both, encoder, decoder", default: "both"),
+        .value(
+            "--task-baseline", "T=B,...",
+            "a task's own baseline (batch|prompt|leave-one-out), replacing --baseline for its searches, e.g. "
+                + "colorization=prompt (what vtv demo does); none: every search takes --baseline", default: "none"),
         .value("--out", "DIR", "the folder of every search's files and the summary", required: true)
     ] + promptSelectionOptions,
     distributed: true
