@@ -75,11 +75,11 @@ public struct DemoSettings {
     public static let reward = SearchSettings.Reward.pixel
 
     /// The demo's baseline unless given: leave-one-out. Started from the top of the taskness ranking
-    /// (`startTop`), its segmentation searches cleared 40% on every prompt seed measured, the prompt
-    /// baseline's on half (docs/model-card.md, "The demo").
+    /// (`startTop`), its segmentation searches cleared 40% on all 9 prompt seeds measured, the prompt
+    /// baseline's on 6 (docs/model-card.md, "The demo").
     public static let defaultBaseline = SearchSettings.Baseline.leaveOneOut
-    /// Colorization's searches take the prompt baseline: from the same start they cleared 40% on 5 of 6
-    /// prompt seeds with it, on 2 of 6 with leave-one-out (docs/model-card.md, "The demo").
+    /// Colorization's searches take the prompt baseline: from the same start they cleared 40% on 7 of 9
+    /// prompt seeds with it, on 4 of 9 with leave-one-out (docs/model-card.md, "The demo").
     public static let defaultTaskBaselines: [PromptTask: SearchSettings.Baseline] = [.colorization: .prompt]
 
     /// `defaultTaskBaselines` as a `--task-baseline` value, in task order.
