@@ -256,7 +256,7 @@ public final class ReinforceSearch {
         case .sample:
             mask = state.policy.sampleMask(seed: settings.seed ^ 0x5EED_E7A1, iteration: state.iteration, sample: 0)
         case .threshold:
-            mask = state.policy.probabilities.map { $0 > 0.5 }
+            mask = FinalSelection.threshold.mask(probabilities: state.policy.probabilities)
         }
         let full = fullMask(mask)
         let loss = try heldOutLoss(full, reward: settings.reward)
